@@ -1,0 +1,3 @@
+from glimpse.cli import main
+
+main()

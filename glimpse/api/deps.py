@@ -1,0 +1,65 @@
+"""Dependencies of the routes, as Annotated aliases (the FastAPI full-stack template's way)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from glimpse.auth.service import AuthService
+from glimpse.errors import Unauthorized
+from glimpse.realtime.hub import Hub
+from glimpse.realtime.session import Services
+from glimpse.rooms import RoomService
+from glimpse.settings import Settings
+from glimpse.store import Store, UserRecord
+
+_bearer = HTTPBearer(auto_error=False, description="The access token from log-in or refresh")
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.realtime
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
+
+
+def _settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def _store(services: ServicesDep) -> Store:
+    return services.store
+
+
+def _auth(services: ServicesDep) -> AuthService:
+    return services.auth
+
+
+def _rooms(services: ServicesDep) -> RoomService:
+    return services.rooms
+
+
+def _hub(services: ServicesDep) -> Hub:
+    return services.hub
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[Store, Depends(_store)]
+AuthDep = Annotated[AuthService, Depends(_auth)]
+RoomsDep = Annotated[RoomService, Depends(_rooms)]
+HubDep = Annotated[Hub, Depends(_hub)]
+
+
+async def _current_user(
+    auth: AuthDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> UserRecord:
+    if credentials is None:
+        raise Unauthorized("sign in first: no access token", code="not_authenticated")
+    return await auth.user_for_token(credentials.credentials)
+
+
+CurrentUser = Annotated[UserRecord, Depends(_current_user)]

@@ -1,0 +1,70 @@
+"""Accounts and log-in sessions: register, log in, refresh, log out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Response, status
+
+from glimpse.api.deps import AuthDep, SettingsDep
+from glimpse.api.schemas import LoginRequest, RegisterRequest, TokenResponse, UserPublic
+from glimpse.auth.service import LoginSession
+from glimpse.errors import Unauthorized
+from glimpse.settings import Settings
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+REFRESH_COOKIE = "glimpse_refresh"
+REFRESH_COOKIE_PATH = "/api/auth"
+
+RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
+
+
+def _signed_in(session: LoginSession, response: Response, settings: Settings) -> TokenResponse:
+    """Set the refresh token as an httpOnly cookie; the access token goes in the body."""
+    response.set_cookie(
+        REFRESH_COOKIE,
+        session.refresh_token,
+        max_age=settings.refresh_token_ttl,
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        secure=settings.cookie_secure,
+        samesite="strict",
+    )
+    return TokenResponse(
+        access_token=session.access_token,
+        expires_in=settings.access_token_ttl,
+        user=UserPublic.of(session.user),
+    )
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED)
+async def register(
+    body: RegisterRequest, response: Response, auth: AuthDep, settings: SettingsDep
+) -> TokenResponse:
+    session = await auth.register(body.email, body.display_name, body.password)
+    return _signed_in(session, response, settings)
+
+
+@router.post("/login")
+async def log_in(
+    body: LoginRequest, response: Response, auth: AuthDep, settings: SettingsDep
+) -> TokenResponse:
+    return _signed_in(await auth.log_in(body.email, body.password), response, settings)
+
+
+@router.post("/refresh")
+async def refresh(
+    response: Response, auth: AuthDep, settings: SettingsDep, token: RefreshCookie = None
+) -> TokenResponse:
+    """Exchange the refresh cookie for a new access token and a new refresh cookie."""
+    if not token:
+        raise Unauthorized("no refresh token; sign in", code="invalid_refresh_token")
+    return _signed_in(await auth.refresh(token), response, settings)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def log_out(response: Response, auth: AuthDep, token: RefreshCookie = None) -> None:
+    if token:
+        await auth.log_out(token)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)

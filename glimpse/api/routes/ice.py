@@ -1,0 +1,36 @@
+"""ICE servers for the clients' peer connections, with time-limited TURN credentials."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import time
+
+from fastapi import APIRouter
+
+from glimpse.api.deps import CurrentUser, SettingsDep
+from glimpse.api.schemas import IceServer, IceServers
+
+router = APIRouter(tags=["ice"])
+
+
+def turn_credentials(secret: str, user_id: str, ttl: int) -> tuple[str, str]:
+    """The TURN REST API scheme coturn's `use-auth-secret` checks: expiry:user, HMAC-SHA1."""
+    username = f"{int(time.time()) + ttl}:{user_id}"
+    digest = hmac.new(secret.encode(), username.encode(), hashlib.sha1).digest()
+    return username, base64.b64encode(digest).decode()
+
+
+@router.get("/ice-servers")
+async def ice_servers(user: CurrentUser, settings: SettingsDep) -> IceServers:
+    servers = []
+    for url in settings.ice_server_urls:
+        if url.startswith(("turn:", "turns:")) and settings.turn_secret is not None:
+            username, credential = turn_credentials(
+                settings.turn_secret.get_secret_value(), user.id, settings.turn_ttl
+            )
+            servers.append(IceServer(urls=[url], username=username, credential=credential))
+        else:
+            servers.append(IceServer(urls=[url]))
+    return IceServers(ice_servers=servers, ttl=settings.turn_ttl)

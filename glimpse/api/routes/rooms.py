@@ -1,0 +1,92 @@
+"""Rooms and their chat history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from glimpse.api.deps import CurrentUser, HubDep, RoomsDep, StoreDep
+from glimpse.api.schemas import (
+    MessagePage,
+    MessagePublic,
+    RoomCreate,
+    RoomLists,
+    RoomPublic,
+    RoomUpdate,
+)
+from glimpse.errors import Forbidden
+
+router = APIRouter(prefix="/rooms", tags=["rooms"])
+
+RECENT_ROOMS = 20
+MAX_PAGE = 100
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_room(body: RoomCreate, user: CurrentUser, rooms: RoomsDep) -> RoomPublic:
+    return RoomPublic.of(await rooms.create(user.id, body.name, body.password))
+
+
+@router.get("")
+async def list_rooms(user: CurrentUser, store: StoreDep) -> RoomLists:
+    """The rooms I own, and the rooms I joined most recently."""
+    owned = await store.list_owned_rooms(user.id)
+    recent = await store.list_recent_rooms(user.id, RECENT_ROOMS)
+    return RoomLists(
+        owned=[RoomPublic.of(room) for room in owned],
+        recent=[RoomPublic.of(room) for room in recent],
+    )
+
+
+@router.get("/by-code/{code}")
+async def get_room_by_code(code: str, user: CurrentUser, rooms: RoomsDep) -> RoomPublic:
+    return RoomPublic.of(await rooms.find(code))
+
+
+@router.get("/{room_id}")
+async def get_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> RoomPublic:
+    return RoomPublic.of(await rooms.get(room_id))
+
+
+@router.patch("/{room_id}")
+async def rename_room(
+    room_id: str, body: RoomUpdate, user: CurrentUser, rooms: RoomsDep, store: StoreDep
+) -> RoomPublic:
+    await rooms.owned(room_id, user.id)
+    renamed = await store.rename_room(room_id, body.name)
+    return RoomPublic.of(renamed or await rooms.get(room_id))
+
+
+@router.delete("/{room_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_room(
+    room_id: str, user: CurrentUser, rooms: RoomsDep, store: StoreDep, hub: HubDep
+) -> None:
+    """Delete the room with its history; anyone in it is told and disconnected."""
+    await rooms.owned(room_id, user.id)
+    await store.delete_room(room_id)
+    await hub.close_room(room_id)
+
+
+@router.get("/{room_id}/messages")
+async def list_messages(
+    room_id: str,
+    user: CurrentUser,
+    rooms: RoomsDep,
+    store: StoreDep,
+    before: Annotated[
+        int | None, Query(ge=1, description="Only messages with seq < before")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+) -> MessagePage:
+    """A room's chat history, newest first, for users who have joined the room."""
+    room = await rooms.get(room_id)
+    if not await rooms.may_read_history(room, user.id):
+        raise Forbidden("join this room to read its history", code="not_a_member")
+    records = await store.list_messages(room.id, before_seq=before, limit=limit + 1)
+    more = len(records) > limit
+    page = records[:limit]
+    return MessagePage(
+        messages=[MessagePublic.of(record) for record in page],
+        next_before=page[-1].seq if more else None,
+    )

@@ -1,0 +1,146 @@
+"""Wire schemas of the HTTP API (kept apart from the stored records)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from glimpse.store import MessageRecord, RoomRecord, UserRecord
+
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Password = Annotated[str, Field(min_length=8, max_length=256)]
+RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+class UserPublic(BaseModel):
+    id: str
+    email: str
+    display_name: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: UserRecord) -> UserPublic:
+        return cls(
+            id=user.id, email=user.email, display_name=user.display_name, created_at=user.created_at
+        )
+
+
+class RegisterRequest(BaseModel):
+    email: EmailStr
+    display_name: DisplayName
+    password: Password
+
+
+class LoginRequest(BaseModel):
+    email: Annotated[str, Field(max_length=320)]
+    password: Annotated[str, Field(max_length=256)]
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+    expires_in: int
+    """Seconds until the access token expires; refresh before then."""
+    user: UserPublic
+
+
+class ProfileUpdate(BaseModel):
+    display_name: DisplayName | None = None
+    password: Password | None = None
+    current_password: Annotated[str, Field(max_length=256)] | None = None
+    """Required to change the password."""
+
+
+class RoomCreate(BaseModel):
+    name: RoomName
+    password: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+
+
+class RoomUpdate(BaseModel):
+    name: RoomName
+
+
+class RoomPublic(BaseModel):
+    id: str
+    code: str
+    name: str
+    owner_id: str
+    has_password: bool
+    created_at: datetime
+    invite_path: str
+    """Path of the invite link, relative to the server's origin."""
+
+    @classmethod
+    def of(cls, room: RoomRecord) -> RoomPublic:
+        return cls(
+            id=room.id,
+            code=room.code,
+            name=room.name,
+            owner_id=room.owner_id,
+            has_password=room.password_hash is not None,
+            created_at=room.created_at,
+            invite_path=f"/r/{room.code}",
+        )
+
+
+class RoomLists(BaseModel):
+    owned: list[RoomPublic]
+    recent: list[RoomPublic]
+
+
+class MessagePublic(BaseModel):
+    id: str
+    room_id: str
+    seq: int
+    sender_id: str
+    sender_name: str
+    client_id: str
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, message: MessageRecord) -> MessagePublic:
+        return cls(
+            id=message.id,
+            room_id=message.room_id,
+            seq=message.seq,
+            sender_id=message.sender_id,
+            sender_name=message.sender_name,
+            client_id=message.client_id,
+            text=message.text,
+            created_at=message.created_at,
+        )
+
+
+class MessagePage(BaseModel):
+    messages: list[MessagePublic]
+    """Newest first."""
+    next_before: int | None
+    """Pass as `before` to read the next (older) page; null when there is none."""
+
+
+class IceServer(BaseModel):
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
+
+
+class IceServers(BaseModel):
+    ice_servers: list[IceServer]
+    ttl: int
+    """Seconds the TURN credentials stay valid."""
+
+
+class Health(BaseModel):
+    status: Literal["ok"]

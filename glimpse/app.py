@@ -1,0 +1,124 @@
+"""The application: HTTP API under /api, the WebSocket server at /ws, the web client at /."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from glimpse.api.routes import auth, health, ice, rooms, users
+from glimpse.auth.service import AuthService
+from glimpse.auth.tokens import AccessTokens
+from glimpse.bus import open_bus
+from glimpse.errors import GlimpseError
+from glimpse.realtime import endpoint
+from glimpse.realtime.chat import ChatHandler
+from glimpse.realtime.hub import Hub
+from glimpse.realtime.session import Services
+from glimpse.rooms import RoomService
+from glimpse.settings import Settings
+from glimpse.store import open_store
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "dist"
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(GlimpseError)
+    async def glimpse_error(_: Request, error: GlimpseError) -> JSONResponse:
+        return _error(error.status, error.code, error.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        return _error(422, "validation_error", problems)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, error: HTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+        return _error(error.status_code, codes.get(error.status_code, "http_error"), error.detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=error)
+        return _error(500, "internal_error", "the server failed; the error is logged")
+
+
+def _serve_web_client(app: FastAPI, web_dir: Path) -> None:
+    """Serve the built bundle; any other non-API path gets index.html (client-side routes)."""
+    index = web_dir / "index.html"
+    app.mount("/assets", StaticFiles(directory=web_dir / "assets", check_dir=False), name="assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def web_client(path: str) -> FileResponse:  # sync: file checks run in the thread pool
+        if path.startswith(("api/", "ws")):
+            raise HTTPException(404, "no such API route")
+        candidate = (web_dir / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(web_dir.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(index)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings.resolved_database_url)
+        await store.connect()
+        hub = Hub(open_bus(settings.bus_url), settings.max_room_participants)
+        await hub.start()
+        tokens = AccessTokens(
+            settings.signing_secret,
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            settings.access_token_ttl,
+        )
+        app.state.realtime = Services(
+            settings=settings,
+            auth=AuthService(store, tokens, settings.refresh_token_ttl),
+            rooms=RoomService(store),
+            store=store,
+            hub=hub,
+            chat=ChatHandler(store, hub, settings.max_chat_chars),
+        )
+        try:
+            yield
+        finally:
+            await hub.stop()
+            await store.close()
+
+    app = FastAPI(
+        title="Glimpse",
+        summary="Self-hostable video meetings: accounts, rooms, chat history, WebRTC signaling.",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        responses={"default": {"model": None, "description": "{error: {code, message}}"}},
+    )
+    _install_error_handlers(app)
+    for module in (auth, users, rooms, ice):
+        app.include_router(module.router, prefix="/api")
+    app.include_router(health.router)
+    app.include_router(endpoint.router)
+    web_dir = settings.web_dir or DEFAULT_WEB_DIR
+    if (web_dir / "index.html").is_file():
+        _serve_web_client(app, web_dir)
+    return app

@@ -1,0 +1,126 @@
+"""The Auth service: accounts, log-in sessions with rotating refresh tokens, token checks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from glimpse.auth.passwords import hash_password, verify_password
+from glimpse.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
+from glimpse.errors import Conflict, NotFound, Unauthorized
+from glimpse.store import DuplicateError, RefreshTokenRecord, Store, UserRecord
+
+
+@dataclass(frozen=True, slots=True)
+class LoginSession:
+    """What a successful register, log-in or refresh hands back to the client."""
+
+    user: UserRecord
+    access_token: str
+    refresh_token: str
+    session_id: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuthService:
+    def __init__(self, store: Store, tokens: AccessTokens, refresh_ttl_seconds: int) -> None:
+        self._store = store
+        self.tokens = tokens
+        self._refresh_ttl = timedelta(seconds=refresh_ttl_seconds)
+
+    async def register(self, email: str, display_name: str, password: str) -> LoginSession:
+        user = UserRecord(
+            id=uuid.uuid4().hex,
+            email=email.strip().lower(),
+            display_name=display_name.strip(),
+            password_hash=await hash_password(password),
+            created_at=_now(),
+        )
+        try:
+            await self._store.create_user(user)
+        except DuplicateError:
+            raise Conflict("an account with this e-mail exists", code="email_taken") from None
+        return await self._start_session(user, uuid.uuid4().hex)
+
+    async def log_in(self, email: str, password: str) -> LoginSession:
+        user = await self._store.get_user_by_email(email.strip().lower())
+        if user is None or not await verify_password(user.password_hash, password):
+            raise Unauthorized("wrong e-mail or password", code="invalid_credentials")
+        return await self._start_session(user, uuid.uuid4().hex)
+
+    async def refresh(self, refresh_token: str) -> LoginSession:
+        """Rotate a refresh token; presenting one that was already rotated revokes its session."""
+        now = _now()
+        record = await self._store.use_refresh_token(refresh_token_hash(refresh_token), now)
+        if record is None:
+            raise Unauthorized("unknown refresh token", code="invalid_refresh_token")
+        if record.revoked_at is not None:
+            raise Unauthorized("this session has ended; log in again", code="session_revoked")
+        if record.used_at is not None:
+            await self._store.revoke_session(record.session_id, now)
+            raise Unauthorized(
+                "refresh token reused; the session is revoked", code="refresh_token_reused"
+            )
+        if record.expires_at <= now:
+            raise Unauthorized("refresh token expired", code="refresh_token_expired")
+        user = await self._store.get_user(record.user_id)
+        if user is None:
+            raise Unauthorized("account no longer exists", code="invalid_refresh_token")
+        return await self._start_session(user, record.session_id)
+
+    async def log_out(self, refresh_token: str) -> None:
+        record = await self._store.use_refresh_token(refresh_token_hash(refresh_token), _now())
+        if record is not None:
+            await self._store.revoke_session(record.session_id, _now())
+
+    async def user_for_token(self, access_token: str) -> UserRecord:
+        claims = self.tokens.verify(access_token)
+        user = await self._store.get_user(claims.user_id)
+        if user is None:
+            raise Unauthorized("account no longer exists", code="invalid_token")
+        return user
+
+    async def update_profile(
+        self,
+        user: UserRecord,
+        *,
+        display_name: str | None,
+        new_password: str | None,
+        current_password: str | None,
+    ) -> UserRecord:
+        password_hash = None
+        if new_password is not None:
+            if current_password is None or not await verify_password(
+                user.password_hash, current_password
+            ):
+                raise Unauthorized("current password is wrong", code="invalid_credentials")
+            password_hash = await hash_password(new_password)
+        updated = await self._store.update_user(
+            user.id,
+            display_name=display_name.strip() if display_name is not None else None,
+            password_hash=password_hash,
+        )
+        if updated is None:
+            raise NotFound("account no longer exists")
+        return updated
+
+    async def _start_session(self, user: UserRecord, session_id: str) -> LoginSession:
+        refresh_token = new_refresh_token()
+        await self._store.add_refresh_token(
+            RefreshTokenRecord(
+                token_hash=refresh_token_hash(refresh_token),
+                session_id=session_id,
+                user_id=user.id,
+                expires_at=_now() + self._refresh_ttl,
+            )
+        )
+        return LoginSession(
+            user=user,
+            access_token=self.tokens.issue(user.id, session_id),
+            refresh_token=refresh_token,
+            session_id=session_id,
+        )

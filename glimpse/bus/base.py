@@ -1,0 +1,59 @@
+"""The bus interface: room events and presence shared between server instances.
+
+Modelled on python-socketio's pub/sub manager: an instance handles its own participants locally
+and publishes each room event once for the other instances; a backend never hands an instance
+its own events back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+
+EventHandler = Callable[[str, bytes], None]
+"""Called with (room_id, payload) for every event another instance published to a room."""
+
+DepartureHandler = Callable[[str, str], Awaitable[None]]
+"""Called with (room_id, participant_id) for a participant whose instance has died."""
+
+
+class BusUnavailable(Exception):
+    """The bus cannot be reached right now; the event was not delivered to other instances."""
+
+
+class Bus(ABC):
+    def __init__(self) -> None:
+        self.instance_id = uuid.uuid4().hex
+
+    @abstractmethod
+    async def connect(self, on_event: EventHandler, on_departure: DepartureHandler) -> None: ...
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise BusUnavailable when events cannot currently be carried."""
+
+    @abstractmethod
+    async def subscribe(self, room_id: str) -> None:
+        """Start receiving the room's events (this instance now has participants there)."""
+
+    @abstractmethod
+    async def unsubscribe(self, room_id: str) -> None: ...
+
+    @abstractmethod
+    async def publish(self, room_id: str, payload: bytes) -> None:
+        """Hand an event to the other instances subscribed to the room, in publishing order."""
+
+    @abstractmethod
+    async def add_participant(self, room_id: str, participant_id: str, info: bytes) -> None:
+        """Record a participant of this instance in the room's shared roster."""
+
+    @abstractmethod
+    async def remove_participant(self, room_id: str, participant_id: str) -> None: ...
+
+    @abstractmethod
+    async def participants(self, room_id: str) -> dict[str, bytes]:
+        """The room's roster across all instances: participant id -> info."""

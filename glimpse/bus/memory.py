@@ -1,0 +1,44 @@
+"""In-process bus: one server instance, nothing to share, nothing to install."""
+
+from __future__ import annotations
+
+from glimpse.bus.base import Bus, DepartureHandler, EventHandler
+
+
+class MemoryBus(Bus):
+    """Keeps the rosters in a dict; with a single instance there is no one to publish to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rosters: dict[str, dict[str, bytes]] = {}
+
+    async def connect(self, on_event: EventHandler, on_departure: DepartureHandler) -> None:
+        return None
+
+    async def close(self) -> None:
+        self._rosters.clear()
+
+    async def ping(self) -> None:
+        return None
+
+    async def subscribe(self, room_id: str) -> None:
+        return None
+
+    async def unsubscribe(self, room_id: str) -> None:
+        return None
+
+    async def publish(self, room_id: str, payload: bytes) -> None:
+        return None
+
+    async def add_participant(self, room_id: str, participant_id: str, info: bytes) -> None:
+        self._rosters.setdefault(room_id, {})[participant_id] = info
+
+    async def remove_participant(self, room_id: str, participant_id: str) -> None:
+        roster = self._rosters.get(room_id)
+        if roster is not None:
+            roster.pop(participant_id, None)
+            if not roster:
+                del self._rosters[room_id]
+
+    async def participants(self, room_id: str) -> dict[str, bytes]:
+        return dict(self._rosters.get(room_id, {}))

@@ -1,0 +1,46 @@
+"""The `glimpse` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import uvicorn
+
+from glimpse.app import create_app
+from glimpse.settings import Settings
+
+
+def uvicorn_config(settings: Settings) -> uvicorn.Config:
+    """The ASGI server as Glimpse runs it: frames over the limit close the socket with 1009."""
+    return uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        ws_per_message_deflate=False,
+        ws_ping_interval=None,  # the session's own heartbeat covers it
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="glimpse", description="Glimpse meeting server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the server (settings: GLIMPSE_* variables)")
+    serve.add_argument("--host", help="address to listen on (GLIMPSE_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (GLIMPSE_PORT)")
+    serve.add_argument("--database-url", help="sqlite:///…, postgresql://…, mongodb://…")
+    serve.add_argument("--bus-url", help="memory:// or redis://…")
+    serve.add_argument("--data-dir", type=Path, help="folder for the SQLite file and secrets")
+    args = parser.parse_args(argv)
+
+    overrides = {
+        key: value for key, value in vars(args).items() if key != "command" and value is not None
+    }
+    settings = Settings(**overrides)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.Server(uvicorn_config(settings)).run()

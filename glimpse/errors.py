@@ -1,0 +1,39 @@
+"""Typed errors: a stable code and an HTTP status, rendered as {"error": {code, message}}."""
+
+from __future__ import annotations
+
+
+class GlimpseError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class Unauthorized(GlimpseError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(GlimpseError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(GlimpseError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(GlimpseError):
+    status = 409
+    code = "conflict"
+
+
+class Unavailable(GlimpseError):
+    status = 503
+    code = "unavailable"

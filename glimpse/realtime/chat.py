@@ -1,0 +1,71 @@
+"""The Chat handler: store each message with the room's next sequence number, then fan it out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from glimpse.errors import GlimpseError
+from glimpse.realtime import protocol
+from glimpse.realtime.hub import Hub
+from glimpse.store import MessageRecord, NewMessage, Store
+
+
+def chat_message(record: MessageRecord) -> protocol.ChatMessage:
+    return protocol.ChatMessage(
+        id=record.id,
+        room_id=record.room_id,
+        seq=record.seq,
+        sender_id=record.sender_id,
+        sender_name=record.sender_name,
+        client_id=record.client_id,
+        text=record.text,
+        created_at=record.created_at.isoformat(),
+    )
+
+
+class ChatHandler:
+    def __init__(self, store: Store, hub: Hub, max_chars: int) -> None:
+        self._store = store
+        self._hub = hub
+        self.max_chars = max_chars
+
+    async def send(
+        self,
+        room_id: str,
+        participant_id: str,
+        user_id: str,
+        user_name: str,
+        request: protocol.Chat,
+    ) -> protocol.ChatMessage:
+        """Store and broadcast a message; a retry (same client_id) is acknowledged, not resent.
+
+        The sender gets the stored message in its ack; the rest of the room gets a chat event.
+        """
+        if not request.text.strip():
+            raise GlimpseError("a message needs some text", code="empty_text")
+        if len(request.text) > self.max_chars:
+            raise GlimpseError(
+                f"a message holds at most {self.max_chars} characters", code="text_too_long"
+            )
+        record, created = await self._store.append_message(
+            NewMessage(
+                room_id=room_id,
+                sender_id=user_id,
+                sender_name=user_name,
+                client_id=request.client_id,
+                text=request.text,
+                created_at=datetime.now(UTC),
+            )
+        )
+        message = chat_message(record)
+        if created:
+            event = protocol.encode(protocol.ChatBroadcast(message=message))
+            await self._hub.broadcast(room_id, event, exclude=participant_id)
+        return message
+
+    async def typing(self, room_id: str, participant_id: str, active: bool) -> None:
+        """Relayed to the room, never stored."""
+        event = protocol.encode(
+            protocol.TypingBroadcast(participant_id=participant_id, active=active)
+        )
+        await self._hub.broadcast(room_id, event, exclude=participant_id)

@@ -1,0 +1,193 @@
+"""The hub: who is in which room, and room fan-out, on this instance and through the bus.
+
+An event is encoded once by its sender, put in the outbox of each local recipient without
+waiting for any of them, then published once on the bus for the participants of other instances.
+The hub also keeps each room's roster (local and remote participants) for rooms it serves.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from glimpse.bus import Bus
+from glimpse.realtime import protocol
+from glimpse.realtime.protocol import Participant
+
+log = logging.getLogger(__name__)
+
+ROOM_CLOSED_CODE = 4404
+
+
+class Member(Protocol):
+    """A local participant's connection, as the hub sees it; neither method blocks."""
+
+    def deliver(self, event: str) -> None:
+        """Queue an encoded message for sending."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Close the connection once what is queued has been sent."""
+
+
+# Envelope flags on the bus: what the receiving hub must do besides delivering.
+PLAIN, JOINED, LEFT, UPDATED, CLOSED = b"-", b"j", b"l", b"u", b"x"
+
+
+@dataclass(slots=True)
+class RoomState:
+    local: dict[str, Member] = field(default_factory=dict)
+    """Participants connected to this instance."""
+    roster: dict[str, Participant] = field(default_factory=dict)
+    """Every participant of the room, on any instance."""
+
+
+class RoomFull(Exception):
+    pass
+
+
+class Hub:
+    def __init__(self, bus: Bus, max_participants: int) -> None:
+        self.bus = bus
+        self.max_participants = max_participants
+        self._rooms: dict[str, RoomState] = {}
+
+    async def start(self) -> None:
+        await self.bus.connect(self._on_bus_event, self._on_departure)
+
+    async def stop(self) -> None:
+        await self.bus.close()
+        self._rooms.clear()
+
+    def roster(self, room_id: str) -> list[Participant]:
+        room = self._rooms.get(room_id)
+        return list(room.roster.values()) if room else []
+
+    def is_in_room(self, room_id: str, participant_id: str) -> bool:
+        room = self._rooms.get(room_id)
+        return room is not None and participant_id in room.roster
+
+    def local_count(self) -> int:
+        return sum(len(room.local) for room in self._rooms.values())
+
+    async def join(self, room_id: str, participant: Participant, member: Member) -> None:
+        """Add a participant; everyone else in the room hears participant-joined."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            room = self._rooms[room_id] = RoomState()
+            await self.bus.subscribe(room_id)
+            for info in (await self.bus.participants(room_id)).values():
+                remote = protocol.decode_info(info)
+                room.roster[remote.id] = remote
+        if len(room.roster) >= self.max_participants:
+            if not room.local:
+                await self._forget(room_id)
+            raise RoomFull(f"the room is full ({self.max_participants} participants)")
+        room.local[participant.id] = member
+        room.roster[participant.id] = participant
+        await self.bus.add_participant(room_id, participant.id, protocol.encode_info(participant))
+        event = protocol.encode(protocol.ParticipantJoined(participant=participant))
+        await self.broadcast(room_id, event, exclude=participant.id, flag=JOINED)
+
+    async def leave(self, room_id: str, participant_id: str) -> None:
+        """Remove a local participant; everyone else hears participant-left."""
+        room = self._rooms.get(room_id)
+        if room is None or room.local.pop(participant_id, None) is None:
+            return
+        room.roster.pop(participant_id, None)
+        event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
+        try:
+            await self.bus.remove_participant(room_id, participant_id)
+            await self.broadcast(room_id, event, flag=LEFT)
+        finally:
+            if not room.local:
+                await self._forget(room_id)
+
+    async def update(self, room_id: str, participant: Participant) -> None:
+        """A participant's media state changed: keep it in the roster and tell the room."""
+        room = self._rooms.get(room_id)
+        if room is None or participant.id not in room.local:
+            return
+        room.roster[participant.id] = participant
+        await self.bus.add_participant(room_id, participant.id, protocol.encode_info(participant))
+        event = protocol.encode(protocol.ParticipantUpdated(participant=participant))
+        await self.broadcast(room_id, event, exclude=participant.id, flag=UPDATED)
+
+    async def close_room(self, room_id: str) -> None:
+        """The room was deleted: tell its participants on every instance and disconnect them."""
+        event = protocol.encode(protocol.RoomClosed(room_id=room_id))
+        await self.broadcast(room_id, event, flag=CLOSED)
+        self._disconnect_local(room_id)
+
+    def _disconnect_local(self, room_id: str) -> None:
+        room = self._rooms.get(room_id)
+        for member in list(room.local.values()) if room else []:
+            member.close(ROOM_CLOSED_CODE, "room deleted")
+
+    async def broadcast(
+        self, room_id: str, event: str, *, exclude: str | None = None, flag: bytes = PLAIN
+    ) -> None:
+        """Deliver an encoded event to the room on every instance (except one participant)."""
+        self._deliver_local(room_id, event, exclude)
+        header = flag + b"\n" + (exclude or "").encode() + b"\n\n"
+        await self.bus.publish(room_id, header + event.encode())
+
+    async def send_to(self, room_id: str, participant_id: str, event: str) -> None:
+        """Deliver an encoded event to one participant of the room, on whichever instance."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        member = room.local.get(participant_id)
+        if member is not None:
+            member.deliver(event)
+        else:
+            header = PLAIN + b"\n\n" + participant_id.encode() + b"\n"
+            await self.bus.publish(room_id, header + event.encode())
+
+    def _deliver_local(self, room_id: str, event: str, exclude: str | None) -> None:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        for participant_id, member in list(room.local.items()):
+            if participant_id != exclude:
+                member.deliver(event)
+
+    def _on_bus_event(self, room_id: str, payload: bytes) -> None:
+        """An event another instance published: update the roster, deliver to local participants."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        flag, exclude, to, body = payload.split(b"\n", 3)
+        event = body.decode()
+        if flag in (JOINED, LEFT, UPDATED):
+            self._apply_roster_change(room, flag, event)
+        if to:
+            member = room.local.get(to.decode())
+            if member is not None:
+                member.deliver(event)
+        else:
+            self._deliver_local(room_id, event, exclude.decode() or None)
+        if flag == CLOSED:
+            self._disconnect_local(room_id)
+
+    @staticmethod
+    def _apply_roster_change(room: RoomState, flag: bytes, event: str) -> None:
+        message = protocol.decode_server(event)
+        if isinstance(message, protocol.ParticipantJoined | protocol.ParticipantUpdated):
+            room.roster[message.participant.id] = message.participant
+        elif isinstance(message, protocol.ParticipantLeft):
+            room.roster.pop(message.participant_id, None)
+        else:
+            log.warning("roster flag %r on a %s event", flag, type(message).__name__)
+
+    async def _on_departure(self, room_id: str, participant_id: str) -> None:
+        """A participant of a dead instance: drop it from the roster and tell the room."""
+        room = self._rooms.get(room_id)
+        if room is None or room.roster.pop(participant_id, None) is None:
+            return
+        event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
+        await self.broadcast(room_id, event, flag=LEFT)
+
+    async def _forget(self, room_id: str) -> None:
+        self._rooms.pop(room_id, None)
+        await self.bus.unsubscribe(room_id)

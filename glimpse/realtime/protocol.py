@@ -1,0 +1,253 @@
+"""The WebSocket wire protocol (docs/protocol.md): one flat JSON object per frame, with a `type`.
+
+Client messages are decoded and validated in one step; server messages are encoded once,
+however many participants receive them.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+Ref = Annotated[str, msgspec.Meta(max_length=64)]
+"""A client-chosen request id, echoed in the ack or error that answers the request."""
+
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class MediaState(msgspec.Struct, forbid_unknown_fields=True):
+    audio: bool = False
+    video: bool = False
+    screen: bool = False
+
+
+class IceCandidate(msgspec.Struct, forbid_unknown_fields=True):
+    candidate: Annotated[str, msgspec.Meta(max_length=2048)]
+    sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # noqa: N815 (WebRTC name)
+    sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None  # noqa: N815
+    usernameFragment: Annotated[str, msgspec.Meta(max_length=256)] | None = None  # noqa: N815
+
+
+# Client -> server
+
+
+class ClientMessage(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
+    ref: Ref | None = None
+
+
+class Auth(ClientMessage, tag="auth"):
+    token: Annotated[str, msgspec.Meta(max_length=4096)]
+
+
+class Join(ClientMessage, tag="join"):
+    room: Id
+    """Room id or its shareable code."""
+    password: Annotated[str, msgspec.Meta(max_length=256)] | None = None
+    media: MediaState = msgspec.field(default_factory=MediaState)
+    last_seq: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    """Highest chat sequence number the client already has: send what came after it."""
+
+
+class Leave(ClientMessage, tag="leave"):
+    pass
+
+
+class Chat(ClientMessage, tag="chat"):
+    client_id: Id
+    text: str
+
+
+class Typing(ClientMessage, tag="typing"):
+    active: bool
+
+
+class Signal(ClientMessage, tag="signal"):
+    to: Id
+    kind: Literal["offer", "answer", "candidate"]
+    sdp: Annotated[str, msgspec.Meta(max_length=60_000)] | None = None
+    candidate: IceCandidate | None = None
+    """For kind "candidate"; null means end of candidates."""
+
+
+class Media(ClientMessage, tag="media"):
+    audio: bool
+    video: bool
+    screen: bool
+
+
+class Pong(ClientMessage, tag="pong"):
+    pass
+
+
+AnyClientMessage = Auth | Join | Leave | Chat | Typing | Signal | Media | Pong
+CLIENT_TYPES = frozenset(
+    cls.__struct_config__.tag for cls in (Auth, Join, Leave, Chat, Typing, Signal, Media, Pong)
+)
+
+# Server -> client
+
+
+class Participant(msgspec.Struct):
+    id: str
+    user_id: str
+    display_name: str
+    media: MediaState
+
+
+class ChatMessage(msgspec.Struct):
+    id: str
+    room_id: str
+    seq: int
+    sender_id: str
+    sender_name: str
+    client_id: str
+    text: str
+    created_at: str
+
+
+class RoomInfo(msgspec.Struct):
+    id: str
+    code: str
+    name: str
+    owner_id: str
+
+
+class ServerMessage(msgspec.Struct, tag_field="type", omit_defaults=True, kw_only=True):
+    pass
+
+
+class Authenticated(ServerMessage, tag="authenticated"):
+    user_id: str
+    display_name: str
+    ref: str | None = None
+
+
+class Joined(ServerMessage, tag="joined"):
+    room: RoomInfo
+    participant_id: str
+    participants: list[Participant]
+    messages: list[ChatMessage]
+    """Oldest first."""
+    more_messages: bool
+    """True when older (or, after last_seq, further) messages exist than those sent here."""
+    ref: str | None = None
+
+
+class ParticipantJoined(ServerMessage, tag="participant-joined"):
+    participant: Participant
+
+
+class ParticipantLeft(ServerMessage, tag="participant-left"):
+    participant_id: str
+
+
+class ParticipantUpdated(ServerMessage, tag="participant-updated"):
+    participant: Participant
+
+
+class ChatBroadcast(ServerMessage, tag="chat"):
+    message: ChatMessage
+
+
+class TypingBroadcast(ServerMessage, tag="typing"):
+    participant_id: str
+    active: bool
+
+
+class SignalRelay(ServerMessage, tag="signal"):
+    sender: str
+    kind: str
+    sdp: str | None = None
+    candidate: IceCandidate | None = None
+
+
+class Ack(ServerMessage, tag="ack"):
+    request: str
+    ref: str | None = None
+    message: ChatMessage | None = None
+    """For chat: the stored message (also for a retried send)."""
+
+
+class Error(ServerMessage, tag="error"):
+    code: str
+    message: str
+    request: str | None = None
+    """The type of the request that failed, when it could be read."""
+    ref: str | None = None
+
+
+class Ping(ServerMessage, tag="ping"):
+    pass
+
+
+class RoomClosed(ServerMessage, tag="room-closed"):
+    room_id: str
+
+
+_decoder = msgspec.json.Decoder(AnyClientMessage)
+_raw_decoder = msgspec.json.Decoder()
+_encoder = msgspec.json.Encoder()
+
+
+class ProtocolError(Exception):
+    """A frame that could not be read as a valid client message."""
+
+    def __init__(self, code: str, message: str, request: str | None, ref: str | None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.request = request
+        self.ref = ref
+
+
+def decode(frame: str | bytes) -> AnyClientMessage:
+    """Read a client frame, or raise ProtocolError naming what is wrong."""
+    try:
+        message: AnyClientMessage = _decoder.decode(frame)
+        return message
+    except msgspec.ValidationError as error:
+        raw = _raw_decoder.decode(frame)
+        request = raw.get("type") if isinstance(raw, dict) else None
+        ref = raw.get("ref") if isinstance(raw, dict) else None
+        request = request if isinstance(request, str) else None
+        ref = ref if isinstance(ref, str) and len(ref) <= 64 else None
+        if not isinstance(raw, dict):
+            raise ProtocolError(
+                "invalid_message", "a message is a JSON object", None, None
+            ) from None
+        if request is None:
+            code, text = "invalid_message", "a message needs a string `type`"
+        elif request not in CLIENT_TYPES:
+            code, text = "unknown_type", f"unknown message type {request!r}"
+        else:
+            code, text = "invalid_message", str(error)
+        raise ProtocolError(code, text, request if request in CLIENT_TYPES else None, ref) from None
+    except msgspec.DecodeError as error:
+        raise ProtocolError("bad_json", f"malformed JSON: {error}", None, None) from None
+
+
+def encode(message: ServerMessage) -> str:
+    """Encode a server message once; the text is then sent as it is to every recipient."""
+    return _encoder.encode(message).decode()
+
+
+def encode_info(participant: Participant) -> bytes:
+    return _encoder.encode(participant)
+
+
+_participant_decoder = msgspec.json.Decoder(Participant)
+_server_decoder = msgspec.json.Decoder(
+    Authenticated | Joined | ParticipantJoined | ParticipantLeft | ParticipantUpdated
+    | ChatBroadcast | TypingBroadcast | SignalRelay | Ack | Error | Ping | RoomClosed
+)  # fmt: skip
+
+
+def decode_server(frame: str | bytes) -> ServerMessage:
+    """Read a server message (the hub reads roster changes from other instances; tests too)."""
+    message: ServerMessage = _server_decoder.decode(frame)
+    return message
+
+
+def decode_info(info: bytes) -> Participant:
+    return _participant_decoder.decode(info)

@@ -1,0 +1,395 @@
+"""One WebSocket connection, served by one loop that owns its state (after Galène's clientLoop).
+
+The loop reads and dispatches client messages in order. Everything sent to the client goes
+through a bounded outbox drained by a writer task, so the hub and other participants never wait
+on this connection; a client that stops reading fills its outbox and is disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Final
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from glimpse.auth.service import AuthService
+from glimpse.bus import BusUnavailable
+from glimpse.errors import GlimpseError
+from glimpse.realtime import protocol
+from glimpse.realtime.chat import ChatHandler, chat_message
+from glimpse.realtime.hub import Hub, RoomFull
+from glimpse.realtime.ratelimit import Strikes, TokenBucket
+from glimpse.realtime.signaling import relay_signal
+from glimpse.rooms import RoomService
+from glimpse.settings import Settings
+from glimpse.store import RoomRecord, Store, UserRecord
+
+log = logging.getLogger(__name__)
+
+# Close codes (docs/protocol.md).
+AUTH_FAILED: Final = 4401
+TIMED_OUT: Final = 4408
+RATE_LIMITED: Final = 4429
+SLOW_CONSUMER: Final = 1013
+CLOSE_TIMEOUT: Final = 2.0
+
+
+class SessionState(enum.Enum):
+    CONNECTED = "connected"
+    AUTHENTICATED = "authenticated"
+    JOINED = "joined"
+    CLOSED = "closed"
+
+
+_TRANSITIONS: Final = {
+    SessionState.CONNECTED: {SessionState.AUTHENTICATED, SessionState.CLOSED},
+    SessionState.AUTHENTICATED: {SessionState.JOINED, SessionState.CLOSED},
+    SessionState.JOINED: {SessionState.AUTHENTICATED, SessionState.CLOSED},
+    SessionState.CLOSED: set(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What a session needs from the rest of the server."""
+
+    settings: Settings
+    auth: AuthService
+    rooms: RoomService
+    store: Store
+    hub: Hub
+    chat: ChatHandler
+
+
+@dataclass(slots=True)
+class Membership:
+    room_id: str
+    participant: protocol.Participant
+
+
+class Session:
+    def __init__(self, websocket: WebSocket, services: Services) -> None:
+        self._ws = websocket
+        self._services = services
+        settings = services.settings
+        self._settings = settings
+        self.state = SessionState.CONNECTED
+        self.user: UserRecord | None = None
+        self.membership: Membership | None = None
+        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(settings.send_queue_size)
+        self._held: list[str] | None = None
+        """Room events that arrive while joining wait here until `joined` has been sent."""
+        self._ended = asyncio.Event()
+        self._close_code = 1000
+        self._close_reason = ""
+        self._last_seen = time.monotonic()
+        self._chat_limit = TokenBucket(settings.chat_rate, settings.chat_burst)
+        self._signal_limit = TokenBucket(settings.signal_rate, settings.signal_burst)
+        self._strikes = Strikes(settings.rate_limit_strikes)
+
+    def _move_to(self, state: SessionState) -> None:
+        if state not in _TRANSITIONS[self.state]:
+            raise RuntimeError(f"session cannot go from {self.state.value} to {state.value}")
+        self.state = state
+
+    # The hub's view of this connection (Member): neither call blocks.
+
+    def deliver(self, event: str) -> None:
+        if self._ended.is_set():
+            return
+        if self._held is not None and len(self._held) < self._settings.send_queue_size:
+            self._held.append(event)
+        else:
+            self._enqueue(event)
+
+    def _enqueue(self, event: str) -> None:
+        try:
+            self._outbox.put_nowait(event)
+        except asyncio.QueueFull:
+            log.info("disconnecting a client that stopped reading")
+            self._end(SLOW_CONSUMER, "not reading fast enough", flush=False)
+
+    def close(self, code: int, reason: str) -> None:
+        self._end(code, reason, flush=True)
+
+    def _end(self, code: int, reason: str, *, flush: bool) -> None:
+        if self._ended.is_set():
+            return
+        self._close_code, self._close_reason = code, reason
+        if flush:
+            with contextlib.suppress(asyncio.QueueFull):
+                self._outbox.put_nowait(None)  # the writer closes after what is queued
+                return
+        self._ended.set()
+
+    def _reply(self, message: protocol.ServerMessage) -> None:
+        self.deliver(protocol.encode(message))
+
+    # The loop
+
+    async def run(self) -> None:
+        await self._ws.accept()
+        writer = asyncio.create_task(self._write_loop())
+        reader = asyncio.create_task(self._read_loop())
+        heartbeat = asyncio.create_task(self._heartbeat_loop())
+        ended = asyncio.create_task(self._ended.wait())
+        try:
+            await asyncio.wait({reader, writer, ended}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, heartbeat, ended):
+                task.cancel()
+            await self._leave_room()
+            self.state = SessionState.CLOSED
+            writer.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(
+                    self._ws.close(self._close_code, self._close_reason), CLOSE_TIMEOUT
+                )
+
+    async def _write_loop(self) -> None:
+        send = self._ws.send_text
+        while True:
+            event = await self._outbox.get()
+            if event is None:
+                self._ended.set()
+                return
+            await send(event)
+
+    async def _heartbeat_loop(self) -> None:
+        ping = protocol.encode(protocol.Ping())
+        while True:
+            await asyncio.sleep(self._settings.heartbeat_interval)
+            if time.monotonic() - self._last_seen > self._settings.heartbeat_timeout:
+                self._end(TIMED_OUT, "no heartbeat", flush=False)
+                return
+            self.deliver(ping)
+
+    async def _read_loop(self) -> None:
+        try:
+            async with asyncio.timeout(self._settings.auth_timeout):
+                frame = await self._receive()
+            await self._authenticate(frame)
+            while not self._ended.is_set():
+                await self._handle(await self._receive())
+        except TimeoutError:
+            self._end(TIMED_OUT, "authentication timed out", flush=True)
+        except WebSocketDisconnect:
+            self._ended.set()
+
+    async def _receive(self) -> str | bytes:
+        message = await self._ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
+        self._last_seen = time.monotonic()
+        text: str | None = message.get("text")
+        return text if text is not None else message.get("bytes") or b""
+
+    async def _authenticate(self, frame: str | bytes) -> None:
+        try:
+            request = protocol.decode(frame)
+        except protocol.ProtocolError as error:
+            self._reply(protocol.Error(code=error.code, message=error.message, ref=error.ref))
+            self._end(AUTH_FAILED, "authentication required", flush=True)
+            return
+        if not isinstance(request, protocol.Auth):
+            self._reply(
+                protocol.Error(
+                    code="not_authenticated",
+                    message="the first message must be auth",
+                    request=request.__struct_config__.tag,  # type: ignore[arg-type]
+                    ref=request.ref,
+                )
+            )
+            self._end(AUTH_FAILED, "authentication required", flush=True)
+            return
+        try:
+            self.user = await self._services.auth.user_for_token(request.token)
+        except GlimpseError as error:
+            self._reply(
+                protocol.Error(
+                    code=error.code, message=error.message, request="auth", ref=request.ref
+                )
+            )
+            self._end(AUTH_FAILED, "authentication failed", flush=True)
+            return
+        self._move_to(SessionState.AUTHENTICATED)
+        self._reply(
+            protocol.Authenticated(
+                user_id=self.user.id, display_name=self.user.display_name, ref=request.ref
+            )
+        )
+
+    async def _handle(self, frame: str | bytes) -> None:
+        try:
+            request = protocol.decode(frame)
+        except protocol.ProtocolError as error:
+            self._reply(
+                protocol.Error(
+                    code=error.code, message=error.message, request=error.request, ref=error.ref
+                )
+            )
+            return
+        kind: str = request.__struct_config__.tag  # type: ignore[assignment]
+        try:
+            if not self._within_rate(request):
+                raise GlimpseError("slow down: too many messages", code="rate_limited")
+            await self._dispatch(request)
+        except GlimpseError as error:
+            self._reply(
+                protocol.Error(
+                    code=error.code, message=error.message, request=kind, ref=request.ref
+                )
+            )
+        except BusUnavailable:
+            self._reply(
+                protocol.Error(
+                    code="unavailable",
+                    message="the server cannot reach the other instances right now; try again",
+                    request=kind,
+                    ref=request.ref,
+                )
+            )
+        except Exception:
+            log.exception("failed to handle a %s message", kind)
+            self._reply(
+                protocol.Error(
+                    code="internal_error",
+                    message="the server failed",
+                    request=kind,
+                    ref=request.ref,
+                )
+            )
+
+    def _within_rate(self, request: protocol.AnyClientMessage) -> bool:
+        if isinstance(request, protocol.Chat | protocol.Typing):
+            bucket = self._chat_limit
+        elif isinstance(request, protocol.Signal | protocol.Media):
+            bucket = self._signal_limit
+        else:
+            return True
+        if bucket.allow():
+            return True
+        if self._strikes.add():
+            self._end(RATE_LIMITED, "rate limit exceeded", flush=True)
+        return False
+
+    async def _dispatch(self, request: protocol.AnyClientMessage) -> None:
+        match request:
+            case protocol.Pong():
+                return
+            case protocol.Auth():
+                raise GlimpseError("already authenticated", code="already_authenticated")
+            case protocol.Join():
+                await self._join(request)
+            case protocol.Leave():
+                self._require_membership()
+                await self._leave_room()
+                self._reply(protocol.Ack(request="leave", ref=request.ref))
+            case protocol.Chat():
+                membership, user = self._require_membership()
+                message = await self._services.chat.send(
+                    membership.room_id, membership.participant.id, user.id,
+                    user.display_name, request,
+                )  # fmt: skip
+                self._reply(protocol.Ack(request="chat", ref=request.ref, message=message))
+            case protocol.Typing():
+                membership, _ = self._require_membership()
+                await self._services.chat.typing(
+                    membership.room_id, membership.participant.id, request.active
+                )
+            case protocol.Signal():
+                membership, _ = self._require_membership()
+                await relay_signal(
+                    self._services.hub, membership.room_id, membership.participant.id, request
+                )
+                self._reply(protocol.Ack(request="signal", ref=request.ref))
+            case protocol.Media():
+                membership, _ = self._require_membership()
+                media = protocol.MediaState(request.audio, request.video, request.screen)
+                membership.participant.media = media
+                await self._services.hub.update(membership.room_id, membership.participant)
+                self._reply(protocol.Ack(request="media", ref=request.ref))
+
+    def _require_membership(self) -> tuple[Membership, UserRecord]:
+        if self.membership is None or self.user is None:
+            raise GlimpseError("join a room first", code="not_in_room")
+        return self.membership, self.user
+
+    async def _join(self, request: protocol.Join) -> None:
+        assert self.user is not None
+        if self.membership is not None:
+            raise GlimpseError("leave your room before joining another", code="already_in_room")
+        services = self._services
+        room = await services.rooms.find(request.room)
+        await services.rooms.check_password(room, request.password)
+        participant = protocol.Participant(
+            id=uuid.uuid4().hex,
+            user_id=self.user.id,
+            display_name=self.user.display_name,
+            media=request.media,
+        )
+        self._held = []
+        try:
+            try:
+                await services.hub.join(room.id, participant, self)
+            except RoomFull as error:
+                raise GlimpseError(str(error), code="room_full") from None
+            self.membership = Membership(room.id, participant)
+            self._move_to(SessionState.JOINED)
+            try:
+                await self._welcome(room, participant, request)
+            except BaseException:
+                await self._leave_room()
+                raise
+        finally:
+            held, self._held = self._held, None
+            for event in held:
+                self.deliver(event)
+
+    async def _welcome(
+        self, room: RoomRecord, participant: protocol.Participant, request: protocol.Join
+    ) -> None:
+        """Send `joined`: the room, its roster and the chat the joiner has not seen."""
+        assert self.user is not None
+        services = self._services
+        await services.store.record_join(room.id, self.user.id, datetime.now(UTC))
+        history = self._settings.join_history
+        if request.last_seq is None:
+            records = await services.store.list_messages(room.id, limit=history + 1)
+            records.reverse()
+            more = len(records) > history
+            records = records[1:] if more else records
+        else:
+            records = await services.store.messages_after(room.id, request.last_seq, history + 1)
+            more = len(records) > history
+            records = records[:history]
+        self._enqueue(  # ahead of the room events held back while joining
+            protocol.encode(
+                protocol.Joined(
+                    room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
+                    participant_id=participant.id,
+                    participants=services.hub.roster(room.id),
+                    messages=[chat_message(record) for record in records],
+                    more_messages=more,
+                    ref=request.ref,
+                )
+            )
+        )
+
+    async def _leave_room(self) -> None:
+        membership, self.membership = self.membership, None
+        if membership is None:
+            return
+        if self.state is SessionState.JOINED:
+            self._move_to(SessionState.AUTHENTICATED)
+        try:
+            await self._services.hub.leave(membership.room_id, membership.participant.id)
+        except BusUnavailable:
+            log.warning("could not announce a departure to other instances")

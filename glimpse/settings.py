@@ -1,0 +1,96 @@
+"""All configuration, read once from GLIMPSE_* environment variables (or passed explicitly)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_SECRET_LENGTH = 32
+SECRET_FILE_NAME = "jwt-secret"  # noqa: S105 (a file name)
+
+
+class Settings(BaseSettings):
+    """Every setting Glimpse reads; the README lists them all."""
+
+    model_config = SettingsConfigDict(env_prefix="GLIMPSE_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    """Empty means SQLite in `data_dir` (sqlite:///data/glimpse.db)."""
+    bus_url: str = "memory://"
+    public_url: str = ""
+    """Origin the web client is served from, used in invite links; empty = the request's origin."""
+    web_dir: Path | None = None
+    """Built web client to serve at /; empty = `web/dist` when it exists."""
+
+    secret_key: SecretStr | None = None
+    """Token-signing secret; generated on first start into `data_dir` when not given."""
+    jwt_issuer: str = "glimpse"
+    jwt_audience: str = "glimpse"
+    access_token_ttl: int = Field(default=900, gt=0)
+    refresh_token_ttl: int = Field(default=30 * 24 * 3600, gt=0)
+    cookie_secure: bool = False
+    """Mark the refresh cookie Secure (set it when served over HTTPS)."""
+
+    ice_servers: str = "stun:stun.l.google.com:19302"
+    """Comma-separated STUN/TURN URLs handed to clients."""
+    turn_secret: SecretStr | None = None
+    """coturn `static-auth-secret`: when set, TURN URLs get time-limited credentials."""
+    turn_ttl: int = Field(default=3600, gt=0)
+
+    auth_timeout: float = Field(default=5.0, gt=0)
+    heartbeat_interval: float = Field(default=10.0, gt=0)
+    heartbeat_timeout: float = Field(default=25.0, gt=0)
+    max_frame_bytes: int = Field(default=64 * 1024, gt=0)
+    max_chat_chars: int = Field(default=4000, gt=0)
+    max_room_participants: int = Field(default=12, gt=0)
+    send_queue_size: int = Field(default=512, gt=0)
+    chat_rate: float = Field(default=5.0, gt=0)
+    chat_burst: int = Field(default=20, gt=0)
+    signal_rate: float = Field(default=100.0, gt=0)
+    signal_burst: int = Field(default=400, gt=0)
+    rate_limit_strikes: int = Field(default=20, gt=0)
+    """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
+    join_history: int = Field(default=50, ge=0, le=100)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"GLIMPSE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'glimpse.db'}"
+
+    @cached_property
+    def signing_secret(self) -> str:
+        """The configured secret, or the one generated into the data folder on first start."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        path = self.data_dir / SECRET_FILE_NAME
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            scratch = path.with_name(f".{SECRET_FILE_NAME}.{os.getpid()}")
+            scratch.touch(mode=0o600)
+            scratch.write_text(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):  # another process won the race
+                os.link(scratch, path)
+            scratch.unlink()
+        stored = path.read_text().strip()
+        if len(stored) < MIN_SECRET_LENGTH:
+            raise ValueError(f"{path} holds no usable secret; delete it to generate a new one")
+        return stored
+
+    @property
+    def ice_server_urls(self) -> list[str]:
+        return [url.strip() for url in self.ice_servers.split(",") if url.strip()]

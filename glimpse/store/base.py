@@ -1,0 +1,171 @@
+"""The storage interface every database backend implements, and the records it stores."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    id: str
+    email: str
+    display_name: str
+    password_hash: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTokenRecord:
+    """One refresh token of a login session; rotated on every use, kept only as a hash."""
+
+    token_hash: str
+    session_id: str
+    user_id: str
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+    """Set on every token of a session when the session is revoked (log-out or reuse)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RoomRecord:
+    id: str
+    code: str
+    """Short shareable code, unique."""
+    name: str
+    owner_id: str
+    password_hash: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRecord:
+    id: str
+    room_id: str
+    seq: int
+    """Per-room sequence number: 1, 2, 3, … without gaps."""
+    sender_id: str
+    sender_name: str
+    client_id: str
+    """The sender's own id for the message; a retry with the same id is stored once."""
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    room_id: str
+    sender_id: str
+    sender_name: str
+    client_id: str
+    text: str
+    created_at: datetime
+
+
+class DuplicateError(Exception):
+    """A unique field (e-mail, room code) is already taken."""
+
+
+class Store(ABC):
+    """Users, login sessions, rooms, memberships and chat messages.
+
+    Every method is safe to call concurrently from several server processes sharing one database.
+    """
+
+    @abstractmethod
+    async def connect(self) -> None:
+        """Open connections and create or migrate the schema."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+
+    # Users
+    @abstractmethod
+    async def create_user(self, user: UserRecord) -> None:
+        """Raise DuplicateError when the e-mail (compared case-insensitively) is taken."""
+
+    @abstractmethod
+    async def get_user(self, user_id: str) -> UserRecord | None: ...
+
+    @abstractmethod
+    async def get_user_by_email(self, email: str) -> UserRecord | None: ...
+
+    @abstractmethod
+    async def update_user(
+        self, user_id: str, *, display_name: str | None = None, password_hash: str | None = None
+    ) -> UserRecord | None: ...
+
+    # Refresh tokens
+    @abstractmethod
+    async def add_refresh_token(self, token: RefreshTokenRecord) -> None: ...
+
+    @abstractmethod
+    async def use_refresh_token(self, token_hash: str, at: datetime) -> RefreshTokenRecord | None:
+        """Mark a token used, atomically, and return it as it was before this call.
+
+        A returned record with `used_at` set means the token had already been used: a reuse.
+        None means the token is unknown.
+        """
+
+    @abstractmethod
+    async def revoke_session(self, session_id: str, at: datetime) -> None:
+        """Revoke every refresh token of a login session."""
+
+    # Rooms
+    @abstractmethod
+    async def create_room(self, room: RoomRecord) -> None:
+        """Raise DuplicateError when the code is taken."""
+
+    @abstractmethod
+    async def get_room(self, room_id: str) -> RoomRecord | None: ...
+
+    @abstractmethod
+    async def get_room_by_code(self, code: str) -> RoomRecord | None: ...
+
+    @abstractmethod
+    async def rename_room(self, room_id: str, name: str) -> RoomRecord | None: ...
+
+    @abstractmethod
+    async def delete_room(self, room_id: str) -> bool:
+        """Delete a room with its memberships and messages; False when it did not exist."""
+
+    @abstractmethod
+    async def list_owned_rooms(self, owner_id: str) -> list[RoomRecord]:
+        """Newest first."""
+
+    @abstractmethod
+    async def record_join(self, room_id: str, user_id: str, at: datetime) -> None:
+        """Remember that a user joined a room (and when, last)."""
+
+    @abstractmethod
+    async def is_member(self, room_id: str, user_id: str) -> bool:
+        """Whether the user has ever joined the room."""
+
+    @abstractmethod
+    async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
+        """Rooms the user joined, most recently joined first."""
+
+    # Messages
+    @abstractmethod
+    async def append_message(self, message: NewMessage) -> tuple[MessageRecord, bool]:
+        """Store a message with the room's next sequence number.
+
+        Idempotent on (room_id, sender_id, client_id): a retry returns the stored record and False.
+        Sequence numbers stay unique and gap-free under concurrent writers.
+        """
+
+    @abstractmethod
+    async def list_messages(
+        self, room_id: str, *, before_seq: int | None = None, limit: int = 50
+    ) -> list[MessageRecord]:
+        """Newest first, only messages with seq < before_seq when given."""
+
+    @abstractmethod
+    async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[MessageRecord]:
+        """Oldest first, only messages with seq > after_seq: what a reconnecting client missed."""

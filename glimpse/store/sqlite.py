@@ -1,0 +1,336 @@
+"""SQLite store: the embedded default, one file in the data folder, nothing to install."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from glimpse.store.base import (
+    DuplicateError,
+    MessageRecord,
+    NewMessage,
+    RefreshTokenRecord,
+    RoomRecord,
+    Store,
+    UserRecord,
+)
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token_hash TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);
+CREATE TABLE IF NOT EXISTS rooms (
+    id TEXT PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    password_hash TEXT,
+    created_at TEXT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS rooms_owner ON rooms(owner_id, created_at);
+CREATE TABLE IF NOT EXISTS memberships (
+    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    last_joined_at TEXT NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS memberships_user ON memberships(user_id, last_joined_at);
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    sender_id TEXT NOT NULL,
+    sender_name TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (room_id, seq),
+    UNIQUE (room_id, sender_id, client_id)
+);
+"""
+
+ROOM_COLUMNS = "id, code, name, owner_id, password_hash, created_at"
+MESSAGE_COLUMNS = "id, room_id, seq, sender_id, sender_name, client_id, text, created_at"
+TOKEN_COLUMNS = "token_hash, session_id, user_id, expires_at, used_at, revoked_at"  # noqa: S105
+
+
+def _time(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _room(row: Iterable[Any]) -> RoomRecord:
+    id_, code, name, owner_id, password_hash, created_at = row
+    return RoomRecord(id_, code, name, owner_id, password_hash, datetime.fromisoformat(created_at))
+
+
+def _message(row: Iterable[Any]) -> MessageRecord:
+    id_, room_id, seq, sender_id, sender_name, client_id, text, created_at = row
+    return MessageRecord(
+        id_, room_id, seq, sender_id, sender_name, client_id, text,
+        datetime.fromisoformat(created_at),
+    )  # fmt: skip
+
+
+def _token(row: Iterable[Any]) -> RefreshTokenRecord:
+    token_hash, session_id, user_id, expires_at, used_at, revoked_at = row
+    return RefreshTokenRecord(
+        token_hash, session_id, user_id, datetime.fromisoformat(expires_at),
+        _parse_time(used_at), _parse_time(revoked_at),
+    )  # fmt: skip
+
+
+class SQLiteStore(Store):
+    """One connection, writes serialized by a lock (SQLite has a single writer anyway)."""
+
+    def __init__(self, url: str) -> None:
+        path = url.split("://", 1)[1]
+        if path.startswith("/") and not path.startswith("//"):
+            path = path[1:]  # sqlite:///relative/path, sqlite:////absolute/path
+        self.path = ":memory:" if path in ("", ":memory:") else path
+        self._db: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not connected")
+        return self._db
+
+    async def connect(self) -> None:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        await self.db.execute("PRAGMA journal_mode=WAL")
+        await self.db.execute("PRAGMA synchronous=NORMAL")
+        await self.db.execute("PRAGMA foreign_keys=ON")
+        await self.db.execute("PRAGMA busy_timeout=5000")
+        await self.db.executescript(SCHEMA)
+        await self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def ping(self) -> None:
+        await self.db.execute("SELECT 1")
+
+    async def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
+        async with self.db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, *params: Any) -> Iterable[sqlite3.Row]:
+        async with self.db.execute(sql, params) as cursor:
+            return await cursor.fetchall()
+
+    async def _write(self, sql: str, *params: Any) -> int:
+        async with self._write_lock:
+            try:
+                cursor = await self.db.execute(sql, params)
+            except sqlite3.IntegrityError as error:
+                raise DuplicateError(str(error)) from error
+            return cursor.rowcount
+
+    # Users
+    async def create_user(self, user: UserRecord) -> None:
+        await self._write(
+            "INSERT INTO users (id, email, display_name, password_hash, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            user.id, user.email, user.display_name, user.password_hash, _time(user.created_at),
+        )  # fmt: skip
+
+    async def _user_where(self, clause: str, value: str) -> UserRecord | None:
+        row = await self._one(
+            f"SELECT id, email, display_name, password_hash, created_at FROM users WHERE {clause}",
+            value,
+        )
+        if row is None:
+            return None
+        id_, email, display_name, password_hash, created_at = row
+        return UserRecord(
+            id_, email, display_name, password_hash, datetime.fromisoformat(created_at)
+        )
+
+    async def get_user(self, user_id: str) -> UserRecord | None:
+        return await self._user_where("id = ?", user_id)
+
+    async def get_user_by_email(self, email: str) -> UserRecord | None:
+        return await self._user_where("email = ?", email)
+
+    async def update_user(
+        self, user_id: str, *, display_name: str | None = None, password_hash: str | None = None
+    ) -> UserRecord | None:
+        await self._write(
+            "UPDATE users SET display_name = COALESCE(?, display_name),"
+            " password_hash = COALESCE(?, password_hash) WHERE id = ?",
+            display_name, password_hash, user_id,
+        )  # fmt: skip
+        return await self.get_user(user_id)
+
+    # Refresh tokens
+    async def add_refresh_token(self, token: RefreshTokenRecord) -> None:
+        await self._write(
+            f"INSERT INTO refresh_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, NULL, NULL)",
+            token.token_hash, token.session_id, token.user_id, _time(token.expires_at),
+        )  # fmt: skip
+
+    async def use_refresh_token(self, token_hash: str, at: datetime) -> RefreshTokenRecord | None:
+        async with self._write_lock:
+            row = await self._one(
+                f"SELECT {TOKEN_COLUMNS} FROM refresh_tokens WHERE token_hash = ?", token_hash
+            )
+            if row is None:
+                return None
+            before = _token(row)
+            if before.used_at is None:
+                await self.db.execute(
+                    "UPDATE refresh_tokens SET used_at = ? WHERE token_hash = ?",
+                    (_time(at), token_hash),
+                )
+            return before
+
+    async def revoke_session(self, session_id: str, at: datetime) -> None:
+        await self._write(
+            "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE session_id = ?",
+            _time(at), session_id,
+        )  # fmt: skip
+
+    # Rooms
+    async def create_room(self, room: RoomRecord) -> None:
+        await self._write(
+            f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            room.id, room.code, room.name, room.owner_id, room.password_hash,
+            _time(room.created_at),
+        )  # fmt: skip
+
+    async def get_room(self, room_id: str) -> RoomRecord | None:
+        row = await self._one(f"SELECT {ROOM_COLUMNS} FROM rooms WHERE id = ?", room_id)
+        return None if row is None else _room(row)
+
+    async def get_room_by_code(self, code: str) -> RoomRecord | None:
+        row = await self._one(f"SELECT {ROOM_COLUMNS} FROM rooms WHERE code = ?", code)
+        return None if row is None else _room(row)
+
+    async def rename_room(self, room_id: str, name: str) -> RoomRecord | None:
+        await self._write("UPDATE rooms SET name = ? WHERE id = ?", name, room_id)
+        return await self.get_room(room_id)
+
+    async def delete_room(self, room_id: str) -> bool:
+        return await self._write("DELETE FROM rooms WHERE id = ?", room_id) > 0
+
+    async def list_owned_rooms(self, owner_id: str) -> list[RoomRecord]:
+        rows = await self._all(
+            f"SELECT {ROOM_COLUMNS} FROM rooms WHERE owner_id = ? ORDER BY created_at DESC, id",
+            owner_id,
+        )
+        return [_room(row) for row in rows]
+
+    async def record_join(self, room_id: str, user_id: str, at: datetime) -> None:
+        await self._write(
+            "INSERT INTO memberships (room_id, user_id, last_joined_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (room_id, user_id)"
+            " DO UPDATE SET last_joined_at = excluded.last_joined_at",
+            room_id, user_id, _time(at),
+        )  # fmt: skip
+
+    async def is_member(self, room_id: str, user_id: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM memberships WHERE room_id = ? AND user_id = ?", room_id, user_id
+        )
+        return row is not None
+
+    async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
+        columns = ", ".join(f"r.{column}" for column in ROOM_COLUMNS.split(", "))
+        rows = await self._all(
+            f"SELECT {columns} FROM memberships m JOIN rooms r ON r.id = m.room_id"
+            " WHERE m.user_id = ? ORDER BY m.last_joined_at DESC LIMIT ?",
+            user_id, limit,
+        )  # fmt: skip
+        return [_room(row) for row in rows]
+
+    # Messages
+    async def append_message(self, message: NewMessage) -> tuple[MessageRecord, bool]:
+        async with self._write_lock:
+            existing = await self._one(
+                f"SELECT {MESSAGE_COLUMNS} FROM messages"
+                " WHERE room_id = ? AND sender_id = ? AND client_id = ?",
+                message.room_id, message.sender_id, message.client_id,
+            )  # fmt: skip
+            if existing is not None:
+                return _message(existing), False
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                row = await self._one(
+                    "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+                    message.room_id,
+                )
+                if row is None:
+                    raise LookupError(f"room {message.room_id} does not exist")
+                record = MessageRecord(
+                    id=uuid.uuid4().hex,
+                    room_id=message.room_id,
+                    seq=row[0],
+                    sender_id=message.sender_id,
+                    sender_name=message.sender_name,
+                    client_id=message.client_id,
+                    text=message.text,
+                    created_at=message.created_at,
+                )
+                await self.db.execute(
+                    f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        record.id, record.room_id, record.seq, record.sender_id,
+                        record.sender_name, record.client_id, record.text,
+                        _time(record.created_at),
+                    ),
+                )  # fmt: skip
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+            return record, True
+
+    async def list_messages(
+        self, room_id: str, *, before_seq: int | None = None, limit: int = 50
+    ) -> list[MessageRecord]:
+        rows = await self._all(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq < ?"
+            " ORDER BY seq DESC LIMIT ?",
+            room_id, before_seq if before_seq is not None else 2**62, limit,
+        )  # fmt: skip
+        return [_message(row) for row in rows]
+
+    async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[MessageRecord]:
+        rows = await self._all(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE room_id = ? AND seq > ?"
+            " ORDER BY seq ASC LIMIT ?",
+            room_id, after_seq, limit,
+        )  # fmt: skip
+        return [_message(row) for row in rows]
