@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     turn_ttl: int = Field(default=3600, gt=0)
 
     auth_timeout: float = Field(default=5.0, gt=0)
-    heartbeat_interval: float = Field(default=10.0, gt=0)
-    heartbeat_timeout: float = Field(default=25.0, gt=0)
+    heartbeat_interval: float = Field(default=5.0, gt=0)
+    heartbeat_timeout: float = Field(default=20.0, gt=0)
     max_frame_bytes: int = Field(default=64 * 1024, gt=0)
     max_chat_chars: int = Field(default=4000, gt=0)
     max_room_participants: int = Field(default=12, gt=0)
