@@ -1,0 +1,179 @@
+"""A real Glimpse server on a free port, and real HTTP and WebSocket clients for it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from glimpse.cli import uvicorn_config
+from glimpse.settings import Settings
+
+RECEIVE_TIMEOUT = 5.0
+_counter = itertools.count()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class RunningServer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.base_url = f"http://{settings.host}:{settings.port}"
+        self.ws_url = f"ws://{settings.host}:{settings.port}/ws"
+        self.http = httpx.AsyncClient(base_url=self.base_url, timeout=10)
+
+    async def register(self, name: str | None = None, password: str = "correct horse") -> User:
+        """Sign up a new user; returns its access token and a client holding its refresh cookie."""
+        name = name or f"user{next(_counter)}"
+        client = httpx.AsyncClient(base_url=self.base_url, timeout=10)
+        response = await client.post(
+            "/api/auth/register",
+            json={"email": f"{name}-{next(_counter)}@example.org", "display_name": name,
+                  "password": password},
+        )  # fmt: skip
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return User(body["user"], body["access_token"], client)
+
+    async def create_room(self, owner: User, name: str = "Room", **extra: Any) -> dict[str, Any]:
+        response = await self.http.post(
+            "/api/rooms", json={"name": name, **extra}, headers=owner.headers
+        )
+        assert response.status_code == 201, response.text
+        room: dict[str, Any] = response.json()
+        return room
+
+    async def connect(self, user: User | None = None) -> WsClient:
+        """A WebSocket client, authenticated as `user` when given."""
+        client = WsClient(await websockets.connect(self.ws_url, max_size=None))
+        if user is not None:
+            await client.send({"type": "auth", "token": user.token})
+            await client.expect("authenticated")
+        return client
+
+
+class User:
+    def __init__(self, profile: dict[str, Any], token: str, http: httpx.AsyncClient) -> None:
+        self.profile = profile
+        self.id: str = profile["id"]
+        self.name: str = profile["display_name"]
+        self.token = token
+        self.http = http
+        """Keeps this user's refresh cookie."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class WsClient:
+    """A real WebSocket client speaking the Glimpse protocol; pings are answered and skipped."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.connection.send(json.dumps(message))
+
+    async def send_raw(self, frame: str | bytes) -> None:
+        await self.connection.send(frame)
+
+    async def recv(self, timeout: float = RECEIVE_TIMEOUT) -> dict[str, Any]:
+        while True:
+            async with asyncio.timeout(timeout):
+                frame = await self.connection.recv()
+            message: dict[str, Any] = json.loads(frame)
+            if message["type"] == "ping":
+                await self.send({"type": "pong"})
+                continue
+            return message
+
+    async def expect(self, type_: str, timeout: float = RECEIVE_TIMEOUT) -> dict[str, Any]:
+        """The next message, which must be of this type."""
+        message = await self.recv(timeout)
+        assert message["type"] == type_, f"expected {type_}, got {message}"
+        return message
+
+    async def nothing_more(self, within: float = 0.3) -> None:
+        """Assert that no message (other than pings) arrives for a while."""
+        with contextlib.suppress(TimeoutError):
+            message = await self.recv(timeout=within)
+            raise AssertionError(f"unexpected message {message}")
+
+    async def join(self, room: str, **extra: Any) -> dict[str, Any]:
+        await self.send({"type": "join", "room": room, **extra})
+        return await self.expect("joined")
+
+    async def chat(self, text: str, client_id: str | None = None) -> dict[str, Any]:
+        await self.send(
+            {"type": "chat", "client_id": client_id or f"m{next(_counter)}", "text": text}
+        )
+        ack = await self.expect("ack")
+        message: dict[str, Any] = ack["message"]
+        return message
+
+    async def close_code(self, timeout: float = RECEIVE_TIMEOUT) -> int | None:
+        """Wait for the server to close the socket (reading past anything queued)."""
+        with contextlib.suppress(websockets.ConnectionClosed):
+            async with asyncio.timeout(timeout):
+                while True:
+                    await self.connection.recv()
+        return self.connection.close_code
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+ServerFactory = Callable[..., Awaitable[RunningServer]]
+
+
+@pytest.fixture
+async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
+    """Start real servers (uvicorn, as `glimpse serve` runs it) with settings overrides."""
+    running: list[tuple[uvicorn.Server, asyncio.Task[None], RunningServer]] = []
+
+    async def start(**overrides: Any) -> RunningServer:
+        values: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": free_port(),
+            "data_dir": tmp_path / f"data{len(running)}",
+        }
+        values.update(overrides)
+        settings = Settings(**values)
+        server = uvicorn.Server(uvicorn_config(settings))
+        server.config.log_level = "warning"
+        task = asyncio.create_task(server.serve())
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        handle = RunningServer(settings)
+        running.append((server, task, handle))
+        return handle
+
+    yield start
+    for server, task, handle in running:
+        server.should_exit = True
+        await handle.http.aclose()
+        await task
+
+
+@pytest.fixture
+async def server(start_server: ServerFactory) -> RunningServer:
+    return await start_server()
