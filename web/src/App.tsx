@@ -1,0 +1,56 @@
+/** Providers and routes: /signin, /signup, / (dashboard) and /r/<code> (pre-join, then the room). */
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+
+import { ApiClient, ApiError } from "./api/client";
+import { AuthProvider, useAuth } from "./auth/AuthContext";
+import { DashboardPage } from "./pages/DashboardPage";
+import { RoomPage } from "./pages/RoomPage";
+import { SignInPage, SignUpPage } from "./pages/SignInPage";
+import { navigate, useLocation } from "./router";
+
+function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+        refetchOnWindowFocus: false,
+      },
+    },
+  });
+}
+
+function Routes() {
+  const { state } = useAuth();
+  const { pathname, search } = useLocation();
+  const publicPage = pathname === "/signin" || pathname === "/signup";
+
+  useEffect(() => {
+    if (state.status === "signed-out" && !publicPage) {
+      navigate(`/signin?next=${encodeURIComponent(pathname + search)}`, { replace: true });
+    }
+    if (state.status === "signed-in" && publicPage) {
+      navigate(new URLSearchParams(search).get("next") ?? "/", { replace: true });
+    }
+  }, [state.status, publicPage, pathname, search]);
+
+  if (state.status === "loading") return <p className="centered" role="status">Loading…</p>;
+  if (pathname === "/signin") return <SignInPage />;
+  if (pathname === "/signup") return <SignUpPage />;
+  if (state.status !== "signed-in") return null;
+  const room = /^\/r\/([^/]+)$/.exec(pathname);
+  if (room?.[1]) return <RoomPage key={room[1]} code={decodeURIComponent(room[1])} />;
+  return <DashboardPage />;
+}
+
+export function App() {
+  const [api] = useState(() => new ApiClient());
+  const [queryClient] = useState(createQueryClient);
+  return (
+    <QueryClientProvider client={queryClient}>
+      <AuthProvider api={api}>
+        <Routes />
+      </AuthProvider>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * The API service: typed calls to the HTTP API under /api.
+ *
+ * The access token lives in memory only; the refresh token is an httpOnly cookie the page cannot
+ * read. A 401 triggers one silent refresh and a retry; if that fails too, `onSignedOut` runs once.
+ */
+import type {
+  IceServers,
+  MessagePage,
+  Room,
+  RoomCreate,
+  RoomLists,
+  TokenResponse,
+  User,
+} from "./types";
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+async function errorOf(response: Response): Promise<ApiError> {
+  try {
+    const body = (await response.json()) as { error?: { code: string; message: string } };
+    if (body.error) return new ApiError(response.status, body.error.code, body.error.message);
+  } catch {
+    // not JSON: fall through to a generic error
+  }
+  return new ApiError(response.status, "http_error", `${response.status} ${response.statusText}`);
+}
+
+export class ApiClient {
+  private accessToken: string | null = null;
+  private refreshing: Promise<TokenResponse> | null = null;
+  private readonly sessionListeners = new Set<(session: TokenResponse | null) => void>();
+
+  /** Called with every new session (sign-in, refresh) and with null when signed out. */
+  onSession(listener: (session: TokenResponse | null) => void): () => void {
+    this.sessionListeners.add(listener);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  private setSession(session: TokenResponse | null): void {
+    this.accessToken = session?.access_token ?? null;
+    for (const listener of this.sessionListeners) listener(session);
+  }
+
+  /** A valid access token, refreshing it first when there is none. */
+  async token(): Promise<string> {
+    return this.accessToken ?? (await this.refresh()).access_token;
+  }
+
+  /** Exchange the refresh cookie for a new access token; concurrent callers share one request. */
+  refresh(): Promise<TokenResponse> {
+    this.refreshing ??= this.send<TokenResponse>("POST", "/auth/refresh", undefined, false)
+      .then(
+        (session) => {
+          this.setSession(session);
+          return session;
+        },
+        (error: unknown) => {
+          if (error instanceof ApiError && error.status === 401) this.setSession(null);
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  async register(email: string, displayName: string, password: string): Promise<TokenResponse> {
+    const session = await this.send<TokenResponse>(
+      "POST",
+      "/auth/register",
+      { email, display_name: displayName, password },
+      false,
+    );
+    this.setSession(session);
+    return session;
+  }
+
+  async logIn(email: string, password: string): Promise<TokenResponse> {
+    const session = await this.send<TokenResponse>("POST", "/auth/login", { email, password }, false);
+    this.setSession(session);
+    return session;
+  }
+
+  async logOut(): Promise<void> {
+    try {
+      await this.send<undefined>("POST", "/auth/logout", undefined, false);
+    } finally {
+      this.setSession(null);
+    }
+  }
+
+  me(): Promise<User> {
+    return this.send("GET", "/users/me");
+  }
+
+  listRooms(): Promise<RoomLists> {
+    return this.send("GET", "/rooms");
+  }
+
+  createRoom(body: RoomCreate): Promise<Room> {
+    return this.send("POST", "/rooms", body);
+  }
+
+  roomByCode(code: string): Promise<Room> {
+    return this.send("GET", `/rooms/by-code/${encodeURIComponent(code)}`);
+  }
+
+  /** A page of a room's history, newest first; `before` is a seq from the previous page. */
+  messages(roomId: string, before?: number, limit = 50): Promise<MessagePage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before !== undefined) query.set("before", String(before));
+    return this.send("GET", `/rooms/${encodeURIComponent(roomId)}/messages?${query}`);
+  }
+
+  iceServers(): Promise<IceServers> {
+    return this.send("GET", "/ice-servers");
+  }
+
+  private async send<T>(method: Method, path: string, body?: unknown, authorized = true): Promise<T> {
+    const attempt = async (): Promise<Response> => {
+      const headers: Record<string, string> = {};
+      if (body !== undefined) headers["Content-Type"] = "application/json";
+      if (authorized) headers.Authorization = `Bearer ${await this.token()}`;
+      return fetch(`/api${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    };
+    let response = await attempt();
+    if (response.status === 401 && authorized) {
+      await this.refresh();
+      response = await attempt();
+      if (response.status === 401) this.setSession(null);
+    }
+    if (!response.ok) throw await errorOf(response);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  }
+}

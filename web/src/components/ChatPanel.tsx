@@ -1,0 +1,85 @@
+/** The chat panel: history (older pages on scroll), live messages, typing, composer. */
+import { useEffect, useRef, useState } from "react";
+import type { FormEvent, UIEvent } from "react";
+
+import { useChat } from "../chat/useChat";
+import type { Participant } from "../realtime/protocol";
+
+function typingText(names: string[]): string {
+  if (names.length === 0) return "";
+  if (names.length === 1) return `${names[0]} is typing…`;
+  return `${names.join(", ")} are typing…`;
+}
+
+export function ChatPanel({ participants, selfUserId }: { participants: readonly Participant[]; selfUserId: string }) {
+  const { chat, store } = useChat();
+  const [draft, setDraft] = useState("");
+  const log = useRef<HTMLOListElement>(null);
+  const latestSeq = chat.messages.at(-1)?.seq;
+
+  useEffect(() => {
+    store.setOpen(true);
+    return () => store.setOpen(false);
+  }, [store]);
+
+  useEffect(() => {
+    log.current?.scrollTo({ top: log.current.scrollHeight });
+  }, [latestSeq, chat.outbox.length]);
+
+  const send = (event: FormEvent) => {
+    event.preventDefault();
+    const text = draft.trim();
+    if (!text) return;
+    store.send(text);
+    setDraft("");
+  };
+  const scrolled = (event: UIEvent<HTMLOListElement>) => {
+    if (event.currentTarget.scrollTop === 0 && chat.hasOlder) void store.loadOlder();
+  };
+  const names = chat.typing
+    .map((id) => participants.find((p) => p.id === id)?.display_name)
+    .filter((name): name is string => name !== undefined);
+
+  return (
+    <section className="side-panel chat" aria-labelledby="chat-title">
+      <h2 id="chat-title">Chat</h2>
+      {chat.hasOlder && (
+        <button type="button" onClick={() => void store.loadOlder()}>
+          Load older messages
+        </button>
+      )}
+      <ol className="messages" ref={log} onScroll={scrolled} role="log" aria-label="Chat messages">
+        {chat.messages.map((message) => (
+          <li key={message.id} className={message.sender_id === selfUserId ? "mine" : undefined} data-seq={message.seq}>
+            <span className="sender">{message.sender_name}</span>
+            <span className="text">{message.text}</span>
+          </li>
+        ))}
+        {chat.outbox.map((message) => (
+          <li key={message.clientId} className="mine pending">
+            <span className="sender">You</span>
+            <span className="text">{message.text}</span>
+            <span className="muted">{message.error ?? "sending…"}</span>
+          </li>
+        ))}
+      </ol>
+      <p className="typing" aria-live="polite">
+        {typingText(names)}
+      </p>
+      <form onSubmit={send} className="composer">
+        <input
+          aria-label="Message"
+          value={draft}
+          maxLength={4000}
+          onChange={(event) => {
+            setDraft(event.target.value);
+            if (event.target.value) store.typed();
+            else store.stopTyping();
+          }}
+          placeholder="Write a message"
+        />
+        <button type="submit">Send</button>
+      </form>
+    </section>
+  );
+}

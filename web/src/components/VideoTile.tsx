@@ -1,0 +1,60 @@
+/** One participant's video with name, muted, camera-off and connection indicators. */
+import { useEffect, useRef } from "react";
+
+import type { PeerState } from "../rtc/PeerLink";
+
+export interface VideoTileProps {
+  name: string;
+  stream: MediaStream | null;
+  audioOn: boolean;
+  videoOn: boolean;
+  screen: boolean;
+  speaking: boolean;
+  /** Connection to this peer; absent for the local tile. */
+  peerState?: PeerState;
+  isSelf?: boolean;
+}
+
+const PEER_STATE_TEXT: Record<PeerState, string> = {
+  connecting: "Connecting…",
+  connected: "",
+  reconnecting: "Reconnecting…",
+  failed: "Connection failed",
+  closed: "Disconnected",
+};
+
+export function VideoTile({ name, stream, audioOn, videoOn, screen, speaking, peerState, isSelf }: VideoTileProps) {
+  const video = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
+  }, [stream]);
+
+  const label = isSelf ? `${name} (you)` : name;
+  const status = peerState ? PEER_STATE_TEXT[peerState] : "";
+  return (
+    <figure
+      className={`tile${speaking ? " speaking" : ""}${videoOn || screen ? "" : " camera-off"}`}
+      data-participant={name}
+      data-self={isSelf ? "true" : undefined}
+      aria-label={`${label}${speaking ? ", speaking" : ""}`}
+    >
+      <video ref={video} autoPlay playsInline muted={isSelf} aria-label={`Video of ${label}`} />
+      {!videoOn && !screen && (
+        <div className="avatar" aria-hidden="true">
+          {name.slice(0, 1).toUpperCase()}
+        </div>
+      )}
+      <figcaption>
+        <span className="name">{label}</span>
+        {screen && <span className="badge">Sharing screen</span>}
+        {!audioOn && <span className="badge" data-indicator="muted">Muted</span>}
+        {!videoOn && !screen && <span className="badge" data-indicator="camera-off">Camera off</span>}
+        {status && (
+          <span className="badge warn" role="status">
+            {status}
+          </span>
+        )}
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,151 @@
+/** The dashboard: create a room, join by code or link, my rooms and recent rooms. */
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import type { FormEvent } from "react";
+
+import { useCreateRoom, useRooms } from "../api/queries";
+import type { Room } from "../api/types";
+import { useAuth, useUser } from "../auth/AuthContext";
+import { CopyButton } from "../components/CopyButton";
+import { Link, navigate } from "../router";
+
+export function inviteLink(room: Room): string {
+  return new URL(room.invite_path, window.location.origin).toString();
+}
+
+/** A room code from what was typed: a code, or an invite link ending in /r/<code>. */
+export function roomCodeFrom(input: string): string {
+  const trimmed = input.trim();
+  const match = /\/r\/([^/?#]+)/.exec(trimmed);
+  return match?.[1] ? decodeURIComponent(match[1]) : trimmed;
+}
+
+function RoomList({ title, rooms, empty }: { title: string; rooms: Room[]; empty: string }) {
+  const headingId = `rooms-${title.replace(/\W+/g, "-").toLowerCase()}`;
+  return (
+    <section className="card" aria-labelledby={headingId}>
+      <h2 id={headingId}>{title}</h2>
+      {rooms.length === 0 ? (
+        <p className="muted">{empty}</p>
+      ) : (
+        <ul className="room-list">
+          {rooms.map((room) => (
+            <li key={room.id}>
+              <Link href={room.invite_path}>{room.name}</Link>
+              <code>{room.code}</code>
+              {room.has_password && <span className="badge">password</span>}
+              <CopyButton text={inviteLink(room)} label={`Copy invite link of ${room.name}`} />
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function CreateRoom() {
+  const create = useCreateRoom();
+  const [created, setCreated] = useState<Room | null>(null);
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const password = String(form.get("password") ?? "");
+    create.mutate(
+      { name: String(form.get("name") ?? ""), ...(password ? { password } : {}) },
+      { onSuccess: setCreated },
+    );
+  };
+  return (
+    <section className="card" aria-labelledby="create-title">
+      <h2 id="create-title">Create a room</h2>
+      <form onSubmit={submit} className="inline-form">
+        <label>
+          Room name
+          <input name="name" required maxLength={100} />
+        </label>
+        <label>
+          Password (optional)
+          <input name="password" type="password" autoComplete="new-password" />
+        </label>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Create room
+        </button>
+      </form>
+      {create.error && (
+        <p className="error" role="alert">
+          {create.error.message}
+        </p>
+      )}
+      {created && (
+        <div className="created" role="status">
+          <p>
+            Room <strong>{created.name}</strong> is ready. Invite link:{" "}
+            <a href={created.invite_path}>{inviteLink(created)}</a>
+          </p>
+          <CopyButton text={inviteLink(created)} label="Copy invite link" />
+          <Link href={created.invite_path} className="button primary">
+            Open room
+          </Link>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function JoinByCode() {
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const code = roomCodeFrom(String(new FormData(event.currentTarget).get("code") ?? ""));
+    if (code) navigate(`/r/${encodeURIComponent(code)}`);
+  };
+  return (
+    <section className="card" aria-labelledby="join-title">
+      <h2 id="join-title">Join a room</h2>
+      <form onSubmit={submit} className="inline-form">
+        <label>
+          Room code or invite link
+          <input name="code" required placeholder="abcd-efgh-ijkl" />
+        </label>
+        <button type="submit">Join</button>
+      </form>
+    </section>
+  );
+}
+
+export function DashboardPage() {
+  const user = useUser();
+  const { signOut } = useAuth();
+  const queryClient = useQueryClient();
+  const rooms = useRooms();
+  const logOut = async () => {
+    await signOut();
+    queryClient.clear();
+  };
+  return (
+    <div className="page">
+      <header className="topbar">
+        <span className="brand">Glimpse</span>
+        <span>Signed in as {user.display_name}</span>
+        <button type="button" onClick={() => void logOut()}>
+          Sign out
+        </button>
+      </header>
+      <main className="dashboard">
+        <CreateRoom />
+        <JoinByCode />
+        {rooms.isPending && <p role="status">Loading rooms…</p>}
+        {rooms.error && (
+          <p className="error" role="alert">
+            {rooms.error.message}
+          </p>
+        )}
+        {rooms.data && (
+          <>
+            <RoomList title="My rooms" rooms={rooms.data.owned} empty="You have not created a room yet." />
+            <RoomList title="Recent rooms" rooms={rooms.data.recent} empty="No rooms joined yet." />
+          </>
+        )}
+      </main>
+    </div>
+  );
+}

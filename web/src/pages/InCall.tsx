@@ -1,0 +1,130 @@
+/** The room: video tiles (grid or speaker view), controls, chat and participants panels. */
+import { useState } from "react";
+
+import type { Room } from "../api/types";
+import { ChatPanel } from "../components/ChatPanel";
+import { CopyButton } from "../components/CopyButton";
+import { ParticipantsPanel } from "../components/ParticipantsPanel";
+import { VideoTile } from "../components/VideoTile";
+import { useChat } from "../chat/useChat";
+import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+import type { ConnectionState } from "../realtime/SignalClient";
+import { inviteLink } from "./DashboardPage";
+
+const CONNECTION_TEXT: Record<ConnectionState, string> = {
+  idle: "Not connected",
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  closed: "Disconnected",
+};
+
+type Panel = "chat" | "people" | null;
+
+export function InCall({ room }: { room: Room }) {
+  const { media, call } = useCallServices();
+  const snapshot = useCall();
+  const local = useLocalMedia();
+  const { chat } = useChat();
+  const [panel, setPanel] = useState<Panel>(null);
+  const [speakerView, setSpeakerView] = useState(false);
+  const self = snapshot.self;
+  if (self === null) return null;
+
+  const togglePanel = (which: Exclude<Panel, null>) => setPanel(panel === which ? null : which);
+  const shareScreen = () => {
+    if (local.screen) media.stopScreenShare();
+    else void media.startScreenShare().catch(() => undefined);
+  };
+  const tiles = [
+    <VideoTile
+      key={self.id}
+      name={self.display_name}
+      stream={local.preview}
+      audioOn={self.media.audio}
+      videoOn={self.media.video}
+      screen={self.media.screen}
+      speaking={snapshot.speaking.includes(self.id)}
+      isSelf
+    />,
+    ...snapshot.remotes.map(({ participant, stream, peerState }) => (
+      <VideoTile
+        key={participant.id}
+        name={participant.display_name}
+        stream={stream}
+        audioOn={participant.media.audio}
+        videoOn={participant.media.video}
+        screen={participant.media.screen}
+        speaking={snapshot.speaking.includes(participant.id)}
+        peerState={peerState}
+      />
+    )),
+  ];
+  const featuredId =
+    snapshot.speaking.find((id) => id !== self.id) ?? snapshot.remotes[0]?.participant.id ?? self.id;
+  const ordered = speakerView
+    ? [...tiles.filter((t) => t.key === featuredId), ...tiles.filter((t) => t.key !== featuredId)]
+    : tiles;
+  const participants = [self, ...snapshot.remotes.map((r) => r.participant)];
+
+  return (
+    <div className="room">
+      <header className="topbar">
+        <span className="brand">{room.name}</span>
+        <span
+          className={`connection ${snapshot.connection}`}
+          role="status"
+          aria-label={`Server connection: ${CONNECTION_TEXT[snapshot.connection]}`}
+        >
+          {CONNECTION_TEXT[snapshot.connection]}
+        </span>
+        <CopyButton text={inviteLink(room)} label="Copy invite link" />
+      </header>
+      <div className="stage-and-panel">
+        <main className={`stage ${speakerView ? "speaker-view" : "grid-view"}`} data-count={tiles.length}>
+          {ordered}
+        </main>
+        {panel === "chat" && <ChatPanel participants={participants} selfUserId={self.user_id} />}
+        {panel === "people" && <ParticipantsPanel self={self} remotes={snapshot.remotes} />}
+      </div>
+      <nav className="controls" aria-label="Call controls">
+        <button
+          type="button"
+          aria-pressed={!local.microphoneOn}
+          disabled={local.audio === null}
+          onClick={() => media.setMicrophone(!local.microphoneOn)}
+        >
+          {local.microphoneOn ? "Mute microphone" : "Unmute microphone"}
+        </button>
+        <button type="button" aria-pressed={!local.cameraOn} onClick={() => void media.setCamera(!local.cameraOn)}>
+          {local.cameraOn ? "Turn camera off" : "Turn camera on"}
+        </button>
+        <button type="button" aria-pressed={local.screen !== null} onClick={shareScreen}>
+          {local.screen ? "Stop sharing" : "Share screen"}
+        </button>
+        <button
+          type="button"
+          aria-pressed={panel === "chat"}
+          aria-label={chat.unread > 0 ? `Chat, ${chat.unread} unread` : "Chat"}
+          onClick={() => togglePanel("chat")}
+        >
+          Chat
+          {chat.unread > 0 && (
+            <span className="unread" aria-hidden="true">
+              {chat.unread}
+            </span>
+          )}
+        </button>
+        <button type="button" aria-pressed={panel === "people"} onClick={() => togglePanel("people")}>
+          Participants
+        </button>
+        <button type="button" aria-pressed={speakerView} onClick={() => setSpeakerView(!speakerView)}>
+          {speakerView ? "Grid view" : "Speaker view"}
+        </button>
+        <button type="button" className="danger" onClick={() => void call.leave()}>
+          Leave
+        </button>
+      </nav>
+    </div>
+  );
+}

@@ -1,0 +1,86 @@
+/** Before joining: preview, device pickers, camera and microphone on or off, room password. */
+import { useState } from "react";
+import type { FormEvent } from "react";
+
+import type { Room } from "../api/types";
+import { DevicePicker } from "../components/DevicePicker";
+import { VideoTile } from "../components/VideoTile";
+import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+
+export function PreJoin({ room, displayName }: { room: Room; displayName: string }) {
+  const { media, call } = useCallServices();
+  const local = useLocalMedia();
+  const { phase, reason } = useCall();
+  const [password, setPassword] = useState("");
+
+  const join = (event: FormEvent) => {
+    event.preventDefault();
+    void call.join(room.id, room.has_password ? password : undefined);
+  };
+  const problems = Object.values(local.problems);
+  return (
+    <main className="prejoin">
+      <h1>{room.name}</h1>
+      <VideoTile
+        name={displayName}
+        stream={local.preview}
+        audioOn={local.microphoneOn && local.audio !== null}
+        videoOn={local.cameraOn && local.camera !== null}
+        screen={false}
+        speaking={false}
+        isSelf
+      />
+      {problems.map((problem) => (
+        <p key={problem} className="error" role="alert">
+          {problem}
+        </p>
+      ))}
+      <form className="card" onSubmit={join}>
+        <div className="toggles">
+          <button
+            type="button"
+            aria-pressed={!local.microphoneOn}
+            disabled={local.audio === null}
+            onClick={() => media.setMicrophone(!local.microphoneOn)}
+          >
+            {local.microphoneOn ? "Mute microphone" : "Unmute microphone"}
+          </button>
+          <button
+            type="button"
+            aria-pressed={!local.cameraOn}
+            disabled={local.camera === null && local.cameraOn}
+            onClick={() => void media.setCamera(!local.cameraOn)}
+          >
+            {local.cameraOn ? "Turn camera off" : "Turn camera on"}
+          </button>
+        </div>
+        <DevicePicker
+          kind="video"
+          devices={local.devices}
+          selected={local.selected.video}
+          onSelect={(id) => void media.selectDevice("video", id)}
+        />
+        <DevicePicker
+          kind="audio"
+          devices={local.devices}
+          selected={local.selected.audio}
+          onSelect={(id) => void media.selectDevice("audio", id)}
+        />
+        {room.has_password && (
+          <label>
+            Room password
+            <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          </label>
+        )}
+        {reason && (
+          <p className="error" role="alert">
+            {reason}
+          </p>
+        )}
+        <button type="submit" className="primary" disabled={phase === "joining"}>
+          {phase === "joining" ? "Joining…" : "Join room"}
+        </button>
+      </form>
+    </main>
+  );
+}

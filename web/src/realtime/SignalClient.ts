@@ -1,0 +1,288 @@
+/**
+ * The WebSocket service: one socket to /ws, authenticated with the access token, typed events,
+ * requests answered by ack or error, reconnect with backoff and jitter, and — after a reconnect —
+ * rejoin of the room it was in, asking for the chat messages after `last_seq`.
+ *
+ * It holds no UI and no peer connections (LiveKit's SignalClient plays the same part).
+ */
+import { Emitter } from "./emitter";
+import { AUTH_FAILED_CLOSE, FINAL_CLOSE_CODES } from "./protocol";
+import type { ClientMessage, Joined, MediaState, Request, ServerMessage } from "./protocol";
+import { BackoffWithJitter } from "./ReconnectPolicy";
+import type { ReconnectPolicy } from "./ReconnectPolicy";
+
+export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "closed";
+
+/** The server refused a request; `code` is one of docs/protocol.md's error codes. */
+export class RequestError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The socket dropped before the request was answered; it may or may not have been applied. */
+export class Disconnected extends Error {
+  constructor() {
+    super("the connection to the server was lost");
+  }
+}
+
+export interface JoinOptions {
+  room: string;
+  password?: string;
+  media: MediaState;
+}
+
+type Answer = Extract<ServerMessage, { type: "ack" | "joined" }>;
+
+export interface SignalEvents extends Record<string, unknown[]> {
+  state: [ConnectionState];
+  /** Joined a room; `rejoined` is true when this follows a reconnect. */
+  joined: [message: Joined, rejoined: boolean];
+  /** Any room event (participants, chat, typing, signal, room-closed). */
+  event: [ServerMessage];
+  /** The client stopped for good (signed out, room deleted, rejoin refused). */
+  stopped: [reason: string];
+}
+
+export interface SignalClientOptions {
+  url: string;
+  /** The access token; `fresh` asks for a newly refreshed one (after an auth failure). */
+  token: (fresh: boolean) => Promise<string>;
+  policy?: ReconnectPolicy;
+  /** A socket silent this long is taken as dead (the server pings every 5 s). */
+  livenessTimeoutMs?: number;
+  createSocket?: (url: string) => WebSocket;
+}
+
+interface Pending {
+  resolve: (answer: Answer) => void;
+  reject: (error: Error) => void;
+}
+
+export class SignalClient extends Emitter<SignalEvents> {
+  private readonly options: Required<SignalClientOptions>;
+  private socket: WebSocket | null = null;
+  private connectionState: ConnectionState = "idle";
+  private attempt = 0;
+  private authFailures = 0;
+  private nextRef = 0;
+  private readonly pending = new Map<string, Pending>();
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private livenessTimer: ReturnType<typeof setTimeout> | undefined;
+  private joinOptions: JoinOptions | null = null;
+  private resumePoint: () => number | undefined = () => undefined;
+
+  constructor(options: SignalClientOptions) {
+    super();
+    this.options = {
+      policy: new BackoffWithJitter(),
+      livenessTimeoutMs: 15_000,
+      createSocket: (url) => new WebSocket(url),
+      ...options,
+    };
+  }
+
+  get state(): ConnectionState {
+    return this.connectionState;
+  }
+
+  /** Where chat resumes after a reconnect: the highest `seq` the client already has. */
+  setResumePoint(lastSeq: () => number | undefined): void {
+    this.resumePoint = lastSeq;
+  }
+
+  /** Open the socket (and keep it open, reconnecting, until `close`). */
+  connect(): void {
+    if (this.connectionState === "idle" || this.connectionState === "closed") {
+      this.open("connecting");
+    }
+  }
+
+  /** Join a room; after any reconnect the client rejoins it by itself. */
+  async join(options: JoinOptions): Promise<Joined> {
+    await this.connected();
+    const joined = (await this.request({ type: "join", ...options })) as Joined;
+    this.joinOptions = options;
+    this.emit("joined", joined, false);
+    return joined;
+  }
+
+  /** Resolves once the socket is authenticated; rejects if the client stops first. */
+  connected(): Promise<void> {
+    if (this.connectionState === "connected") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const offState = this.on("state", (state) => {
+        if (state !== "connected") return;
+        offState();
+        offStopped();
+        resolve();
+      });
+      const offStopped = this.on("stopped", (reason) => {
+        offState();
+        offStopped();
+        reject(new Error(reason));
+      });
+    });
+  }
+
+  /** Remember the media state to announce when rejoining. */
+  setMedia(media: MediaState): void {
+    if (this.joinOptions) this.joinOptions = { ...this.joinOptions, media };
+  }
+
+  async leave(): Promise<void> {
+    this.joinOptions = null;
+    if (this.connectionState === "connected") await this.request({ type: "leave" });
+  }
+
+  /** Send a request and wait for its ack (or joined); rejects with RequestError or Disconnected. */
+  request(request: Request): Promise<Answer> {
+    if (this.connectionState !== "connected" || this.socket === null) {
+      return Promise.reject(new Disconnected());
+    }
+    const ref = `r${++this.nextRef}`;
+    return new Promise<Answer>((resolve, reject) => {
+      this.pending.set(ref, { resolve, reject });
+      this.send({ ...request, ref });
+    });
+  }
+
+  /** Fire and forget (typing); dropped while disconnected. */
+  notify(message: { type: "typing"; active: boolean }): void {
+    if (this.connectionState === "connected") this.send(message);
+  }
+
+  close(reason = "closed"): void {
+    this.joinOptions = null;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.livenessTimer);
+    const socket = this.socket;
+    this.socket = null;
+    socket?.close(1000);
+    this.failPending();
+    if (this.connectionState !== "closed") {
+      this.setState("closed");
+      this.emit("stopped", reason);
+    }
+  }
+
+  private setState(state: ConnectionState): void {
+    if (state === this.connectionState) return;
+    this.connectionState = state;
+    this.emit("state", state);
+  }
+
+  private send(message: ClientMessage): void {
+    this.socket?.send(JSON.stringify(message));
+  }
+
+  private open(state: "connecting" | "reconnecting"): void {
+    this.setState(state);
+    const socket = this.options.createSocket(this.options.url);
+    this.socket = socket;
+    socket.onopen = () => void this.authenticate(socket);
+    socket.onmessage = (event: MessageEvent) => {
+      if (socket !== this.socket) return;
+      this.keepAlive(socket);
+      this.receive(JSON.parse(String(event.data)) as ServerMessage);
+    };
+    socket.onclose = (event: CloseEvent) => {
+      if (socket === this.socket) this.lost(event.code);
+    };
+  }
+
+  private async authenticate(socket: WebSocket): Promise<void> {
+    this.keepAlive(socket);
+    try {
+      const token = await this.options.token(this.authFailures > 0);
+      if (socket === this.socket) this.send({ type: "auth", token, ref: "auth" });
+    } catch {
+      this.close("signed out");
+    }
+  }
+
+  private keepAlive(socket: WebSocket): void {
+    clearTimeout(this.livenessTimer);
+    this.livenessTimer = setTimeout(() => {
+      if (socket === this.socket) {
+        socket.close();
+        this.lost(1006);
+      }
+    }, this.options.livenessTimeoutMs);
+  }
+
+  private receive(message: ServerMessage): void {
+    switch (message.type) {
+      case "authenticated":
+        void this.authenticated();
+        return;
+      case "ping":
+        this.send({ type: "pong" });
+        return;
+      case "ack":
+      case "joined": {
+        const pending = message.ref === undefined ? undefined : this.pending.get(message.ref);
+        if (pending && message.ref !== undefined) {
+          this.pending.delete(message.ref);
+          pending.resolve(message);
+        }
+        return;
+      }
+      case "error": {
+        const pending = message.ref === undefined ? undefined : this.pending.get(message.ref);
+        if (pending && message.ref !== undefined) {
+          this.pending.delete(message.ref);
+          pending.reject(new RequestError(message.code, message.message));
+        }
+        return;
+      }
+      default:
+        this.emit("event", message);
+    }
+  }
+
+  private async authenticated(): Promise<void> {
+    this.attempt = 0;
+    this.authFailures = 0;
+    this.setState("connected");
+    if (this.joinOptions === null) return;
+    const lastSeq = this.resumePoint();
+    try {
+      const joined = (await this.request({
+        type: "join",
+        ...this.joinOptions,
+        ...(lastSeq === undefined ? {} : { last_seq: lastSeq }),
+      })) as Joined;
+      this.emit("joined", joined, true);
+    } catch (error) {
+      if (error instanceof RequestError) this.close(`could not rejoin: ${error.message}`);
+      // Disconnected: the next reconnect tries again.
+    }
+  }
+
+  private lost(code: number): void {
+    clearTimeout(this.livenessTimer);
+    this.socket = null;
+    this.failPending();
+    if (FINAL_CLOSE_CODES.has(code)) {
+      this.close(code === 4404 ? "the room was closed" : `disconnected (${code})`);
+      return;
+    }
+    if (code === AUTH_FAILED_CLOSE && ++this.authFailures > 1) {
+      this.close("signed out");
+      return;
+    }
+    const delay = this.options.policy.delayBefore(this.attempt++);
+    this.setState("reconnecting");
+    this.retryTimer = setTimeout(() => this.open("reconnecting"), delay);
+  }
+
+  private failPending(): void {
+    for (const pending of this.pending.values()) pending.reject(new Disconnected());
+    this.pending.clear();
+  }
+}

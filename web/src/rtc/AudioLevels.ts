@@ -1,0 +1,65 @@
+/** Who is speaking: the audio level of each stream, read with WebAudio analysers. */
+
+const SAMPLE_EVERY_MS = 200;
+/** RMS level (0..1) above which a participant counts as speaking. */
+const SPEAKING_LEVEL = 0.02;
+
+interface Watched {
+  stream: MediaStream;
+  source: MediaStreamAudioSourceNode;
+  analyser: AnalyserNode;
+}
+
+export class AudioLevels {
+  private readonly context = new AudioContext();
+  private readonly watched = new Map<string, Watched>();
+  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly buffer = new Float32Array(512);
+
+  constructor(onSpeaking: (ids: string[]) => void) {
+    void this.context.resume().catch(() => undefined);
+    let last = "";
+    this.timer = setInterval(() => {
+      const speaking = [...this.watched].filter(([, w]) => this.level(w) > SPEAKING_LEVEL);
+      const ids = speaking.map(([id]) => id);
+      if (ids.join() !== last) {
+        last = ids.join();
+        onSpeaking(ids);
+      }
+    }, SAMPLE_EVERY_MS);
+  }
+
+  /** Follow this participant's stream (again, if it changed); a stream without audio is skipped. */
+  watch(id: string, stream: MediaStream | null): void {
+    const current = this.watched.get(id);
+    if (current?.stream === stream) return;
+    this.unwatch(id);
+    if (stream === null || stream.getAudioTracks().length === 0) return;
+    const source = this.context.createMediaStreamSource(stream);
+    const analyser = this.context.createAnalyser();
+    analyser.fftSize = this.buffer.length;
+    source.connect(analyser);
+    this.watched.set(id, { stream, source, analyser });
+  }
+
+  unwatch(id: string): void {
+    const current = this.watched.get(id);
+    if (!current) return;
+    current.source.disconnect();
+    this.watched.delete(id);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const id of [...this.watched.keys()]) this.unwatch(id);
+    void this.context.close().catch(() => undefined);
+  }
+
+  private level({ stream, analyser }: Watched): number {
+    if (!stream.getAudioTracks().some((t) => t.enabled && t.readyState === "live")) return 0;
+    analyser.getFloatTimeDomainData(this.buffer);
+    let sum = 0;
+    for (const sample of this.buffer) sum += sample * sample;
+    return Math.sqrt(sum / this.buffer.length);
+  }
+}

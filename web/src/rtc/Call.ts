@@ -1,0 +1,227 @@
+/**
+ * The call, as a library with typed events and no UI (LiveKit's `Room` plays this part):
+ * the roster from the WebSocket service, one PeerLink per remote participant, the local media
+ * sent on every link, media state announced to the room, and everything released on leave.
+ */
+import { Emitter } from "../realtime/emitter";
+import type { Joined, MediaState, Participant, RoomInfo, ServerMessage } from "../realtime/protocol";
+import type { ConnectionState, SignalClient } from "../realtime/SignalClient";
+import { AudioLevels } from "./AudioLevels";
+import type { LocalMedia } from "./LocalMedia";
+import { PeerLink } from "./PeerLink";
+import type { PeerState } from "./PeerLink";
+
+export interface RemoteParticipant {
+  participant: Participant;
+  stream: MediaStream | null;
+  peerState: PeerState;
+}
+
+export type CallPhase = "idle" | "joining" | "in-call" | "ended";
+
+export interface CallSnapshot {
+  phase: CallPhase;
+  connection: ConnectionState;
+  /** Why the call ended, or why joining failed. */
+  reason: string | null;
+  room: RoomInfo | null;
+  self: Participant | null;
+  remotes: readonly RemoteParticipant[];
+  /** Participant ids whose audio is above the speaking level. */
+  speaking: readonly string[];
+}
+
+export type IceServerSource = () => Promise<RTCIceServer[]>;
+
+export class Call extends Emitter<{ change: [] }> {
+  private readonly signal: SignalClient;
+  private readonly media: LocalMedia;
+  private readonly iceServerSource: IceServerSource;
+  private iceServers: RTCIceServer[] = [];
+  private readonly links = new Map<string, PeerLink>();
+  private remotes = new Map<string, RemoteParticipant>();
+  private levels: AudioLevels | null = null;
+  private sentMedia = "";
+  private sentTracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null } = {
+    audio: null,
+    video: null,
+  };
+  private current: CallSnapshot;
+  private readonly unsubscribe: (() => void)[];
+
+  constructor(signal: SignalClient, media: LocalMedia, iceServers: IceServerSource) {
+    super();
+    this.signal = signal;
+    this.media = media;
+    this.iceServerSource = iceServers;
+    this.current = {
+      phase: "idle",
+      connection: signal.state,
+      reason: null,
+      room: null,
+      self: null,
+      remotes: [],
+      speaking: [],
+    };
+    this.unsubscribe = [
+      signal.on("state", (connection) => this.publish({ connection })),
+      signal.on("joined", (joined) => this.joined(joined)),
+      signal.on("event", (event) => this.event(event)),
+      signal.on("stopped", (reason) => this.end(reason)),
+      media.on("change", () => this.mediaChanged()),
+    ];
+  }
+
+  get snapshot(): CallSnapshot {
+    return this.current;
+  }
+
+  /** Join a room by id or code; call from a click so audio may start. */
+  async join(room: string, password?: string): Promise<void> {
+    this.publish({ phase: "joining", reason: null });
+    this.levels ??= new AudioLevels((speaking) => this.publish({ speaking }));
+    try {
+      this.iceServers = await this.iceServerSource();
+      this.signal.connect();
+      this.sentMedia = JSON.stringify(this.mediaState());
+      await this.signal.join({
+        room,
+        media: this.mediaState(),
+        ...(password ? { password } : {}),
+      });
+    } catch (error) {
+      this.publish({ phase: "idle", reason: error instanceof Error ? error.message : String(error) });
+    }
+  }
+
+  async leave(): Promise<void> {
+    try {
+      await this.signal.leave();
+    } finally {
+      this.signal.close("left");
+      this.dispose();
+    }
+  }
+
+  /** Release everything: links, local devices, audio analysis, subscriptions. */
+  dispose(): void {
+    for (const off of this.unsubscribe) off();
+    this.closeLinks();
+    this.levels?.close();
+    this.levels = null;
+    this.media.stop();
+  }
+
+  private mediaState(): MediaState {
+    const media = this.media.snapshot;
+    return {
+      audio: media.audio !== null && media.microphoneOn,
+      video: media.camera !== null && media.cameraOn,
+      screen: media.screen !== null,
+    };
+  }
+
+  private joined(joined: Joined): void {
+    this.closeLinks();
+    const self = joined.participants.find((p) => p.id === joined.participant_id) ?? null;
+    this.remotes = new Map();
+    for (const participant of joined.participants) {
+      if (participant.id !== joined.participant_id) this.addRemote(participant, false);
+    }
+    this.publish({ phase: "in-call", room: joined.room, self, reason: null });
+    this.levels?.watch(joined.participant_id, this.media.snapshot.preview);
+  }
+
+  private event(event: ServerMessage): void {
+    switch (event.type) {
+      case "participant-joined":
+        if (event.participant.id !== this.current.self?.id) this.addRemote(event.participant, true);
+        break;
+      case "participant-left":
+        this.removeRemote(event.participant_id);
+        break;
+      case "participant-updated":
+        this.updateRemote(event.participant.id, { participant: event.participant });
+        break;
+      case "signal":
+        void this.links.get(event.sender)?.receive(event.kind, event.sdp, event.candidate);
+        break;
+      case "room-closed":
+        this.end("the room was closed by its owner");
+        break;
+      default:
+        break;
+    }
+  }
+
+  private addRemote(participant: Participant, initiator: boolean): void {
+    this.links.get(participant.id)?.close();
+    this.remotes.set(participant.id, { participant, stream: null, peerState: "connecting" });
+    const link = new PeerLink({
+      initiator,
+      iceServers: this.iceServers,
+      tracks: { audio: this.media.snapshot.audio, video: this.media.videoToSend },
+      send: (signal) =>
+        void this.signal.request({ type: "signal", to: participant.id, ...signal }).catch(() => undefined),
+    });
+    link.on("stream", (stream) => {
+      this.updateRemote(participant.id, { stream });
+      this.levels?.watch(participant.id, stream);
+    });
+    link.on("state", (peerState) => this.updateRemote(participant.id, { peerState }));
+    this.links.set(participant.id, link);
+    this.publish({});
+  }
+
+  private removeRemote(id: string): void {
+    this.links.get(id)?.close();
+    this.links.delete(id);
+    this.levels?.unwatch(id);
+    this.remotes.delete(id);
+    this.publish({});
+  }
+
+  private updateRemote(id: string, changes: Partial<RemoteParticipant>): void {
+    const remote = this.remotes.get(id);
+    if (!remote) return;
+    this.remotes.set(id, { ...remote, ...changes });
+    this.publish({});
+  }
+
+  private closeLinks(): void {
+    for (const [id, link] of this.links) {
+      link.close();
+      this.levels?.unwatch(id);
+    }
+    this.links.clear();
+  }
+
+  /** Local media changed: swap tracks on every link and tell the room. */
+  private mediaChanged(): void {
+    const tracks = { audio: this.media.snapshot.audio, video: this.media.videoToSend };
+    for (const kind of ["audio", "video"] as const) {
+      if (tracks[kind] === this.sentTracks[kind]) continue;
+      for (const link of this.links.values()) void link.replaceTrack(kind, tracks[kind]);
+    }
+    this.sentTracks = tracks;
+    if (this.current.self) this.levels?.watch(this.current.self.id, this.media.snapshot.preview);
+    const state = this.mediaState();
+    const serialized = JSON.stringify(state);
+    if (serialized === this.sentMedia || this.current.phase !== "in-call") return;
+    this.sentMedia = serialized;
+    this.signal.setMedia(state);
+    void this.signal.request({ type: "media", ...state }).catch(() => undefined);
+    if (this.current.self) this.publish({ self: { ...this.current.self, media: state } });
+  }
+
+  private end(reason: string): void {
+    this.closeLinks();
+    this.remotes = new Map();
+    this.publish({ phase: "ended", reason });
+  }
+
+  private publish(changes: Partial<CallSnapshot>): void {
+    this.current = { ...this.current, ...changes, remotes: [...this.remotes.values()] };
+    this.emit("change");
+  }
+}
