@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(settings.resolved_database_url)
+        store = open_store(settings.resolved_database_url, pool_size=settings.database_pool_size)
         await store.connect()
         hub = Hub(open_bus(settings.bus_url), settings.max_room_participants)
         await hub.start()

@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     port: int = 8000
     data_dir: Path = Path("data")
     database_url: str = ""
-    """Empty means SQLite in `data_dir` (sqlite:///data/glimpse.db)."""
+    """Empty means SQLite in `data_dir` (sqlite:///data/glimpse.db); or postgresql://…, mongodb://…."""
+    database_pool_size: int = Field(default=10, gt=0)
+    """Connections each instance keeps to PostgreSQL or MongoDB."""
     bus_url: str = "memory://"
     public_url: str = ""
     """Origin the web client is served from, used in invite links; empty = the request's origin."""

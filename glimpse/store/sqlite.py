@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,19 @@ class SQLiteStore(Store):
         async with self.db.execute(sql, params) as cursor:
             return await cursor.fetchall()
 
+    @asynccontextmanager
+    async def _immediate(self) -> AsyncIterator[None]:
+        """A write transaction that holds the database's write lock from its first statement,
+        so what it reads stays true until it commits, even with other processes on the file."""
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
     async def _write(self, sql: str, *params: Any) -> int:
         async with self._write_lock:
             try:
@@ -202,7 +216,7 @@ class SQLiteStore(Store):
         )  # fmt: skip
 
     async def use_refresh_token(self, token_hash: str, at: datetime) -> RefreshTokenRecord | None:
-        async with self._write_lock:
+        async with self._immediate():
             row = await self._one(
                 f"SELECT {TOKEN_COLUMNS} FROM refresh_tokens WHERE token_hash = ?", token_hash
             )
@@ -277,7 +291,7 @@ class SQLiteStore(Store):
 
     # Messages
     async def append_message(self, message: NewMessage) -> tuple[MessageRecord, bool]:
-        async with self._write_lock:
+        async with self._immediate():
             existing = await self._one(
                 f"SELECT {MESSAGE_COLUMNS} FROM messages"
                 " WHERE room_id = ? AND sender_id = ? AND client_id = ?",
@@ -285,36 +299,30 @@ class SQLiteStore(Store):
             )  # fmt: skip
             if existing is not None:
                 return _message(existing), False
-            await self.db.execute("BEGIN IMMEDIATE")
-            try:
-                row = await self._one(
-                    "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
-                    message.room_id,
-                )
-                if row is None:
-                    raise LookupError(f"room {message.room_id} does not exist")
-                record = MessageRecord(
-                    id=uuid.uuid4().hex,
-                    room_id=message.room_id,
-                    seq=row[0],
-                    sender_id=message.sender_id,
-                    sender_name=message.sender_name,
-                    client_id=message.client_id,
-                    text=message.text,
-                    created_at=message.created_at,
-                )
-                await self.db.execute(
-                    f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        record.id, record.room_id, record.seq, record.sender_id,
-                        record.sender_name, record.client_id, record.text,
-                        _time(record.created_at),
-                    ),
-                )  # fmt: skip
-            except BaseException:
-                await self.db.execute("ROLLBACK")
-                raise
-            await self.db.execute("COMMIT")
+            row = await self._one(
+                "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+                message.room_id,
+            )
+            if row is None:
+                raise LookupError(f"room {message.room_id} does not exist")
+            record = MessageRecord(
+                id=uuid.uuid4().hex,
+                room_id=message.room_id,
+                seq=row[0],
+                sender_id=message.sender_id,
+                sender_name=message.sender_name,
+                client_id=message.client_id,
+                text=message.text,
+                created_at=message.created_at,
+            )
+            await self.db.execute(
+                f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.id, record.room_id, record.seq, record.sender_id,
+                    record.sender_name, record.client_id, record.text,
+                    _time(record.created_at),
+                ),
+            )  # fmt: skip
             return record, True
 
     async def list_messages(

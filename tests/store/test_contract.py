@@ -1,0 +1,366 @@
+"""The storage contract (glimpse/store/base.py), one test body run unchanged on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from glimpse.store import (
+    DuplicateError,
+    MessageRecord,
+    NewMessage,
+    RefreshTokenRecord,
+    RoomRecord,
+    Store,
+    UserRecord,
+)
+from tests.store.conftest import StoreFactory
+
+T0 = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+"""Times keep their microseconds: every store must give back exactly what it was given."""
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def add_user(store: Store, email: str | None = None) -> UserRecord:
+    user = UserRecord(
+        id=new_id(),
+        email=email or f"{new_id()}@example.org",
+        display_name="Ada",
+        password_hash="$argon2id$hash",
+        created_at=T0,
+    )
+    await store.create_user(user)
+    return user
+
+
+async def add_room(store: Store, owner: UserRecord, created_at: datetime = T0) -> RoomRecord:
+    room = RoomRecord(
+        id=new_id(),
+        code=new_id()[:10],
+        name="Standup",
+        owner_id=owner.id,
+        password_hash=None,
+        created_at=created_at,
+    )
+    await store.create_room(room)
+    return room
+
+
+def message(
+    room: RoomRecord, client_id: str, sender: str = "alice", text: str = "hi"
+) -> NewMessage:
+    return NewMessage(
+        room_id=room.id,
+        sender_id=sender,
+        sender_name=sender.title(),
+        client_id=client_id,
+        text=text,
+        created_at=at(1),
+    )
+
+
+async def post(store: Store, room: RoomRecord, count: int) -> list[MessageRecord]:
+    return [
+        (await store.append_message(message(room, f"c{i}", text=f"#{i}")))[0] for i in range(count)
+    ]
+
+
+# Users
+
+
+async def test_a_user_reads_back_as_created(store: Store) -> None:
+    user = await add_user(store, "Ada.Lovelace@Example.org")
+
+    assert await store.get_user(user.id) == user
+    assert await store.get_user_by_email("Ada.Lovelace@Example.org") == user
+    assert await store.get_user(new_id()) is None
+    assert await store.get_user_by_email("nobody@example.org") is None
+
+
+async def test_e_mail_is_found_and_unique_whatever_its_case(store: Store) -> None:
+    user = await add_user(store, "Grace@Example.org")
+
+    assert await store.get_user_by_email("grace@EXAMPLE.ORG") == user
+    clash = UserRecord(new_id(), "GRACE@example.org", "Other", "$argon2id$other", T0)
+    with pytest.raises(DuplicateError):
+        await store.create_user(clash)
+    assert await store.get_user(clash.id) is None
+
+
+async def test_update_user_changes_only_what_is_given(store: Store) -> None:
+    user = await add_user(store)
+
+    renamed = await store.update_user(user.id, display_name="Countess")
+    assert renamed == UserRecord(user.id, user.email, "Countess", user.password_hash, T0)
+    rehashed = await store.update_user(user.id, password_hash="$argon2id$new")
+    assert rehashed == UserRecord(user.id, user.email, "Countess", "$argon2id$new", T0)
+    assert await store.get_user(user.id) == rehashed
+    assert await store.update_user(new_id(), display_name="Ghost") is None
+
+
+# Refresh tokens
+
+
+async def add_token(store: Store, user: UserRecord, session_id: str) -> RefreshTokenRecord:
+    token = RefreshTokenRecord(new_id(), session_id, user.id, expires_at=at(3600))
+    await store.add_refresh_token(token)
+    return token
+
+
+async def test_using_a_refresh_token_returns_it_as_it_was_before(store: Store) -> None:
+    user = await add_user(store)
+    token = await add_token(store, user, "session-1")
+
+    assert await store.use_refresh_token(token.token_hash, at(10)) == token
+    reused = await store.use_refresh_token(token.token_hash, at(20))
+    assert reused == RefreshTokenRecord(
+        token.token_hash, "session-1", user.id, at(3600), used_at=at(10)
+    )
+    assert await store.use_refresh_token(new_id(), at(30)) is None
+
+
+async def test_revoking_a_session_revokes_all_its_tokens_and_only_those(store: Store) -> None:
+    user = await add_user(store)
+    first, second = [await add_token(store, user, "session-a") for _ in range(2)]
+    other = await add_token(store, user, "session-b")
+    await store.use_refresh_token(first.token_hash, at(5))
+
+    await store.revoke_session("session-a", at(10))
+    await store.revoke_session("session-a", at(20))  # keeps the first revocation time
+
+    assert await store.use_refresh_token(first.token_hash, at(30)) == RefreshTokenRecord(
+        first.token_hash, "session-a", user.id, at(3600), used_at=at(5), revoked_at=at(10)
+    )
+    assert await store.use_refresh_token(second.token_hash, at(30)) == RefreshTokenRecord(
+        second.token_hash, "session-a", user.id, at(3600), revoked_at=at(10)
+    )
+    assert await store.use_refresh_token(other.token_hash, at(30)) == other
+
+
+async def test_a_token_used_at_once_by_several_instances_is_fresh_for_only_one(
+    store: Store, connect_store: StoreFactory
+) -> None:
+    user = await add_user(store)
+    token = await add_token(store, user, "session-race")
+    instances = [store, *[await connect_store() for _ in range(3)]]
+
+    results = await asyncio.gather(
+        *(
+            instance.use_refresh_token(token.token_hash, at(i))
+            for i, instance in enumerate(instances)
+        )
+    )
+
+    fresh = [result for result in results if result is not None and result.used_at is None]
+    assert len(fresh) == 1
+    assert all(result is not None and result.token_hash == token.token_hash for result in results)
+
+
+# Rooms
+
+
+async def test_a_room_reads_back_by_id_and_by_code(store: Store) -> None:
+    owner = await add_user(store)
+    room = RoomRecord(new_id(), new_id()[:10], "Retro", owner.id, "$argon2id$room", T0)
+    await store.create_room(room)
+
+    assert await store.get_room(room.id) == room
+    assert await store.get_room_by_code(room.code) == room
+    assert await store.get_room(new_id()) is None
+    assert await store.get_room_by_code("no-such-code") is None
+
+
+async def test_room_codes_are_unique(store: Store) -> None:
+    owner = await add_user(store)
+    room = await add_room(store, owner)
+
+    clash = RoomRecord(new_id(), room.code, "Other", owner.id, None, T0)
+    with pytest.raises(DuplicateError):
+        await store.create_room(clash)
+    assert await store.get_room(clash.id) is None
+
+
+async def test_rename_room(store: Store) -> None:
+    owner = await add_user(store)
+    room = await add_room(store, owner)
+
+    renamed = await store.rename_room(room.id, "Planning")
+    assert renamed == RoomRecord(room.id, room.code, "Planning", owner.id, None, T0)
+    assert await store.get_room(room.id) == renamed
+    assert await store.rename_room(new_id(), "Nowhere") is None
+
+
+async def test_owned_rooms_newest_first(store: Store) -> None:
+    owner, stranger = await add_user(store), await add_user(store)
+    rooms = [await add_room(store, owner, created_at=at(seconds)) for seconds in (5, 1, 9)]
+    await add_room(store, stranger)
+
+    assert await store.list_owned_rooms(owner.id) == [rooms[2], rooms[0], rooms[1]]
+    assert await store.list_owned_rooms(new_id()) == []
+
+
+async def test_recent_rooms_by_last_join(store: Store) -> None:
+    owner, guest = await add_user(store), await add_user(store)
+    first, second, third = [await add_room(store, owner) for _ in range(3)]
+    assert not await store.is_member(first.id, guest.id)
+
+    await store.record_join(first.id, guest.id, at(1))
+    await store.record_join(second.id, guest.id, at(2))
+    await store.record_join(third.id, guest.id, at(3))
+    await store.record_join(first.id, guest.id, at(4))  # joining again moves it to the front
+
+    assert await store.list_recent_rooms(guest.id, 10) == [first, third, second]
+    assert await store.list_recent_rooms(guest.id, 2) == [first, third]
+    assert await store.is_member(first.id, guest.id)
+    assert not await store.is_member(first.id, owner.id)
+    assert await store.list_recent_rooms(owner.id, 10) == []
+
+
+async def test_deleting_a_room_deletes_its_messages_and_memberships(store: Store) -> None:
+    owner, guest = await add_user(store), await add_user(store)
+    room, kept = await add_room(store, owner), await add_room(store, owner)
+    for target in (room, kept):
+        await store.record_join(target.id, guest.id, at(1))
+        await post(store, target, 3)
+
+    assert await store.delete_room(room.id)
+
+    assert await store.get_room(room.id) is None
+    assert await store.get_room_by_code(room.code) is None
+    assert await store.list_messages(room.id) == []
+    assert await store.messages_after(room.id, 0, 10) == []
+    assert not await store.is_member(room.id, guest.id)
+    assert await store.list_recent_rooms(guest.id, 10) == [kept]
+    assert await store.list_owned_rooms(owner.id) == [kept]
+    assert [record.seq for record in await store.list_messages(kept.id)] == [3, 2, 1]
+    assert not await store.delete_room(room.id)
+
+
+# Messages
+
+
+async def test_messages_are_numbered_per_room_from_one(store: Store) -> None:
+    owner = await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+
+    record, created = await store.append_message(message(room, "c0", text="hello"))
+    assert created
+    assert record == MessageRecord(
+        record.id, room.id, 1, "alice", "Alice", "c0", "hello", created_at=at(1)
+    )
+    assert [r.seq for r in await post(store, other, 2)] == [1, 2]
+    second, _ = await store.append_message(message(room, "c1"))
+    assert second.seq == 2
+    assert await store.list_messages(room.id) == [second, record]
+
+
+async def test_a_retried_message_is_stored_once(store: Store) -> None:
+    owner = await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+    original, _ = await store.append_message(message(room, "same", text="first try"))
+
+    retry, created = await store.append_message(message(room, "same", text="second try"))
+
+    assert (retry, created) == (original, False)
+    by_bob, created_by_bob = await store.append_message(message(room, "same", sender="bob"))
+    assert created_by_bob and by_bob.seq == 2
+    in_other_room, created_elsewhere = await store.append_message(message(other, "same"))
+    assert created_elsewhere and in_other_room.seq == 1
+    assert [record.id for record in await store.list_messages(room.id)] == [by_bob.id, original.id]
+
+
+async def test_history_pages_newest_first(store: Store) -> None:
+    owner = await add_user(store)
+    room = await add_room(store, owner)
+    records = await post(store, room, 7)
+    newest_first = records[::-1]
+
+    assert await store.list_messages(room.id, limit=3) == newest_first[0:3]
+    assert await store.list_messages(room.id, before_seq=5, limit=3) == newest_first[3:6]
+    assert await store.list_messages(room.id, before_seq=2, limit=3) == newest_first[6:]
+    assert await store.list_messages(room.id, before_seq=1) == []
+    assert await store.list_messages(room.id) == newest_first
+
+
+async def test_messages_after_a_seq_oldest_first(store: Store) -> None:
+    owner = await add_user(store)
+    room = await add_room(store, owner)
+    records = await post(store, room, 7)
+
+    assert await store.messages_after(room.id, 4, 2) == records[4:6]
+    assert await store.messages_after(room.id, 0, 100) == records
+    assert await store.messages_after(room.id, 7, 10) == []
+
+
+async def test_a_message_for_a_missing_room_is_refused(store: Store) -> None:
+    ghost = RoomRecord(new_id(), "ghost", "Ghost", new_id(), None, T0)
+    with pytest.raises(LookupError):
+        await store.append_message(message(ghost, "c0"))
+    assert await store.list_messages(ghost.id) == []
+
+
+# Several server processes, each with its own Store, writing to one room at once
+
+INSTANCES = 4
+WRITERS_PER_INSTANCE = 3
+MESSAGES_PER_WRITER = 5
+SHARED_RETRIES = 8
+
+
+async def test_concurrent_writers_get_unique_gap_free_seqs_and_retries_stay_idempotent(
+    store: Store, connect_store: StoreFactory
+) -> None:
+    owner = await add_user(store)
+    room = await add_room(store, owner)
+    instances = [store, *[await connect_store() for _ in range(INSTANCES - 1)]]
+
+    async def writer(instance: Store, name: str) -> list[tuple[MessageRecord, bool]]:
+        return [
+            await instance.append_message(message(room, f"{name}-{i}", sender=name))
+            for i in range(MESSAGES_PER_WRITER)
+        ]
+
+    async def retries(instance: Store) -> list[tuple[MessageRecord, bool]]:
+        """The same sends from one client, retried through every instance at once."""
+        return list(
+            await asyncio.gather(
+                *(
+                    instance.append_message(message(room, f"shared-{i}"))
+                    for i in range(SHARED_RETRIES)
+                )
+            )
+        )
+
+    results = await asyncio.gather(
+        *(
+            writer(instance, f"w{index}-{n}")
+            for index, instance in enumerate(instances)
+            for n in range(WRITERS_PER_INSTANCE)
+        ),
+        *(retries(instance) for instance in instances),
+    )
+
+    total = INSTANCES * WRITERS_PER_INSTANCE * MESSAGES_PER_WRITER + SHARED_RETRIES
+    stored = await store.messages_after(room.id, 0, total + 10)
+    assert [record.seq for record in stored] == list(range(1, total + 1))
+    assert Counter((r.sender_id, r.client_id) for r in stored).most_common(1)[0][1] == 1
+    outcomes = [outcome for result in results for outcome in result]
+    assert sorted((record for record, created in outcomes if created), key=seq) == stored
+    for i in range(SHARED_RETRIES):
+        answers = [record for record, _ in outcomes if record.client_id == f"shared-{i}"]
+        assert len(answers) == INSTANCES and len(set(answers)) == 1
+
+
+def seq(record: MessageRecord) -> int:
+    return record.seq
