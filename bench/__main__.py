@@ -1,0 +1,143 @@
+"""`make bench`: Glimpse against the Socket.IO baseline and the raw `ws` server, same machine, same run.
+
+    .venv/bin/python -m bench [--quick] [--servers socketio,glimpse,ws] [--metrics ...] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from bench import report
+from bench.scenarios import QUICK, Profile, Scenarios
+from bench.servers import GLIMPSE_BENCH_SETTINGS, make_fixtures, start_server
+
+METRICS = ("fanout", "latency", "idle", "joinstorm", "slow")
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return statistics.median(present) if present else None
+
+
+def summarize(runs: list[dict[str, Any]], profile: Profile) -> dict[str, float | None]:
+    """Median over runs of every figure the table shows."""
+    def median_of(pick: Callable[[dict[str, Any]], float | None]) -> float | None:
+        values = []
+        for run in runs:
+            try:
+                values.append(pick(run))
+            except (KeyError, TypeError):
+                continue
+        return _median(values)
+
+    summary: dict[str, float | None] = {}
+    for size in profile.fanout_rooms:
+        summary[f"fanout_{size}"] = median_of(lambda run: run[f"fanout_{size}"]["capacity_delivered_per_s"])
+        summary[f"fanout_{size}_server_cpu"] = median_of(
+            lambda run: run[f"fanout_{size}"]["best_step"]["server_cpu"]
+        )
+        summary[f"fanout_{size}_generator_cpu"] = median_of(
+            lambda run: run[f"fanout_{size}"]["best_step"]["generator_cpu"]
+        )
+    summary["latency_p50_ms"] = median_of(lambda run: run["latency"]["p50_ms"])
+    summary["latency_p99_ms"] = median_of(lambda run: run["latency"]["p99_ms"])
+    summary["idle_kib_per_connection"] = median_of(
+        lambda run: run["idle"]["bytes_per_connection"] / 1024
+    )
+    summary["joinstorm_s"] = median_of(lambda run: run["joinstorm"]["all_rosters_full_s"])
+    summary["joinstorm_cpu_s"] = median_of(lambda run: run["joinstorm"]["server_cpu_seconds"])
+    summary["slow_p99_ratio"] = median_of(lambda run: run["slow"]["p99_ratio"])
+    summary["slow_rss_growth_mib"] = median_of(
+        lambda run: (run["slow"]["rss_max"] - run["slow"]["rss_start"]) / 2**20
+    )
+    summary["slow_stalled_dropped"] = median_of(
+        lambda run: run["slow"]["stalled_dropped"] / run["slow"]["stalled"]
+    )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a few seconds: the smoke test")
+    parser.add_argument("--servers", default="socketio,glimpse,ws")
+    parser.add_argument("--metrics", default=",".join(METRICS))
+    parser.add_argument("--runs", type=int, help="measured runs per metric (median is reported)")
+    parser.add_argument("--idle-connections", type=int, help="connections for metric 3")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
+    parser.add_argument(
+        "--baseline-chats-per-s",
+        type=float,
+        help="Socket.IO's saturation chat rate (room of 50) when it is not run now",
+    )
+    args = parser.parse_args(argv)
+
+    profile = QUICK if args.quick else Profile()
+    if args.runs:
+        profile = replace(profile, runs=args.runs)
+    if args.idle_connections:
+        profile = replace(profile, idle_connections=args.idle_connections)
+    servers = [name for name in args.servers.split(",") if name]
+    metrics = [name for name in args.metrics.split(",") if name]
+    started = time.time()
+    results: dict[str, Any] = {}
+    baseline_rate = args.baseline_chats_per_s
+
+    with tempfile.TemporaryDirectory(prefix="glimpse-bench-") as tmp:
+        work_dir = Path(tmp)
+        fixtures = make_fixtures(work_dir / "glimpse-data", profile.users, profile.rooms)
+        for name in sorted(servers, key=lambda name: name != "socketio"):  # the baseline first
+            print(f"-- {name}", file=sys.stderr, flush=True)
+            server = start_server(name, work_dir, fixtures, core=0)
+            try:
+                scenarios = Scenarios(server, fixtures, profile, work_dir)
+                scenarios.warmup()
+                runs: list[dict[str, Any]] = [{} for _ in range(profile.runs)]
+                for index, run in enumerate(runs):
+                    print(f"   run {index + 1}/{profile.runs}", file=sys.stderr, flush=True)
+                    if "fanout" in metrics:
+                        for size in profile.fanout_rooms:
+                            run[f"fanout_{size}"] = scenarios.fanout(size)
+                    if "idle" in metrics:
+                        run["idle"] = scenarios.idle()
+                    if "joinstorm" in metrics:
+                        run["joinstorm"] = scenarios.joinstorm()
+                summary = summarize(runs, profile)
+                if baseline_rate is None:  # this is the baseline, or no baseline is known
+                    capacity = summary.get(f"fanout_{min(profile.fanout_rooms)}") or 0.0
+                    baseline_rate = capacity / (min(profile.fanout_rooms) - 1)
+                for run in runs:
+                    if "latency" in metrics:
+                        run["latency"] = scenarios.latency(
+                            max(1.0, profile.latency_fraction * baseline_rate)
+                        )
+                    if "slow" in metrics:
+                        run["slow"] = scenarios.slow(max(1.0, profile.slow_fraction * baseline_rate))
+            finally:
+                server.stop()
+            results[name] = {"runs": runs, "summary": summarize(runs, profile)}
+
+    document = report.document(
+        results=results,
+        profile=profile,
+        command=" ".join(shlex.quote(part) for part in sys.argv),
+        started=started,
+        settings=GLIMPSE_BENCH_SETTINGS,
+        baseline_chats_per_s=baseline_rate,
+    )
+    print(report.table(document))
+    paths = report.save(document, args.out)
+    print("\n".join(f"wrote {path}" for path in paths))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

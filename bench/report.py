@@ -1,0 +1,162 @@
+"""The bench's output: a table on stdout, one JSON file per run, a PNG chart of the ratios."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from bench.scenarios import Profile
+
+HIGHER, LOWER = "higher", "lower"
+NAMES = {"glimpse": "Glimpse", "socketio": "Socket.IO", "ws": "raw ws"}
+
+
+def metric_rows(profile: Profile) -> list[tuple[str, str, str]]:
+    """(summary key, label, which way is better) in table order."""
+    rows = [
+        (f"fanout_{size}", f"1. fan-out, room of {size} (msg/s, p99<=100ms)", HIGHER)
+        for size in profile.fanout_rooms
+    ]
+    return [
+        *rows,
+        ("latency_p50_ms", "2. chat latency p50 (ms)", LOWER),
+        ("latency_p99_ms", "2. chat latency p99 (ms)", LOWER),
+        ("idle_kib_per_connection", f"3. memory per idle conn. at {profile.idle_connections} (KiB)", LOWER),
+        ("joinstorm_s", f"4. join storm {profile.joinstorm_joins} joins: all rosters (s)", LOWER),
+        ("joinstorm_cpu_s", "4. join storm: server CPU (s)", LOWER),
+        ("slow_p99_ratio", "5. slow readers: healthy p99 during/before", LOWER),
+        ("slow_rss_growth_mib", "5. slow readers: server memory growth (MiB)", LOWER),
+        ("slow_stalled_dropped", "5. slow readers: share of stalled dropped", HIGHER),
+    ]
+
+
+def _machine() -> dict[str, Any]:
+    model = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    )
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)  # noqa: S607
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "node": node.stdout.strip(),
+        "load_average_at_end": os.getloadavg(),
+    }
+
+
+def document(
+    *,
+    results: dict[str, Any],
+    profile: Profile,
+    command: str,
+    started: float,
+    settings: dict[str, str],
+    baseline_chats_per_s: float | None,
+) -> dict[str, Any]:
+    baseline = results.get("socketio", {}).get("summary", {})
+    ratios: dict[str, dict[str, float | None]] = {}
+    for name, result in results.items():
+        if name == "socketio":
+            continue
+        ratios[name] = {}
+        for key, _, _ in metric_rows(profile):
+            value, reference = result["summary"].get(key), baseline.get(key)
+            ratios[name][key] = value / reference if value is not None and reference else None
+    return {
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "seconds": round(time.time() - started, 1),
+        "command": command,
+        "machine": _machine(),
+        "profile": asdict(profile),
+        "glimpse_settings": settings,
+        "baseline_chats_per_s": baseline_chats_per_s,
+        "results": results,
+        "ratios_to_socketio": ratios,
+    }
+
+
+def _figure(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def table(doc: dict[str, Any]) -> str:
+    profile = Profile(**{**doc["profile"], "fanout_rooms": tuple(doc["profile"]["fanout_rooms"])})
+    names = [name for name in ("glimpse", "socketio", "ws") if name in doc["results"]]
+    header = ["metric", *(NAMES[name] for name in names), "Glimpse/Socket.IO", "better"]
+    rows = [header]
+    for key, label, better in metric_rows(profile):
+        values = [doc["results"][name]["summary"].get(key) for name in names]
+        ratio = doc["ratios_to_socketio"].get("glimpse", {}).get(key)
+        rows.append([label, *(_figure(value) for value in values), _figure(ratio), better])
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.append("")
+    lines.append("load generator vs server CPU (cores) at the best fan-out step:")
+    for name in names:
+        summary = doc["results"][name]["summary"]
+        for size in profile.fanout_rooms:
+            server = summary.get(f"fanout_{size}_server_cpu")
+            generator = summary.get(f"fanout_{size}_generator_cpu")
+            lines.append(f"  {NAMES[name]:<10} room {size:>3}: server {_figure(server)}, generator {_figure(generator)}")
+    lines.append(
+        "Glimpse ran with "
+        + ", ".join(f"{key}={value}" for key, value in doc["glimpse_settings"].items())
+        + " (the baselines have no such limits); every other setting is the default."
+    )
+    lines.append(f"median of {profile.runs} run(s) after a warm-up; {doc['machine']['cpu']}, "
+                 f"{doc['machine']['cores']} cores; server on core 0, generator on core 1")
+    return "\n".join(lines)
+
+
+def chart(doc: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    profile = Profile(**{**doc["profile"], "fanout_rooms": tuple(doc["profile"]["fanout_rooms"])})
+    rows = [row for row in metric_rows(profile) if row[0] != "slow_stalled_dropped"]
+    labels = [f"{label} [{better} is better]" for _, label, better in rows]
+    figure, axes = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.5))
+    height = 0.38
+    for offset, name in enumerate(name for name in ("glimpse", "ws") if name in doc["ratios_to_socketio"]):
+        ratios = [doc["ratios_to_socketio"][name].get(key) or 0.0 for key, _, _ in rows]
+        positions = [index + offset * height for index in range(len(rows))]
+        axes.barh(positions, ratios, height=height, label=f"{NAMES[name]} / Socket.IO")
+        for position, ratio in zip(positions, ratios, strict=True):
+            axes.text(ratio, position, f" {ratio:.2f}", va="center", fontsize=8)
+    axes.axvline(1.0, color="black", linewidth=1)
+    axes.set_yticks([index + height / 2 for index in range(len(rows))], labels, fontsize=8)
+    axes.invert_yaxis()
+    axes.set_xscale("log")
+    axes.set_xlabel("ratio to the Socket.IO baseline (log scale; 1 = same)")
+    axes.set_title(f"Glimpse bench {doc['started']}: {doc['machine']['cpu']}", fontsize=9)
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def save(doc: dict[str, Any], out_dir: Path) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = doc["started"].replace(":", "").replace("-", "")
+    json_path = out_dir / f"{stem}.json"
+    json_path.write_text(json.dumps(doc, indent=1) + "\n")
+    png_path = out_dir / f"{stem}.png"
+    chart(doc, png_path)
+    return [json_path, png_path]
