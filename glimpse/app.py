@@ -81,7 +81,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.resolved_database_url, pool_size=settings.database_pool_size)
         await store.connect()
-        hub = Hub(open_bus(settings.bus_url), settings.max_room_participants)
+        bus = open_bus(
+            settings.bus_url,
+            presence_ttl=settings.bus_presence_ttl,
+            heartbeat_interval=settings.bus_heartbeat_interval,
+        )
+        hub = Hub(bus, settings.max_room_participants)
         await hub.start()
         tokens = AccessTokens(
             settings.signing_secret,
@@ -114,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={"default": {"model": None, "description": "{error: {code, message}}"}},
     )
     _install_error_handlers(app)
+    app.add_middleware(endpoint.ExposeTransport)
     for module in (auth, users, rooms, ice):
         app.include_router(module.router, prefix="/api")
     app.include_router(health.router)

@@ -8,7 +8,7 @@ import secrets
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, gt=0)
     """Connections each instance keeps to PostgreSQL or MongoDB."""
     bus_url: str = "memory://"
+    bus_presence_ttl: float = Field(default=10.0, gt=0)
+    """An instance silent on the bus this long (s) is dead: its participants leave their rooms."""
+    bus_heartbeat_interval: float = Field(default=3.0, gt=0)
+    """How often (s) an instance renews its presence on the bus and looks for dead instances."""
     public_url: str = ""
     """Origin the web client is served from, used in invite links; empty = the request's origin."""
     web_dir: Path | None = None
@@ -69,6 +73,14 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"GLIMPSE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return value
+
+    @model_validator(mode="after")
+    def _heartbeat_within_ttl(self) -> Settings:
+        if self.bus_heartbeat_interval >= self.bus_presence_ttl:
+            raise ValueError(
+                "GLIMPSE_BUS_HEARTBEAT_INTERVAL must be below GLIMPSE_BUS_PRESENCE_TTL"
+            )
+        return self
 
     @cached_property
     def resolved_database_url(self) -> str:

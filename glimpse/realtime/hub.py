@@ -72,6 +72,7 @@ class Hub:
 
     async def join(self, room_id: str, participant: Participant, member: Member) -> None:
         """Add a participant; everyone else in the room hears participant-joined."""
+        await self.bus.ping()  # refuse while the bus is down rather than join half-way
         room = self._rooms.get(room_id)
         if room is None:
             room = self._rooms[room_id] = RoomState()
@@ -181,10 +182,13 @@ class Hub:
             log.warning("roster flag %r on a %s event", flag, type(message).__name__)
 
     async def _on_departure(self, room_id: str, participant_id: str) -> None:
-        """A participant of a dead instance: drop it from the roster and tell the room."""
+        """A departure the bus announces late (dead instance, bus outage): tell every instance.
+
+        The bus calls this once per departure, on one instance, which may not serve the room.
+        """
         room = self._rooms.get(room_id)
-        if room is None or room.roster.pop(participant_id, None) is None:
-            return
+        if room is not None:
+            room.roster.pop(participant_id, None)
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
         await self.broadcast(room_id, event, flag=LEFT)
 

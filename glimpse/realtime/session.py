@@ -33,12 +33,21 @@ from glimpse.store import RoomRecord, Store, UserRecord
 
 log = logging.getLogger(__name__)
 
+TRANSPORT_SCOPE_KEY: Final = "glimpse.transport"
+
 # Close codes (docs/protocol.md).
 AUTH_FAILED: Final = 4401
 TIMED_OUT: Final = 4408
 RATE_LIMITED: Final = 4429
 SLOW_CONSUMER: Final = 1013
 CLOSE_TIMEOUT: Final = 2.0
+
+
+def _abort_connection(websocket: WebSocket) -> None:
+    """Drop the TCP connection now: a client that reads nothing would never take a close frame."""
+    transport = websocket.scope.get(TRANSPORT_SCOPE_KEY)
+    if isinstance(transport, asyncio.Transport):
+        transport.abort()
 
 
 class SessionState(enum.Enum):
@@ -148,6 +157,8 @@ class Session:
             await self._leave_room()
             self.state = SessionState.CLOSED
             writer.cancel()
+            if self._close_code == SLOW_CONSUMER:
+                _abort_connection(self._ws)
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(
                     self._ws.close(self._close_code, self._close_reason), CLOSE_TIMEOUT

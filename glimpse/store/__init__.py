@@ -42,6 +42,11 @@ def open_store(url: str, *, pool_size: int = 10) -> Store:
         from glimpse.store.postgres import PostgresStore
 
         return PostgresStore(url, pool_size=pool_size)
+    if scheme == "mongodb":
+        _import_driver("mongodb", "pymongo")
+        from glimpse.store.mongo import MongoStore
+
+        return MongoStore(url, pool_size=pool_size)
     raise ValueError(
         f"unsupported database URL scheme {scheme!r} (use sqlite://, postgresql:// or mongodb://)"
     )

@@ -1,0 +1,351 @@
+"""Redis bus: room fan-out over pub/sub and a shared roster, for several server instances.
+
+After python-socketio's pub/sub manager: each event goes out once on the room's channel, prefixed
+with the publishing instance's id, and an instance drops its own echo. One listener connection
+per instance is subscribed to the rooms that have local participants; it reconnects with backoff
+and jitter and resubscribes by itself. Events from one publisher arrive in publishing order.
+
+Presence: a hash per room (participant id -> owning instance id + info), a set of the rooms each
+instance has participants in, and a liveness key per instance whose TTL the instance keeps
+refreshing. Every instance sweeps: an instance whose liveness key expired is dead, and one Lua
+script removes its participants atomically, so exactly one instance announces each departure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from typing import Any, Final
+
+import redis.asyncio as aioredis
+from redis.asyncio.client import PubSub
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from glimpse.bus.base import Bus, BusUnavailable, DepartureHandler, EventHandler
+
+log = logging.getLogger(__name__)
+
+PREFIX: Final = "glimpse:"
+INSTANCES: Final = PREFIX + "instances"
+"""Set of the ids of instances that registered and have not been reaped."""
+ROOM_CHANNEL: Final = PREFIX + "room:"
+ROSTER_SUFFIX: Final = ":participants"
+ID_LENGTH: Final = 32
+"""Every event and roster entry starts with its instance's id (uuid4 hex)."""
+COMMAND_TIMEOUT: Final = 5.0
+RECONNECT_DELAYS: Final = (0.1, 5.0)
+"""First and longest wait before reconnecting; doubled after each failure, with jitter."""
+
+# KEYS: instances set, dead instance's rooms set, dead instance's liveness key.
+# ARGV: dead instance id, roster key prefix, roster key suffix.
+# Returns [room, participant, room, participant, ...] of the participants it removed.
+REAP_SCRIPT: Final = """
+if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return {} end
+local gone = {}
+for _, room in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  local roster = ARGV[2] .. room .. ARGV[3]
+  local entries = redis.call('HGETALL', roster)
+  for i = 1, #entries, 2 do
+    if string.sub(entries[i + 1], 1, #ARGV[1]) == ARGV[1] then
+      redis.call('HDEL', roster, entries[i])
+      table.insert(gone, room)
+      table.insert(gone, entries[i])
+    end
+  end
+end
+redis.call('DEL', KEYS[2])
+return gone
+"""
+
+ConnectionTrouble: Final = (RedisError, OSError, TimeoutError)
+
+
+def _channel(room_id: str) -> str:
+    return ROOM_CHANNEL + room_id
+
+
+def _roster_key(room_id: str) -> str:
+    return ROOM_CHANNEL + room_id + ROSTER_SUFFIX
+
+
+class RedisBus(Bus):
+    def __init__(self, url: str, *, presence_ttl: float, heartbeat_interval: float) -> None:
+        super().__init__()
+        self._redis = aioredis.Redis.from_url(
+            url,
+            socket_timeout=COMMAND_TIMEOUT,
+            socket_connect_timeout=COMMAND_TIMEOUT,
+            retry=Retry(NoBackoff(), 0),  # failures surface at once; the listener reconnects
+        )
+        self._reap = self._redis.register_script(REAP_SCRIPT)
+        self._presence_ttl_ms = int(presence_ttl * 1000)
+        self._heartbeat_interval = heartbeat_interval
+        self._sender = self.instance_id.encode()
+        self._alive_key = self._liveness_key(self.instance_id)
+        self._rooms_key = self._rooms_key_of(self.instance_id)
+        self._own_channel = PREFIX + "instance:" + self.instance_id
+        """Always subscribed, so the listener holds its connection (and notices losing it)."""
+
+        self._rooms: set[str] = set()
+        """Rooms whose channel this instance wants, whether or not Redis is reachable now."""
+        self._local: dict[str, dict[str, bytes]] = {}
+        """This instance's participants: the truth its roster entries are restored from."""
+        self._unannounced: set[tuple[str, str]] = set()
+        """Departures that could not reach Redis; announced once it is back."""
+        self._presence_stale = False
+        self._presence_lock = asyncio.Lock()
+        self._pubsub: PubSub | None = None
+        """The listener's connection while it is subscribed to every wanted room; else None."""
+        self._pubsub_was_live = False
+        self._confirmations: dict[bytes, asyncio.Future[None]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @staticmethod
+    def _liveness_key(instance_id: str) -> str:
+        return PREFIX + "instance:" + instance_id + ":alive"
+
+    @staticmethod
+    def _rooms_key_of(instance_id: str) -> str:
+        return PREFIX + "instance:" + instance_id + ":rooms"
+
+    async def connect(self, on_event: EventHandler, on_departure: DepartureHandler) -> None:
+        self._on_event = on_event
+        self._on_departure = on_departure
+        self._tasks = [
+            asyncio.create_task(self._listen_forever(), name="redis-bus-listener"),
+            asyncio.create_task(self._keep_alive(), name="redis-bus-presence"),
+        ]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        with contextlib.suppress(*ConnectionTrouble):
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                pipe = self._redis.pipeline(transaction=True)
+                for room_id, members in self._local.items():
+                    pipe.hdel(_roster_key(room_id), *members)
+                pipe.delete(self._alive_key, self._rooms_key)
+                pipe.srem(INSTANCES, self.instance_id)
+                await pipe.execute()
+        await self._redis.aclose()
+
+    async def ping(self) -> None:
+        if self._pubsub is None:
+            raise BusUnavailable("not connected to Redis")
+        try:
+            await self._redis.ping()
+        except ConnectionTrouble as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+
+    # Fan-out
+
+    async def subscribe(self, room_id: str) -> None:
+        """Returns once Redis confirmed the subscription, so no later event can be missed."""
+        self._rooms.add(room_id)
+        pubsub = self._pubsub
+        if pubsub is None:
+            return  # the listener subscribes it when it connects
+        channel = _channel(room_id).encode()
+        confirmed = self._confirmations[channel] = asyncio.get_running_loop().create_future()
+        try:
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                await pubsub.subscribe(channel)
+                await confirmed
+        except ConnectionTrouble as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+        finally:
+            self._confirmations.pop(channel, None)
+
+    async def unsubscribe(self, room_id: str) -> None:
+        self._rooms.discard(room_id)
+        pubsub = self._pubsub
+        if pubsub is not None:
+            with contextlib.suppress(*ConnectionTrouble):
+                await pubsub.unsubscribe(_channel(room_id))
+
+    async def publish(self, room_id: str, payload: bytes) -> None:
+        if self._pubsub is None:
+            raise BusUnavailable("not connected to Redis")
+        try:
+            await self._redis.publish(_channel(room_id), self._sender + payload)
+        except ConnectionTrouble as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+
+    async def _listen_forever(self) -> None:
+        delay = RECONNECT_DELAYS[0]
+        while True:
+            try:
+                await self._listen()
+            except ConnectionTrouble as error:
+                log.warning("lost Redis (%s); reconnecting", error)
+            if self._pubsub_was_live:
+                delay = RECONNECT_DELAYS[0]
+            await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311 (jitter)
+            delay = min(delay * 2, RECONNECT_DELAYS[1])
+
+    async def _listen(self) -> None:
+        """One connection's life: subscribe to every wanted room, restore presence, relay."""
+        self._pubsub_was_live = False
+        pubsub = self._redis.pubsub()
+        try:
+            wanted = set(self._rooms)
+            await pubsub.subscribe(self._own_channel, *map(_channel, wanted))
+            await self._register()
+            self._pubsub, self._pubsub_was_live = pubsub, True
+            if joined := self._rooms - wanted:  # rooms wanted while this was connecting
+                await pubsub.subscribe(*map(_channel, joined))
+            if left := wanted - self._rooms:
+                await pubsub.unsubscribe(*map(_channel, left))
+            log.info("bus connected: instance %s", self.instance_id)
+            async for message in pubsub.listen():
+                self._dispatch(message)
+        finally:
+            self._pubsub = None
+            for confirmed in self._confirmations.values():
+                if not confirmed.done():
+                    confirmed.set_exception(BusUnavailable("lost Redis while subscribing"))
+            with contextlib.suppress(*ConnectionTrouble):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
+    def _dispatch(self, message: dict[str, Any]) -> None:
+        channel: bytes = message["channel"]
+        if message["type"] == "subscribe":
+            confirmed = self._confirmations.get(channel)
+            if confirmed is not None and not confirmed.done():
+                confirmed.set_result(None)
+            return
+        data: bytes = message["data"]
+        if message["type"] != "message" or data[:ID_LENGTH] == self._sender:
+            return
+        room_id = channel.decode()[len(ROOM_CHANNEL) :]
+        try:
+            self._on_event(room_id, data[ID_LENGTH:])
+        except Exception:
+            log.exception("failed to handle a bus event for room %s", room_id)
+
+    # Presence
+
+    async def add_participant(self, room_id: str, participant_id: str, info: bytes) -> None:
+        """Kept locally at once; written to Redis now if it can be, else when it is back."""
+        self._local.setdefault(room_id, {})[participant_id] = info
+        if self._pubsub is None:
+            return
+        try:
+            async with self._presence_lock:
+                pipe = self._redis.pipeline(transaction=True)
+                pipe.hset(_roster_key(room_id), participant_id, self._sender + info)
+                pipe.sadd(self._rooms_key, room_id)
+                await pipe.execute()
+        except ConnectionTrouble as error:
+            log.warning("could not record a participant in Redis (%s); will retry", error)
+            self._presence_stale = True
+
+    async def remove_participant(self, room_id: str, participant_id: str) -> None:
+        """Dropped locally at once; a departure Redis did not take is announced once it is back."""
+        members = self._local.get(room_id, {})
+        members.pop(participant_id, None)
+        if not members:
+            self._local.pop(room_id, None)
+        if self._pubsub is None:
+            self._unannounced.add((room_id, participant_id))
+            return
+        try:
+            await self._remove_entry(room_id, participant_id)
+        except ConnectionTrouble as error:
+            log.warning("could not remove a participant from Redis (%s); will retry", error)
+            self._unannounced.add((room_id, participant_id))
+
+    async def _remove_entry(self, room_id: str, participant_id: str) -> None:
+        async with self._presence_lock:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.hdel(_roster_key(room_id), participant_id)
+            if room_id not in self._local:
+                pipe.srem(self._rooms_key, room_id)
+            await pipe.execute()
+
+    async def participants(self, room_id: str) -> dict[str, bytes]:
+        """The room's roster, leaving out entries of instances that are no longer alive."""
+        if self._pubsub is None:
+            raise BusUnavailable("not connected to Redis")
+        try:
+            entries: dict[bytes, bytes] = await self._redis.hgetall(_roster_key(room_id))  # type: ignore[assignment]
+            living = await self._living({value[:ID_LENGTH].decode() for value in entries.values()})
+        except ConnectionTrouble as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+        return {
+            participant.decode(): value[ID_LENGTH:]
+            for participant, value in entries.items()
+            if value[:ID_LENGTH].decode() in living
+        }
+
+    async def _register(self) -> None:
+        """Mark this instance alive and write all of its participants (Redis may have lost them)."""
+        async with self._presence_lock:
+            pipe = self._redis.pipeline(transaction=True)
+            pipe.set(self._alive_key, b"1", px=self._presence_ttl_ms)
+            pipe.sadd(INSTANCES, self.instance_id)
+            for room_id, members in self._local.items():
+                pipe.hset(
+                    _roster_key(room_id),
+                    mapping={pid: self._sender + info for pid, info in members.items()},
+                )
+                pipe.sadd(self._rooms_key, room_id)
+            await pipe.execute()
+            self._presence_stale = False
+
+    async def _keep_alive(self) -> None:
+        """Refresh this instance's liveness, finish pending departures, reap dead instances."""
+        while True:
+            await asyncio.sleep(self._heartbeat_interval)
+            if self._pubsub is None:
+                continue
+            try:
+                refreshed = await self._redis.pexpire(self._alive_key, self._presence_ttl_ms)
+                if not refreshed or self._presence_stale:
+                    await self._register()
+                await self._announce_departures()
+                await self._reap_dead_instances()
+            except ConnectionTrouble as error:
+                log.warning("presence upkeep failed (%s)", error)
+            except Exception:
+                log.exception("presence upkeep failed")
+
+    async def _announce_departures(self) -> None:
+        for room_id, participant_id in sorted(self._unannounced):
+            if participant_id in self._local.get(room_id, {}):
+                self._unannounced.discard((room_id, participant_id))
+                continue
+            await self._remove_entry(room_id, participant_id)
+            await self._on_departure(room_id, participant_id)
+            self._unannounced.discard((room_id, participant_id))
+
+    async def _living(self, instance_ids: set[str]) -> set[str]:
+        """Those of these instances whose liveness key has not expired."""
+        ordered = sorted(instance_ids)
+        pipe = self._redis.pipeline(transaction=False)
+        for instance_id in ordered:
+            pipe.exists(self._liveness_key(instance_id))
+        alive = await pipe.execute()
+        return {instance_id for instance_id, up in zip(ordered, alive, strict=True) if up}
+
+    async def _reap_dead_instances(self) -> None:
+        members: set[bytes] = await self._redis.smembers(INSTANCES)  # type: ignore[assignment]
+        registered = {member.decode() for member in members}
+        registered.discard(self.instance_id)
+        for dead in sorted(registered - await self._living(registered)):
+            gone: list[bytes] = await self._reap(
+                keys=[INSTANCES, self._rooms_key_of(dead), self._liveness_key(dead)],
+                args=[dead, ROOM_CHANNEL, ROSTER_SUFFIX],
+            )
+            if gone:
+                log.info("instance %s is gone; %d participants left", dead, len(gone) // 2)
+            for room, participant in zip(gone[::2], gone[1::2], strict=True):
+                await self._on_departure(room.decode(), participant.decode())
