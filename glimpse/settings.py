@@ -32,8 +32,6 @@ class Settings(BaseSettings):
     """An instance silent on the bus this long (s) is dead: its participants leave their rooms."""
     bus_heartbeat_interval: float = Field(default=3.0, gt=0)
     """How often (s) an instance renews its presence on the bus and looks for dead instances."""
-    public_url: str = ""
-    """Origin the web client is served from, used in invite links; empty = the request's origin."""
     web_dir: Path | None = None
     """Built web client to serve at /; empty = `web/dist` when it exists."""
 

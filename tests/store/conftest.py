@@ -29,7 +29,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 MONGO_START_TIMEOUT = 30.0
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", "postgresql", "mongodb"]
 
 StoreFactory = Callable[[], Awaitable[Store]]
 

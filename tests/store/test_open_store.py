@@ -7,12 +7,14 @@ import sys
 import pytest
 
 from glimpse.store import open_store
+from glimpse.store.mongo import MongoStore
 from glimpse.store.postgres import PostgresStore
 from glimpse.store.sqlite import SQLiteStore
 
 
 def test_the_url_scheme_picks_the_store() -> None:
     assert isinstance(open_store("sqlite:///data/glimpse.db"), SQLiteStore)
+    assert isinstance(open_store("mongodb://db:27017/glimpse"), MongoStore)
     for url in ("postgresql://glimpse@db/glimpse", "postgresql+asyncpg://glimpse@db/glimpse"):
         store = open_store(url)
         assert isinstance(store, PostgresStore)
@@ -31,6 +33,7 @@ def test_unknown_schemes_and_drivers_are_refused() -> None:
     [
         ("postgresql://db/glimpse", "asyncpg", "postgresql"),
         ("postgresql://db/glimpse", "sqlalchemy", "postgresql"),
+        ("mongodb://db/glimpse", "pymongo", "mongodb"),
     ],
 )
 def test_a_missing_driver_names_the_extra_to_install(
