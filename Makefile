@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .PHONY: run install test lint typecheck pytest clean
+.PHONY: web-install web-build web-api-types web-check
 
-run: install
+run: install web-build
 	$(BIN)/glimpse serve
 
 install: $(STAMP)
@@ -17,7 +18,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[postgresql,mongodb,redis,test]'
 	touch $@
 
-test: lint typecheck pytest
+test: lint typecheck web-check pytest
 
 lint: install
 	$(BIN)/ruff check glimpse tests
@@ -26,8 +27,28 @@ lint: install
 typecheck: install
 	$(BIN)/mypy glimpse
 
-pytest: install
+pytest: install web-build  # the end-to-end tests drive the built client
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist
+
+# Web client (web/): npm ci from the lock file, the bundle the server serves, and its checks.
+NPM_STAMP := web/node_modules/.installed
+API_SCHEMA = $(BIN)/python web/scripts/dump_openapi.py | (cd web && npx openapi-typescript $(1) -o src/api/schema.gen.ts)
+
+web-install: $(NPM_STAMP)
+
+$(NPM_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+web-build: web-install
+	cd web && npm run --silent build
+
+web-api-types: install web-install  # regenerate the client's API types from the server's schema
+	$(call API_SCHEMA,)
+
+web-check: install web-install  # API types match the server; tsc strict; eslint; vitest
+	$(call API_SCHEMA,--check)
+	cd web && npx tsc --noEmit && npx eslint . && npx vitest run

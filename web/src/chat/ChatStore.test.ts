@@ -1,0 +1,208 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import type { MessagePage } from "../api/types";
+import { socketFactory } from "../realtime/fakeSocket";
+import type { FakeSocket } from "../realtime/fakeSocket";
+import type { ChatMessage, Joined } from "../realtime/protocol";
+import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
+import { SignalClient } from "../realtime/SignalClient";
+import { ChatStore } from "./ChatStore";
+import type { HistoryLoader } from "./ChatStore";
+
+const ROOM = { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-ann" };
+
+function message(seq: number, sender = "u-bob", clientId = `c${seq}`, text = `message ${seq}`): ChatMessage {
+  return {
+    id: `m${seq}`,
+    room_id: ROOM.id,
+    seq,
+    sender_id: sender,
+    sender_name: sender === "u-ann" ? "Ann" : "Bob",
+    client_id: clientId,
+    text,
+    created_at: "2026-11-28T12:00:00+00:00",
+  };
+}
+
+function joined(ref: string | undefined, messages: ChatMessage[], more = false): Joined {
+  return {
+    type: "joined",
+    ref,
+    room: ROOM,
+    participant_id: "p-ann",
+    participants: [],
+    messages,
+    more_messages: more,
+  };
+}
+
+const settle = () => vi.advanceTimersByTimeAsync(0);
+const seqs = (store: ChatStore) => store.snapshot.messages.map((m) => m.seq);
+
+describe("ChatStore", () => {
+  let sockets: FakeSocket[];
+  let signal: SignalClient;
+  let store: ChatStore;
+  let history: Map<number, ChatMessage>;
+  let loader: ReturnType<typeof vi.fn<HistoryLoader>>;
+
+  /** The server's HTTP history: newest first, pages of 2. */
+  function page(before: number | undefined): MessagePage {
+    const older = [...history.values()]
+      .filter((m) => before === undefined || m.seq < before)
+      .sort((a, b) => b.seq - a.seq);
+    const messages = older.slice(0, 2);
+    return { messages, next_before: older.length > 2 ? (messages.at(-1)?.seq ?? null) : null };
+  }
+
+  async function connect(socket: FakeSocket): Promise<void> {
+    socket.open();
+    await settle();
+    socket.deliver({ type: "authenticated", user_id: "u-ann", display_name: "Ann", ref: "auth" });
+    await settle();
+  }
+
+  async function joinWith(messages: ChatMessage[], more = false): Promise<void> {
+    signal.connect();
+    await connect(sockets[0]!);
+    const joining = signal.join({ room: ROOM.code, media: { audio: true, video: true, screen: false } });
+    await settle();
+    sockets[0]!.deliver(joined(sockets[0]!.sentOfType("join")[0]?.ref, messages, more));
+    await joining;
+    await settle();
+  }
+
+  /** Drop the socket, reconnect, and answer the rejoin with `messages`. */
+  async function reconnectWith(messages: (lastSeq: number | undefined) => ChatMessage[], more = false) {
+    sockets.at(-1)!.drop();
+    await settle();
+    const socket = sockets.at(-1)!;
+    await connect(socket);
+    const rejoin = socket.sentOfType("join")[0];
+    socket.deliver(joined(rejoin?.ref, messages(rejoin?.last_seq), more));
+    await settle();
+    return socket;
+  }
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    const factory = socketFactory();
+    sockets = factory.sockets;
+    history = new Map();
+    signal = new SignalClient({
+      url: "ws://test/ws",
+      token: async () => "token",
+      policy: new BackoffWithJitter(() => 0),
+      createSocket: factory.create,
+    });
+    loader = vi.fn<HistoryLoader>(async (_room, before) => page(before));
+    store = new ChatStore(signal, loader, "u-ann");
+  });
+
+  afterEach(() => {
+    store.dispose();
+    signal.close();
+    vi.useRealTimers();
+  });
+
+  it("shows the history from joined, then live messages, each once", async () => {
+    await joinWith([message(1), message(2)]);
+    sockets[0]!.deliver({ type: "chat", message: message(2) });
+    sockets[0]!.deliver({ type: "chat", message: message(3) });
+    sockets[0]!.deliver({ type: "chat", message: message(3) });
+    expect(seqs(store)).toEqual([1, 2, 3]);
+  });
+
+  it("catches up after a reconnect from the last seq, without duplicates", async () => {
+    await joinWith([message(1), message(2)]);
+    const socket = await reconnectWith((lastSeq) => {
+      expect(lastSeq).toBe(2);
+      return [message(3), message(4)];
+    });
+    socket.deliver({ type: "chat", message: message(4) }); // a live copy racing the joined
+    expect(seqs(store)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("reads the rest from the HTTP history when more was missed than joined carries", async () => {
+    await joinWith([message(1), message(2)]);
+    for (const seq of [1, 2, 3, 4, 5, 6, 7]) history.set(seq, message(seq));
+    await reconnectWith(() => [message(3), message(4)], true);
+    expect(seqs(store)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(loader).toHaveBeenCalledWith(ROOM.id, undefined);
+  });
+
+  it("sends again a message whose ack was lost, with the same client id, and shows it once", async () => {
+    await joinWith([message(1)]);
+    store.send("are you there?");
+    const sent = sockets[0]!.sentOfType("chat")[0]!;
+    expect(store.snapshot.outbox.map((m) => m.text)).toEqual(["are you there?"]);
+
+    // The server stored it as seq 2, but the socket dropped before the ack arrived.
+    const stored = message(2, "u-ann", sent.client_id, "are you there?");
+    const socket = await reconnectWith(() => [stored]);
+    const resent = socket.sentOfType("chat");
+    expect(resent).toEqual([]); // joined already carried it: nothing left to resend
+    expect(store.snapshot.outbox).toEqual([]);
+    expect(store.snapshot.messages.filter((m) => m.client_id === sent.client_id)).toHaveLength(1);
+  });
+
+  it("resends a message the server never got, and takes its ack", async () => {
+    await joinWith([message(1)]);
+    store.send("hello again");
+    const first = sockets[0]!.sentOfType("chat")[0]!;
+    const socket = await reconnectWith(() => []);
+    const retry = socket.sentOfType("chat")[0]!;
+    expect(retry.client_id).toBe(first.client_id);
+    socket.deliver({
+      type: "ack",
+      request: "chat",
+      ref: retry.ref,
+      message: message(2, "u-ann", retry.client_id, "hello again"),
+    });
+    await settle();
+    expect(store.snapshot.outbox).toEqual([]);
+    expect(store.snapshot.messages.map((m) => m.text)).toEqual(["message 1", "hello again"]);
+  });
+
+  it("counts unread messages from others while closed", async () => {
+    await joinWith([]);
+    sockets[0]!.deliver({ type: "chat", message: message(1) });
+    sockets[0]!.deliver({ type: "chat", message: message(2, "u-ann") });
+    expect(store.snapshot.unread).toBe(1);
+    store.setOpen(true);
+    expect(store.snapshot.unread).toBe(0);
+    sockets[0]!.deliver({ type: "chat", message: message(3) });
+    expect(store.snapshot.unread).toBe(0);
+  });
+
+  it("loads older pages on demand", async () => {
+    for (const seq of [1, 2, 3, 4]) history.set(seq, message(seq));
+    await joinWith([message(5), message(6)], true);
+    await store.loadOlder();
+    expect(seqs(store)).toEqual([3, 4, 5, 6]);
+    expect(store.snapshot.hasOlder).toBe(true);
+    await store.loadOlder();
+    expect(seqs(store)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(store.snapshot.hasOlder).toBe(false);
+  });
+
+  it("shows who is typing until they stop or go quiet", async () => {
+    await joinWith([]);
+    sockets[0]!.deliver({ type: "typing", participant_id: "p-bob", active: true });
+    expect(store.snapshot.typing).toEqual(["p-bob"]);
+    sockets[0]!.deliver({ type: "typing", participant_id: "p-bob", active: false });
+    expect(store.snapshot.typing).toEqual([]);
+    sockets[0]!.deliver({ type: "typing", participant_id: "p-bob", active: true });
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(store.snapshot.typing).toEqual([]);
+  });
+
+  it("tells the room once when typing starts, and when it stops", async () => {
+    await joinWith([]);
+    store.typed();
+    store.typed();
+    expect(sockets[0]!.sentOfType("typing")).toEqual([{ type: "typing", active: true }]);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(sockets[0]!.sentOfType("typing").at(-1)).toEqual({ type: "typing", active: false });
+  });
+});

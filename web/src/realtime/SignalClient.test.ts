@@ -1,0 +1,173 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import { socketFactory } from "./fakeSocket";
+import type { FakeSocket } from "./fakeSocket";
+import type { Joined, Participant } from "./protocol";
+import { BackoffWithJitter } from "./ReconnectPolicy";
+import { Disconnected, SignalClient } from "./SignalClient";
+import type { ConnectionState } from "./SignalClient";
+
+const ann: Participant = {
+  id: "p-ann",
+  user_id: "u-ann",
+  display_name: "Ann",
+  media: { audio: true, video: true, screen: false },
+};
+
+function joinedAnswer(ref: string | undefined, participantId = "p-ann"): Joined {
+  return {
+    type: "joined",
+    ref,
+    room: { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-ann" },
+    participant_id: participantId,
+    participants: [{ ...ann, id: participantId }],
+    messages: [],
+    more_messages: false,
+  };
+}
+
+/** Let the client's promise chains run (auth awaits the token). */
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+async function authenticate(socket: FakeSocket): Promise<void> {
+  socket.open();
+  await settle();
+  const auth = socket.sentOfType("auth").at(-1);
+  socket.deliver({ type: "authenticated", user_id: "u-ann", display_name: "Ann", ref: auth?.ref });
+  await settle();
+}
+
+describe("SignalClient", () => {
+  let sockets: FakeSocket[];
+  let client: SignalClient;
+  let states: ConnectionState[];
+  const tokens: boolean[] = [];
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    const factory = socketFactory();
+    sockets = factory.sockets;
+    tokens.length = 0;
+    client = new SignalClient({
+      url: "ws://test/ws",
+      token: async (fresh) => {
+        tokens.push(fresh);
+        return fresh ? "fresh-token" : "token";
+      },
+      policy: new BackoffWithJitter(() => 0.5),
+      createSocket: factory.create,
+    });
+    states = [];
+    client.on("state", (state) => states.push(state));
+  });
+
+  afterEach(() => {
+    client.close();
+    vi.useRealTimers();
+  });
+
+  async function joinRoom(): Promise<void> {
+    client.connect();
+    const socket = sockets[0]!;
+    await authenticate(socket);
+    const joining = client.join({ room: "abcd-efgh-ijkl", media: ann.media });
+    await settle();
+    socket.deliver(joinedAnswer(socket.sentOfType("join")[0]?.ref));
+    await joining;
+  }
+
+  it("authenticates first and answers the server's ping", async () => {
+    client.connect();
+    const socket = sockets[0]!;
+    await authenticate(socket);
+    expect(socket.sent[0]).toEqual({ type: "auth", token: "token", ref: "auth" });
+    socket.deliver({ type: "ping" });
+    expect(socket.sent.at(-1)).toEqual({ type: "pong" });
+    expect(states).toEqual(["connecting", "connected"]);
+  });
+
+  it("reconnects with backoff after a drop and rejoins the room from the last chat seq", async () => {
+    client.setResumePoint(() => 41);
+    const rejoins: boolean[] = [];
+    client.on("joined", (_joined, rejoined) => rejoins.push(rejoined));
+    await joinRoom();
+
+    sockets[0]!.drop();
+    expect(client.state).toBe("reconnecting");
+    await settle(); // first retry is immediate
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.drop(); // server still down
+    await vi.advanceTimersByTimeAsync(799); // 300 ms + 0.5 of 1 s jitter
+    expect(sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(3);
+
+    const socket = sockets[2]!;
+    await authenticate(socket);
+    const rejoin = socket.sentOfType("join")[0];
+    expect(rejoin).toMatchObject({ room: "abcd-efgh-ijkl", last_seq: 41, media: ann.media });
+    socket.deliver(joinedAnswer(rejoin?.ref, "p-ann-2"));
+    await settle();
+    expect(rejoins).toEqual([false, true]);
+    expect(states.at(-1)).toBe("connected");
+  });
+
+  it("rejoins with the media state announced last", async () => {
+    await joinRoom();
+    client.setMedia({ audio: false, video: true, screen: false });
+    sockets[0]!.drop();
+    await settle();
+    await authenticate(sockets[1]!);
+    expect(sockets[1]!.sentOfType("join")[0]?.media).toEqual({ audio: false, video: true, screen: false });
+  });
+
+  it("fails requests that were in flight when the socket dropped", async () => {
+    await joinRoom();
+    const sending = client.request({ type: "chat", client_id: "c1", text: "hi" });
+    sockets[0]!.drop();
+    await expect(sending).rejects.toBeInstanceOf(Disconnected);
+  });
+
+  it("asks for a fresh token after an authentication failure", async () => {
+    client.connect();
+    sockets[0]!.open();
+    await settle();
+    sockets[0]!.drop(4401);
+    await settle();
+    sockets[1]!.open();
+    await settle();
+    expect(tokens).toEqual([false, true]);
+    expect(sockets[1]!.sentOfType("auth")[0]?.token).toBe("fresh-token");
+  });
+
+  it("stops for good when the room is deleted", async () => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    await joinRoom();
+    sockets[0]!.drop(4404);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sockets).toHaveLength(1);
+    expect(client.state).toBe("closed");
+    expect(stopped).toEqual(["the room was closed"]);
+  });
+
+  it("takes a silent socket as dead and reconnects", async () => {
+    await joinRoom();
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(sockets[0]!.closedByClient).toBe(true);
+    expect(client.state).toBe("reconnecting");
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("does not rejoin after leaving", async () => {
+    await joinRoom();
+    const leaving = client.leave();
+    sockets[0]!.deliver({ type: "ack", request: "leave", ref: sockets[0]!.sentOfType("leave")[0]?.ref });
+    await leaving;
+    sockets[0]!.drop();
+    await settle();
+    await authenticate(sockets[1]!);
+    expect(sockets[1]!.sentOfType("join")).toEqual([]);
+  });
+});

@@ -1,0 +1,167 @@
+import { describe, expect, it } from "vitest";
+
+import { PeerLink } from "./PeerLink";
+import type { OutgoingSignal } from "./PeerLink";
+
+type Kind = "audio" | "video";
+
+/** Just enough of RTCPeerConnection to follow the signaling states. */
+class FakePeerConnection {
+  signalingState: RTCSignalingState = "stable";
+  connectionState: RTCPeerConnectionState = "new";
+  localDescription: { type: RTCSdpType; sdp: string } | null = null;
+  readonly log: string[] = [];
+  readonly transceivers: {
+    direction: RTCRtpTransceiverDirection;
+    receiver: { track: { kind: Kind } };
+    sender: { track: unknown; replaceTrack: (track: unknown) => Promise<void> };
+  }[] = [];
+  onicecandidate: unknown = null;
+  onnegotiationneeded: (() => void) | null = null;
+  ontrack: unknown = null;
+  onconnectionstatechange: (() => void) | null = null;
+
+  addTransceiver(trackOrKind: string | { kind: Kind }, init: { direction: RTCRtpTransceiverDirection }) {
+    const kind = (typeof trackOrKind === "string" ? trackOrKind : trackOrKind.kind) as Kind;
+    const track = typeof trackOrKind === "string" ? null : trackOrKind;
+    this.addTransceiverOf(kind, init.direction, track);
+  }
+
+  private addTransceiverOf(kind: Kind, direction: RTCRtpTransceiverDirection, track: unknown) {
+    const sender = {
+      track,
+      replaceTrack: async (next: unknown) => {
+        sender.track = next;
+      },
+    };
+    this.transceivers.push({ direction, receiver: { track: { kind } }, sender });
+  }
+
+  getTransceivers() {
+    return this.transceivers;
+  }
+
+  async setLocalDescription() {
+    const type: RTCSdpType = this.signalingState === "have-remote-offer" ? "answer" : "offer";
+    this.signalingState = type === "offer" ? "have-local-offer" : "stable";
+    this.localDescription = { type, sdp: `${type} sdp` };
+    this.log.push(`local:${type}`);
+  }
+
+  async setRemoteDescription(description: { type: RTCSdpType }) {
+    if (description.type === "offer") {
+      if (this.signalingState === "have-local-offer") this.log.push("rollback");
+      this.signalingState = "have-remote-offer";
+      if (this.transceivers.length === 0) {
+        for (const kind of ["audio", "video"] as const) this.addTransceiverOf(kind, "recvonly", null);
+      }
+    } else {
+      this.signalingState = "stable";
+    }
+    this.log.push(`remote:${description.type}`);
+  }
+
+  async addIceCandidate() {
+    this.log.push("candidate");
+  }
+
+  restartIce() {
+    this.log.push("restartIce");
+  }
+
+  close() {
+    this.signalingState = "closed";
+  }
+
+  fail() {
+    this.connectionState = "failed";
+    this.onconnectionstatechange?.();
+  }
+}
+
+const mic = { kind: "audio" } as MediaStreamTrack;
+const camera = { kind: "video" } as MediaStreamTrack;
+const screen = { kind: "video" } as MediaStreamTrack;
+
+function link(initiator: boolean) {
+  const pc = new FakePeerConnection();
+  const sent: OutgoingSignal[] = [];
+  const peer = new PeerLink({
+    initiator,
+    iceServers: [],
+    tracks: { audio: mic, video: camera },
+    send: (signal) => sent.push(signal),
+    createPeerConnection: () => pc as unknown as RTCPeerConnection,
+  });
+  return { pc, sent, peer };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("PeerLink", () => {
+  it("as the participant already in the room, sends its tracks and makes the first offer", async () => {
+    const { pc, sent } = link(true);
+    expect(pc.transceivers.map((t) => [t.receiver.track.kind, t.sender.track, t.direction])).toEqual([
+      ["audio", mic, "sendrecv"],
+      ["video", camera, "sendrecv"],
+    ]);
+    pc.onnegotiationneeded?.();
+    await tick();
+    expect(sent).toEqual([{ kind: "offer", sdp: "offer sdp" }]);
+  });
+
+  it("as the newcomer, makes no offer until it has answered, then puts its tracks on the offered transceivers", async () => {
+    const { pc, sent, peer } = link(false);
+    pc.onnegotiationneeded?.();
+    await tick();
+    expect(sent).toEqual([]);
+
+    await peer.receive("offer", "their offer");
+    expect(sent).toEqual([{ kind: "answer", sdp: "answer sdp" }]);
+    expect(pc.transceivers.map((t) => [t.sender.track, t.direction])).toEqual([
+      [mic, "sendrecv"],
+      [camera, "sendrecv"],
+    ]);
+    pc.onnegotiationneeded?.();
+    await tick();
+    expect(sent.at(-1)).toEqual({ kind: "offer", sdp: "offer sdp" });
+  });
+
+  it("on glare, the impolite side ignores the other's offer", async () => {
+    const { pc, sent, peer } = link(true);
+    pc.onnegotiationneeded?.();
+    await tick();
+    await peer.receive("offer", "colliding offer");
+    expect(pc.log).toEqual(["local:offer"]);
+    await peer.receive("candidate", undefined, { candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host" });
+    expect(sent).toEqual([{ kind: "offer", sdp: "offer sdp" }]);
+  });
+
+  it("on glare, the polite side rolls back its offer and answers", async () => {
+    const { pc, sent, peer } = link(false);
+    await peer.receive("offer", "first offer");
+    pc.onnegotiationneeded?.(); // e.g. its own ICE restart
+    await tick();
+    await peer.receive("offer", "colliding offer");
+    expect(pc.log).toEqual(["remote:offer", "local:answer", "local:offer", "rollback", "remote:offer", "local:answer"]);
+    expect(sent.at(-1)).toEqual({ kind: "answer", sdp: "answer sdp" });
+  });
+
+  it("restarts ICE when the connection fails", () => {
+    const { pc, peer } = link(true);
+    const states: string[] = [];
+    peer.on("state", (state) => states.push(state));
+    pc.fail();
+    expect(pc.log).toContain("restartIce");
+    expect(states).toEqual(["failed", "reconnecting"]);
+  });
+
+  it("replaces the video in place for screen share and back", async () => {
+    const { pc, peer } = link(true);
+    await peer.replaceTrack("video", screen);
+    expect(pc.transceivers[1]?.sender.track).toBe(screen);
+    await peer.replaceTrack("video", camera);
+    expect(pc.transceivers[1]?.sender.track).toBe(camera);
+    expect(pc.log).toEqual([]);
+  });
+});
