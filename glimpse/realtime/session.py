@@ -95,7 +95,10 @@ class Session:
         self._outbox: asyncio.Queue[str | None] = asyncio.Queue(settings.send_queue_size)
         self._held: list[str] | None = None
         """Room events that arrive while joining wait here until `joined` has been sent."""
+        self._closing = False
+        """A close was asked for; nothing more is read."""
         self._ended = asyncio.Event()
+        """The connection is over: stop everything now."""
         self._close_code = 1000
         self._close_reason = ""
         self._last_seen = time.monotonic()
@@ -111,7 +114,7 @@ class Session:
     # The hub's view of this connection (Member): neither call blocks.
 
     def deliver(self, event: str) -> None:
-        if self._ended.is_set():
+        if self._closing:
             return
         if self._held is not None and len(self._held) < self._settings.send_queue_size:
             self._held.append(event)
@@ -129,12 +132,14 @@ class Session:
         self._end(code, reason, flush=True)
 
     def _end(self, code: int, reason: str, *, flush: bool) -> None:
-        if self._ended.is_set():
+        """Close the connection: after what is queued (flush) or at once."""
+        if self._ended.is_set() or (self._closing and flush):
             return
+        self._closing = True
         self._close_code, self._close_reason = code, reason
         if flush:
             with contextlib.suppress(asyncio.QueueFull):
-                self._outbox.put_nowait(None)  # the writer closes after what is queued
+                self._outbox.put_nowait(None)  # the writer stops after what is queued
                 return
         self._ended.set()
 
@@ -156,6 +161,9 @@ class Session:
                 task.cancel()
             await self._leave_room()
             self.state = SessionState.CLOSED
+            if self._closing and not self._ended.is_set():  # let the writer flush, briefly
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(asyncio.shield(writer), CLOSE_TIMEOUT)
             writer.cancel()
             if self._close_code == SLOW_CONSUMER:
                 _abort_connection(self._ws)
@@ -187,7 +195,7 @@ class Session:
             async with asyncio.timeout(self._settings.auth_timeout):
                 frame = await self._receive()
             await self._authenticate(frame)
-            while not self._ended.is_set():
+            while not self._closing:
                 await self._handle(await self._receive())
         except TimeoutError:
             self._end(TIMED_OUT, "authentication timed out", flush=True)
@@ -248,9 +256,17 @@ class Session:
             )
             return
         kind: str = request.__struct_config__.tag  # type: ignore[assignment]
+        if not self._within_rate(request):
+            self._reply(
+                protocol.Error(
+                    code="rate_limited", message="slow down: too many messages",
+                    request=kind, ref=request.ref,
+                )
+            )  # fmt: skip
+            if self._strikes.add():
+                self._end(RATE_LIMITED, "rate limit exceeded", flush=True)
+            return
         try:
-            if not self._within_rate(request):
-                raise GlimpseError("slow down: too many messages", code="rate_limited")
             await self._dispatch(request)
         except GlimpseError as error:
             self._reply(
@@ -285,11 +301,7 @@ class Session:
             bucket = self._signal_limit
         else:
             return True
-        if bucket.allow():
-            return True
-        if self._strikes.add():
-            self._end(RATE_LIMITED, "rate limit exceeded", flush=True)
-        return False
+        return bucket.allow()
 
     async def _dispatch(self, request: protocol.AnyClientMessage) -> None:
         match request:
