@@ -1,0 +1,81 @@
+// Test-only instrumentation, added to every page by the end-to-end tests (never part of the app):
+// it keeps the page's RTCPeerConnections so the tests can read their getStats(), and times the
+// first decoded remote video frame after a click on "Join room".
+(() => {
+  const connections = [];
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      connections.push(this);
+    }
+  };
+
+  async function inboundVideo() {
+    const reports = [];
+    for (const pc of connections) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp" && s.kind === "video") reports.push(s);
+      });
+    }
+    return reports;
+  }
+
+  function watchFirstFrame() {
+    const timer = setInterval(async () => {
+      if ((await inboundVideo()).some((s) => s.framesDecoded > 0) && window.__firstFrameAt === undefined) {
+        window.__firstFrameAt = performance.now();
+        clearInterval(timer);
+      }
+    }, 10);
+  }
+
+  document.addEventListener(
+    "click",
+    (event) => {
+      const button = event.target instanceof Element ? event.target.closest("button") : null;
+      if (button && button.textContent.trim() === "Join room" && window.__joinClickedAt === undefined) {
+        window.__joinClickedAt = performance.now();
+        watchFirstFrame();
+      }
+    },
+    true,
+  );
+
+  const remoteVideo = (name) =>
+    document.querySelector(`figure[data-participant="${CSS.escape(name)}"]:not([data-self]) video`);
+
+  /** Frames decoded so far of the video this page shows for `name` (-1: none yet). */
+  window.__videoFrames = async (name) => {
+    const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
+    if (!track) return -1;
+    const report = (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
+    return report ? (report.framesDecoded ?? 0) : -1;
+  };
+
+  window.__videoSize = (name) => {
+    const video = remoteVideo(name);
+    return video ? [video.videoWidth, video.videoHeight] : [0, 0];
+  };
+
+  /** Peak level of `name`'s audio over about a second, from a WebAudio analyser. */
+  window.__audioPeak = async (name) => {
+    const tracks = remoteVideo(name)?.srcObject?.getAudioTracks() ?? [];
+    if (tracks.length === 0) return 0;
+    const context = new AudioContext();
+    await context.resume();
+    const analyser = context.createAnalyser();
+    analyser.fftSize = 2048;
+    context.createMediaStreamSource(new MediaStream(tracks)).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    let peak = 0;
+    for (let i = 0; i < 25; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      analyser.getFloatTimeDomainData(samples);
+      for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+    }
+    await context.close();
+    return peak;
+  };
+})();

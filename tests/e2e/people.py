@@ -1,0 +1,138 @@
+"""A person using Glimpse in their own browser context, in the words of the UI they see."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import Browser, Locator, expect
+
+INSTRUMENT = Path(__file__).with_name("instrument.js")
+MEDIA_TIMEOUT_MS = 20_000
+PASSWORD = "correct horse battery"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+_numbers = itertools.count()
+
+
+def eventually(
+    check: Callable[[], Any], what: str, timeout: float = MEDIA_TIMEOUT_MS / 1000
+) -> Any:
+    """Poll `check` until it returns something truthy; fail with `what` when it never does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"timed out: {what} (last: {result!r})"
+        time.sleep(0.1)
+
+
+class Person:
+    def __init__(self, browser: Browser, base_url: str, name: str, *, phone: bool = False) -> None:
+        self.name = name
+        self.email = f"{name.lower()}-{next(_numbers)}-{time.time_ns()}@example.org"
+        self.context = browser.new_context(
+            base_url=base_url, viewport=PHONE if phone else DESKTOP, is_mobile=False
+        )
+        self.context.add_init_script(path=str(INSTRUMENT))
+        self.page = self.context.new_page()
+
+    # Account and dashboard
+
+    def sign_up(self, path: str = "/") -> None:
+        """Open `path`; signed out, that leads to sign-in, from where they create an account."""
+        self.page.goto(path)
+        self.page.get_by_role("link", name="Create an account").click()
+        self.page.get_by_label("Email").fill(self.email)
+        self.page.get_by_label("Display name").fill(self.name)
+        self.page.get_by_label("Password").fill(PASSWORD)
+        self.page.get_by_role("button", name="Sign up").click()
+        expect(self.page.get_by_role("heading", name="Sign in to Glimpse")).to_have_count(0)
+        expect(self.page.get_by_role("heading", name="Create your account")).to_have_count(0)
+
+    def create_room(self, name: str) -> str:
+        """Create a room from the dashboard; returns its invite link."""
+        self.page.get_by_label("Room name").fill(name)
+        self.page.get_by_role("button", name="Create room").click()
+        created = self.page.get_by_role("status").filter(has_text=name)
+        link = created.get_by_role("link").first.inner_text()
+        assert "/r/" in link, link
+        expect(self.page.get_by_role("link", name=name)).to_be_visible()  # listed in "My rooms"
+        return link
+
+    # The call
+
+    def join(self) -> None:
+        self.page.get_by_role("button", name="Join room").click()
+        expect(self.page.get_by_role("button", name="Leave")).to_be_visible()
+
+    def control(self, name: str) -> Locator:
+        return self.page.get_by_role("navigation", name="Call controls").get_by_role(
+            "button", name=name
+        )
+
+    def connection(self) -> Locator:
+        return self.page.get_by_role("status", name="Server connection", exact=False)
+
+    def tile(self, name: str) -> Locator:
+        return self.page.locator(f'figure[data-participant="{name}"]:not([data-self])')
+
+    def video_frames(self, name: str) -> int:
+        frames: int = self.page.evaluate("name => window.__videoFrames(name)", name)
+        return frames
+
+    def video_size(self, name: str) -> tuple[int, int]:
+        width, height = self.page.evaluate("name => window.__videoSize(name)", name)
+        return width, height
+
+    def audio_peak(self, name: str) -> float:
+        peak: float = self.page.evaluate("name => window.__audioPeak(name)", name)
+        return peak
+
+    def sees_video_of(self, name: str) -> None:
+        """Frames of `name`'s video are decoded, and keep coming."""
+        first = eventually(lambda: self.video_frames(name) > 0 and self.video_frames(name),
+                           f"{self.name} decodes video from {name}")  # fmt: skip
+        eventually(lambda: self.video_frames(name) > first, f"{self.name}: {name}'s frames rise")
+        width, _ = self.video_size(name)
+        assert width > 0, f"{self.name}'s <video> of {name} has no size"
+
+    def hears(self, name: str) -> None:
+        eventually(lambda: self.audio_peak(name) > 0, f"{self.name} hears {name}")
+
+    def join_to_first_frame_ms(self) -> float:
+        """From the click on "Join room" to the first decoded remote video frame."""
+        return float(
+            eventually(
+                lambda: self.page.evaluate(
+                    "() => window.__firstFrameAt === undefined ? null"
+                    " : window.__firstFrameAt - window.__joinClickedAt"
+                ),
+                f"{self.name} decodes a first frame",
+            )
+        )
+
+    # Chat
+
+    def open_chat(self) -> None:
+        if self.control("Chat").get_attribute("aria-pressed") != "true":
+            self.control("Chat").click()
+        expect(self.page.get_by_role("heading", name="Chat")).to_be_visible()
+
+    def say(self, text: str) -> None:
+        self.open_chat()
+        self.page.get_by_role("textbox", name="Message").fill(text)
+        self.page.get_by_role("button", name="Send").click()
+
+    def messages(self) -> Locator:
+        return self.page.get_by_role("log", name="Chat messages").locator("li")
+
+    def message_texts(self) -> list[str]:
+        return self.messages().locator(".text").all_inner_texts()
+
+    def close(self) -> None:
+        self.context.close()
