@@ -8,3 +8,8 @@ fi
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 fi
+# Debian's Chromium, for the web client's end-to-end tests (Playwright drives it; it downloads no browser).
+if ! [ -x /usr/lib/chromium/chromium ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
