@@ -135,6 +135,15 @@ class MongoStore(Store):
     async def ping(self) -> None:
         await self.db.command("ping")
 
+    async def _find(
+        self, collection: str, query: Document, sort: list[tuple[str, int]], limit: int
+    ) -> list[Document]:
+        """The first `limit` matches; limit 0 finds none, as in SQL (PyMongo would find all)."""
+        if limit <= 0:
+            return []
+        cursor = self._collection(collection).find(query, sort=sort, limit=limit)
+        return [doc async for doc in cursor]
+
     async def _insert(self, collection: str, doc: Document) -> None:
         try:
             await self._collection(collection).insert_one(doc)
@@ -257,10 +266,10 @@ class MongoStore(Store):
         return doc is not None
 
     async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
-        joins = self._collection("memberships").find(
-            {"user_id": user_id}, sort=[("last_joined_at", DESCENDING)], limit=limit
+        joins = await self._find(
+            "memberships", {"user_id": user_id}, [("last_joined_at", DESCENDING)], limit
         )
-        room_ids = [doc["room_id"] async for doc in joins]
+        room_ids = [doc["room_id"] for doc in joins]
         rooms = {
             doc["_id"]: _room(doc)
             async for doc in self._collection("rooms").find({"_id": {"$in": room_ids}})
@@ -322,11 +331,11 @@ class MongoStore(Store):
         query: Document = {"room_id": room_id}
         if before_seq is not None:
             query["seq"] = {"$lt": before_seq}
-        cursor = self._collection("messages").find(query, sort=[("seq", DESCENDING)], limit=limit)
-        return [_message(doc) async for doc in cursor]
+        docs = await self._find("messages", query, [("seq", DESCENDING)], limit)
+        return [_message(doc) for doc in docs]
 
     async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[MessageRecord]:
-        cursor = self._collection("messages").find(
-            {"room_id": room_id, "seq": {"$gt": after_seq}}, sort=[("seq", ASCENDING)], limit=limit
+        docs = await self._find(
+            "messages", {"room_id": room_id, "seq": {"$gt": after_seq}}, [("seq", ASCENDING)], limit
         )
-        return [_message(doc) async for doc in cursor]
+        return [_message(doc) for doc in docs]

@@ -222,6 +222,7 @@ async def test_recent_rooms_by_last_join(store: Store) -> None:
 
     assert await store.list_recent_rooms(guest.id, 10) == [first, third, second]
     assert await store.list_recent_rooms(guest.id, 2) == [first, third]
+    assert await store.list_recent_rooms(guest.id, 0) == []
     assert await store.is_member(first.id, guest.id)
     assert not await store.is_member(first.id, owner.id)
     assert await store.list_recent_rooms(owner.id, 10) == []
@@ -290,6 +291,7 @@ async def test_history_pages_newest_first(store: Store) -> None:
     assert await store.list_messages(room.id, before_seq=5, limit=3) == newest_first[3:6]
     assert await store.list_messages(room.id, before_seq=2, limit=3) == newest_first[6:]
     assert await store.list_messages(room.id, before_seq=1) == []
+    assert await store.list_messages(room.id, limit=0) == []
     assert await store.list_messages(room.id) == newest_first
 
 
@@ -301,6 +303,7 @@ async def test_messages_after_a_seq_oldest_first(store: Store) -> None:
     assert await store.messages_after(room.id, 4, 2) == records[4:6]
     assert await store.messages_after(room.id, 0, 100) == records
     assert await store.messages_after(room.id, 7, 10) == []
+    assert await store.messages_after(room.id, 0, 0) == []
 
 
 async def test_a_message_for_a_missing_room_is_refused(store: Store) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from asyncio.subprocess import PIPE, Process
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from glimpse.store import Store
 from tests.store.conftest import StoreFactory
@@ -17,23 +19,37 @@ PROCESSES = 4
 OWN_MESSAGES = 25
 SHARED_MESSAGES = 10
 REPOSITORY = Path(__file__).resolve().parents[2]
+WRITERS_TIMEOUT = 120.0
+"""A bound on a hung writer, not a timing assertion."""
 
 
-async def start_writer(url: str, room_id: str, name: str) -> asyncio.subprocess.Process:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.store.concurrent_writer",
-        url, room_id, name, str(OWN_MESSAGES), str(SHARED_MESSAGES),
-        cwd=REPOSITORY, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert process.stdout is not None
-    assert await process.stdout.readline() == b"ready\n"
-    return process
-
-
-async def finish(process: asyncio.subprocess.Process) -> list[dict[str, Any]]:
-    output, _ = await process.communicate()
-    assert process.returncode == 0
-    return [json.loads(line) for line in output.decode().splitlines()]
+@asynccontextmanager
+async def writer_processes(url: str, room_id: str) -> AsyncIterator[list[Process]]:
+    """Writer processes, each connected and waiting for "go"; killed if still running at the end."""
+    processes: list[Process] = []
+    try:
+        for n in range(PROCESSES):
+            arguments = [url, room_id, f"p{n}", str(OWN_MESSAGES), str(SHARED_MESSAGES)]
+            processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-m",
+                    "tests.store.concurrent_writer",
+                    *arguments,
+                    cwd=REPOSITORY,
+                    stdin=PIPE,
+                    stdout=PIPE,
+                )
+            )
+        async with asyncio.timeout(WRITERS_TIMEOUT):
+            ready = await asyncio.gather(*(p.stdout.readline() for p in processes if p.stdout))
+        assert ready == [b"ready\n"] * PROCESSES
+        yield processes
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
 
 
 async def test_writer_processes_share_one_gap_free_sequence(
@@ -41,14 +57,12 @@ async def test_writer_processes_share_one_gap_free_sequence(
 ) -> None:
     store: Store = await connect_store()
     room = await add_room(store, await add_user(store))
-    writers = await asyncio.gather(
-        *(start_writer(store_url, room.id, f"p{n}") for n in range(PROCESSES))
-    )
 
-    for writer in writers:  # every process is connected and waiting: let them all go
-        assert writer.stdin is not None
-        writer.stdin.write(b"go\n")
-    outcomes = [o for result in await asyncio.gather(*map(finish, writers)) for o in result]
+    async with writer_processes(store_url, room.id) as writers:
+        async with asyncio.timeout(WRITERS_TIMEOUT):
+            outputs = await asyncio.gather(*(writer.communicate(b"go\n") for writer in writers))
+    assert [writer.returncode for writer in writers] == [0] * PROCESSES
+    outcomes = [json.loads(line) for output, _ in outputs for line in output.splitlines()]
 
     total = PROCESSES * OWN_MESSAGES + SHARED_MESSAGES
     stored = await store.messages_after(room.id, 0, total + 10)
