@@ -6,9 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run install test lint typecheck pytest clean
 .PHONY: web-install web-build web-api-types web-check
+.PHONY: cluster
 
 run: install web-build
 	$(BIN)/glimpse serve
+
+cluster: install web-build  # two instances behind nginx on :8080 (README, "Scaling out")
+	deploy/cluster.sh
 
 install: $(STAMP)
 

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from typing import Any, Final
 
 import redis.asyncio as aioredis
@@ -101,7 +102,8 @@ class RedisBus(Bus):
         self._presence_lock = asyncio.Lock()
         self._pubsub: PubSub | None = None
         """The listener's connection while it is subscribed to every wanted room; else None."""
-        self._pubsub_was_live = False
+        self._live_since: float | None = None
+        """When the listener's current connection became live (monotonic clock)."""
         self._confirmations: dict[bytes, asyncio.Future[None]] = {}
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -186,20 +188,20 @@ class RedisBus(Bus):
                 await self._listen()
             except ConnectionTrouble as error:
                 log.warning("lost Redis (%s); reconnecting", error)
-            if self._pubsub_was_live:
+            if self._live_since is not None:
                 delay = RECONNECT_DELAYS[0]
             await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311 (jitter)
             delay = min(delay * 2, RECONNECT_DELAYS[1])
 
     async def _listen(self) -> None:
         """One connection's life: subscribe to every wanted room, restore presence, relay."""
-        self._pubsub_was_live = False
+        self._live_since = None
         pubsub = self._redis.pubsub()
         try:
             wanted = set(self._rooms)
             await pubsub.subscribe(self._own_channel, *map(_channel, wanted))
             await self._register()
-            self._pubsub, self._pubsub_was_live = pubsub, True
+            self._pubsub, self._live_since = pubsub, time.monotonic()
             if joined := self._rooms - wanted:  # rooms wanted while this was connecting
                 await pubsub.subscribe(*map(_channel, joined))
             if left := wanted - self._rooms:
@@ -319,10 +321,14 @@ class RedisBus(Bus):
                 log.exception("presence upkeep failed")
 
     async def _announce_departures(self) -> None:
+        """Departures that happened while Redis was away, once the other instances are back too.
+
+        An instance that has not resubscribed within the presence TTL counts as dead anyway.
+        """
+        assert self._live_since is not None
+        if time.monotonic() - self._live_since < self._presence_ttl_ms / 1000:
+            return
         for room_id, participant_id in sorted(self._unannounced):
-            if participant_id in self._local.get(room_id, {}):
-                self._unannounced.discard((room_id, participant_id))
-                continue
             await self._remove_entry(room_id, participant_id)
             await self._on_departure(room_id, participant_id)
             self._unannounced.discard((room_id, participant_id))

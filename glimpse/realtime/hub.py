@@ -130,8 +130,7 @@ class Hub:
     ) -> None:
         """Deliver an encoded event to the room on every instance (except one participant)."""
         self._deliver_local(room_id, event, exclude)
-        header = flag + b"\n" + (exclude or "").encode() + b"\n\n"
-        await self.bus.publish(room_id, header + event.encode())
+        await self._publish(room_id, event, flag=flag, exclude=exclude)
 
     async def send_to(self, room_id: str, participant_id: str, event: str) -> None:
         """Deliver an encoded event to one participant of the room, on whichever instance."""
@@ -142,8 +141,20 @@ class Hub:
         if member is not None:
             member.deliver(event)
         else:
-            header = PLAIN + b"\n\n" + participant_id.encode() + b"\n"
-            await self.bus.publish(room_id, header + event.encode())
+            await self._publish(room_id, event, to=participant_id)
+
+    async def _publish(
+        self,
+        room_id: str,
+        event: str,
+        *,
+        flag: bytes = PLAIN,
+        exclude: str | None = None,
+        to: str | None = None,
+    ) -> None:
+        """Hand an event to the other instances: lines flag, exclude and to, then the event."""
+        header = b"\n".join((flag, (exclude or "").encode(), (to or "").encode(), b""))
+        await self.bus.publish(room_id, header + event.encode())
 
     def _deliver_local(self, room_id: str, event: str, exclude: str | None) -> None:
         room = self._rooms.get(room_id)
@@ -187,10 +198,11 @@ class Hub:
         The bus calls this once per departure, on one instance, which may not serve the room.
         """
         room = self._rooms.get(room_id)
-        if room is not None:
-            room.roster.pop(participant_id, None)
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
-        await self.broadcast(room_id, event, flag=LEFT)
+        if room is not None and room.roster.pop(participant_id, None) is not None:
+            await self.broadcast(room_id, event, flag=LEFT)
+        else:  # not served here, or its participants heard of it when it happened
+            await self._publish(room_id, event, flag=LEFT)
 
     async def _forget(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)

@@ -121,7 +121,7 @@ class Cluster:
     def environment(self, **extra: str) -> dict[str, str]:
         """The GLIMPSE_* settings every instance of this cluster shares."""
         return {
-            "PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin",
+            "PATH": f"{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
             "GLIMPSE_DATABASE_URL": self.database_url,
             "GLIMPSE_BUS_URL": self.redis.url,
             "GLIMPSE_SECRET_KEY": self.secret,

@@ -259,7 +259,9 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
     ann = await a.connect(owner)
     ann_id = (await ann.join(room))["participant_id"]
     bob, bob_id = await in_room(b, room, "bob")
-    await ann.expect("participant-joined")
+    carl, carl_id = await in_room(a, room, "carl")
+    for client in (ann, bob, ann):
+        await client.expect("participant-joined")
 
     await cluster.redis.stop()
     for instance in (a, b):
@@ -273,10 +275,14 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
     assert (error["code"], error["request"], error["ref"]) == ("unavailable", "typing", "t")
     await ann.send({"type": "signal", "to": bob_id, "kind": "offer", "sdp": "x", "ref": "s"})
     assert (await ann.expect("error"))["code"] == "unavailable"
+    await carl.close()  # a departure during the outage reaches the other instance afterwards
+    assert (await ann.expect("participant-left"))["participant_id"] == carl_id
 
     await cluster.redis.start()
     for instance in (a, b):
         await instance.wait_ready()
+    left = await bob.expect("participant-left", timeout=DEPARTURE_DEADLINE)
+    assert left["participant_id"] == carl_id
     sent = await ann.chat("back again")
     assert (await bob.expect("chat"))["message"] == sent
     await bob.send({"type": "signal", "to": ann_id, "kind": "offer", "sdp": "v=0"})
@@ -284,10 +290,11 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
     assert (await ann.expect("signal"))["sender"] == bob_id
 
     c = await cluster.start()  # the new Redis holds the roster again: both re-registered
-    _, joined = await joining(c, room, "carl")
+    _, joined = await joining(c, room, "dave")
     assert set(roster_of(joined)) == {ann_id, bob_id, joined["participant_id"]}
     await ann.expect("participant-joined")
     await bob.expect("participant-joined")
+    await ann.nothing_more()
 
 
 async def unready(instance: Instance) -> bool:
