@@ -102,8 +102,9 @@ def chromium_path() -> Path:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def playwright() -> Iterator[Playwright]:
+    """Per test: while open, Playwright's sync API holds an event loop asyncio tests refuse."""
     with sync_playwright() as driver:
         yield driver
 

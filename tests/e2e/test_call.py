@@ -39,6 +39,10 @@ def test_two_people_meet_by_link_and_see_and_hear_each_other(
     ann.sees_video_of("Bob")
     bob.hears("Ann")
     ann.hears("Bob")
+    eventually(
+        lambda: "speaking" in (bob.tile("Ann").get_attribute("aria-label") or ""),
+        "Bob sees Ann highlighted while her microphone beeps",
+    )
     figure = bob.join_to_first_frame_ms()
     (artifacts / "join-to-first-frame.txt").write_text(f"{figure:.0f} ms\n")
     with capsys.disabled():
@@ -115,3 +119,33 @@ def test_chat_media_controls_three_people_and_leaving(
     expect(ann.tile("Bob")).to_have_count(
         0, timeout=(HEARTBEAT_TIMEOUT + HEARTBEAT_INTERVAL) * 1000 + 1000
     )
+
+
+DENY_CAMERA = """
+(() => {
+  const ask = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) =>
+    constraints && constraints.video
+      ? Promise.reject(new DOMException("denied by the test", "NotAllowedError"))
+      : ask(constraints);
+})();
+"""
+
+
+def test_a_denied_camera_is_explained_and_joining_without_it_works(
+    browser: Browser, server: GlimpseServer
+) -> None:
+    ann = Person(browser, server.base_url, "Ann")
+    ann.sign_up()
+    invite = ann.create_room("Audio only")
+    ann.page.goto(invite)
+    ann.join()
+
+    bob = Person(browser, server.base_url, "Bob")
+    bob.context.add_init_script(DENY_CAMERA)  # as if Bob refused the camera in the browser
+    bob.sign_up(invite)
+    expect(bob.page.get_by_role("alert")).to_contain_text("Camera access was denied")
+    bob.join()
+    expect(ann.tile("Bob").locator("[data-indicator=camera-off]")).to_be_visible()
+    ann.hears("Bob")
+    bob.sees_video_of("Ann")
