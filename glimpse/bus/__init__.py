@@ -19,7 +19,7 @@ def open_bus(url: str, *, presence_ttl: float, heartbeat_interval: float) -> Bus
         from glimpse.bus.memory import MemoryBus
 
         return MemoryBus()
-    if scheme in ("redis", "rediss", "unix"):
+    if scheme in ("redis", "rediss"):
         try:
             from glimpse.bus.redis import RedisBus
         except ModuleNotFoundError as error:

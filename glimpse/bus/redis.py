@@ -63,7 +63,8 @@ redis.call('DEL', KEYS[2])
 return gone
 """
 
-ConnectionTrouble: Final = (RedisError, OSError, TimeoutError)
+REDIS_ERRORS: Final = (RedisError, OSError, TimeoutError)
+"""What an unreachable, restarting or overloaded Redis raises."""
 
 
 def _channel(room_id: str) -> str:
@@ -129,7 +130,7 @@ class RedisBus(Bus):
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        with contextlib.suppress(*ConnectionTrouble):
+        with contextlib.suppress(*REDIS_ERRORS):
             async with asyncio.timeout(COMMAND_TIMEOUT):
                 pipe = self._redis.pipeline(transaction=True)
                 for room_id, members in self._local.items():
@@ -144,7 +145,7 @@ class RedisBus(Bus):
             raise BusUnavailable("not connected to Redis")
         try:
             await self._redis.ping()
-        except ConnectionTrouble as error:
+        except REDIS_ERRORS as error:
             raise BusUnavailable(f"Redis: {error}") from error
 
     # Fan-out
@@ -161,7 +162,7 @@ class RedisBus(Bus):
             async with asyncio.timeout(COMMAND_TIMEOUT):
                 await pubsub.subscribe(channel)
                 await confirmed
-        except ConnectionTrouble as error:
+        except REDIS_ERRORS as error:
             raise BusUnavailable(f"Redis: {error}") from error
         finally:
             self._confirmations.pop(channel, None)
@@ -170,7 +171,7 @@ class RedisBus(Bus):
         self._rooms.discard(room_id)
         pubsub = self._pubsub
         if pubsub is not None:
-            with contextlib.suppress(*ConnectionTrouble):
+            with contextlib.suppress(*REDIS_ERRORS):
                 await pubsub.unsubscribe(_channel(room_id))
 
     async def publish(self, room_id: str, payload: bytes) -> None:
@@ -178,7 +179,7 @@ class RedisBus(Bus):
             raise BusUnavailable("not connected to Redis")
         try:
             await self._redis.publish(_channel(room_id), self._sender + payload)
-        except ConnectionTrouble as error:
+        except REDIS_ERRORS as error:
             raise BusUnavailable(f"Redis: {error}") from error
 
     async def _listen_forever(self) -> None:
@@ -186,8 +187,10 @@ class RedisBus(Bus):
         while True:
             try:
                 await self._listen()
-            except ConnectionTrouble as error:
+            except REDIS_ERRORS as error:
                 log.warning("lost Redis (%s); reconnecting", error)
+            except Exception:
+                log.exception("bus listener failed; reconnecting")
             if self._live_since is not None:
                 delay = RECONNECT_DELAYS[0]
             await asyncio.sleep(random.uniform(delay / 2, delay))  # noqa: S311 (jitter)
@@ -214,7 +217,7 @@ class RedisBus(Bus):
             for confirmed in self._confirmations.values():
                 if not confirmed.done():
                     confirmed.set_exception(BusUnavailable("lost Redis while subscribing"))
-            with contextlib.suppress(*ConnectionTrouble):
+            with contextlib.suppress(*REDIS_ERRORS):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _dispatch(self, message: dict[str, Any]) -> None:
@@ -227,7 +230,7 @@ class RedisBus(Bus):
         data: bytes = message["data"]
         if message["type"] != "message" or data[:ID_LENGTH] == self._sender:
             return
-        room_id = channel.decode()[len(ROOM_CHANNEL) :]
+        room_id = channel.decode().removeprefix(ROOM_CHANNEL)
         try:
             self._on_event(room_id, data[ID_LENGTH:])
         except Exception:
@@ -246,7 +249,7 @@ class RedisBus(Bus):
                 pipe.hset(_roster_key(room_id), participant_id, self._sender + info)
                 pipe.sadd(self._rooms_key, room_id)
                 await pipe.execute()
-        except ConnectionTrouble as error:
+        except REDIS_ERRORS as error:
             log.warning("could not record a participant in Redis (%s); will retry", error)
             self._presence_stale = True
 
@@ -261,7 +264,7 @@ class RedisBus(Bus):
             return
         try:
             await self._remove_entry(room_id, participant_id)
-        except ConnectionTrouble as error:
+        except REDIS_ERRORS as error:
             log.warning("could not remove a participant from Redis (%s); will retry", error)
             self._unannounced.add((room_id, participant_id))
 
@@ -280,7 +283,7 @@ class RedisBus(Bus):
         try:
             entries: dict[bytes, bytes] = await self._redis.hgetall(_roster_key(room_id))  # type: ignore[assignment]
             living = await self._living({value[:ID_LENGTH].decode() for value in entries.values()})
-        except ConnectionTrouble as error:
+        except REDIS_ERRORS as error:
             raise BusUnavailable(f"Redis: {error}") from error
         return {
             participant.decode(): value[ID_LENGTH:]
@@ -315,7 +318,7 @@ class RedisBus(Bus):
                     await self._register()
                 await self._announce_departures()
                 await self._reap_dead_instances()
-            except ConnectionTrouble as error:
+            except REDIS_ERRORS as error:
                 log.warning("presence upkeep failed (%s)", error)
             except Exception:
                 log.exception("presence upkeep failed")
