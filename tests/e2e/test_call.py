@@ -48,6 +48,7 @@ def test_two_people_meet_by_link_and_see_and_hear_each_other(
     with capsys.disabled():
         print(f"\njoin-to-first-frame: {figure:.0f} ms (Join room click -> first decoded frame)")
     assert bob.page.viewport_size == PHONE
+    bob.page.screenshot(path=artifacts / "room-phone.png")
 
 
 def test_chat_media_controls_three_people_and_leaving(

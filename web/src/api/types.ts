@@ -8,6 +8,5 @@ export type TokenResponse = Schemas["TokenResponse"];
 export type Room = Schemas["RoomPublic"];
 export type RoomLists = Schemas["RoomLists"];
 export type RoomCreate = Schemas["RoomCreate"];
-export type Message = Schemas["MessagePublic"];
 export type MessagePage = Schemas["MessagePage"];
 export type IceServers = Schemas["IceServers"];

@@ -40,6 +40,8 @@ export class ChatStore extends Emitter<{ change: [] }> {
   private readonly selfUserId: string;
   private readonly byId = new Map<string, ChatMessage>();
   private outbox: OutgoingMessage[] = [];
+  /** The messages in `seq` order, or null when a merge changed them. */
+  private sorted: ChatMessage[] | null = null;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private roomId: string | null = null;
   private open = false;
@@ -117,6 +119,7 @@ export class ChatStore extends Emitter<{ change: [] }> {
   private async joined(joined: Joined, rejoined: boolean): Promise<void> {
     if (!rejoined) {
       this.byId.clear();
+      this.sorted = null;
       this.roomId = joined.room.id;
       this.merge(joined.messages);
       this.publish({ hasOlder: joined.more_messages, typing: [] });
@@ -187,19 +190,22 @@ export class ChatStore extends Emitter<{ change: [] }> {
     this.publish({ typing: active ? [...others, participantId] : others });
   }
 
+  /** Add stored messages by id; a message of mine that is stored leaves the outbox. */
   private merge(messages: readonly ChatMessage[]): void {
-    for (const message of messages) this.byId.set(message.id, message);
-    const mine = new Set(
-      [...this.byId.values()].filter((m) => m.sender_id === this.selfUserId).map((m) => m.client_id),
-    );
-    this.outbox = this.outbox.filter((m) => !mine.has(m.clientId));
+    const stored = new Set<string>();
+    for (const message of messages) {
+      this.byId.set(message.id, message);
+      if (message.sender_id === this.selfUserId) stored.add(message.client_id);
+    }
+    if (stored.size > 0) this.outbox = this.outbox.filter((m) => !stored.has(m.clientId));
+    this.sorted = null;
   }
 
   private publish(changes: Partial<ChatSnapshot>): void {
     this.current = {
       ...this.current,
       ...changes,
-      messages: [...this.byId.values()].sort((a, b) => a.seq - b.seq),
+      messages: (this.sorted ??= [...this.byId.values()].sort((a, b) => a.seq - b.seq)),
       outbox: this.outbox,
     };
     this.emit("change");

@@ -34,7 +34,7 @@ const DISCONNECTED_GRACE_MS = 3000;
 const KINDS = ["audio", "video"] as const;
 
 export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState] }> {
-  readonly pc: RTCPeerConnection;
+  private readonly pc: RTCPeerConnection;
   private readonly options: PeerLinkOptions;
   private tracks: LocalTracks;
   private makingOffer = false;
