@@ -19,7 +19,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[postgresql,mongodb,redis,test]'
+	$(BIN)/pip install --quiet -e '.[postgresql,mongodb,redis,test,bench]'
 	touch $@
 
 test: lint typecheck web-check pytest
@@ -31,11 +31,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy glimpse
 
-pytest: install web-build  # the end-to-end tests drive the built client
+pytest: install web-build bench-install  # e2e tests drive the built client; the bench smoke test, the Node baselines
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist
+	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist bench/node_modules
 
 # Web client (web/): npm ci from the lock file, the bundle the server serves, and its checks.
 NPM_STAMP := web/node_modules/.installed
@@ -56,3 +56,16 @@ web-api-types: install web-install  # regenerate the client's API types from the
 web-check: install web-install  # API types match the server; tsc strict; eslint; vitest
 	$(call API_SCHEMA,--check)
 	cd web && npx tsc --noEmit && npx eslint . && npx vitest run
+
+# Benchmarks (bench/, README "Performance"): the Node baselines and load generator from their lock file.
+.PHONY: bench bench-install
+BENCH_STAMP := bench/node_modules/.installed
+
+bench-install: $(BENCH_STAMP)
+
+$(BENCH_STAMP): bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund
+	touch $@
+
+bench: install bench-install  # about 25 minutes; results in bench/results/
+	$(BIN)/python -m bench

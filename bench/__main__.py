@@ -1,6 +1,6 @@
-"""`make bench`: Glimpse against the Socket.IO baseline and the raw `ws` server, same machine, same run.
+"""`make bench`: Glimpse, the Socket.IO baseline and the raw `ws` server; same machine, same run.
 
-    .venv/bin/python -m bench [--quick] [--servers socketio,glimpse,ws] [--metrics ...] [--runs N]
+.venv/bin/python -m bench [--quick] [--servers socketio,glimpse,ws] [--metrics ...] [--runs N]
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,16 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
+def _fanout_figure(key: str, figure: str, run: dict[str, Any]) -> float:
+    """A figure of a fan-out run: its capacity, or one taken at its best step."""
+    result = run[key]
+    value: float = result[figure] if figure in result else result["best_step"][figure]
+    return value
+
+
 def summarize(runs: list[dict[str, Any]], profile: Profile) -> dict[str, float | None]:
     """Median over runs of every figure the table shows."""
+
     def median_of(pick: Callable[[dict[str, Any]], float | None]) -> float | None:
         values = []
         for run in runs:
@@ -41,13 +50,10 @@ def summarize(runs: list[dict[str, Any]], profile: Profile) -> dict[str, float |
 
     summary: dict[str, float | None] = {}
     for size in profile.fanout_rooms:
-        summary[f"fanout_{size}"] = median_of(lambda run: run[f"fanout_{size}"]["capacity_delivered_per_s"])
-        summary[f"fanout_{size}_server_cpu"] = median_of(
-            lambda run: run[f"fanout_{size}"]["best_step"]["server_cpu"]
-        )
-        summary[f"fanout_{size}_generator_cpu"] = median_of(
-            lambda run: run[f"fanout_{size}"]["best_step"]["generator_cpu"]
-        )
+        key = f"fanout_{size}"
+        summary[key] = median_of(partial(_fanout_figure, key, "capacity_delivered_per_s"))
+        for cpu in ("server_cpu", "generator_cpu"):
+            summary[f"{key}_{cpu}"] = median_of(partial(_fanout_figure, key, cpu))
     summary["latency_p50_ms"] = median_of(lambda run: run["latency"]["p50_ms"])
     summary["latency_p99_ms"] = median_of(lambda run: run["latency"]["p99_ms"])
     summary["idle_kib_per_connection"] = median_of(
@@ -108,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
                             run[f"fanout_{size}"] = scenarios.fanout(size)
                     if "idle" in metrics:
                         run["idle"] = scenarios.idle()
-                    if "joinstorm" in metrics:
+                    if "joinstorm" in metrics and name != "ws":  # it has no roster to join
                         run["joinstorm"] = scenarios.joinstorm()
                 summary = summarize(runs, profile)
                 if baseline_rate is None:  # this is the baseline, or no baseline is known
@@ -120,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
                             max(1.0, profile.latency_fraction * baseline_rate)
                         )
                     if "slow" in metrics:
-                        run["slow"] = scenarios.slow(max(1.0, profile.slow_fraction * baseline_rate))
+                        run["slow"] = scenarios.slow(
+                            max(1.0, profile.slow_fraction * baseline_rate)
+                        )
             finally:
                 server.stop()
             results[name] = {"runs": runs, "summary": summarize(runs, profile)}

@@ -9,6 +9,8 @@
 // recipient has read the message; every chat text carries its id after a `bench#` marker.
 "use strict";
 const fs = require("node:fs");
+const readline = require("node:readline");
+const { spawn } = require("node:child_process");
 const { performance } = require("node:perf_hooks");
 const WebSocket = require("ws");
 
@@ -105,7 +107,6 @@ class Client {
     this.room = room;
     this.roster = new Set();
     this.participantId = null;
-    this.counted = true; // its deliveries count toward the tracker
     this.closedWith = null;
     this.pendingAcks = new Map();
     this.nextAck = 1;
@@ -184,7 +185,7 @@ class Client {
 
   onFrame(data) {
     if (PROTOCOL === "raw" || startsWith(data, CHAT_PREFIX[PROTOCOL])) {
-      if (this.counted) tracker.receive(messageId(data));
+      tracker.receive(messageId(data));
       return;
     }
     const text = data.toString();
@@ -233,6 +234,27 @@ class Client {
 
   close() {
     this.ws.terminate();
+  }
+}
+
+/** The clients that will stop reading run in a Python helper (see stalled_clients.py). */
+class StalledClients {
+  constructor(entries) {
+    const pairs = entries.map((entry) => `${entry.token}:${entry.room}`);
+    this.child = spawn(config.python, [config.stalled_helper, PROTOCOL, config.url, ...pairs], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    this.lines = readline.createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
+  }
+
+  send(command) {
+    this.child.stdin.write(command + "\n");
+  }
+
+  async next() {
+    const { value, done } = await this.lines.next();
+    if (done) throw new Error("the stalled clients' helper exited");
+    return value;
   }
 }
 
@@ -307,17 +329,24 @@ const scenarios = {
     const steps = [];
     const passes = (step) => step.incomplete === 0 && step.p99_ms <= config.p99_limit_ms;
     const healthy = () => clients.every((client) => client.closedWith === null);
+    // A step passes when p99 stays within the limit in one of two tries: load from other
+    // processes on the machine only ever adds latency.
     const run = async (rate) => {
-      await sleep(config.pause_ms);
-      const step = await chatLoad(clients, recipients, rate, config.step_seconds, PADDING, config.drain_ms);
-      step.passed = passes(step) && healthy();
-      steps.push(step);
-      return step.passed;
+      for (let attempt = 1; attempt <= config.attempts; attempt++) {
+        await sleep(config.pause_ms);
+        const step = await chatLoad(clients, recipients, rate, config.step_seconds, PADDING, config.drain_ms);
+        step.attempt = attempt;
+        step.passed = passes(step) && healthy();
+        steps.push(step);
+        if (step.passed) return true;
+        if (!healthy()) return false;
+      }
+      return false;
     };
     let rate = config.start_rate;
     let low = 0;
     let high = 0;
-    while (steps.length < config.max_steps) {
+    for (let index = 0; index < config.max_steps; index++) {
       if (await run(rate)) low = rate;
       else {
         high = rate;
@@ -390,34 +419,34 @@ const scenarios = {
 
   /** Metric 5: some clients stop reading while the room chats; the rest must not suffer. */
   async slow() {
-    const clients = await connectAll(config.clients);
-    const stalled = clients.slice(0, config.stalled);
-    const healthy = clients.slice(config.stalled);
-    for (const client of stalled) client.counted = false;
-    const recipients = () => healthy.length - 1;
+    const stalledEntries = config.clients.slice(0, config.stalled);
+    const stalled = new StalledClients(stalledEntries);
+    await stalled.next(); // "ready": joined, and reading
+    const healthy = await connectAll(config.clients.slice(config.stalled));
+    const recipients = () => healthy.length - 1; // the stalled ones are not counted
     const padding = "x".repeat(config.slow_text_chars);
     await sleep(config.pause_ms);
     const before = await chatLoad(healthy, recipients, config.rate, config.step_seconds, padding, config.drain_ms);
-    for (const client of stalled) client.ws._socket.pause();
+    stalled.send("stall");
+    await stalled.next();
     const rssStart = serverRssBytes();
     let rssMax = rssStart;
     const sampler = setInterval(() => { rssMax = Math.max(rssMax, serverRssBytes()); }, 250);
     const during = await chatLoad(healthy, recipients, config.rate, config.stall_seconds, padding, config.drain_ms);
     clearInterval(sampler);
     const rssEnd = serverRssBytes();
-    for (const client of stalled) client.ws._socket.resume();
-    const deadline = performance.now() + config.drop_wait_ms;
-    while (stalled.some((client) => client.closedWith === null) && performance.now() < deadline) await sleep(50);
+    stalled.send("resume");
+    const closeCodes = JSON.parse(await stalled.next());
     const result = {
       healthy_before: before, healthy_during: during,
       p99_ratio: during.p99_ms / before.p99_ms,
       rss_start: rssStart, rss_max: rssMax, rss_end: rssEnd,
-      stalled: stalled.length,
-      stalled_dropped: stalled.filter((client) => client.closedWith !== null).length,
-      stalled_close_codes: stalled.map((client) => client.closedWith),
+      stalled: stalledEntries.length,
+      stalled_dropped: closeCodes.filter((code) => code !== null).length,
+      stalled_close_codes: closeCodes,
       healthy_dropped: healthy.filter((client) => client.closedWith !== null).length,
     };
-    for (const client of clients) client.close();
+    for (const client of healthy) client.close();
     return result;
   },
 };

@@ -27,7 +27,11 @@ def metric_rows(profile: Profile) -> list[tuple[str, str, str]]:
         *rows,
         ("latency_p50_ms", "2. chat latency p50 (ms)", LOWER),
         ("latency_p99_ms", "2. chat latency p99 (ms)", LOWER),
-        ("idle_kib_per_connection", f"3. memory per idle conn. at {profile.idle_connections} (KiB)", LOWER),
+        (
+            "idle_kib_per_connection",
+            f"3. memory per idle conn. at {profile.idle_connections} (KiB)",
+            LOWER,
+        ),
         ("joinstorm_s", f"4. join storm {profile.joinstorm_joins} joins: all rosters (s)", LOWER),
         ("joinstorm_cpu_s", "4. join storm: server CPU (s)", LOWER),
         ("slow_p99_ratio", "5. slow readers: healthy p99 during/before", LOWER),
@@ -38,8 +42,11 @@ def metric_rows(profile: Profile) -> list[tuple[str, str, str]]:
 
 def _machine() -> dict[str, Any]:
     model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
         platform.processor(),
     )
     node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)  # noqa: S607
@@ -103,7 +110,10 @@ def table(doc: dict[str, Any]) -> str:
         ratio = doc["ratios_to_socketio"].get("glimpse", {}).get(key)
         rows.append([label, *(_figure(value) for value in values), _figure(ratio), better])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
     lines.insert(1, "  ".join("-" * width for width in widths))
     lines.append("")
     lines.append("load generator vs server CPU (cores) at the best fan-out step:")
@@ -112,14 +122,19 @@ def table(doc: dict[str, Any]) -> str:
         for size in profile.fanout_rooms:
             server = summary.get(f"fanout_{size}_server_cpu")
             generator = summary.get(f"fanout_{size}_generator_cpu")
-            lines.append(f"  {NAMES[name]:<10} room {size:>3}: server {_figure(server)}, generator {_figure(generator)}")
+            lines.append(
+                f"  {NAMES[name]:<10} room {size:>3}:"
+                f" server {_figure(server)}, generator {_figure(generator)}"
+            )
     lines.append(
         "Glimpse ran with "
         + ", ".join(f"{key}={value}" for key, value in doc["glimpse_settings"].items())
         + " (the baselines have no such limits); every other setting is the default."
     )
-    lines.append(f"median of {profile.runs} run(s) after a warm-up; {doc['machine']['cpu']}, "
-                 f"{doc['machine']['cores']} cores; server on core 0, generator on core 1")
+    lines.append(
+        f"median of {profile.runs} run(s) after a warm-up; {doc['machine']['cpu']}, "
+        f"{doc['machine']['cores']} cores; server on core 0, generator on core 1"
+    )
     return "\n".join(lines)
 
 
@@ -134,7 +149,9 @@ def chart(doc: dict[str, Any], path: Path) -> None:
     labels = [f"{label} [{better} is better]" for _, label, better in rows]
     figure, axes = plt.subplots(figsize=(10, 0.5 * len(rows) + 1.5))
     height = 0.38
-    for offset, name in enumerate(name for name in ("glimpse", "ws") if name in doc["ratios_to_socketio"]):
+    for offset, name in enumerate(
+        name for name in ("glimpse", "ws") if name in doc["ratios_to_socketio"]
+    ):
         ratios = [doc["ratios_to_socketio"][name].get(key) or 0.0 for key, _, _ in rows]
         positions = [index + offset * height for index in range(len(rows))]
         axes.barh(positions, ratios, height=height, label=f"{NAMES[name]} / Socket.IO")

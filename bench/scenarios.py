@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ class Profile:
     growth: float = 1.5
     max_steps: int = 14
     refine_steps: int = 2
+    attempts: int = 2
     step_seconds: float = 3.0
     drain_ms: int = 1500
     pause_ms: int = 700
@@ -42,9 +44,9 @@ class Profile:
     joinstorm_joins: int = 200
     slow_room: int = 60
     slow_stalled: int = 3
-    slow_fraction: float = 0.25
-    slow_text_chars: int = 2000
-    stall_seconds: float = 15.0
+    slow_fraction: float = 0.5
+    slow_text_chars: int = 3900
+    stall_seconds: float = 20.0
     warmup_seconds: float = 3.0
 
     @property
@@ -63,6 +65,7 @@ QUICK = Profile(
     start_deliveries_per_s=200,
     max_steps=2,
     refine_steps=0,
+    attempts=1,
     step_seconds=0.7,
     drain_ms=1000,
     pause_ms=200,
@@ -115,7 +118,14 @@ class Scenarios:
             json.dump(config, file)
             file.flush()
             done = subprocess.run(  # noqa: S603 (fixed command)
-                ["taskset", "-c", str(GENERATOR_CORE), "node", str(BENCH_DIR / "loadgen.js"), file.name],  # noqa: S607
+                [  # noqa: S607 (taskset and node from PATH, like the Makefile)
+                    "taskset",
+                    "-c",
+                    str(GENERATOR_CORE),
+                    "node",
+                    str(BENCH_DIR / "loadgen.js"),
+                    file.name,
+                ],
                 capture_output=True,
                 text=True,
                 timeout=900,
@@ -144,6 +154,7 @@ class Scenarios:
             growth=profile.growth,
             max_steps=profile.max_steps,
             refine_steps=profile.refine_steps,
+            attempts=profile.attempts,
             step_seconds=profile.step_seconds,
             p99_limit_ms=profile.p99_limit_ms,
         )
@@ -180,8 +191,9 @@ class Scenarios:
             self._clients(profile.slow_room, [self._room()]),
             stalled=profile.slow_stalled,
             rate=chats_per_s,
-            step_seconds=profile.step_seconds,
+            step_seconds=profile.stall_seconds / 2,
             stall_seconds=profile.stall_seconds,
             slow_text_chars=profile.slow_text_chars,
-            drop_wait_ms=5000,
+            python=sys.executable,
+            stalled_helper=str(BENCH_DIR / "stalled_clients.py"),
         )

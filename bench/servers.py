@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from glimpse.auth.tokens import AccessTokens
 from glimpse.settings import Settings
@@ -80,11 +81,15 @@ async def _seed_glimpse(data_dir: Path, fixtures: Fixtures) -> None:
     try:
         for index, user_id in enumerate(fixtures.user_ids):
             await store.create_user(
-                UserRecord(user_id, f"u{index}@bench.invalid", f"User {index}", FAKE_PASSWORD_HASH, now)
+                UserRecord(
+                    user_id, f"u{index}@bench.invalid", f"User {index}", FAKE_PASSWORD_HASH, now
+                )
             )
         for index, room_id in enumerate(fixtures.room_ids):
             await store.create_room(
-                RoomRecord(room_id, f"bench-{index}", f"Room {index}", fixtures.user_ids[0], None, now)
+                RoomRecord(
+                    room_id, f"bench-{index}", f"Room {index}", fixtures.user_ids[0], None, now
+                )
             )
     finally:
         await store.close()
@@ -108,7 +113,7 @@ def _wait_healthy(port: int, path: str, process: subprocess.Popen[bytes]) -> Non
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1):  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=1):
                 return
         except OSError:
             time.sleep(0.1)
@@ -118,7 +123,7 @@ def _wait_healthy(port: int, path: str, process: subprocess.Popen[bytes]) -> Non
 def _raise_fd_limit() -> None:
     import resource
 
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(65536, hard), hard))
 
 
@@ -158,7 +163,9 @@ def start_server(name: str, work_dir: Path, fixtures: Fixtures, core: int) -> Ru
         asyncio.run(_seed_glimpse(data_dir, fixtures))
         env.update(GLIMPSE_BENCH_SETTINGS, GLIMPSE_DATA_DIR=str(data_dir))
         command = [*pin, str(GLIMPSE_BIN), "serve", "--port", str(port)]
-        server = RunningServer(name, "glimpse", port, _spawn(command, env, log), GLIMPSE_BENCH_SETTINGS)
+        server = RunningServer(
+            name, "glimpse", port, _spawn(command, env, log), GLIMPSE_BENCH_SETTINGS
+        )
         _wait_healthy(port, "/healthz", server.process)
         return server
     script = "socketio-server.js" if name == "socketio" else "ws-server.js"
@@ -171,14 +178,16 @@ def start_server(name: str, work_dir: Path, fixtures: Fixtures, core: int) -> Ru
         JWT_AUDIENCE=fixtures.audience,
     )
     command = [*pin, "node", str(BENCH_DIR / "baselines" / script)]
-    server = RunningServer(name, "socketio" if name == "socketio" else "raw", port, _spawn(command, env, log))
+    server = RunningServer(
+        name, "socketio" if name == "socketio" else "raw", port, _spawn(command, env, log)
+    )
     _wait_healthy(port, "/health", server.process)
     if name == "socketio":
         _seed_baseline(db_path, fixtures)
     return server
 
 
-def _spawn(command: list[str], env: dict[str, str], log: object) -> subprocess.Popen[bytes]:
+def _spawn(command: list[str], env: dict[str, str], log: BinaryIO) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 (fixed commands)
-        command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_raise_fd_limit  # type: ignore[arg-type]
+        command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_raise_fd_limit
     )

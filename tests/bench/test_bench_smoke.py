@@ -1,0 +1,55 @@
+"""`make bench` in miniature: every server, every metric, a few seconds; the output must be sane.
+
+Timings are not asserted (they live in `make bench`); what is asserted is that each server was
+driven, each metric produced a figure, and the table, JSON and chart were written.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_quick_bench_measures_every_server_and_metric(tmp_path: Path) -> None:
+    done = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [sys.executable, "-m", "bench", "--quick", "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Glimpse/Socket.IO" in done.stdout
+    assert "GLIMPSE_MAX_ROOM_PARTICIPANTS" in done.stdout  # raised limits are stated
+
+    [json_file] = tmp_path.glob("*.json")
+    [png_file] = tmp_path.glob("*.png")
+    assert png_file.read_bytes().startswith(b"\x89PNG")
+    doc = json.loads(json_file.read_text())
+    assert set(doc["results"]) == {"glimpse", "socketio", "ws"}
+
+    for name, result in doc["results"].items():
+        [run] = result["runs"]
+        fanout = run["fanout_10"]
+        assert fanout["clients_dropped"] == 0, name
+        assert fanout["capacity_delivered_per_s"] > 0, name
+        for step in fanout["steps"]:
+            assert step["chats_sent"] > 0
+            assert step["server_cpu"] >= 0 and step["generator_cpu"] > 0
+        assert run["latency"]["incomplete"] == 0, name
+        assert run["latency"]["p50_ms"] <= run["latency"]["p99_ms"], name
+        assert run["idle"]["open"] == run["idle"]["connections"] == 60, name
+        assert run["idle"]["rss_after"] > 0, name
+        assert run["slow"]["stalled"] == 1, name
+        assert run["slow"]["healthy_dropped"] == 0, name
+        assert run["slow"]["healthy_during"]["incomplete"] == 0, name
+        if name != "ws":  # the raw reference has no roster to join
+            assert run["joinstorm"]["clients_with_full_roster"] == 20, name
+
+    for key in ("fanout_10", "latency_p99_ms", "idle_kib_per_connection", "joinstorm_s"):
+        assert doc["ratios_to_socketio"]["glimpse"][key] is not None, key
