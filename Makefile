@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EXTRAS := postgresql,mongodb,redis,test,bench
 
 .PHONY: run install test lint typecheck pytest clean
 .PHONY: web-install web-build web-api-types web-check
@@ -18,8 +19,7 @@ install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[postgresql,mongodb,redis,test,bench]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]' || $(BIN)/pip install -e '.[$(EXTRAS)]'  # one retry, verbose
 	touch $@
 
 test: lint typecheck web-check pytest
