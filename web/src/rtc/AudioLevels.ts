@@ -1,8 +1,11 @@
 /** Who is speaking: the audio level of each stream, read with WebAudio analysers. */
 
-const SAMPLE_EVERY_MS = 200;
+const SAMPLE_EVERY_MS = 50;
 /** RMS level (0..1) above which a participant counts as speaking. */
 const SPEAKING_LEVEL = 0.02;
+/** Still speaking this long after the last loud sample (no flicker between words). */
+const HOLD_MS = 1000;
+const WINDOW = 2048;
 
 interface Watched {
   stream: MediaStream;
@@ -14,14 +17,18 @@ export class AudioLevels {
   private readonly context = new AudioContext();
   private readonly watched = new Map<string, Watched>();
   private readonly timer: ReturnType<typeof setInterval>;
-  private readonly buffer = new Float32Array(512);
+  private readonly buffer = new Float32Array(WINDOW);
+  private readonly lastLoud = new Map<string, number>();
 
   constructor(onSpeaking: (ids: string[]) => void) {
     void this.context.resume().catch(() => undefined);
     let last = "";
     this.timer = setInterval(() => {
-      const speaking = [...this.watched].filter(([, w]) => this.level(w) > SPEAKING_LEVEL);
-      const ids = speaking.map(([id]) => id);
+      const now = performance.now();
+      for (const [id, watched] of this.watched) {
+        if (this.level(watched) > SPEAKING_LEVEL) this.lastLoud.set(id, now);
+      }
+      const ids = [...this.watched.keys()].filter((id) => now - (this.lastLoud.get(id) ?? -Infinity) < HOLD_MS);
       if (ids.join() !== last) {
         last = ids.join();
         onSpeaking(ids);
@@ -37,7 +44,7 @@ export class AudioLevels {
     if (stream === null || stream.getAudioTracks().length === 0) return;
     const source = this.context.createMediaStreamSource(stream);
     const analyser = this.context.createAnalyser();
-    analyser.fftSize = this.buffer.length;
+    analyser.fftSize = WINDOW;
     source.connect(analyser);
     this.watched.set(id, { stream, source, analyser });
   }
@@ -47,6 +54,7 @@ export class AudioLevels {
     if (!current) return;
     current.source.disconnect();
     this.watched.delete(id);
+    this.lastLoud.delete(id);
   }
 
   close(): void {
