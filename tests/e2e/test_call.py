@@ -37,6 +37,8 @@ def test_two_people_meet_by_link_and_see_and_hear_each_other(
 
     bob.sees_video_of("Ann")
     ann.sees_video_of("Bob")
+    for viewer, other in ((ann, bob), (bob, ann)):  # neither shows as muted nor camera-off
+        expect(viewer.tile(other.name).locator("[data-indicator]")).to_have_count(0)
     bob.hears("Ann")
     ann.hears("Bob")
     eventually(

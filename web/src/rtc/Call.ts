@@ -129,7 +129,7 @@ export class Call extends Emitter<{ change: [] }> {
       if (participant.id !== joined.participant_id) this.addRemote(participant, false);
     }
     this.publish({ phase: "in-call", room: joined.room, self, reason: null });
-    this.levels?.watch(joined.participant_id, this.media.snapshot.preview);
+    this.mediaChanged(); // devices may have changed while joining: announce what is sent now
   }
 
   private event(event: ServerMessage): void {
