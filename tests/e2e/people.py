@@ -16,6 +16,10 @@ PASSWORD = "correct horse battery"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 _numbers = itertools.count()
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll("button, a[href], input, select")]
+  .filter((el) => !(el.getAttribute("aria-label") || el.textContent.trim()
+    || (el.labels && [...el.labels].some((label) => label.textContent.trim()))))
+  .map((el) => el.outerHTML)"""
 
 
 def eventually(
@@ -54,15 +58,21 @@ class Person:
         expect(self.page.get_by_role("heading", name="Sign in to Glimpse")).to_have_count(0)
         expect(self.page.get_by_role("heading", name="Create your account")).to_have_count(0)
 
-    def create_room(self, name: str) -> str:
+    def create_room(self, name: str, password: str = "") -> str:
         """Create a room from the dashboard; returns its invite link."""
         self.page.get_by_label("Room name").fill(name)
+        self.page.get_by_label("Password (optional)").fill(password)
         self.page.get_by_role("button", name="Create room").click()
         created = self.page.get_by_role("status").filter(has_text=name)
         link = created.get_by_role("link").first.inner_text()
         assert "/r/" in link, link
         expect(self.page.get_by_role("link", name=name)).to_be_visible()  # listed in "My rooms"
         return link
+
+    def unnamed_controls(self) -> list[str]:
+        """Buttons, links and fields on the page that have no accessible name."""
+        unnamed: list[str] = self.page.evaluate(UNNAMED_CONTROLS)
+        return unnamed
 
     # The call
 

@@ -27,6 +27,7 @@ def test_two_people_meet_by_link_and_see_and_hear_each_other(
     ann.sign_up()
     invite = ann.create_room("Standup")
     ann.page.screenshot(path=artifacts / "dashboard.png", full_page=True)
+    assert ann.unnamed_controls() == []
     ann.page.goto(invite)
     ann.join()
 
@@ -110,6 +111,8 @@ def test_chat_media_controls_three_people_and_leaving(
     for viewer, other in itertools.permutations(everyone, 2):
         viewer.sees_video_of(other.name)
     ann.page.screenshot(path=artifacts / "room-three-people.png")
+    ann.open_chat()
+    assert ann.unnamed_controls() == []
 
     # Leaving removes the tile for the others within 2 s.
     cara.control("Leave").click()
@@ -135,19 +138,22 @@ DENY_CAMERA = """
 """
 
 
-def test_a_denied_camera_is_explained_and_joining_without_it_works(
-    browser: Browser, server: GlimpseServer
-) -> None:
+def test_a_password_room_and_a_denied_camera(browser: Browser, server: GlimpseServer) -> None:
     ann = Person(browser, server.base_url, "Ann")
     ann.sign_up()
-    invite = ann.create_room("Audio only")
+    invite = ann.create_room("Audio only", password="open sesame")
     ann.page.goto(invite)
+    ann.page.get_by_label("Room password").fill("open sesame")
     ann.join()
 
     bob = Person(browser, server.base_url, "Bob")
     bob.context.add_init_script(DENY_CAMERA)  # as if Bob refused the camera in the browser
     bob.sign_up(invite)
     expect(bob.page.get_by_role("alert")).to_contain_text("Camera access was denied")
+    bob.page.get_by_label("Room password").fill("wrong guess")
+    bob.page.get_by_role("button", name="Join room").click()
+    expect(bob.page.get_by_role("alert").filter(has_text="password")).to_be_visible()
+    bob.page.get_by_label("Room password").fill("open sesame")
     bob.join()
     expect(ann.tile("Bob").locator("[data-indicator=camera-off]")).to_be_visible()
     ann.hears("Bob")
