@@ -38,5 +38,4 @@ GLIMPSE_PORT="$second" "$glimpse" serve &
 "${as_nginx[@]}" nginx -p "$run_dir" -c "$run_dir/nginx.conf" -e stderr -g 'daemon off;' &
 echo "glimpse cluster: http://127.0.0.1:$port (instances on $first and $second)" >&2
 
-wait -n  # one of the three stopped: stop the others (EXIT trap)
-exit 1
+wait  # until Ctrl-C; an instance that dies (try kill -9) leaves the others serving
