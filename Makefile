@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 EXTRAS := postgresql,mongodb,redis,test,bench
 
 .PHONY: run install test lint typecheck pytest clean
-.PHONY: web-install web-build web-api-types web-check
+.PHONY: web-install web-build web-types web-check
 .PHONY: cluster
 
 run: install web-build
@@ -38,8 +38,13 @@ clean:
 	rm -rf $(VENV) data .mypy_cache .ruff_cache .pytest_cache web/node_modules web/dist bench/node_modules
 
 # Web client (web/): npm ci from the lock file, the bundle the server serves, and its checks.
+# Its types for the HTTP API and the WebSocket protocol are generated from the server's schemas;
+# `web-types` regenerates them, `web-check` fails when the committed ones no longer match.
 NPM_STAMP := web/node_modules/.installed
-API_SCHEMA = $(BIN)/python web/scripts/dump_openapi.py | (cd web && npx openapi-typescript $(1) -o src/api/schema.gen.ts)
+WEB_TYPES = $(BIN)/python web/scripts/dump_schema.py api \
+	| (cd web && npx openapi-typescript $(1) -o src/api/schema.gen.ts) && \
+	$(BIN)/python web/scripts/dump_schema.py protocol \
+	| (cd web && npx openapi-typescript --default-non-nullable false $(1) -o src/realtime/protocol.gen.ts)
 
 web-install: $(NPM_STAMP)
 
@@ -50,22 +55,9 @@ $(NPM_STAMP): web/package.json web/package-lock.json
 web-build: web-install
 	cd web && npm run --silent build
 
-web-api-types: install web-install  # regenerate the client's API types from the server's schema
-	$(call API_SCHEMA,)
+web-types: install web-install
+	$(call WEB_TYPES,)
 
-web-check: install web-install  # API types match the server; tsc strict; eslint; vitest
-	$(call API_SCHEMA,--check)
+web-check: install web-install  # generated types match the server; tsc strict; eslint; vitest
+	$(call WEB_TYPES,--check)
 	cd web && npx tsc --noEmit && npx eslint . && npx vitest run
-
-# Benchmarks (bench/, README "Performance"): the Node baselines and load generator from their lock file.
-.PHONY: bench bench-install
-BENCH_STAMP := bench/node_modules/.installed
-
-bench-install: $(BENCH_STAMP)
-
-$(BENCH_STAMP): bench/package.json bench/package-lock.json
-	cd bench && npm ci --no-audit --no-fund
-	touch $@
-
-bench: install bench-install  # about 25 minutes; results in bench/results/
-	$(BIN)/python -m bench

@@ -157,7 +157,7 @@ class TypingBroadcast(ServerMessage, tag="typing"):
 
 class SignalRelay(ServerMessage, tag="signal"):
     sender: str
-    kind: str
+    kind: Literal["offer", "answer", "candidate"]
     sdp: str | None = None
     candidate: IceCandidate | None = None
 
@@ -236,11 +236,14 @@ def encode_info(participant: Participant) -> bytes:
     return _encoder.encode(participant)
 
 
-_participant_decoder = msgspec.json.Decoder(Participant)
-_server_decoder = msgspec.json.Decoder(
+AnyServerMessage = (
     Authenticated | Joined | ParticipantJoined | ParticipantLeft | ParticipantUpdated
     | ChatBroadcast | TypingBroadcast | SignalRelay | Ack | Error | Ping | RoomClosed
 )  # fmt: skip
+"""Every server message; the web client's types are generated from its schema."""
+
+_participant_decoder = msgspec.json.Decoder(Participant)
+_server_decoder = msgspec.json.Decoder(AnyServerMessage)
 
 
 def decode_server(frame: str | bytes) -> ServerMessage:

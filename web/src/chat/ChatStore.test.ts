@@ -24,7 +24,7 @@ function message(seq: number, sender = "u-bob", clientId = `c${seq}`, text = `me
   };
 }
 
-function joined(ref: string | undefined, messages: ChatMessage[], more = false): Joined {
+function joined(ref: string | null | undefined, messages: ChatMessage[], more = false): Joined {
   return {
     type: "joined",
     ref,
@@ -73,7 +73,7 @@ describe("ChatStore", () => {
   }
 
   /** Drop the socket, reconnect, and answer the rejoin with `messages`. */
-  async function reconnectWith(messages: (lastSeq: number | undefined) => ChatMessage[], more = false) {
+  async function reconnectWith(messages: (lastSeq: number | null | undefined) => ChatMessage[], more = false) {
     sockets.at(-1)!.drop();
     await settle();
     const socket = sockets.at(-1)!;

@@ -14,7 +14,7 @@ const ann: Participant = {
   media: { audio: true, video: true, screen: false },
 };
 
-function joinedAnswer(ref: string | undefined, participantId = "p-ann"): Joined {
+function joinedAnswer(ref: string | null | undefined, participantId = "p-ann"): Joined {
   return {
     type: "joined",
     ref,

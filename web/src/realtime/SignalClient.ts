@@ -224,25 +224,22 @@ export class SignalClient extends Emitter<SignalEvents> {
         this.send({ type: "pong" });
         return;
       case "ack":
-      case "joined": {
-        const pending = message.ref === undefined ? undefined : this.pending.get(message.ref);
-        if (pending && message.ref !== undefined) {
-          this.pending.delete(message.ref);
-          pending.resolve(message);
-        }
+      case "joined":
+      case "error":
+        this.answer(message);
         return;
-      }
-      case "error": {
-        const pending = message.ref === undefined ? undefined : this.pending.get(message.ref);
-        if (pending && message.ref !== undefined) {
-          this.pending.delete(message.ref);
-          pending.reject(new RequestError(message.code, message.message));
-        }
-        return;
-      }
       default:
         this.emit("event", message);
     }
+  }
+
+  /** Settle the request this answer names by its `ref`. */
+  private answer(message: Extract<ServerMessage, { type: "ack" | "joined" | "error" }>): void {
+    const pending = message.ref == null ? undefined : this.pending.get(message.ref);
+    if (pending === undefined || message.ref == null) return;
+    this.pending.delete(message.ref);
+    if (message.type === "error") pending.reject(new RequestError(message.code, message.message));
+    else pending.resolve(message);
   }
 
   private async authenticated(): Promise<void> {

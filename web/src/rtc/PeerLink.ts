@@ -72,7 +72,7 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
   }
 
   /** Apply a signal from the remote peer; signals are handled one at a time, in order. */
-  receive(kind: SignalKind, sdp?: string, candidate?: IceCandidate | null): Promise<void> {
+  receive(kind: SignalKind, sdp?: string | null, candidate?: IceCandidate | null): Promise<void> {
     this.queue = this.queue.then(() => this.handle(kind, sdp, candidate)).catch(() => undefined);
     return this.queue;
   }
@@ -102,7 +102,7 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
     }
   }
 
-  private async handle(kind: SignalKind, sdp?: string, candidate?: IceCandidate | null): Promise<void> {
+  private async handle(kind: SignalKind, sdp?: string | null, candidate?: IceCandidate | null): Promise<void> {
     if (kind === "candidate") {
       try {
         await this.pc.addIceCandidate(candidate ?? undefined);
