@@ -123,10 +123,15 @@ export class Call extends Emitter<{ change: [] }> {
 
   private joined(joined: Joined): void {
     this.closeLinks();
+    // After a quick reconnect the server may still list this client's previous connection
+    // until its heartbeat times out: that is no one to call.
+    const previousSelf = this.current.self?.id;
     const self = joined.participants.find((p) => p.id === joined.participant_id) ?? null;
     this.remotes = new Map();
     for (const participant of joined.participants) {
-      if (participant.id !== joined.participant_id) this.addRemote(participant, false);
+      if (participant.id !== joined.participant_id && participant.id !== previousSelf) {
+        this.addRemote(participant, false);
+      }
     }
     this.publish({ phase: "in-call", room: joined.room, self, reason: null });
     this.mediaChanged(); // devices may have changed while joining: announce what is sent now

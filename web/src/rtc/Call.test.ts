@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+import { socketFactory } from "../realtime/fakeSocket";
+import type { FakeSocket } from "../realtime/fakeSocket";
+import type { Joined, Participant } from "../realtime/protocol";
+import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
+import { SignalClient } from "../realtime/SignalClient";
+import { Call } from "./Call";
+import { FakePeerConnection } from "./fakePeerConnection";
+import { LocalMedia } from "./LocalMedia";
+
+const ICE = [{ urls: ["stun:127.0.0.1:3478"] }];
+const settle = () => vi.advanceTimersByTimeAsync(0);
+
+function person(id: string, name: string): Participant {
+  return { id, user_id: `u-${name}`, display_name: name, media: { audio: true, video: true, screen: false } };
+}
+
+function joined(ref: string | null | undefined, selfId: string, participants: Participant[]): Joined {
+  return {
+    type: "joined",
+    ref,
+    room: { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-Ann" },
+    participant_id: selfId,
+    participants,
+    messages: [],
+    more_messages: false,
+  };
+}
+
+class FakeMediaStream {
+  private readonly tracks: MediaStreamTrack[];
+
+  constructor(tracks: MediaStreamTrack[] = []) {
+    this.tracks = tracks;
+  }
+
+  getTracks() {
+    return this.tracks;
+  }
+
+  getAudioTracks() {
+    return this.tracks.filter((t) => t.kind === "audio");
+  }
+}
+
+class FakeAudioContext {
+  resume = async () => undefined;
+  close = async () => undefined;
+}
+
+describe("Call", () => {
+  let sockets: FakeSocket[];
+  let peers: FakePeerConnection[];
+  let call: Call;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    peers = [];
+    vi.stubGlobal("MediaStream", FakeMediaStream);
+    vi.stubGlobal("AudioContext", FakeAudioContext);
+    vi.stubGlobal(
+      "RTCPeerConnection",
+      class extends FakePeerConnection {
+        constructor(config: RTCConfiguration) {
+          super(config);
+          peers.push(this);
+        }
+      },
+    );
+    const factory = socketFactory();
+    sockets = factory.sockets;
+    const signal = new SignalClient({
+      url: "ws://test/ws",
+      token: async () => "token",
+      policy: new BackoffWithJitter(() => 0),
+      createSocket: factory.create,
+    });
+    call = new Call(signal, new LocalMedia(), async () => ICE);
+  });
+
+  afterEach(() => {
+    call.dispose();
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  async function connect(socket: FakeSocket): Promise<void> {
+    socket.open();
+    await settle();
+    socket.deliver({ type: "authenticated", user_id: "u-Ann", display_name: "Ann", ref: "auth" });
+    await settle();
+  }
+
+  const signalsTo = (socket: FakeSocket, to: string) =>
+    socket.sentOfType("signal").filter((s) => s.to === to).map((s) => s.kind);
+
+  /** Ann joins a room where Bob already is. */
+  async function annJoinsBob(): Promise<void> {
+    const joining = call.join("abcd-efgh-ijkl");
+    await settle();
+    await connect(sockets[0]!);
+    const request = sockets[0]!.sentOfType("join")[0];
+    sockets[0]!.deliver(joined(request?.ref, "p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]));
+    await joining;
+  }
+
+  it("as the newcomer, opens a link to each participant and waits for their offer", async () => {
+    await annJoinsBob();
+    expect(call.snapshot.phase).toBe("in-call");
+    expect(call.snapshot.remotes.map((r) => r.participant.id)).toEqual(["p-bob"]);
+    expect(peers).toHaveLength(1);
+    expect(peers[0]!.config.iceServers).toEqual(ICE);
+    expect(peers[0]!.transceivers).toEqual([]); // no tracks, no offer before Bob's
+
+    sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "offer", sdp: "bob's offer" });
+    await settle();
+    expect(peers[0]!.log).toEqual(["remote:offer", "local:answer"]);
+    expect(signalsTo(sockets[0]!, "p-bob")).toEqual(["answer"]);
+  });
+
+  it("offers to whoever joins after it", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "participant-joined", participant: person("p-cara", "Cara") });
+    expect(peers).toHaveLength(2);
+    expect(peers[1]!.transceivers.map((t) => t.receiver.track.kind)).toEqual(["audio", "video"]);
+    peers[1]!.onnegotiationneeded?.();
+    await settle();
+    expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer"]);
+  });
+
+  it("closes the link of a participant who leaves", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "participant-left", participant_id: "p-bob" });
+    expect(peers[0]!.closed).toBe(true);
+    expect(call.snapshot.remotes).toEqual([]);
+  });
+
+  it("rebuilds every link after a rejoin, skipping its own previous connection", async () => {
+    await annJoinsBob();
+    sockets[0]!.drop();
+    await settle();
+    expect(call.snapshot.connection).toBe("reconnecting");
+    await connect(sockets[1]!);
+    const rejoin = sockets[1]!.sentOfType("join")[0];
+    sockets[1]!.deliver(
+      joined(rejoin?.ref, "p-ann-2", [person("p-ann", "Ann"), person("p-bob-2", "Bob"), person("p-ann-2", "Ann")]),
+    );
+    await settle();
+    expect(peers[0]!.closed).toBe(true);
+    expect(peers).toHaveLength(2);
+    expect(call.snapshot.remotes.map((r) => r.participant.id)).toEqual(["p-bob-2"]);
+    expect(call.snapshot.self?.id).toBe("p-ann-2");
+    expect(call.snapshot.connection).toBe("connected");
+  });
+
+  it("ends, releasing the links, when the room is deleted", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "room-closed", room_id: "room-1" });
+    expect(call.snapshot.phase).toBe("ended");
+    expect(peers[0]!.closed).toBe(true);
+  });
+});
