@@ -58,6 +58,19 @@ web-build: web-install
 web-types: install web-install
 	$(call WEB_TYPES,)
 
-web-check: install web-install  # generated types match the server; tsc strict; eslint; vitest
+web-check: install web-install  # generated types match the server; tsc strict; eslint; prettier; vitest
 	$(call WEB_TYPES,--check)
-	cd web && npx tsc --noEmit && npx eslint . && npx vitest run
+	cd web && npx tsc --noEmit && npx eslint . && npx prettier --check . && npx vitest run
+
+# Benchmarks (bench/, README "Performance"): the Node baselines and load generator from their lock file.
+.PHONY: bench bench-install
+BENCH_STAMP := bench/node_modules/.installed
+
+bench-install: $(BENCH_STAMP)
+
+$(BENCH_STAMP): bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund
+	touch $@
+
+bench: install bench-install  # about 25 minutes; results in bench/results/
+	$(BIN)/python -m bench

@@ -34,7 +34,12 @@ function Routes() {
     }
   }, [state.status, publicPage, pathname, search]);
 
-  if (state.status === "loading") return <p className="centered" role="status">Loading…</p>;
+  if (state.status === "loading")
+    return (
+      <p className="centered" role="status">
+        Loading…
+      </p>
+    );
   if (pathname === "/signin") return <SignInPage />;
   if (pathname === "/signup") return <SignUpPage />;
   if (state.status !== "signed-in") return null;

@@ -21,12 +21,19 @@ export function navigate(to: string, options: { replace?: boolean } = {}): void 
 
 /** The current path and query string. */
 export function useLocation(): { pathname: string; search: string } {
-  const href = useSyncExternalStore(subscribe, () => window.location.pathname + window.location.search);
+  const href = useSyncExternalStore(
+    subscribe,
+    () => window.location.pathname + window.location.search,
+  );
   const url = new URL(href, window.location.origin);
   return { pathname: url.pathname, search: url.search };
 }
 
-export function Link({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
+export function Link({
+  href,
+  onClick,
+  ...rest
+}: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   const follow = (event: MouseEvent<HTMLAnchorElement>) => {
     onClick?.(event);
     if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.shiftKey) return;

@@ -89,7 +89,12 @@ export class ApiClient {
   }
 
   async logIn(email: string, password: string): Promise<TokenResponse> {
-    const session = await this.send<TokenResponse>("POST", "/auth/login", { email, password }, false);
+    const session = await this.send<TokenResponse>(
+      "POST",
+      "/auth/login",
+      { email, password },
+      false,
+    );
     this.setSession(session);
     return session;
   }
@@ -129,7 +134,12 @@ export class ApiClient {
     return this.send("GET", "/ice-servers");
   }
 
-  private async send<T>(method: Method, path: string, body?: unknown, authorized = true): Promise<T> {
+  private async send<T>(
+    method: Method,
+    path: string,
+    body?: unknown,
+    authorized = true,
+  ): Promise<T> {
     const attempt = async (): Promise<Response> => {
       const headers: Record<string, string> = {};
       if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -11,7 +11,12 @@ import type { HistoryLoader } from "./ChatStore";
 
 const ROOM = { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-ann" };
 
-function message(seq: number, sender = "u-bob", clientId = `c${seq}`, text = `message ${seq}`): ChatMessage {
+function message(
+  seq: number,
+  sender = "u-bob",
+  clientId = `c${seq}`,
+  text = `message ${seq}`,
+): ChatMessage {
   return {
     id: `m${seq}`,
     room_id: ROOM.id,
@@ -65,7 +70,10 @@ describe("ChatStore", () => {
   async function joinWith(messages: ChatMessage[], more = false): Promise<void> {
     signal.connect();
     await connect(sockets[0]!);
-    const joining = signal.join({ room: ROOM.code, media: { audio: true, video: true, screen: false } });
+    const joining = signal.join({
+      room: ROOM.code,
+      media: { audio: true, video: true, screen: false },
+    });
     await settle();
     sockets[0]!.deliver(joined(sockets[0]!.sentOfType("join")[0]?.ref, messages, more));
     await joining;
@@ -73,7 +81,10 @@ describe("ChatStore", () => {
   }
 
   /** Drop the socket, reconnect, and answer the rejoin with `messages`. */
-  async function reconnectWith(messages: (lastSeq: number | null | undefined) => ChatMessage[], more = false) {
+  async function reconnectWith(
+    messages: (lastSeq: number | null | undefined) => ChatMessage[],
+    more = false,
+  ) {
     sockets.at(-1)!.drop();
     await settle();
     const socket = sockets.at(-1)!;

@@ -47,7 +47,13 @@ export class ChatStore extends Emitter<{ change: [] }> {
   private open = false;
   private typingSent = false;
   private typingIdle: ReturnType<typeof setTimeout> | undefined;
-  private current: ChatSnapshot = { messages: [], outbox: [], typing: [], unread: 0, hasOlder: false };
+  private current: ChatSnapshot = {
+    messages: [],
+    outbox: [],
+    typing: [],
+    unread: 0,
+    hasOlder: false,
+  };
   private readonly unsubscribe: (() => void)[];
 
   constructor(signal: SignalClient, loadHistory: HistoryLoader, selfUserId: string) {

@@ -11,7 +11,13 @@ function typingText(names: string[]): string {
   return `${names.join(", ")} are typing…`;
 }
 
-export function ChatPanel({ participants, selfUserId }: { participants: readonly Participant[]; selfUserId: string }) {
+export function ChatPanel({
+  participants,
+  selfUserId,
+}: {
+  participants: readonly Participant[];
+  selfUserId: string;
+}) {
   const { chat, store } = useChat();
   const [draft, setDraft] = useState("");
   const log = useRef<HTMLOListElement>(null);
@@ -50,7 +56,11 @@ export function ChatPanel({ participants, selfUserId }: { participants: readonly
       )}
       <ol className="messages" ref={log} onScroll={scrolled} role="log" aria-label="Chat messages">
         {chat.messages.map((message) => (
-          <li key={message.id} className={message.sender_id === selfUserId ? "mine" : undefined} data-seq={message.seq}>
+          <li
+            key={message.id}
+            className={message.sender_id === selfUserId ? "mine" : undefined}
+            data-seq={message.seq}
+          >
             <span className="sender">{message.sender_name}</span>
             <span className="text">{message.text}</span>
           </li>

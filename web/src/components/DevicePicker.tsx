@@ -14,12 +14,17 @@ export function DevicePicker({
   selected: string | undefined;
   onSelect: (deviceId: string) => void;
 }) {
-  const options = devices.filter((d) => d.kind === (kind === "audio" ? "audioinput" : "videoinput"));
+  const options = devices.filter(
+    (d) => d.kind === (kind === "audio" ? "audioinput" : "videoinput"),
+  );
   if (options.length === 0) return null;
   return (
     <label>
       {LABELS[kind]}
-      <select value={selected ?? options[0]?.deviceId} onChange={(event) => onSelect(event.target.value)}>
+      <select
+        value={selected ?? options[0]?.deviceId}
+        onChange={(event) => onSelect(event.target.value)}
+      >
         {options.map((device, index) => (
           <option key={device.deviceId || index} value={device.deviceId}>
             {device.label || `${LABELS[kind]} ${index + 1}`}

@@ -23,7 +23,16 @@ const PEER_STATE_TEXT: Record<PeerState, string> = {
   closed: "Disconnected",
 };
 
-export function VideoTile({ name, stream, audioOn, videoOn, screen, speaking, peerState, isSelf }: VideoTileProps) {
+export function VideoTile({
+  name,
+  stream,
+  audioOn,
+  videoOn,
+  screen,
+  speaking,
+  peerState,
+  isSelf,
+}: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {
     if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
@@ -47,8 +56,16 @@ export function VideoTile({ name, stream, audioOn, videoOn, screen, speaking, pe
       <figcaption>
         <span className="name">{label}</span>
         {screen && <span className="badge">Sharing screen</span>}
-        {!audioOn && <span className="badge" data-indicator="muted">Muted</span>}
-        {!videoOn && !screen && <span className="badge" data-indicator="camera-off">Camera off</span>}
+        {!audioOn && (
+          <span className="badge" data-indicator="muted">
+            Muted
+          </span>
+        )}
+        {!videoOn && !screen && (
+          <span className="badge" data-indicator="camera-off">
+            Camera off
+          </span>
+        )}
         {status && (
           <span className="badge warn" role="status">
             {status}

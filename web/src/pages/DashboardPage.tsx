@@ -141,7 +141,11 @@ export function DashboardPage() {
         )}
         {rooms.data && (
           <>
-            <RoomList title="My rooms" rooms={rooms.data.owned} empty="You have not created a room yet." />
+            <RoomList
+              title="My rooms"
+              rooms={rooms.data.owned}
+              empty="You have not created a room yet."
+            />
             <RoomList title="Recent rooms" rooms={rooms.data.recent} empty="No rooms joined yet." />
           </>
         )}

@@ -61,7 +61,9 @@ export function InCall({ room }: { room: Room }) {
     )),
   ];
   const featuredId =
-    snapshot.speaking.find((id) => id !== self.id) ?? snapshot.remotes[0]?.participant.id ?? self.id;
+    snapshot.speaking.find((id) => id !== self.id) ??
+    snapshot.remotes[0]?.participant.id ??
+    self.id;
   const ordered = speakerView
     ? [...tiles.filter((t) => t.key === featuredId), ...tiles.filter((t) => t.key !== featuredId)]
     : tiles;
@@ -81,7 +83,10 @@ export function InCall({ room }: { room: Room }) {
         <CopyButton text={inviteLink(room)} label="Copy invite link" />
       </header>
       <div className="stage-and-panel">
-        <main className={`stage ${speakerView ? "speaker-view" : "grid-view"}`} data-count={tiles.length}>
+        <main
+          className={`stage ${speakerView ? "speaker-view" : "grid-view"}`}
+          data-count={tiles.length}
+        >
           {ordered}
         </main>
         {panel === "chat" && <ChatPanel participants={participants} selfUserId={self.user_id} />}
@@ -90,16 +95,20 @@ export function InCall({ room }: { room: Room }) {
       <nav className="controls" aria-label="Call controls">
         <button
           type="button"
-          aria-pressed={!local.microphoneOn}
+          className={local.microphoneOn ? undefined : "off"}
           disabled={local.audio === null}
           onClick={() => media.setMicrophone(!local.microphoneOn)}
         >
           {local.microphoneOn ? "Mute microphone" : "Unmute microphone"}
         </button>
-        <button type="button" aria-pressed={!local.cameraOn} onClick={() => void media.setCamera(!local.cameraOn)}>
+        <button
+          type="button"
+          className={local.cameraOn ? undefined : "off"}
+          onClick={() => void media.setCamera(!local.cameraOn)}
+        >
           {local.cameraOn ? "Turn camera off" : "Turn camera on"}
         </button>
-        <button type="button" aria-pressed={local.screen !== null} onClick={shareScreen}>
+        <button type="button" className={local.screen ? "on" : undefined} onClick={shareScreen}>
           {local.screen ? "Stop sharing" : "Share screen"}
         </button>
         <button
@@ -115,10 +124,18 @@ export function InCall({ room }: { room: Room }) {
             </span>
           )}
         </button>
-        <button type="button" aria-pressed={panel === "people"} onClick={() => togglePanel("people")}>
+        <button
+          type="button"
+          aria-pressed={panel === "people"}
+          onClick={() => togglePanel("people")}
+        >
           Participants
         </button>
-        <button type="button" aria-pressed={speakerView} onClick={() => setSpeakerView(!speakerView)}>
+        <button
+          type="button"
+          className={speakerView ? "on" : undefined}
+          onClick={() => setSpeakerView(!speakerView)}
+        >
           {speakerView ? "Grid view" : "Speaker view"}
         </button>
         <button type="button" className="danger" onClick={() => void call.leave()}>

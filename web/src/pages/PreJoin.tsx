@@ -39,7 +39,7 @@ export function PreJoin({ room, displayName }: { room: Room; displayName: string
         <div className="toggles">
           <button
             type="button"
-            aria-pressed={!local.microphoneOn}
+            className={local.microphoneOn ? undefined : "off"}
             disabled={local.audio === null}
             onClick={() => media.setMicrophone(!local.microphoneOn)}
           >
@@ -47,7 +47,7 @@ export function PreJoin({ room, displayName }: { room: Room; displayName: string
           </button>
           <button
             type="button"
-            aria-pressed={!local.cameraOn}
+            className={local.cameraOn ? undefined : "off"}
             disabled={local.camera === null && local.cameraOn}
             onClick={() => void media.setCamera(!local.cameraOn)}
           >
@@ -69,7 +69,12 @@ export function PreJoin({ room, displayName }: { room: Room; displayName: string
         {room.has_password && (
           <label>
             Room password
-            <input type="password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+            <input
+              type="password"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              required
+            />
           </label>
         )}
         {reason && (

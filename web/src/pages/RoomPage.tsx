@@ -27,7 +27,12 @@ function RoomFlow({ room }: { room: Room }) {
 
 export function RoomPage({ code }: { code: string }) {
   const room = useRoomByCode(code);
-  if (room.isPending) return <p className="centered" role="status">Finding the room…</p>;
+  if (room.isPending)
+    return (
+      <p className="centered" role="status">
+        Finding the room…
+      </p>
+    );
   if (room.error) {
     return (
       <main className="centered card">

@@ -6,7 +6,9 @@ describe("BackoffWithJitter", () => {
   it("retries at once, then waits longer each time, up to a ceiling, with jitter", () => {
     const low = new BackoffWithJitter(() => 0);
     const high = new BackoffWithJitter(() => 0.999);
-    expect([0, 1, 2, 3, 4, 5, 9].map((n) => low.delayBefore(n))).toEqual([0, 300, 1200, 2700, 4800, 7000, 7000]);
+    expect([0, 1, 2, 3, 4, 5, 9].map((n) => low.delayBefore(n))).toEqual([
+      0, 300, 1200, 2700, 4800, 7000, 7000,
+    ]);
     expect(high.delayBefore(1)).toBe(1299);
     expect(high.delayBefore(0)).toBe(0);
   });

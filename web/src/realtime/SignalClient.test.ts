@@ -118,7 +118,11 @@ describe("SignalClient", () => {
     sockets[0]!.drop();
     await settle();
     await authenticate(sockets[1]!);
-    expect(sockets[1]!.sentOfType("join")[0]?.media).toEqual({ audio: false, video: true, screen: false });
+    expect(sockets[1]!.sentOfType("join")[0]?.media).toEqual({
+      audio: false,
+      video: true,
+      screen: false,
+    });
   });
 
   it("fails requests that were in flight when the socket dropped", async () => {
@@ -163,7 +167,11 @@ describe("SignalClient", () => {
   it("does not rejoin after leaving", async () => {
     await joinRoom();
     const leaving = client.leave();
-    sockets[0]!.deliver({ type: "ack", request: "leave", ref: sockets[0]!.sentOfType("leave")[0]?.ref });
+    sockets[0]!.deliver({
+      type: "ack",
+      request: "leave",
+      ref: sockets[0]!.sentOfType("leave")[0]?.ref,
+    });
     await leaving;
     sockets[0]!.drop();
     await settle();

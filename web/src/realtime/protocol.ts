@@ -15,7 +15,10 @@ export type IceCandidate = Schemas["IceCandidate"];
 export type SignalKind = Schemas["Signal"]["kind"];
 export type Joined = Omit<Schemas["Joined"], "participants"> & { participants: Participant[] };
 export type ServerMessage =
-  | Exclude<Schemas["ServerMessage"], { type: "joined" | "participant-joined" | "participant-updated" }>
+  | Exclude<
+      Schemas["ServerMessage"],
+      { type: "joined" | "participant-joined" | "participant-updated" }
+    >
   | Joined
   | { type: "participant-joined" | "participant-updated"; participant: Participant };
 export type ClientMessage = Schemas["ClientMessage"];

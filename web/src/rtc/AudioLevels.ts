@@ -28,7 +28,9 @@ export class AudioLevels {
       for (const [id, watched] of this.watched) {
         if (this.level(watched) > SPEAKING_LEVEL) this.lastLoud.set(id, now);
       }
-      const ids = [...this.watched.keys()].filter((id) => now - (this.lastLoud.get(id) ?? -Infinity) < HOLD_MS);
+      const ids = [...this.watched.keys()].filter(
+        (id) => now - (this.lastLoud.get(id) ?? -Infinity) < HOLD_MS,
+      );
       if (ids.join() !== last) {
         last = ids.join();
         onSpeaking(ids);

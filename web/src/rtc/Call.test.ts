@@ -13,10 +13,19 @@ const ICE = [{ urls: ["stun:127.0.0.1:3478"] }];
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
 function person(id: string, name: string): Participant {
-  return { id, user_id: `u-${name}`, display_name: name, media: { audio: true, video: true, screen: false } };
+  return {
+    id,
+    user_id: `u-${name}`,
+    display_name: name,
+    media: { audio: true, video: true, screen: false },
+  };
 }
 
-function joined(ref: string | null | undefined, selfId: string, participants: Participant[]): Joined {
+function joined(
+  ref: string | null | undefined,
+  selfId: string,
+  participants: Participant[],
+): Joined {
   return {
     type: "joined",
     ref,
@@ -93,7 +102,10 @@ describe("Call", () => {
   }
 
   const signalsTo = (socket: FakeSocket, to: string) =>
-    socket.sentOfType("signal").filter((s) => s.to === to).map((s) => s.kind);
+    socket
+      .sentOfType("signal")
+      .filter((s) => s.to === to)
+      .map((s) => s.kind);
 
   /** Ann joins a room where Bob already is. */
   async function annJoinsBob(): Promise<void> {
@@ -101,7 +113,9 @@ describe("Call", () => {
     await settle();
     await connect(sockets[0]!);
     const request = sockets[0]!.sentOfType("join")[0];
-    sockets[0]!.deliver(joined(request?.ref, "p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]));
+    sockets[0]!.deliver(
+      joined(request?.ref, "p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]),
+    );
     await joining;
   }
 
@@ -144,7 +158,11 @@ describe("Call", () => {
     await connect(sockets[1]!);
     const rejoin = sockets[1]!.sentOfType("join")[0];
     sockets[1]!.deliver(
-      joined(rejoin?.ref, "p-ann-2", [person("p-ann", "Ann"), person("p-bob-2", "Bob"), person("p-ann-2", "Ann")]),
+      joined(rejoin?.ref, "p-ann-2", [
+        person("p-ann", "Ann"),
+        person("p-bob-2", "Bob"),
+        person("p-ann-2", "Ann"),
+      ]),
     );
     await settle();
     expect(peers[0]!.closed).toBe(true);

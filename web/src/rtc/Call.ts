@@ -4,7 +4,13 @@
  * sent on every link, media state announced to the room, and everything released on leave.
  */
 import { Emitter } from "../realtime/emitter";
-import type { Joined, MediaState, Participant, RoomInfo, ServerMessage } from "../realtime/protocol";
+import type {
+  Joined,
+  MediaState,
+  Participant,
+  RoomInfo,
+  ServerMessage,
+} from "../realtime/protocol";
 import type { ConnectionState, SignalClient } from "../realtime/SignalClient";
 import { AudioLevels } from "./AudioLevels";
 import type { LocalMedia } from "./LocalMedia";
@@ -90,7 +96,10 @@ export class Call extends Emitter<{ change: [] }> {
         ...(password ? { password } : {}),
       });
     } catch (error) {
-      this.publish({ phase: "idle", reason: error instanceof Error ? error.message : String(error) });
+      this.publish({
+        phase: "idle",
+        reason: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 
@@ -167,7 +176,9 @@ export class Call extends Emitter<{ change: [] }> {
       iceServers: this.iceServers,
       tracks: { audio: this.media.snapshot.audio, video: this.media.videoToSend },
       send: (signal) =>
-        void this.signal.request({ type: "signal", to: participant.id, ...signal }).catch(() => undefined),
+        void this.signal
+          .request({ type: "signal", to: participant.id, ...signal })
+          .catch(() => undefined),
     });
     link.on("stream", (stream) => {
       this.updateRemote(participant.id, { stream });

@@ -100,7 +100,8 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   }
 
   stop(): void {
-    for (const track of [this.current.audio, this.current.camera, this.current.screen]) track?.stop();
+    for (const track of [this.current.audio, this.current.camera, this.current.screen])
+      track?.stop();
     this.update({ audio: null, camera: null, screen: null });
   }
 
@@ -123,13 +124,17 @@ export class LocalMedia extends Emitter<{ change: [] }> {
         this.update({ camera: track, problems });
       }
     } catch (error) {
-      this.update({ problems: { ...this.current.problems, [kind]: describeMediaError(kind, error) } });
+      this.update({
+        problems: { ...this.current.problems, [kind]: describeMediaError(kind, error) },
+      });
     }
   }
 
   private async listDevices(): Promise<void> {
     const devices = await navigator.mediaDevices.enumerateDevices();
-    this.update({ devices: devices.filter((d) => d.kind === "audioinput" || d.kind === "videoinput") });
+    this.update({
+      devices: devices.filter((d) => d.kind === "audioinput" || d.kind === "videoinput"),
+    });
   }
 
   private update(changes: Partial<LocalMediaSnapshot>): void {

@@ -26,7 +26,9 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 describe("PeerLink", () => {
   it("as the participant already in the room, sends its tracks and makes the first offer", async () => {
     const { pc, sent } = link(true);
-    expect(pc.transceivers.map((t) => [t.receiver.track.kind, t.sender.track, t.direction])).toEqual([
+    expect(
+      pc.transceivers.map((t) => [t.receiver.track.kind, t.sender.track, t.direction]),
+    ).toEqual([
       ["audio", mic, "sendrecv"],
       ["video", camera, "sendrecv"],
     ]);
@@ -58,7 +60,9 @@ describe("PeerLink", () => {
     await tick();
     await peer.receive("offer", "colliding offer");
     expect(pc.log).toEqual(["local:offer"]);
-    await peer.receive("candidate", undefined, { candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host" });
+    await peer.receive("candidate", undefined, {
+      candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host",
+    });
     expect(sent).toEqual([{ kind: "offer", sdp: "offer sdp" }]);
   });
 
@@ -68,7 +72,14 @@ describe("PeerLink", () => {
     pc.onnegotiationneeded?.(); // e.g. its own ICE restart
     await tick();
     await peer.receive("offer", "colliding offer");
-    expect(pc.log).toEqual(["remote:offer", "local:answer", "local:offer", "rollback", "remote:offer", "local:answer"]);
+    expect(pc.log).toEqual([
+      "remote:offer",
+      "local:answer",
+      "local:offer",
+      "rollback",
+      "remote:offer",
+      "local:answer",
+    ]);
     expect(sent.at(-1)).toEqual({ kind: "answer", sdp: "answer sdp" });
   });
 

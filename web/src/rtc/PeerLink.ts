@@ -54,7 +54,10 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
     const create = options.createPeerConnection ?? ((config) => new RTCPeerConnection(config));
     this.pc = create({ iceServers: options.iceServers });
     this.pc.onicecandidate = ({ candidate }) =>
-      options.send({ kind: "candidate", candidate: candidate ? candidate.toJSON() as IceCandidate : null });
+      options.send({
+        kind: "candidate",
+        candidate: candidate ? (candidate.toJSON() as IceCandidate) : null,
+      });
     this.pc.onnegotiationneeded = () => void this.offer();
     this.pc.ontrack = () =>
       this.emit("stream", new MediaStream(this.pc.getReceivers().map((r) => r.track)));
@@ -102,7 +105,11 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
     }
   }
 
-  private async handle(kind: SignalKind, sdp?: string | null, candidate?: IceCandidate | null): Promise<void> {
+  private async handle(
+    kind: SignalKind,
+    sdp?: string | null,
+    candidate?: IceCandidate | null,
+  ): Promise<void> {
     if (kind === "candidate") {
       try {
         await this.pc.addIceCandidate(candidate ?? undefined);

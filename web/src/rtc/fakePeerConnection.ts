@@ -24,7 +24,10 @@ export class FakePeerConnection {
   ontrack: unknown = null;
   onconnectionstatechange: (() => void) | null = null;
 
-  addTransceiver(trackOrKind: string | { kind: Kind }, init: { direction: RTCRtpTransceiverDirection }) {
+  addTransceiver(
+    trackOrKind: string | { kind: Kind },
+    init: { direction: RTCRtpTransceiverDirection },
+  ) {
     const kind = (typeof trackOrKind === "string" ? trackOrKind : trackOrKind.kind) as Kind;
     const track = typeof trackOrKind === "string" ? null : trackOrKind;
     this.addTransceiverOf(kind, init.direction, track);
@@ -56,7 +59,8 @@ export class FakePeerConnection {
       if (this.signalingState === "have-local-offer") this.log.push("rollback");
       this.signalingState = "have-remote-offer";
       if (this.transceivers.length === 0) {
-        for (const kind of ["audio", "video"] as const) this.addTransceiverOf(kind, "recvonly", null);
+        for (const kind of ["audio", "video"] as const)
+          this.addTransceiverOf(kind, "recvonly", null);
       }
     } else {
       this.signalingState = "stable";
@@ -86,4 +90,3 @@ export class FakePeerConnection {
     this.onconnectionstatechange?.();
   }
 }
-

@@ -26,11 +26,17 @@ describe("perfect negotiation: shouldIgnore", () => {
   });
 
   it("is ready for an offer while its own remote answer is being applied", () => {
-    const applyingAnswer = { ...calm, signalingState: "have-local-offer" as const, settingRemoteAnswer: true };
+    const applyingAnswer = {
+      ...calm,
+      signalingState: "have-local-offer" as const,
+      settingRemoteAnswer: true,
+    };
     expect(shouldIgnore("offer", applyingAnswer)).toBe(false);
   });
 
   it("never ignores an answer", () => {
-    expect(shouldIgnore("answer", { ...calm, makingOffer: true, signalingState: "have-local-offer" })).toBe(false);
+    expect(
+      shouldIgnore("answer", { ...calm, makingOffer: true, signalingState: "have-local-offer" }),
+    ).toBe(false);
   });
 });
