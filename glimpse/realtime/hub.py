@@ -7,11 +7,12 @@ The hub also keeps each room's roster (local and remote participants) for rooms 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from glimpse.bus import Bus
+from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
 from glimpse.realtime.protocol import Participant
 
@@ -76,8 +77,14 @@ class Hub:
         room = self._rooms.get(room_id)
         if room is None:
             room = self._rooms[room_id] = RoomState()
-            await self.bus.subscribe(room_id)
-            for info in (await self.bus.participants(room_id)).values():
+            try:
+                await self.bus.subscribe(room_id)
+                remote_infos = await self.bus.participants(room_id)
+            except BusUnavailable:  # the bus went down after the ping
+                if not room.local:
+                    await self._forget(room_id)
+                raise
+            for info in remote_infos.values():
                 remote = protocol.decode_info(info)
                 room.roster[remote.id] = remote
         if len(room.roster) >= self.max_participants:
@@ -86,9 +93,16 @@ class Hub:
             raise RoomFull(f"the room is full ({self.max_participants} participants)")
         room.local[participant.id] = member
         room.roster[participant.id] = participant
-        await self.bus.add_participant(room_id, participant.id, protocol.encode_info(participant))
-        event = protocol.encode(protocol.ParticipantJoined(participant=participant))
-        await self.broadcast(room_id, event, exclude=participant.id, flag=JOINED)
+        try:
+            await self.bus.add_participant(
+                room_id, participant.id, protocol.encode_info(participant)
+            )
+            event = protocol.encode(protocol.ParticipantJoined(participant=participant))
+            await self.broadcast(room_id, event, exclude=participant.id, flag=JOINED)
+        except BusUnavailable:  # the join fails: leave no participant behind
+            with contextlib.suppress(BusUnavailable):
+                await self.leave(room_id, participant.id)
+            raise
 
     async def leave(self, room_id: str, participant_id: str) -> None:
         """Remove a local participant; everyone else hears participant-left."""
