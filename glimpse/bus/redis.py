@@ -24,6 +24,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.client import PubSub
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from glimpse.bus.base import Bus, BusUnavailable, DepartureHandler, EventHandler
@@ -38,6 +39,8 @@ ROSTER_SUFFIX: Final = ":participants"
 ID_LENGTH: Final = 32
 """Every event and roster entry starts with its instance's id (uuid4 hex)."""
 COMMAND_TIMEOUT: Final = 5.0
+ECHO_MISSES: Final = 3
+"""Heartbeats without the listener hearing its own echo before its connection counts as dead."""
 RECONNECT_DELAYS: Final = (0.1, 5.0)
 """First and longest wait before reconnecting; doubled after each failure, with jitter."""
 
@@ -90,8 +93,11 @@ class RedisBus(Bus):
         self._sender = self.instance_id.encode()
         self._alive_key = self._liveness_key(self.instance_id)
         self._rooms_key = self._rooms_key_of(self.instance_id)
-        self._own_channel = PREFIX + "instance:" + self.instance_id
-        """Always subscribed, so the listener holds its connection (and notices losing it)."""
+        self._own_channel = (PREFIX + "instance:" + self.instance_id).encode()
+        """Always subscribed: each heartbeat publishes an echo on it, and a listener that stops
+        hearing it is on a dead connection (a vanished host sends no reset) and reconnects."""
+        self._last_echo = 0.0
+        self._echo_waiters: set[asyncio.Future[None]] = set()
 
         self._rooms: set[str] = set()
         """Rooms whose channel this instance wants, whether or not Redis is reachable now."""
@@ -141,12 +147,19 @@ class RedisBus(Bus):
         await self._redis.aclose()
 
     async def ping(self) -> None:
+        """Pass only when an echo goes through Redis and comes back on the listener's connection."""
         if self._pubsub is None:
             raise BusUnavailable("not connected to Redis")
+        heard = asyncio.get_running_loop().create_future()
+        self._echo_waiters.add(heard)
         try:
-            await self._redis.ping()
+            async with asyncio.timeout(COMMAND_TIMEOUT):
+                await self._redis.publish(self._own_channel, self._sender)
+                await heard
         except REDIS_ERRORS as error:
-            raise BusUnavailable(f"Redis: {error}") from error
+            raise BusUnavailable(f"Redis: {error or 'no echo'}") from error
+        finally:
+            self._echo_waiters.discard(heard)
 
     # Fan-out
 
@@ -205,23 +218,34 @@ class RedisBus(Bus):
             await pubsub.subscribe(self._own_channel, *map(_channel, wanted))
             await self._register()
             self._pubsub, self._live_since = pubsub, time.monotonic()
+            self._last_echo = self._live_since
             if joined := self._rooms - wanted:  # rooms wanted while this was connecting
                 await pubsub.subscribe(*map(_channel, joined))
             if left := wanted - self._rooms:
                 await pubsub.unsubscribe(*map(_channel, left))
             log.info("bus connected: instance %s", self.instance_id)
-            async for message in pubsub.listen():
-                self._dispatch(message)
+            echo_deadline = ECHO_MISSES * self._heartbeat_interval
+            while time.monotonic() - self._last_echo < echo_deadline:
+                message = await pubsub.get_message(timeout=self._heartbeat_interval)
+                if message is not None:
+                    self._dispatch(message)
+            raise RedisConnectionError("the listener's connection stopped delivering")
         finally:
             self._pubsub = None
-            for confirmed in self._confirmations.values():
-                if not confirmed.done():
-                    confirmed.set_exception(BusUnavailable("lost Redis while subscribing"))
+            for waiter in (*self._confirmations.values(), *self._echo_waiters):
+                if not waiter.done():
+                    waiter.set_exception(BusUnavailable("lost the connection to Redis"))
             with contextlib.suppress(*REDIS_ERRORS):
                 await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     def _dispatch(self, message: dict[str, Any]) -> None:
         channel: bytes = message["channel"]
+        if channel == self._own_channel:
+            self._last_echo = time.monotonic()
+            for waiter in self._echo_waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+            return
         if message["type"] == "subscribe":
             confirmed = self._confirmations.get(channel)
             if confirmed is not None and not confirmed.done():
@@ -307,12 +331,13 @@ class RedisBus(Bus):
             self._presence_stale = False
 
     async def _keep_alive(self) -> None:
-        """Refresh this instance's liveness, finish pending departures, reap dead instances."""
+        """Echo to the listener, refresh liveness, finish pending departures, reap the dead."""
         while True:
             await asyncio.sleep(self._heartbeat_interval)
             if self._pubsub is None:
                 continue
             try:
+                await self._redis.publish(self._own_channel, self._sender)
                 refreshed = await self._redis.pexpire(self._alive_key, self._presence_ttl_ms)
                 if not refreshed or self._presence_stale:
                     await self._register()

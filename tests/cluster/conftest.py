@@ -70,6 +70,57 @@ class RedisServer:
             self._process = None
 
 
+class RedisLink:
+    """A TCP relay to Redis that can go silent, like a network path to a host that vanished.
+
+    `cut()` makes every connection, open or new, swallow what it is sent and answer nothing;
+    `restore()` lets new connections through again, while those cut stay dead.
+    """
+
+    def __init__(self, redis: RedisServer) -> None:
+        self._redis_port = redis.port
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._generation = 0
+        self._open_generation = 0
+        self._server: asyncio.Server | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    def cut(self) -> None:
+        self._generation += 1
+
+    def restore(self) -> None:
+        self._open_generation = self._generation = self._generation + 1
+
+    async def _relay(
+        self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
+    ) -> None:
+        generation = self._generation
+        alive = generation == self._open_generation
+        redis_in, redis_out = await asyncio.open_connection("127.0.0.1", self._redis_port)
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while data := await source.read(65536):
+                if alive and self._generation == generation:
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        pumps = {asyncio.create_task(pump(client_in, redis_out)),
+                 asyncio.create_task(pump(redis_in, client_out))}  # fmt: skip
+        self._tasks |= pumps
+        await asyncio.wait(pumps)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self._server is not None:
+            self._server.close()
+
+
 class Instance(RunningServer):
     """One `glimpse serve` process."""
 
@@ -115,6 +166,8 @@ class Cluster:
         self.folder = folder
         self.database_url = database_url
         self.redis = redis
+        self.bus_url = redis.url
+        """Where instances started from now on reach Redis."""
         self.secret = secrets.token_urlsafe(48)
         self.instances: list[Instance] = []
 
@@ -123,7 +176,7 @@ class Cluster:
         return {
             "PATH": f"{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
             "GLIMPSE_DATABASE_URL": self.database_url,
-            "GLIMPSE_BUS_URL": self.redis.url,
+            "GLIMPSE_BUS_URL": self.bus_url,
             "GLIMPSE_SECRET_KEY": self.secret,
             **extra,
         }
@@ -163,6 +216,14 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def redis_link(redis_server: RedisServer) -> AsyncIterator[RedisLink]:
+    link = RedisLink(redis_server)
+    await link.start()
+    yield link
+    await link.stop()
 
 
 @pytest.fixture

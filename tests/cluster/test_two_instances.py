@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from typing import Any
 
-from tests.cluster.conftest import Cluster, Instance, wait_until
+from tests.cluster.conftest import Cluster, Instance, RedisLink, wait_until
 from tests.conftest import WsClient
 
 DEPARTURE_DEADLINE = 30.0
@@ -295,6 +295,31 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
     await ann.expect("participant-joined")
     await bob.expect("participant-joined")
     await ann.nothing_more()
+
+
+async def test_a_redis_connection_gone_silent_is_replaced(
+    cluster: Cluster, redis_link: RedisLink
+) -> None:
+    """A Redis host that vanishes sends no reset: instances must notice the silence themselves."""
+    cluster.bus_url = redis_link.url
+    a, b = await asyncio.gather(cluster.start(), cluster.start())
+    owner = await a.register("ann")
+    room = (await a.create_room(owner))["code"]
+    ann = await a.connect(owner)
+    await ann.join(room)
+    bob, _ = await in_room(b, room, "bob")
+    await ann.expect("participant-joined")
+
+    redis_link.cut()
+    for instance in (a, b):
+        await wait_until(lambda i=instance: unready(i), 30, "/readyz stayed 200")
+    redis_link.restore()
+    for instance in (a, b):
+        await instance.wait_ready()
+    sent = await ann.chat("over a new connection")
+    assert (await bob.expect("chat"))["message"] == sent
+    await bob.send({"type": "typing", "active": True})
+    assert (await ann.expect("typing"))["active"] is True
 
 
 async def unready(instance: Instance) -> bool:
