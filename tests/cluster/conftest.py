@@ -115,10 +115,11 @@ class RedisLink:
         await asyncio.wait(pumps)
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
         if self._server is not None:
             self._server.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
 class Instance(RunningServer):
