@@ -19,6 +19,7 @@ from glimpse.realtime.protocol import Participant
 log = logging.getLogger(__name__)
 
 ROOM_CLOSED_CODE = 4404
+REPLACED_CODE = 4409
 
 
 class Member(Protocol):
@@ -32,7 +33,7 @@ class Member(Protocol):
 
 
 # Envelope flags on the bus: what the receiving hub must do besides delivering.
-PLAIN, JOINED, LEFT, UPDATED, CLOSED = b"-", b"j", b"l", b"u", b"x"
+PLAIN, JOINED, LEFT, UPDATED, CLOSED, REPLACED = b"-", b"j", b"l", b"u", b"x", b"r"
 
 
 @dataclass(slots=True)
@@ -134,6 +135,22 @@ class Hub:
         await self.broadcast(room_id, event, flag=CLOSED)
         self._disconnect_local(room_id)
 
+    async def replace(self, room_id: str, participant_id: str, user_id: str) -> None:
+        """Disconnect a participant of this user that a reconnected client of theirs replaces."""
+        room = self._rooms.get(room_id)
+        if room is not None:
+            old = room.roster.get(participant_id)
+        else:  # nobody in the room on this instance yet: ask the shared roster
+            info = (await self.bus.participants(room_id)).get(participant_id)
+            old = protocol.decode_info(info) if info is not None else None
+        if old is None or old.user_id != user_id:
+            return
+        member = room.local.get(participant_id) if room else None
+        if member is not None:
+            member.close(REPLACED_CODE, "replaced by a newer connection")
+        else:
+            await self._publish(room_id, "", flag=REPLACED, to=participant_id)
+
     def _disconnect_local(self, room_id: str) -> None:
         room = self._rooms.get(room_id)
         for member in list(room.local.values()) if room else []:
@@ -189,7 +206,11 @@ class Hub:
             self._apply_roster_change(room, flag, event)
         if to:
             member = room.local.get(to.decode())
-            if member is not None:
+            if member is None:
+                return
+            if flag == REPLACED:
+                member.close(REPLACED_CODE, "replaced by a newer connection")
+            else:
                 member.deliver(event)
         else:
             self._deliver_local(room_id, event, exclude.decode() or None)

@@ -47,6 +47,8 @@ class Join(ClientMessage, tag="join"):
     media: MediaState = msgspec.field(default_factory=MediaState)
     last_seq: Annotated[int, msgspec.Meta(ge=0)] | None = None
     """Highest chat sequence number the client already has: send what came after it."""
+    replaces: Id | None = None
+    """The participant id this client had before reconnecting: drop it if it is still there."""
 
 
 class Leave(ClientMessage, tag="leave"):

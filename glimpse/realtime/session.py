@@ -352,6 +352,8 @@ class Session:
         services = self._services
         room = await services.rooms.find(request.room)
         await services.rooms.check_password(room, request.password)
+        if request.replaces is not None:  # a reconnect: its old socket may linger still
+            await services.hub.replace(room.id, request.replaces, self.user.id)
         participant = protocol.Participant(
             id=uuid.uuid4().hex,
             user_id=self.user.id,

@@ -152,3 +152,32 @@ async def test_rejoin_with_last_seq_gets_only_what_was_missed(start_server: Serv
     far_behind = await behind.join(room["code"], last_seq=1)
     assert [m["seq"] for m in far_behind["messages"]] == [2, 3, 4]
     assert far_behind["more_messages"] is True
+
+
+async def test_rejoin_replacing_a_lingering_connection_drops_it_at_once(
+    server: RunningServer,
+) -> None:
+    ann, bob, mallory = await server.register(), await server.register(), await server.register()
+    room = await server.create_room(ann)
+    a = await server.connect(ann)
+    await a.join(room["code"])
+    old = await server.connect(bob)
+    old_id = (await old.join(room["code"]))["participant_id"]
+    await a.expect("participant-joined")
+
+    thief = await server.connect(mallory)  # someone else cannot evict Bob
+    await thief.join(room["code"], replaces=old_id)
+    await a.expect("participant-joined")
+    await a.nothing_more()
+
+    # Bob's network blipped: his old socket is still open, his client reconnects on a new one.
+    new = await server.connect(bob)
+    joined = await new.join(room["code"], replaces=old_id)
+    assert await old.close_code() == 4409
+    events = [await a.recv(), await a.recv()]
+    assert {(e["type"], e.get("participant_id")) for e in events} >= {
+        ("participant-left", old_id)
+    }  # fmt: skip
+    assert joined["participant_id"] in {
+        e["participant"]["id"] for e in events if "participant" in e
+    }

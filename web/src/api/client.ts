@@ -14,6 +14,9 @@ import type {
   User,
 } from "./types";
 
+/** The Web Lock that serializes refreshes across this origin's tabs. */
+const REFRESH_LOCK = "glimpse-refresh";
+
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -58,9 +61,15 @@ export class ApiClient {
     return this.accessToken ?? (await this.refresh()).access_token;
   }
 
-  /** Exchange the refresh cookie for a new access token; concurrent callers share one request. */
+  /**
+   * Exchange the refresh cookie for a new access token; concurrent callers share one request.
+   * Tabs share the cookie, and a refresh token presented twice revokes the session, so tabs take
+   * turns through a Web Lock: the next tab's request then carries the cookie the last one set.
+   */
   refresh(): Promise<TokenResponse> {
-    this.refreshing ??= this.send<TokenResponse>("POST", "/auth/refresh", undefined, false)
+    const request = () => this.send<TokenResponse>("POST", "/auth/refresh", undefined, false);
+    const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
+    this.refreshing ??= (locks ? locks.request(REFRESH_LOCK, request) : request())
       .then(
         (session) => {
           this.setSession(session);

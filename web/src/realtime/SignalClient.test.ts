@@ -105,7 +105,12 @@ describe("SignalClient", () => {
     const socket = sockets[2]!;
     await authenticate(socket);
     const rejoin = socket.sentOfType("join")[0];
-    expect(rejoin).toMatchObject({ room: "abcd-efgh-ijkl", last_seq: 41, media: ann.media });
+    expect(rejoin).toMatchObject({
+      room: "abcd-efgh-ijkl",
+      last_seq: 41,
+      media: ann.media,
+      replaces: "p-ann",
+    });
     socket.deliver(joinedAnswer(rejoin?.ref, "p-ann-2"));
     await settle();
     expect(rejoins).toEqual([false, true]);

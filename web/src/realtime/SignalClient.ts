@@ -74,6 +74,8 @@ export class SignalClient extends Emitter<SignalEvents> {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private livenessTimer: ReturnType<typeof setTimeout> | undefined;
   private joinOptions: JoinOptions | null = null;
+  /** This client's participant id in its room, named in `replaces` when it rejoins. */
+  private participantId: string | null = null;
   private resumePoint: () => number | undefined = () => undefined;
 
   constructor(options: SignalClientOptions) {
@@ -107,6 +109,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     await this.connected();
     const joined = (await this.request({ type: "join", ...options })) as Joined;
     this.joinOptions = options;
+    this.participantId = joined.participant_id;
     this.emit("joined", joined, false);
     return joined;
   }
@@ -136,6 +139,7 @@ export class SignalClient extends Emitter<SignalEvents> {
 
   async leave(): Promise<void> {
     this.joinOptions = null;
+    this.participantId = null;
     if (this.connectionState === "connected") await this.request({ type: "leave" });
   }
 
@@ -158,6 +162,7 @@ export class SignalClient extends Emitter<SignalEvents> {
 
   close(reason = "closed"): void {
     this.joinOptions = null;
+    this.participantId = null;
     clearTimeout(this.retryTimer);
     clearTimeout(this.livenessTimer);
     const socket = this.socket;
@@ -253,7 +258,10 @@ export class SignalClient extends Emitter<SignalEvents> {
         type: "join",
         ...this.joinOptions,
         ...(lastSeq === undefined ? {} : { last_seq: lastSeq }),
+        // The old socket may not be found dead yet: have the server drop it now.
+        ...(this.participantId === null ? {} : { replaces: this.participantId }),
       })) as Joined;
+      this.participantId = joined.participant_id;
       this.emit("joined", joined, true);
     } catch (error) {
       if (error instanceof RequestError) this.close(`could not rejoin: ${error.message}`);

@@ -91,6 +91,8 @@ export interface components {
             password?: string | null;
             /** @default null */
             ref?: string | null;
+            /** @default null */
+            replaces?: string | null;
             room: string;
             /** @enum {unknown} */
             type: "join";
