@@ -62,9 +62,16 @@ describe("Call", () => {
   let sockets: FakeSocket[];
   let peers: FakePeerConnection[];
   let call: Call;
+  let iceFetches: number;
+  /** The API's ICE servers: credentials valid for 100 s, different each time they are fetched. */
+  const iceSource = async () => {
+    iceFetches += 1;
+    return { iceServers: [{ ...ICE[0]!, credential: `cred-${iceFetches}` }], ttlSeconds: 100 };
+  };
 
   beforeEach(() => {
     vi.useFakeTimers();
+    iceFetches = 0;
     peers = [];
     vi.stubGlobal("MediaStream", FakeMediaStream);
     vi.stubGlobal("AudioContext", FakeAudioContext);
@@ -85,7 +92,7 @@ describe("Call", () => {
       policy: new BackoffWithJitter(() => 0),
       createSocket: factory.create,
     });
-    call = new Call(signal, new LocalMedia(), async () => ICE);
+    call = new Call(signal, new LocalMedia(), iceSource);
   });
 
   afterEach(() => {
@@ -124,7 +131,7 @@ describe("Call", () => {
     expect(call.snapshot.phase).toBe("in-call");
     expect(call.snapshot.remotes.map((r) => r.participant.id)).toEqual(["p-bob"]);
     expect(peers).toHaveLength(1);
-    expect(peers[0]!.config.iceServers).toEqual(ICE);
+    expect(peers[0]!.config.iceServers).toEqual([{ ...ICE[0], credential: "cred-1" }]);
     expect(peers[0]!.transceivers).toEqual([]); // no tracks, no offer before Bob's
 
     sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "offer", sdp: "bob's offer" });
@@ -177,5 +184,16 @@ describe("Call", () => {
     sockets[0]!.deliver({ type: "room-closed", room_id: "room-1" });
     expect(call.snapshot.phase).toBe("ended");
     expect(peers[0]!.closed).toBe(true);
+  });
+
+  it("renews TURN credentials before they expire and hands them to open links", async () => {
+    await annJoinsBob();
+    expect(iceFetches).toBe(1);
+    await vi.advanceTimersByTimeAsync(79_000);
+    expect(iceFetches).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000); // 80 % of the 100 s lifetime
+    expect(iceFetches).toBe(2);
+    expect(peers[0]!.config.iceServers).toEqual([{ ...ICE[0], credential: "cred-2" }]);
+    expect(peers[0]!.closed).toBe(false);
   });
 });

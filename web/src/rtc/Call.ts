@@ -37,13 +37,20 @@ export interface CallSnapshot {
   speaking: readonly string[];
 }
 
-export type IceServerSource = () => Promise<RTCIceServer[]>;
+/** ICE servers for the peer connections, and how long their TURN credentials stay valid. */
+export type IceServerSource = () => Promise<{ iceServers: RTCIceServer[]; ttlSeconds: number }>;
+
+/** Fetch fresh TURN credentials when this share of their lifetime has passed. */
+const ICE_RENEWAL_SHARE = 0.8;
+/** After a failed renewal, try again this soon. */
+const ICE_RETRY_MS = 30_000;
 
 export class Call extends Emitter<{ change: [] }> {
   private readonly signal: SignalClient;
   private readonly media: LocalMedia;
   private readonly iceServerSource: IceServerSource;
   private iceServers: RTCIceServer[] = [];
+  private iceRenewalTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly links = new Map<string, PeerLink>();
   private remotes = new Map<string, RemoteParticipant>();
   private levels: AudioLevels | null = null;
@@ -87,7 +94,7 @@ export class Call extends Emitter<{ change: [] }> {
     this.publish({ phase: "joining", reason: null });
     this.levels ??= new AudioLevels((speaking) => this.publish({ speaking }));
     try {
-      this.iceServers = await this.iceServerSource();
+      await this.renewIceServers();
       this.signal.connect();
       this.sentMedia = JSON.stringify(this.mediaState());
       await this.signal.join({
@@ -114,11 +121,34 @@ export class Call extends Emitter<{ change: [] }> {
 
   /** Release everything: links, local devices, audio analysis, subscriptions. */
   dispose(): void {
+    clearTimeout(this.iceRenewalTimer);
     for (const off of this.unsubscribe) off();
     this.closeLinks();
     this.levels?.close();
     this.levels = null;
     this.media.stop();
+  }
+
+  /**
+   * Fetch ICE servers, hand them to every open link, and fetch again before the TURN credentials
+   * expire, so that a long call can still allocate relays (after an ICE restart, say).
+   */
+  private async renewIceServers(): Promise<void> {
+    clearTimeout(this.iceRenewalTimer);
+    const { iceServers, ttlSeconds } = await this.iceServerSource();
+    this.iceServers = iceServers;
+    for (const link of this.links.values()) link.setIceServers(iceServers);
+    this.iceRenewalTimer = setTimeout(
+      () => void this.renewIceServers().catch(() => this.scheduleIceRetry()),
+      ttlSeconds * ICE_RENEWAL_SHARE * 1000,
+    );
+  }
+
+  private scheduleIceRetry(): void {
+    this.iceRenewalTimer = setTimeout(
+      () => void this.renewIceServers().catch(() => this.scheduleIceRetry()),
+      ICE_RETRY_MS,
+    );
   }
 
   private mediaState(): MediaState {

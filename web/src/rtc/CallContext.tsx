@@ -38,13 +38,15 @@ export function CallProvider({ children }: { children: ReactNode }) {
       url: socketUrl(),
       token: async (fresh) => (fresh ? (await api.refresh()).access_token : api.token()),
     });
-    const call = new Call(signal, media, async () =>
-      (await api.iceServers()).ice_servers.map((server) => ({
+    const call = new Call(signal, media, async () => {
+      const { ice_servers, ttl } = await api.iceServers();
+      const iceServers = ice_servers.map((server) => ({
         urls: server.urls,
         ...(server.username ? { username: server.username } : {}),
         ...(server.credential ? { credential: server.credential } : {}),
-      })),
-    );
+      }));
+      return { iceServers, ttlSeconds: ttl };
+    });
     const chat = new ChatStore(signal, (roomId, before) => api.messages(roomId, before), user.id);
     // The services live exactly as long as this effect (StrictMode mounts it twice in development).
     // eslint-disable-next-line react-hooks/set-state-in-effect

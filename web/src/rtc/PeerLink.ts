@@ -175,6 +175,11 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
     }
   }
 
+  /** Use these ICE servers from now on (fresh TURN credentials); the connection stays up. */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
   private restartIce(): void {
     if (this.pc.signalingState === "closed") return;
     this.setState("reconnecting");

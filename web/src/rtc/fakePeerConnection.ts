@@ -3,10 +3,18 @@ type Kind = "audio" | "video";
 
 /** Just enough of RTCPeerConnection to follow the signaling states, with a log of calls. */
 export class FakePeerConnection {
-  readonly config: RTCConfiguration;
+  config: RTCConfiguration;
   closed = false;
 
   constructor(config: RTCConfiguration = {}) {
+    this.config = config;
+  }
+
+  getConfiguration(): RTCConfiguration {
+    return this.config;
+  }
+
+  setConfiguration(config: RTCConfiguration): void {
     this.config = config;
   }
 
