@@ -39,6 +39,9 @@ from glimpse.store.base import (
 
 Document = dict[str, Any]
 DEFAULT_DATABASE = "glimpse"
+SERVER_SELECTION_TIMEOUT_MS = 5000
+"""How long an operation waits for an unreachable server (the driver's default is 30 s, too long
+for /readyz or a chat message)."""
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
@@ -118,7 +121,11 @@ class MongoStore(Store):
         return self.db[name]
 
     async def connect(self) -> None:
-        self._client = AsyncMongoClient(self.url, maxPoolSize=self.pool_size)
+        self._client = AsyncMongoClient(
+            self.url,
+            maxPoolSize=self.pool_size,
+            serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
+        )
         try:
             for collection, indexes in INDEXES.items():
                 for keys, unique in indexes:
