@@ -135,6 +135,29 @@ async def test_a_retry_sent_to_the_other_instance_is_stored_once(
     assert [m["id"] for m in history.json()["messages"]] == [first["id"]]
 
 
+async def test_a_rejoin_through_the_other_instance_replaces_the_lingering_participant(
+    two: tuple[Instance, Instance],
+) -> None:
+    a, b = two
+    owner = await a.register("ann")
+    room = (await a.create_room(owner))["code"]
+    lingering = await a.connect(owner)
+    old_id = (await lingering.join(room))["participant_id"]
+    bob, bob_id = await in_room(b, room, "bob")
+    await lingering.expect("participant-joined")
+
+    ann = await b.connect(owner)  # the same user's client, reconnected through the other instance
+    new_id = (await ann.join(room, replaces=old_id))["participant_id"]
+    assert await lingering.close_code() == 4409
+    seen = [await bob.recv() for _ in range(2)]
+    assert sorted((m["type"], m.get("participant_id") or m["participant"]["id"]) for m in seen) == [
+        ("participant-joined", new_id), ("participant-left", old_id)
+    ]  # fmt: skip
+
+    _, joined = await joining(a, room, "carl")
+    assert set(roster_of(joined)) == {bob_id, new_id, joined["participant_id"]}
+
+
 async def test_typing_media_and_signaling_cross_instances(
     two: tuple[Instance, Instance],
 ) -> None:
