@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from glimpse.bus.base import Bus, BusUnavailable, DepartureHandler, EventHandler
+from glimpse.bus.base import Bus, BusUnavailable, DepartureHandler, EventHandler, EvictionHandler
 
-__all__ = ["Bus", "BusUnavailable", "DepartureHandler", "EventHandler", "open_bus"]
+__all__ = [
+    "Bus",
+    "BusUnavailable",
+    "DepartureHandler",
+    "EventHandler",
+    "EvictionHandler",
+    "open_bus",
+]
 
 
 def open_bus(url: str, *, presence_ttl: float, heartbeat_interval: float) -> Bus:

@@ -17,6 +17,10 @@ EventHandler = Callable[[str, bytes], None]
 DepartureHandler = Callable[[str, str], Awaitable[None]]
 """Called with (room_id, participant_id) for a participant whose instance has died."""
 
+EvictionHandler = Callable[[], Awaitable[None]]
+"""Called when the other instances took this one for dead (cut off from the bus for longer than
+the presence TTL) and dropped its participants from their rosters."""
+
 
 class BusUnavailable(Exception):
     """The bus cannot be reached right now; the event was not delivered to other instances."""
@@ -27,7 +31,9 @@ class Bus(ABC):
         self.instance_id = uuid.uuid4().hex
 
     @abstractmethod
-    async def connect(self, on_event: EventHandler, on_departure: DepartureHandler) -> None: ...
+    async def connect(
+        self, on_event: EventHandler, on_departure: DepartureHandler, on_eviction: EvictionHandler
+    ) -> None: ...
 
     @abstractmethod
     async def close(self) -> None: ...

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from glimpse.bus.base import Bus, DepartureHandler, EventHandler
+from glimpse.bus.base import Bus, DepartureHandler, EventHandler, EvictionHandler
 
 
 class MemoryBus(Bus):
@@ -12,7 +12,9 @@ class MemoryBus(Bus):
         super().__init__()
         self._rosters: dict[str, dict[str, bytes]] = {}
 
-    async def connect(self, on_event: EventHandler, on_departure: DepartureHandler) -> None:
+    async def connect(
+        self, on_event: EventHandler, on_departure: DepartureHandler, on_eviction: EvictionHandler
+    ) -> None:
         return None
 
     async def close(self) -> None:

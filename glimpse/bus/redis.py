@@ -27,7 +27,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
-from glimpse.bus.base import Bus, BusUnavailable, DepartureHandler, EventHandler
+from glimpse.bus.base import Bus, BusUnavailable, DepartureHandler, EventHandler, EvictionHandler
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +44,16 @@ ECHO_MISSES: Final = 3
 RECONNECT_DELAYS: Final = (0.1, 5.0)
 """First and longest wait before reconnecting; doubled after each failure, with jitter."""
 
-# KEYS: instances set, dead instance's rooms set, dead instance's liveness key.
-# ARGV: dead instance id, roster key prefix, roster key suffix.
+EVICTION_NOTICE_TTL: Final = 7 * 24 * 3600
+"""How long a reaped instance that comes back is told it was taken for dead (seconds)."""
+
+# KEYS: instances set, dead instance's rooms set, liveness key, eviction notice key.
+# ARGV: dead instance id, roster key prefix, roster key suffix, eviction notice TTL.
 # Returns [room, participant, room, participant, ...] of the participants it removed.
 REAP_SCRIPT: Final = """
 if redis.call('EXISTS', KEYS[3]) == 1 then return {} end
 if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return {} end
+redis.call('SET', KEYS[4], '1', 'EX', ARGV[4])
 local gone = {}
 for _, room in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local roster = ARGV[2] .. room .. ARGV[3]
@@ -122,9 +126,16 @@ class RedisBus(Bus):
     def _rooms_key_of(instance_id: str) -> str:
         return PREFIX + "instance:" + instance_id + ":rooms"
 
-    async def connect(self, on_event: EventHandler, on_departure: DepartureHandler) -> None:
+    @staticmethod
+    def _eviction_key(instance_id: str) -> str:
+        return PREFIX + "instance:" + instance_id + ":evicted"
+
+    async def connect(
+        self, on_event: EventHandler, on_departure: DepartureHandler, on_eviction: EvictionHandler
+    ) -> None:
         self._on_event = on_event
         self._on_departure = on_departure
+        self._on_eviction = on_eviction
         self._tasks = [
             asyncio.create_task(self._listen_forever(), name="redis-bus-listener"),
             asyncio.create_task(self._keep_alive(), name="redis-bus-presence"),
@@ -216,7 +227,7 @@ class RedisBus(Bus):
         try:
             wanted = set(self._rooms)
             await pubsub.subscribe(self._own_channel, *map(_channel, wanted))
-            await self._register()
+            evicted = await self._register()
             self._pubsub, self._live_since = pubsub, time.monotonic()
             self._last_echo = self._live_since
             if joined := self._rooms - wanted:  # rooms wanted while this was connecting
@@ -224,6 +235,8 @@ class RedisBus(Bus):
             if left := wanted - self._rooms:
                 await pubsub.unsubscribe(*map(_channel, left))
             log.info("bus connected: instance %s", self.instance_id)
+            if evicted:
+                await self._evicted()
             echo_deadline = ECHO_MISSES * self._heartbeat_interval
             while time.monotonic() - self._last_echo < echo_deadline:
                 message = await pubsub.get_message(timeout=self._heartbeat_interval)
@@ -315,10 +328,14 @@ class RedisBus(Bus):
             if value[:ID_LENGTH].decode() in living
         }
 
-    async def _register(self) -> None:
-        """Mark this instance alive and write all of its participants (Redis may have lost them)."""
+    async def _register(self) -> bool:
+        """Mark this instance alive and write all of its participants (Redis may have lost them).
+
+        True when the other instances had taken this one for dead in the meantime.
+        """
         async with self._presence_lock:
             pipe = self._redis.pipeline(transaction=True)
+            pipe.getdel(self._eviction_key(self.instance_id))
             pipe.set(self._alive_key, b"1", px=self._presence_ttl_ms)
             pipe.sadd(INSTANCES, self.instance_id)
             for room_id, members in self._local.items():
@@ -327,8 +344,13 @@ class RedisBus(Bus):
                     mapping={pid: self._sender + info for pid, info in members.items()},
                 )
                 pipe.sadd(self._rooms_key, room_id)
-            await pipe.execute()
+            notice, *_ = await pipe.execute()
             self._presence_stale = False
+        return notice is not None
+
+    async def _evicted(self) -> None:
+        log.warning("the other instances took this one for dead; its clients must rejoin")
+        await self._on_eviction()
 
     async def _keep_alive(self) -> None:
         """Echo to the listener, refresh liveness, finish pending departures, reap the dead."""
@@ -339,8 +361,8 @@ class RedisBus(Bus):
             try:
                 await self._redis.publish(self._own_channel, self._sender)
                 refreshed = await self._redis.pexpire(self._alive_key, self._presence_ttl_ms)
-                if not refreshed or self._presence_stale:
-                    await self._register()
+                if (not refreshed or self._presence_stale) and await self._register():
+                    await self._evicted()
                 await self._announce_departures()
                 await self._reap_dead_instances()
             except REDIS_ERRORS as error:
@@ -376,8 +398,13 @@ class RedisBus(Bus):
         registered.discard(self.instance_id)
         for dead in sorted(registered - await self._living(registered)):
             gone: list[bytes] = await self._reap(
-                keys=[INSTANCES, self._rooms_key_of(dead), self._liveness_key(dead)],
-                args=[dead, ROOM_CHANNEL, ROSTER_SUFFIX],
+                keys=[
+                    INSTANCES,
+                    self._rooms_key_of(dead),
+                    self._liveness_key(dead),
+                    self._eviction_key(dead),
+                ],
+                args=[dead, ROOM_CHANNEL, ROSTER_SUFFIX, EVICTION_NOTICE_TTL],
             )
             if gone:
                 log.info("instance %s is gone; %d participants left", dead, len(gone) // 2)

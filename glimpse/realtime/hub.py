@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 ROOM_CLOSED_CODE = 4404
 REPLACED_CODE = 4409
+EVICTED_CODE = 1012
+"""WebSocket's "service restart": clients reconnect."""
 
 
 class Member(Protocol):
@@ -55,7 +57,7 @@ class Hub:
         self._rooms: dict[str, RoomState] = {}
 
     async def start(self) -> None:
-        await self.bus.connect(self._on_bus_event, self._on_departure)
+        await self.bus.connect(self._on_bus_event, self._on_departure, self._on_eviction)
 
     async def stop(self) -> None:
         await self.bus.close()
@@ -238,6 +240,12 @@ class Hub:
             await self.broadcast(room_id, event, flag=LEFT)
         else:  # not served here, or its participants heard of it when it happened
             await self._publish(room_id, event, flag=LEFT)
+
+    async def _on_eviction(self) -> None:
+        """The other instances dropped this one's participants: their clients reconnect, rejoin."""
+        for room in list(self._rooms.values()):
+            for member in list(room.local.values()):
+                member.close(EVICTED_CODE, "reconnect: this server lost touch with the others")
 
     async def _forget(self, room_id: str) -> None:
         self._rooms.pop(room_id, None)

@@ -345,5 +345,37 @@ async def test_a_redis_connection_gone_silent_is_replaced(
     assert (await ann.expect("typing"))["active"] is True
 
 
+async def test_an_instance_taken_for_dead_makes_its_clients_rejoin(
+    cluster: Cluster, redis_link: RedisLink
+) -> None:
+    """Cut off from Redis longer than the presence TTL, an instance is reaped though alive."""
+    cluster.bus_url = redis_link.url
+    a = await cluster.start()
+    cluster.bus_url = cluster.redis.url
+    b = await cluster.start()
+    owner = await a.register("ann")
+    room = (await a.create_room(owner))["code"]
+    ann = await a.connect(owner)
+    ann_id = (await ann.join(room))["participant_id"]
+    bob, bob_id = await in_room(b, room, "bob")
+    await ann.expect("participant-joined")
+
+    redis_link.cut()
+    left = await bob.expect("participant-left", timeout=DEPARTURE_DEADLINE)
+    assert left["participant_id"] == ann_id
+    redis_link.restore()
+    assert await ann.close_code(timeout=DEPARTURE_DEADLINE) == 1012  # reconnect and rejoin
+
+    await a.wait_ready()
+    ann = await a.connect(owner)
+    joined = await ann.join(room, replaces=ann_id)
+    assert set(roster_of(joined)) == {bob_id, joined["participant_id"]}
+    while (event := await bob.recv())["type"] != "participant-joined":
+        assert event == left  # the closed socket's own departure, repeated
+    assert event["participant"]["id"] == joined["participant_id"]
+    sent = await ann.chat("back in the room")
+    assert (await bob.expect("chat"))["message"] == sent
+
+
 async def unready(instance: Instance) -> bool:
     return not await instance.ready()
