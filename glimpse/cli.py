@@ -13,11 +13,17 @@ from glimpse.settings import Settings
 
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
-    """The ASGI server as Glimpse runs it: frames over the limit close the socket with 1009."""
+    """The ASGI server as Glimpse runs it: frames over the limit close the socket with 1009.
+
+    uvloop, httptools and the sans-I/O websockets protocol are what measured fastest under
+    `make bench` (README, "Performance"); they come with uvicorn[standard].
+    """
     return uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
+        loop="uvloop",
+        http="httptools",
         ws="websockets-sansio",
         ws_max_size=settings.max_frame_bytes,
         ws_per_message_deflate=False,
