@@ -17,11 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import report
+from bench import browser, report
 from bench.scenarios import QUICK, Profile, Scenarios
 from bench.servers import GLIMPSE_BENCH_SETTINGS, make_fixtures, start_server
 
-METRICS = ("fanout", "latency", "idle", "joinstorm", "slow")
+METRICS = ("fanout", "latency", "idle", "joinstorm", "slow", "browser")
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -33,6 +33,14 @@ def _fanout_figure(key: str, figure: str, run: dict[str, Any]) -> float:
     """A figure of a fan-out run: its capacity, or one taken at its best step."""
     result = run[key]
     value: float = result[figure] if figure in result else result["best_step"][figure]
+    return value
+
+
+def _browser_figure(key: str, part: str, run: dict[str, Any]) -> float:
+    result = run[key]
+    value: float = (
+        result["first_frame_ms"] - result["signaling_ms"] if part == "rest_ms" else result[part]
+    )
     return value
 
 
@@ -65,6 +73,11 @@ def summarize(runs: list[dict[str, Any]], profile: Profile) -> dict[str, float |
     summary["slow_rss_growth_mib"] = median_of(
         lambda run: (run["slow"]["rss_max"] - run["slow"]["rss_start"]) / 2**20
     )
+    for peers in profile.browser_peers:
+        for part in ("signaling_ms", "first_frame_ms", "rest_ms"):
+            summary[f"browser_{peers}_{part}"] = median_of(
+                partial(_browser_figure, f"browser_{peers}", part)
+            )
     summary["slow_stalled_dropped"] = median_of(
         lambda run: run["slow"]["stalled_dropped"] / run["slow"]["stalled"]
     )
@@ -84,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         help="Socket.IO's saturation chat rate (room of 50) when it is not run now",
     )
+    parser.add_argument(
+        "--glimpse-command",
+        help="run Glimpse with this command instead of `glimpse serve --port {port}`",
+    )
     args = parser.parse_args(argv)
 
     profile = QUICK if args.quick else Profile()
@@ -102,7 +119,11 @@ def main(argv: list[str] | None = None) -> int:
         fixtures = make_fixtures(work_dir / "glimpse-data", profile.users, profile.rooms)
         for name in sorted(servers, key=lambda name: name != "socketio"):  # the baseline first
             print(f"-- {name}", file=sys.stderr, flush=True)
-            server = start_server(name, work_dir, fixtures, core=0)
+            variant = shlex.split(args.glimpse_command) if args.glimpse_command else None
+            start = partial(
+                start_server, work_dir=work_dir, fixtures=fixtures, core=0, glimpse_command=variant
+            )
+            server = start(name)
             try:
                 scenarios = Scenarios(server, fixtures, profile, work_dir)
                 scenarios.warmup()
@@ -112,10 +133,15 @@ def main(argv: list[str] | None = None) -> int:
                     if "fanout" in metrics:
                         for size in profile.fanout_rooms:
                             run[f"fanout_{size}"] = scenarios.fanout(size)
-                    if "idle" in metrics:
+                    if "idle" in metrics:  # on a fresh process: freed memory is not returned
+                        server.stop()
+                        server = scenarios.server = start(name)
                         run["idle"] = scenarios.idle()
                     if "joinstorm" in metrics and name != "ws":  # it has no roster to join
                         run["joinstorm"] = scenarios.joinstorm()
+                    if "browser" in metrics and name != "ws":  # it relays no signaling
+                        for peers in profile.browser_peers:
+                            run[f"browser_{peers}"] = scenarios.browser_join(peers)
                 summary = summarize(runs, profile)
                 if baseline_rate is None:  # this is the baseline, or no baseline is known
                     capacity = summary.get(f"fanout_{min(profile.fanout_rooms)}") or 0.0
@@ -133,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
             results[name] = {"runs": runs, "summary": summarize(runs, profile)}
 
+    web_client: dict[str, Any] = {}
+    if "browser" in metrics and browser.web_client_available():
+        print("-- the Glimpse web client (metric 6)", file=sys.stderr, flush=True)
+        for peers in profile.browser_peers:
+            joins = browser.web_client_join(peers, profile.runs)
+            web_client[str(peers)] = {"runs": joins, "summary": browser.summarize(joins)}
+
     document = report.document(
         results=results,
         profile=profile,
@@ -140,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         started=started,
         settings=GLIMPSE_BENCH_SETTINGS,
         baseline_chats_per_s=baseline_rate,
+        web_client=web_client,
     )
     print(report.table(document))
     paths = report.save(document, args.out)

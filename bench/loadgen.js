@@ -329,7 +329,7 @@ const scenarios = {
     const steps = [];
     const passes = (step) => step.incomplete === 0 && step.p99_ms <= config.p99_limit_ms;
     const healthy = () => clients.every((client) => client.closedWith === null);
-    // A step passes when p99 stays within the limit in one of two tries: load from other
+    // A step passes when p99 stays within the limit in one of `attempts` tries: load from other
     // processes on the machine only ever adds latency.
     const run = async (rate) => {
       for (let attempt = 1; attempt <= config.attempts; attempt++) {

@@ -34,6 +34,19 @@ def metric_rows(profile: Profile) -> list[tuple[str, str, str]]:
         ),
         ("joinstorm_s", f"4. join storm {profile.joinstorm_joins} joins: all rosters (s)", LOWER),
         ("joinstorm_cpu_s", "4. join storm: server CPU (s)", LOWER),
+        *(
+            row
+            for peers in profile.browser_peers
+            for row in (
+                (
+                    f"browser_{peers}_first_frame_ms",
+                    f"6. {peers} peers: join to all frames (ms)",
+                    LOWER,
+                ),
+                (f"browser_{peers}_signaling_ms", "6.   of which signaling (ms)", LOWER),
+                (f"browser_{peers}_rest_ms", "6.   the rest: ICE, DTLS, decode (ms)", LOWER),
+            )
+        ),
         ("slow_p99_ratio", "5. slow readers: healthy p99 during/before", LOWER),
         ("slow_rss_growth_mib", "5. slow readers: server memory growth (MiB)", LOWER),
         ("slow_stalled_dropped", "5. slow readers: share of stalled dropped", HIGHER),
@@ -69,6 +82,7 @@ def document(
     started: float,
     settings: dict[str, str],
     baseline_chats_per_s: float | None,
+    web_client: dict[str, Any],
 ) -> dict[str, Any]:
     baseline = results.get("socketio", {}).get("summary", {})
     ratios: dict[str, dict[str, float | None]] = {}
@@ -89,6 +103,7 @@ def document(
         "baseline_chats_per_s": baseline_chats_per_s,
         "results": results,
         "ratios_to_socketio": ratios,
+        "web_client": web_client,
     }
 
 
@@ -115,6 +130,15 @@ def table(doc: dict[str, Any]) -> str:
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
+    for peers, result in doc.get("web_client", {}).items():
+        total, signaling, rest = (
+            _figure(result["summary"][part])
+            for part in ("first_frame_ms", "signaling_ms", "rest_ms")
+        )
+        lines.append(
+            f"6. the Glimpse web client itself, {peers} peers: join to all frames {total} ms"
+            f" (signaling {signaling}, the rest {rest})"
+        )
     lines.append("")
     lines.append("load generator vs server CPU (cores) at the best fan-out step:")
     for name in names:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import browser
 from bench.servers import BENCH_DIR, Fixtures, RunningServer
 
 GENERATOR_CORE = 1
@@ -27,11 +28,11 @@ class Profile:
 
     runs: int = 3
     fanout_rooms: tuple[int, ...] = (50, 200)
-    start_deliveries_per_s: int = 2000
+    start_deliveries_per_s: int = 1000
     growth: float = 1.5
     max_steps: int = 14
     refine_steps: int = 2
-    attempts: int = 2
+    attempts: int = 3
     step_seconds: float = 3.0
     drain_ms: int = 1500
     pause_ms: int = 700
@@ -40,7 +41,7 @@ class Profile:
     latency_room: int = 50
     latency_fraction: float = 0.5
     latency_seconds: float = 5.0
-    idle_connections: int = 5000
+    idle_connections: int = 10000
     joinstorm_joins: int = 200
     slow_room: int = 60
     slow_stalled: int = 3
@@ -48,6 +49,7 @@ class Profile:
     slow_text_chars: int = 3900
     stall_seconds: float = 20.0
     warmup_seconds: float = 3.0
+    browser_peers: tuple[int, ...] = (2, 3)
 
     @property
     def users(self) -> int:
@@ -55,7 +57,7 @@ class Profile:
 
     @property
     def rooms(self) -> int:
-        per_run = len(self.fanout_rooms) + 3
+        per_run = len(self.fanout_rooms) + len(self.browser_peers) + 3
         return self.idle_connections // IDLE_ROOM_SIZE + 1 + (self.runs + 1) * per_run
 
 
@@ -78,6 +80,7 @@ QUICK = Profile(
     slow_text_chars=200,
     stall_seconds=1.0,
     warmup_seconds=0.5,
+    browser_peers=(2,),
 )
 
 
@@ -182,6 +185,11 @@ class Scenarios:
             spread_ms=1000,
             timeout_ms=30000,
         )
+
+    def browser_join(self, peers: int) -> dict[str, float]:
+        """Metric 6: a newcomer joins peers-1 people in real Chromium (bench's own call page)."""
+        [result] = browser.call_page_join(self.server, self.fixtures, [self._room()], peers)
+        return result
 
     def slow(self, chats_per_s: float) -> Any:
         """Metric 5: 5% of the room stops reading while the rest chats."""

@@ -55,6 +55,8 @@ class Fixtures:
     secret: str
     issuer: str
     audience: str
+    seeded: set[str] = field(default_factory=set)
+    """Servers whose database already holds the fixtures (a restart keeps its data)."""
 
 
 def make_fixtures(data_dir: Path, users: int, rooms: int) -> Fixtures:
@@ -152,17 +154,29 @@ class RunningServer:
             self.process.wait()
 
 
-def start_server(name: str, work_dir: Path, fixtures: Fixtures, core: int) -> RunningServer:
-    """Start one server pinned to `core`, seeded with the fixtures, and wait until it serves."""
+def start_server(
+    name: str,
+    work_dir: Path,
+    fixtures: Fixtures,
+    core: int,
+    glimpse_command: list[str] | None = None,
+) -> RunningServer:
+    """Start one server pinned to `core`, seeded with the fixtures, and wait until it serves.
+
+    `glimpse_command` replaces `glimpse serve --port {port}`, to compare server variants.
+    """
     port = free_port()
     pin = ["taskset", "-c", str(core)]
     log = (work_dir / f"{name}.log").open("wb")
     env = {**os.environ}
     if name == "glimpse":
         data_dir = work_dir / "glimpse-data"
-        asyncio.run(_seed_glimpse(data_dir, fixtures))
+        if name not in fixtures.seeded:
+            asyncio.run(_seed_glimpse(data_dir, fixtures))
+            fixtures.seeded.add(name)
         env.update(GLIMPSE_BENCH_SETTINGS, GLIMPSE_DATA_DIR=str(data_dir))
-        command = [*pin, str(GLIMPSE_BIN), "serve", "--port", str(port)]
+        command = [*pin, *(glimpse_command or [str(GLIMPSE_BIN), "serve", "--port", "{port}"])]
+        command = [part.replace("{port}", str(port)) for part in command]
         server = RunningServer(
             name, "glimpse", port, _spawn(command, env, log), GLIMPSE_BENCH_SETTINGS
         )
@@ -182,8 +196,9 @@ def start_server(name: str, work_dir: Path, fixtures: Fixtures, core: int) -> Ru
         name, "socketio" if name == "socketio" else "raw", port, _spawn(command, env, log)
     )
     _wait_healthy(port, "/health", server.process)
-    if name == "socketio":
+    if name == "socketio" and name not in fixtures.seeded:
         _seed_baseline(db_path, fixtures)
+        fixtures.seeded.add(name)
     return server
 
 
