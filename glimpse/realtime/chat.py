@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 
+from glimpse.bus import BusUnavailable
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
@@ -23,11 +25,16 @@ def chat_message(record: MessageRecord) -> protocol.ChatMessage:
     )
 
 
+UNPUBLISHED_MEMORY = 10_000
+
+
 class ChatHandler:
     def __init__(self, store: Store, hub: Hub, max_chars: int) -> None:
         self._store = store
         self._hub = hub
         self.max_chars = max_chars
+        self._unpublished: OrderedDict[str, None] = OrderedDict()
+        """Stored messages the bus failed to carry to other instances: a retry publishes them."""
 
     async def send(
         self,
@@ -40,6 +47,8 @@ class ChatHandler:
         """Store and broadcast a message; a retry (same client_id) is acknowledged, not resent.
 
         The sender gets the stored message in its ack; the rest of the room gets a chat event.
+        If the bus was down when the message was first sent (the sender got `unavailable`), the
+        retry publishes it to the other instances then.
         """
         if not request.text.strip():
             raise GlimpseError("a message needs some text", code="empty_text")
@@ -58,9 +67,16 @@ class ChatHandler:
             )
         )
         message = chat_message(record)
-        if created:
+        if created or record.id in self._unpublished:
             event = protocol.encode(protocol.ChatBroadcast(message=message))
-            await self._hub.broadcast(room_id, event, exclude=participant_id)
+            try:
+                await self._hub.broadcast(room_id, event, exclude=participant_id, local=created)
+            except BusUnavailable:
+                self._unpublished[record.id] = None
+                while len(self._unpublished) > UNPUBLISHED_MEMORY:
+                    self._unpublished.popitem(last=False)
+                raise
+            self._unpublished.pop(record.id, None)
         return message
 
     async def typing(self, room_id: str, participant_id: str, active: bool) -> None:

@@ -159,10 +159,20 @@ class Hub:
             member.close(ROOM_CLOSED_CODE, "room deleted")
 
     async def broadcast(
-        self, room_id: str, event: str, *, exclude: str | None = None, flag: bytes = PLAIN
+        self,
+        room_id: str,
+        event: str,
+        *,
+        exclude: str | None = None,
+        flag: bytes = PLAIN,
+        local: bool = True,
     ) -> None:
-        """Deliver an encoded event to the room on every instance (except one participant)."""
-        self._deliver_local(room_id, event, exclude)
+        """Deliver an encoded event to the room on every instance (except one participant).
+
+        `local=False` publishes it to the other instances only (this one already delivered it).
+        """
+        if local:
+            self._deliver_local(room_id, event, exclude)
         await self._publish(room_id, event, flag=flag, exclude=exclude)
 
     async def send_to(self, room_id: str, participant_id: str, event: str) -> None:

@@ -298,6 +298,9 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
     assert (error["code"], error["request"], error["ref"]) == ("unavailable", "typing", "t")
     await ann.send({"type": "signal", "to": bob_id, "kind": "offer", "sdp": "x", "ref": "s"})
     assert (await ann.expect("error"))["code"] == "unavailable"
+    await ann.send({"type": "chat", "client_id": "outage", "text": "still there?", "ref": "c"})
+    error = await ann.expect("error")  # stored, but not carried to the other instance
+    assert (error["code"], error["request"], error["ref"]) == ("unavailable", "chat", "c")
     await carl.close()  # a departure during the outage reaches the other instance afterwards
     assert (await ann.expect("participant-left"))["participant_id"] == carl_id
 
@@ -306,6 +309,9 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
         await instance.wait_ready()
     left = await bob.expect("participant-left", timeout=DEPARTURE_DEADLINE)
     assert left["participant_id"] == carl_id
+    retried = await ann.chat("still there?", client_id="outage")  # the client's retry
+    assert retried["seq"] == 1
+    assert (await bob.expect("chat"))["message"] == retried
     sent = await ann.chat("back again")
     assert (await bob.expect("chat"))["message"] == sent
     await bob.send({"type": "signal", "to": ann_id, "kind": "offer", "sdp": "v=0"})
