@@ -42,6 +42,10 @@ function joined(ref: string | null | undefined, messages: ChatMessage[], more = 
 }
 
 const settle = () => vi.advanceTimersByTimeAsync(0);
+
+function deliverAck(socket: FakeSocket, ref: string | null | undefined, stored: ChatMessage) {
+  socket.deliver({ type: "ack", request: "chat", ref, message: stored });
+}
 const seqs = (store: ChatStore) => store.snapshot.messages.map((m) => m.seq);
 
 describe("ChatStore", () => {
@@ -173,6 +177,44 @@ describe("ChatStore", () => {
     await settle();
     expect(store.snapshot.outbox).toEqual([]);
     expect(store.snapshot.messages.map((m) => m.text)).toEqual(["message 1", "hello again"]);
+  });
+
+  it("sends again, with the same client id, a message the server could not pass on yet", async () => {
+    await joinWith([message(1)]);
+    store.send("during the outage");
+    const first = sockets[0]!.sentOfType("chat")[0]!;
+    sockets[0]!.deliver({
+      type: "error",
+      code: "unavailable",
+      message: "the server cannot reach the other instances right now; try again",
+      request: "chat",
+      ref: first.ref,
+    });
+    await settle();
+    expect(store.snapshot.outbox[0]?.error).toMatch(/retrying/);
+    await vi.advanceTimersByTimeAsync(3000);
+    const retry = sockets[0]!.sentOfType("chat")[1]!;
+    expect(retry.client_id).toBe(first.client_id);
+    deliverAck(sockets[0]!, retry.ref, message(2, "u-ann", retry.client_id, "during the outage"));
+    await settle();
+    expect(store.snapshot.outbox).toEqual([]);
+    expect(store.snapshot.messages.map((m) => m.text)).toEqual(["message 1", "during the outage"]);
+  });
+
+  it("keeps a message the server refuses for good, with the reason, and does not resend it", async () => {
+    await joinWith([message(1)]);
+    store.send("x".repeat(5000));
+    const first = sockets[0]!.sentOfType("chat")[0]!;
+    sockets[0]!.deliver({
+      type: "error",
+      code: "text_too_long",
+      message: "a message holds at most 4000 characters",
+      request: "chat",
+      ref: first.ref,
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sockets[0]!.sentOfType("chat")).toHaveLength(1);
+    expect(store.snapshot.outbox[0]?.error).toBe("a message holds at most 4000 characters");
   });
 
   it("counts unread messages from others while closed", async () => {

@@ -33,6 +33,9 @@ export type HistoryLoader = (roomId: string, before: number | undefined) => Prom
 const TYPING_EXPIRY_MS = 6000;
 /** The local user counts as stopped typing after this long without a key. */
 const TYPING_IDLE_MS = 3000;
+/** Refusals that pass (server briefly unable to reach its bus, rate limit): send again. */
+const TRANSIENT_ERRORS = new Set(["unavailable", "rate_limited", "internal_error"]);
+const CHAT_RETRY_MS = 3000;
 
 export class ChatStore extends Emitter<{ change: [] }> {
   private readonly signal: SignalClient;
@@ -43,6 +46,7 @@ export class ChatStore extends Emitter<{ change: [] }> {
   /** The messages in `seq` order, or null when a merge changed them. */
   private sorted: ChatMessage[] | null = null;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private roomId: string | null = null;
   private open = false;
   private typingSent = false;
@@ -81,6 +85,7 @@ export class ChatStore extends Emitter<{ change: [] }> {
   dispose(): void {
     for (const off of this.unsubscribe) off();
     for (const timer of this.typingTimers.values()) clearTimeout(timer);
+    for (const timer of this.retryTimers.values()) clearTimeout(timer);
     clearTimeout(this.typingIdle);
   }
 
@@ -164,10 +169,26 @@ export class ChatStore extends Emitter<{ change: [] }> {
       this.publish({});
     } catch (error) {
       if (error instanceof Disconnected) return; // sent again after the rejoin
+      const transient = error instanceof RequestError && TRANSIENT_ERRORS.has(error.code);
       const reason = error instanceof RequestError ? error.message : "not sent";
-      this.outbox = this.outbox.map((m) => (m === message ? { ...m, error: reason } : m));
-      this.publish({});
+      this.setOutboxError(message.clientId, transient ? `${reason}; retrying…` : reason);
+      if (transient) {
+        // Same client id: stored once however often it is sent.
+        this.retryTimers.set(
+          message.clientId,
+          setTimeout(() => {
+            this.retryTimers.delete(message.clientId);
+            const pending = this.outbox.find((m) => m.clientId === message.clientId);
+            if (pending) void this.deliver(pending);
+          }, CHAT_RETRY_MS),
+        );
+      }
     }
+  }
+
+  private setOutboxError(clientId: string, error: string): void {
+    this.outbox = this.outbox.map((m) => (m.clientId === clientId ? { ...m, error } : m));
+    this.publish({});
   }
 
   private event(event: ServerMessage): void {
