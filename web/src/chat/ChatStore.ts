@@ -8,6 +8,7 @@
  */
 import type { MessagePage } from "../api/types";
 import { Emitter } from "../realtime/emitter";
+import { TRANSIENT_ERROR_CODES } from "../realtime/protocol";
 import type { ChatMessage, Joined, ServerMessage } from "../realtime/protocol";
 import { Disconnected, RequestError } from "../realtime/SignalClient";
 import type { SignalClient } from "../realtime/SignalClient";
@@ -33,8 +34,6 @@ export type HistoryLoader = (roomId: string, before: number | undefined) => Prom
 const TYPING_EXPIRY_MS = 6000;
 /** The local user counts as stopped typing after this long without a key. */
 const TYPING_IDLE_MS = 3000;
-/** Refusals that pass (server briefly unable to reach its bus, rate limit): send again. */
-const TRANSIENT_ERRORS = new Set(["unavailable", "rate_limited", "internal_error"]);
 const CHAT_RETRY_MS = 3000;
 
 export class ChatStore extends Emitter<{ change: [] }> {
@@ -169,7 +168,7 @@ export class ChatStore extends Emitter<{ change: [] }> {
       this.publish({});
     } catch (error) {
       if (error instanceof Disconnected) return; // sent again after the rejoin
-      const transient = error instanceof RequestError && TRANSIENT_ERRORS.has(error.code);
+      const transient = error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code);
       const reason = error instanceof RequestError ? error.message : "not sent";
       this.setOutboxError(message.clientId, transient ? `${reason}; retrying…` : reason);
       if (transient) {

@@ -42,16 +42,20 @@ describe("SignalClient", () => {
   let client: SignalClient;
   let states: ConnectionState[];
   const tokens: boolean[] = [];
+  /** What the next token fetches reject with, if anything. */
+  let tokenFailure: Error | null;
 
   beforeEach(() => {
     vi.useFakeTimers();
     const factory = socketFactory();
     sockets = factory.sockets;
     tokens.length = 0;
+    tokenFailure = null;
     client = new SignalClient({
       url: "ws://test/ws",
       token: async (fresh) => {
         tokens.push(fresh);
+        if (tokenFailure) throw tokenFailure;
         return fresh ? "fresh-token" : "token";
       },
       policy: new BackoffWithJitter(() => 0.5),
@@ -183,4 +187,73 @@ describe("SignalClient", () => {
     await authenticate(sockets[1]!);
     expect(sockets[1]!.sentOfType("join")).toEqual([]);
   });
+
+  /** Drop the joined client's socket and let it reconnect and authenticate on the next one. */
+  async function reconnect(): Promise<FakeSocket> {
+    sockets.at(-1)!.drop();
+    await vi.runOnlyPendingTimersAsync();
+    const socket = sockets.at(-1)!;
+    await authenticate(socket);
+    return socket;
+  }
+
+  function refuse(socket: FakeSocket, code: string): void {
+    const join = socket.sentOfType("join").at(-1);
+    socket.deliver({ type: "error", code, message: code, request: "join", ref: join?.ref });
+  }
+
+  it.each(["unavailable", "internal_error", "room_full", "rate_limited"])(
+    "retries the rejoin with backoff when it is refused with %s",
+    async (code) => {
+      const stopped: string[] = [];
+      client.on("stopped", (reason) => stopped.push(reason));
+      await joinRoom();
+      const refused = await reconnect();
+      refuse(refused, code);
+      await settle();
+      expect(client.state).toBe("reconnecting");
+      expect(refused.closedByClient).toBe(true);
+
+      await vi.advanceTimersByTimeAsync(10_000);
+      const socket = sockets.at(-1)!;
+      expect(socket).not.toBe(refused);
+      await authenticate(socket);
+      expect(socket.sentOfType("join")[0]).toMatchObject({ room: "abcd-efgh-ijkl" });
+      socket.deliver(joinedAnswer(socket.sentOfType("join")[0]?.ref, "p-ann-2"));
+      await settle();
+      expect(client.state).toBe("connected");
+      expect(stopped).toEqual([]);
+    },
+  );
+
+  it("backs off further while the rejoin keeps being refused", async () => {
+    await joinRoom();
+    refuse(await reconnect(), "unavailable"); // the reconnect was attempt 0; now 300 ms + 500 jitter
+    await settle();
+    await vi.advanceTimersByTimeAsync(799);
+    const count = sockets.length;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(count + 1);
+    await authenticate(sockets.at(-1)!);
+    refuse(sockets.at(-1)!, "unavailable"); // next: 1200 ms + 500 jitter
+    await settle();
+    await vi.advanceTimersByTimeAsync(1_699);
+    expect(sockets).toHaveLength(count + 1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(count + 2);
+  });
+
+  it.each(["room_not_found", "wrong_room_password", "room_password_required"])(
+    "stops for good when the rejoin is refused with %s",
+    async (code) => {
+      const stopped: string[] = [];
+      client.on("stopped", (reason) => stopped.push(reason));
+      await joinRoom();
+      refuse(await reconnect(), code);
+      await settle();
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(client.state).toBe("closed");
+      expect(stopped).toEqual([`could not rejoin: ${code}`]);
+    },
+  );
 });

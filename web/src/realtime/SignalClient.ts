@@ -6,7 +6,7 @@
  * It holds no UI and no peer connections (LiveKit's SignalClient plays the same part).
  */
 import { Emitter } from "./emitter";
-import { AUTH_FAILED_CLOSE, FINAL_CLOSE_CODES } from "./protocol";
+import { AUTH_FAILED_CLOSE, FINAL_CLOSE_CODES, TRANSIENT_ERROR_CODES } from "./protocol";
 import type { ClientMessage, Joined, MediaState, Request, ServerMessage } from "./protocol";
 import { BackoffWithJitter } from "./ReconnectPolicy";
 import type { ReconnectPolicy } from "./ReconnectPolicy";
@@ -35,6 +35,12 @@ export interface JoinOptions {
   password?: string;
   media: MediaState;
 }
+
+/**
+ * Rejoin refusals that pass: besides the transient ones, `room_full` (the room may still count
+ * this client's own old participant for a moment). Anything else ends the call.
+ */
+const REJOIN_RETRY_CODES: ReadonlySet<string> = new Set([...TRANSIENT_ERROR_CODES, "room_full"]);
 
 type Answer = Extract<ServerMessage, { type: "ack" | "joined" }>;
 
@@ -210,13 +216,16 @@ export class SignalClient extends Emitter<SignalEvents> {
     }
   }
 
+  /** Give up on this socket and reconnect with backoff. */
+  private drop(socket: WebSocket): void {
+    socket.close();
+    this.lost(1006);
+  }
+
   private keepAlive(socket: WebSocket): void {
     clearTimeout(this.livenessTimer);
     this.livenessTimer = setTimeout(() => {
-      if (socket === this.socket) {
-        socket.close();
-        this.lost(1006);
-      }
+      if (socket === this.socket) this.drop(socket);
     }, this.options.livenessTimeoutMs);
   }
 
@@ -248,10 +257,13 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   private async authenticated(): Promise<void> {
-    this.attempt = 0;
+    const socket = this.socket;
     this.authFailures = 0;
     this.setState("connected");
-    if (this.joinOptions === null) return;
+    if (this.joinOptions === null || socket === null) {
+      this.attempt = 0;
+      return;
+    }
     const lastSeq = this.resumePoint();
     try {
       const joined = (await this.request({
@@ -261,14 +273,19 @@ export class SignalClient extends Emitter<SignalEvents> {
         // The old socket may not be found dead yet: have the server drop it now.
         ...(this.participantId === null ? {} : { replaces: this.participantId }),
       })) as Joined;
+      this.attempt = 0;
       this.participantId = joined.participant_id;
       this.emit("joined", joined, true);
     } catch (error) {
-      if (error instanceof RequestError) this.close(`could not rejoin: ${error.message}`);
       // Disconnected: the next reconnect tries again.
+      if (!(error instanceof RequestError) || socket !== this.socket) return;
+      // A passing refusal: reconnect with backoff (attempt keeps growing) and rejoin then.
+      if (REJOIN_RETRY_CODES.has(error.code)) this.drop(socket);
+      else this.close(`could not rejoin: ${error.message}`);
     }
   }
 
+  /** The socket is gone: stop for good, or reconnect after the policy's delay. */
   private lost(code: number): void {
     clearTimeout(this.livenessTimer);
     this.socket = null;

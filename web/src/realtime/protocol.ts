@@ -31,3 +31,10 @@ export type Request = WithoutRef<Exclude<ClientMessage, { type: "auth" | "typing
 /** Close codes after which reconnecting cannot help. */
 export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4404, 4429]);
 export const AUTH_FAILED_CLOSE = 4401;
+
+/** Refusals that pass (server briefly unable to reach its bus or database, rate limit): try again. */
+export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
+  "unavailable",
+  "rate_limited",
+  "internal_error",
+]);
