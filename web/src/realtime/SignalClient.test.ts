@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
+import { ApiError } from "../api/client";
 import { socketFactory } from "./fakeSocket";
 import type { FakeSocket } from "./fakeSocket";
 import type { Joined, Participant } from "./protocol";
@@ -256,4 +257,58 @@ describe("SignalClient", () => {
       expect(stopped).toEqual([`could not rejoin: ${code}`]);
     },
   );
+
+  it("reconnects with backoff when the token cannot be fetched (offline after sleep)", async () => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    await joinRoom();
+    tokenFailure = new TypeError("Failed to fetch");
+    sockets[0]!.drop();
+    await settle();
+    sockets[1]!.open();
+    await settle();
+    expect(client.state).toBe("reconnecting");
+    expect(sockets[1]!.closedByClient).toBe(true);
+
+    tokenFailure = null;
+    await vi.advanceTimersByTimeAsync(10_000);
+    const socket = sockets.at(-1)!;
+    await authenticate(socket);
+    expect(socket.sentOfType("join")).toHaveLength(1);
+    expect(stopped).toEqual([]);
+  });
+
+  it("stops signed out when refreshing the token answers 401", async () => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    await joinRoom();
+    tokenFailure = new ApiError(401, "invalid_token", "signed out");
+    sockets[0]!.drop();
+    await settle();
+    sockets[1]!.open();
+    await settle();
+    expect(client.state).toBe("closed");
+    expect(stopped).toEqual(["signed out"]);
+  });
+
+  it("ignores a token failure for a socket it has already given up on", async () => {
+    let failToken: (error: Error) => void = () => undefined;
+    const factory = socketFactory();
+    const slow = new SignalClient({
+      url: "ws://test/ws",
+      token: () => new Promise((_resolve, reject) => (failToken = reject)),
+      createSocket: factory.create,
+    });
+    const stopped: string[] = [];
+    slow.on("stopped", (reason) => stopped.push(reason));
+    slow.connect();
+    const socket = factory.sockets[0]!;
+    socket.open();
+    socket.drop(); // gone while the token was being fetched
+    failToken(new ApiError(401, "invalid_token", "signed out"));
+    await settle();
+    expect(slow.state).toBe("reconnecting");
+    expect(stopped).toEqual([]);
+    slow.close();
+  });
 });

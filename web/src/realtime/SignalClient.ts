@@ -5,6 +5,7 @@
  *
  * It holds no UI and no peer connections (LiveKit's SignalClient plays the same part).
  */
+import { ApiError } from "../api/client";
 import { Emitter } from "./emitter";
 import { AUTH_FAILED_CLOSE, FINAL_CLOSE_CODES, TRANSIENT_ERROR_CODES } from "./protocol";
 import type { ClientMessage, Joined, MediaState, Request, ServerMessage } from "./protocol";
@@ -56,7 +57,10 @@ export interface SignalEvents extends Record<string, unknown[]> {
 
 export interface SignalClientOptions {
   url: string;
-  /** The access token; `fresh` asks for a newly refreshed one (after an auth failure). */
+  /**
+   * The access token; `fresh` asks for a newly refreshed one (after an auth failure). Rejecting
+   * with an `ApiError` of status 401 means signed out; any other rejection is retried.
+   */
   token: (fresh: boolean) => Promise<string>;
   policy?: ReconnectPolicy;
   /** A socket silent this long is taken as dead (the server pings every 5 s). */
@@ -211,8 +215,10 @@ export class SignalClient extends Emitter<SignalEvents> {
     try {
       const token = await this.options.token(this.authFailures > 0);
       if (socket === this.socket) this.send({ type: "auth", token, ref: "auth" });
-    } catch {
-      this.close("signed out");
+    } catch (error) {
+      if (socket !== this.socket) return;
+      if (error instanceof ApiError && error.status === 401) this.close("signed out");
+      else this.drop(socket); // offline while refreshing (a laptop waking up): try again later
     }
   }
 
