@@ -258,4 +258,18 @@ describe("ChatStore", () => {
     await vi.advanceTimersByTimeAsync(3000);
     expect(sockets[0]!.sentOfType("typing").at(-1)).toEqual({ type: "typing", active: false });
   });
+
+  it("resumes after the last message with no gap before it, so one that arrived late is fetched", async () => {
+    await joinWith([message(3), message(4)]);
+    // Another instance's seq 6 overtook seq 5; the socket drops before 5 arrives.
+    sockets[0]!.deliver({ type: "chat", message: message(6) });
+    await settle();
+    let asked: number | null | undefined;
+    await reconnectWith((lastSeq) => {
+      asked = lastSeq;
+      return [message(5), message(6)];
+    });
+    expect(asked).toBe(4);
+    expect(seqs(store)).toEqual([3, 4, 5, 6]);
+  });
 });

@@ -75,10 +75,19 @@ export class ChatStore extends Emitter<{ change: [] }> {
     return this.current;
   }
 
-  /** The highest `seq` held: a rejoin asks for what came after it. */
+  /**
+   * The highest `seq` up to which the messages held have no gap, counted up from the oldest held
+   * (history pages add older ones): a rejoin asks for what came after it. Across server instances
+   * seq 6 can arrive before seq 5; resuming after 6 would never fetch 5.
+   */
   get lastSeq(): number | undefined {
-    const last = this.current.messages.at(-1);
-    return last?.seq;
+    const messages = this.ordered();
+    let last = messages[0]?.seq;
+    for (const message of messages.slice(1)) {
+      if (last === undefined || message.seq !== last + 1) break;
+      last = message.seq;
+    }
+    return last;
   }
 
   dispose(): void {
@@ -227,11 +236,16 @@ export class ChatStore extends Emitter<{ change: [] }> {
     this.sorted = null;
   }
 
+  /** The messages held, in `seq` order. */
+  private ordered(): ChatMessage[] {
+    return (this.sorted ??= [...this.byId.values()].sort((a, b) => a.seq - b.seq));
+  }
+
   private publish(changes: Partial<ChatSnapshot>): void {
     this.current = {
       ...this.current,
       ...changes,
-      messages: (this.sorted ??= [...this.byId.values()].sort((a, b) => a.seq - b.seq)),
+      messages: this.ordered(),
       outbox: this.outbox,
     };
     this.emit("change");

@@ -102,7 +102,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     return this.connectionState;
   }
 
-  /** Where chat resumes after a reconnect: the highest `seq` the client already has. */
+  /** Where chat resumes after a reconnect: the `seq` up to which the client misses nothing. */
   setResumePoint(lastSeq: () => number | undefined): void {
     this.resumePoint = lastSeq;
   }
