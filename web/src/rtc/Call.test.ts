@@ -6,6 +6,7 @@ import type { Joined, Participant } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { SignalClient } from "../realtime/SignalClient";
 import { Call } from "./Call";
+import { FakeMediaStream } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
 import { LocalMedia } from "./LocalMedia";
 
@@ -35,22 +36,6 @@ function joined(
     messages: [],
     more_messages: false,
   };
-}
-
-class FakeMediaStream {
-  private readonly tracks: MediaStreamTrack[];
-
-  constructor(tracks: MediaStreamTrack[] = []) {
-    this.tracks = tracks;
-  }
-
-  getTracks() {
-    return this.tracks;
-  }
-
-  getAudioTracks() {
-    return this.tracks.filter((t) => t.kind === "audio");
-  }
 }
 
 class FakeAudioContext {

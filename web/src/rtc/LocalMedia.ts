@@ -48,6 +48,8 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     selected: {},
     preview: new MediaStream(),
   };
+  /** Set by `stop`: a device granted later is released at once (the camera light goes out). */
+  private stopped = false;
 
   get snapshot(): LocalMediaSnapshot {
     return this.current;
@@ -88,6 +90,7 @@ export class LocalMedia extends Emitter<{ change: [] }> {
 
   async startScreenShare(): Promise<void> {
     const stream = await navigator.mediaDevices.getDisplayMedia({ video: true });
+    if (this.releasedIfStopped(stream)) return;
     const screen = stream.getVideoTracks()[0] ?? null;
     if (screen === null) return;
     screen.addEventListener("ended", () => this.stopScreenShare());
@@ -99,7 +102,9 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     this.update({ screen: null });
   }
 
+  /** Release every device for good, including any still being asked for. */
   stop(): void {
+    this.stopped = true;
     for (const track of [this.current.audio, this.current.camera, this.current.screen])
       track?.stop();
     this.update({ audio: null, camera: null, screen: null });
@@ -110,6 +115,7 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     const constraints = deviceId ? { deviceId: { exact: deviceId } } : true;
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ [kind]: constraints });
+      if (this.releasedIfStopped(stream)) return;
       const track = (kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks())[0];
       if (!track) return;
       const problems = Object.fromEntries(
@@ -128,6 +134,13 @@ export class LocalMedia extends Emitter<{ change: [] }> {
         problems: { ...this.current.problems, [kind]: describeMediaError(kind, error) },
       });
     }
+  }
+
+  /** After `stop`, a stream that was still being granted is stopped instead of kept. */
+  private releasedIfStopped(stream: MediaStream): boolean {
+    if (!this.stopped) return false;
+    for (const track of stream.getTracks()) track.stop();
+    return true;
   }
 
   private async listDevices(): Promise<void> {

@@ -1,0 +1,66 @@
+/** Test doubles of the browser's media streams and devices for the WebRTC service's unit tests. */
+import { vi } from "vitest";
+
+export class FakeMediaStream {
+  private readonly tracks: MediaStreamTrack[];
+
+  constructor(tracks: MediaStreamTrack[] = []) {
+    this.tracks = tracks;
+  }
+
+  getTracks() {
+    return this.tracks;
+  }
+
+  getAudioTracks() {
+    return this.tracks.filter((t) => t.kind === "audio");
+  }
+
+  getVideoTracks() {
+    return this.tracks.filter((t) => t.kind === "video");
+  }
+}
+
+/** A live track whose `stop` is recorded in `readyState`, as a browser's is. */
+export function fakeTrack(kind: "audio" | "video"): MediaStreamTrack {
+  const track = {
+    kind,
+    enabled: true,
+    readyState: "live",
+    stop: () => (track.readyState = "ended"),
+    addEventListener: () => undefined,
+  };
+  return track as unknown as MediaStreamTrack;
+}
+
+/** A device request the test answers later: `grant` resolves it with a new track. */
+export interface PendingRequest {
+  kind: "audio" | "video";
+  grant: () => MediaStreamTrack;
+}
+
+/** Stub getUserMedia/getDisplayMedia; each call waits in `requests` until the test grants it. */
+export function stubMediaDevices(): PendingRequest[] {
+  const requests: PendingRequest[] = [];
+  const request = (kind: "audio" | "video") =>
+    new Promise<MediaStream>((resolve) => {
+      requests.push({
+        kind,
+        grant: () => {
+          const track = fakeTrack(kind);
+          resolve(new FakeMediaStream([track]) as unknown as MediaStream);
+          return track;
+        },
+      });
+    });
+  vi.stubGlobal("MediaStream", FakeMediaStream);
+  vi.stubGlobal("navigator", {
+    mediaDevices: {
+      getUserMedia: (constraints: MediaStreamConstraints) =>
+        request(constraints.audio ? "audio" : "video"),
+      getDisplayMedia: () => request("video"),
+      enumerateDevices: async () => [],
+    },
+  });
+  return requests;
+}
