@@ -181,4 +181,11 @@ describe("Call", () => {
     expect(peers[0]!.config.iceServers).toEqual([{ ...ICE[0], credential: "cred-2" }]);
     expect(peers[0]!.closed).toBe(false);
   });
+
+  it("stops renewing TURN credentials once the call has ended", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "room-closed", room_id: "room-1" });
+    await vi.advanceTimersByTimeAsync(500_000);
+    expect(iceFetches).toBe(1);
+  });
 });

@@ -261,6 +261,7 @@ export class Call extends Emitter<{ change: [] }> {
   }
 
   private end(reason: string): void {
+    clearTimeout(this.iceRenewalTimer);
     this.closeLinks();
     this.remotes = new Map();
     this.publish({ phase: "ended", reason });
