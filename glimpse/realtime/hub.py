@@ -7,6 +7,7 @@ The hub also keeps each room's roster (local and remote participants) for rooms 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ class RoomState:
     """Participants connected to this instance."""
     roster: dict[str, Participant] = field(default_factory=dict)
     """Every participant of the room, on any instance."""
+    loaded: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set once the roster has been read from the bus."""
 
 
 class RoomFull(Exception):
@@ -71,28 +74,19 @@ class Hub:
         room = self._rooms.get(room_id)
         return room is not None and participant_id in room.roster
 
-    def local_count(self) -> int:
-        return sum(len(room.local) for room in self._rooms.values())
+    async def join(
+        self, room_id: str, participant: Participant, member: Member, replaces: str | None = None
+    ) -> None:
+        """Add a participant; everyone else in the room hears participant-joined.
 
-    async def join(self, room_id: str, participant: Participant, member: Member) -> None:
-        """Add a participant; everyone else in the room hears participant-joined."""
+        `replaces` names a participant this one takes over (a reconnect): it does not count
+        against the room's size.
+        """
         await self.bus.ping()  # refuse while the bus is down rather than join half-way
-        room = self._rooms.get(room_id)
-        if room is None:
-            room = self._rooms[room_id] = RoomState()
-            try:
-                await self.bus.subscribe(room_id)
-                remote_infos = await self.bus.participants(room_id)
-            except BusUnavailable:  # the bus went down after the ping
-                if not room.local:
-                    await self._forget(room_id)
-                raise
-            for info in remote_infos.values():
-                remote = protocol.decode_info(info)
-                room.roster[remote.id] = remote
-        if len(room.roster) >= self.max_participants:
-            if not room.local:
-                await self._forget(room_id)
+        room = await self._open(room_id)
+        present = len(room.roster) - (replaces in room.roster)
+        if present >= self.max_participants:
+            await self._forget(room_id, room)
             raise RoomFull(f"the room is full ({self.max_participants} participants)")
         room.local[participant.id] = member
         room.roster[participant.id] = participant
@@ -107,6 +101,27 @@ class Hub:
                 await self.leave(room_id, participant.id)
             raise
 
+    async def _open(self, room_id: str) -> RoomState:
+        """The room's state, loading its roster from the bus when it is new on this instance."""
+        room = self._rooms.get(room_id)
+        if room is not None:
+            await room.loaded.wait()  # another join may still be loading it
+            if self._rooms.get(room_id) is not room:
+                raise BusUnavailable("the room's roster could not be loaded")
+            return room
+        room = self._rooms[room_id] = RoomState()
+        try:
+            await self.bus.subscribe(room_id)
+            for info in (await self.bus.participants(room_id)).values():
+                remote = protocol.decode_info(info)
+                room.roster[remote.id] = remote
+        except BaseException:
+            await self._forget(room_id, room)
+            raise
+        finally:
+            room.loaded.set()
+        return room
+
     async def leave(self, room_id: str, participant_id: str) -> None:
         """Remove a local participant; everyone else hears participant-left."""
         room = self._rooms.get(room_id)
@@ -114,12 +129,12 @@ class Hub:
             return
         room.roster.pop(participant_id, None)
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
+        self._deliver_local(room_id, event, None)
         try:
             await self.bus.remove_participant(room_id, participant_id)
-            await self.broadcast(room_id, event, flag=LEFT)
+            await self.broadcast(room_id, event, flag=LEFT, local=False)
         finally:
-            if not room.local:
-                await self._forget(room_id)
+            await self._forget(room_id, room)
 
     async def update(self, room_id: str, participant: Participant) -> None:
         """A participant's media state changed: keep it in the roster and tell the room."""
@@ -134,11 +149,16 @@ class Hub:
     async def close_room(self, room_id: str) -> None:
         """The room was deleted: tell its participants on every instance and disconnect them."""
         event = protocol.encode(protocol.RoomClosed(room_id=room_id))
-        await self.broadcast(room_id, event, flag=CLOSED)
-        self._disconnect_local(room_id)
+        try:
+            await self.broadcast(room_id, event, flag=CLOSED)
+        finally:
+            self._disconnect_local(room_id)
 
-    async def replace(self, room_id: str, participant_id: str, user_id: str) -> None:
-        """Disconnect a participant of this user that a reconnected client of theirs replaces."""
+    async def replace(self, room_id: str, participant_id: str, user_id: str) -> bool:
+        """Disconnect a participant of this user that a reconnected client of theirs replaces.
+
+        False when there is no such participant of this user in the room.
+        """
         room = self._rooms.get(room_id)
         if room is not None:
             old = room.roster.get(participant_id)
@@ -146,12 +166,14 @@ class Hub:
             info = (await self.bus.participants(room_id)).get(participant_id)
             old = protocol.decode_info(info) if info is not None else None
         if old is None or old.user_id != user_id:
-            return
+            return False
         member = room.local.get(participant_id) if room else None
-        if member is not None:
+        if member is not None:  # gone from the room now, its socket closed after
+            await self.leave(room_id, participant_id)
             member.close(REPLACED_CODE, "replaced by a newer connection")
         else:
             await self._publish(room_id, "", flag=REPLACED, to=participant_id)
+        return True
 
     def _disconnect_local(self, room_id: str) -> None:
         room = self._rooms.get(room_id)
@@ -257,6 +279,9 @@ class Hub:
             for member in list(room.local.values()):
                 member.close(EVICTED_CODE, "reconnect: this server lost touch with the others")
 
-    async def _forget(self, room_id: str) -> None:
-        self._rooms.pop(room_id, None)
+    async def _forget(self, room_id: str, room: RoomState) -> None:
+        """Drop a room nobody here is in any more (unless a newer state has taken its place)."""
+        if room.local or self._rooms.get(room_id) is not room:
+            return
+        del self._rooms[room_id]
         await self.bus.unsubscribe(room_id)

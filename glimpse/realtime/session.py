@@ -352,8 +352,9 @@ class Session:
         services = self._services
         room = await services.rooms.find(request.room)
         await services.rooms.check_password(room, request.password)
-        if request.replaces is not None:  # a reconnect: its old socket may linger still
-            await services.hub.replace(room.id, request.replaces, self.user.id)
+        replaced = request.replaces is not None and await services.hub.replace(
+            room.id, request.replaces, self.user.id
+        )  # a reconnect: its old socket may linger still
         participant = protocol.Participant(
             id=uuid.uuid4().hex,
             user_id=self.user.id,
@@ -363,7 +364,9 @@ class Session:
         self._held = []
         try:
             try:
-                await services.hub.join(room.id, participant, self)
+                await services.hub.join(
+                    room.id, participant, self, replaces=request.replaces if replaced else None
+                )
             except RoomFull as error:
                 raise GlimpseError(str(error), code="room_full") from None
             self.membership = Membership(room.id, participant)

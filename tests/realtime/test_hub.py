@@ -1,10 +1,43 @@
-"""The hub's fan-out: one encoding per event, no waiting on any recipient."""
+"""The hub: one encoding per event for all recipients, rosters that hold under concurrency."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from glimpse.bus.memory import MemoryBus
 from glimpse.realtime import protocol
-from glimpse.realtime.hub import Hub
+from glimpse.realtime.hub import Hub, RoomFull
+
+
+class NetworkBus(MemoryBus):
+    """The in-process bus with a network's delays: calls let other tasks run meanwhile."""
+
+    def __init__(self, delays: dict[str, float] | None = None) -> None:
+        super().__init__()
+        self.delays = delays or {}
+
+    async def _pause(self, call: str) -> None:
+        await asyncio.sleep(self.delays.get(call, 0.01))
+
+    async def subscribe(self, room_id: str) -> None:
+        await self._pause("subscribe")
+
+    async def unsubscribe(self, room_id: str) -> None:
+        await self._pause("unsubscribe")
+
+    async def participants(self, room_id: str) -> dict[str, bytes]:
+        await self._pause("participants")
+        return await super().participants(room_id)
+
+    async def add_participant(self, room_id: str, participant_id: str, info: bytes) -> None:
+        await self._pause("add_participant")
+        await super().add_participant(room_id, participant_id, info)
+
+    async def remove_participant(self, room_id: str, participant_id: str) -> None:
+        await self._pause(f"remove_participant {participant_id}")
+        await super().remove_participant(room_id, participant_id)
 
 
 class RecordingMember:
@@ -57,7 +90,7 @@ async def test_roster_follows_joins_and_leaves_and_empty_rooms_are_forgotten() -
     assert protocol.decode_server(b.events[-1]) == protocol.ParticipantLeft(participant_id="a")
     await hub.leave("room", "b")
     assert hub.roster("room") == []
-    assert hub.local_count() == 0
+    assert not hub.is_in_room("room", "b")
     assert await bus.participants("room") == {}
 
 
@@ -69,3 +102,57 @@ async def test_closing_a_room_tells_and_disconnects_its_members() -> None:
     await hub.close_room("room")
     assert protocol.decode_server(member.events[-1]) == protocol.RoomClosed(room_id="room")
     assert member.closed == (4404, "room deleted")
+
+
+async def test_a_join_racing_the_first_one_gets_the_whole_roster() -> None:
+    bus = NetworkBus({"participants": 0.05})  # a slow roster read for the first joiner
+    remote = _participant("remote")  # on another instance
+    await bus.add_participant("room", "remote", protocol.encode_info(remote))
+    hub = Hub(bus, max_participants=10)
+    await hub.start()
+
+    async def second_join() -> set[str]:
+        await asyncio.sleep(0.005)
+        await hub.join("room", _participant("b"), RecordingMember())
+        return {p.id for p in hub.roster("room")}  # what its `joined` would list
+
+    _, seen = await asyncio.gather(
+        hub.join("room", _participant("a"), RecordingMember()), second_join()
+    )
+    assert "remote" in seen
+
+
+async def test_a_join_between_two_last_leaves_keeps_its_room() -> None:
+    hub = Hub(NetworkBus({"remove_participant b": 0.03}), max_participants=10)
+    await hub.start()
+    await hub.join("room", _participant("a"), RecordingMember())
+    await hub.join("room", _participant("b"), RecordingMember())
+    newcomer = RecordingMember()
+
+    async def late_join() -> None:
+        await asyncio.sleep(0.015)  # after a's leave emptied the room, before b's ended
+        await hub.join("room", _participant("c"), newcomer)
+
+    await asyncio.gather(hub.leave("room", "a"), hub.leave("room", "b"), late_join())
+    assert hub.is_in_room("room", "c")
+    await hub.join("room", _participant("d"), RecordingMember())
+    joined = [protocol.decode_server(event) for event in newcomer.events]
+    assert protocol.ParticipantJoined(participant=_participant("d")) in joined
+
+
+async def test_a_replaced_participant_does_not_count_against_the_room_size() -> None:
+    hub = Hub(MemoryBus(), max_participants=2)
+    await hub.start()
+    old, other = RecordingMember(), RecordingMember()
+    await hub.join("room", _participant("old"), old)
+    await hub.join("room", _participant("other"), other)
+    with pytest.raises(RoomFull):
+        await hub.join("room", _participant("stranger"), RecordingMember())
+    assert await hub.replace("room", "old", user_id="old")
+    await hub.join("room", _participant("new"), RecordingMember(), replaces="old")
+    assert {p.id for p in hub.roster("room")} == {"other", "new"}
+    assert old.closed == (4409, "replaced by a newer connection")
+    assert protocol.ParticipantLeft(participant_id="old") in [
+        protocol.decode_server(event) for event in other.events
+    ]
+    assert not await hub.replace("room", "other", user_id="someone else")

@@ -181,3 +181,24 @@ async def test_rejoin_replacing_a_lingering_connection_drops_it_at_once(
     assert joined["participant_id"] in {
         e["participant"]["id"] for e in events if "participant" in e
     }
+
+
+async def test_rejoin_into_a_full_room_replacing_the_old_connection(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(max_room_participants=2)
+    ann, bob = await server.register(), await server.register()
+    room = await server.create_room(ann)
+    a = await server.connect(ann)
+    await a.join(room["code"])
+    old = await server.connect(bob)
+    old_id = (await old.join(room["code"]))["participant_id"]
+    await a.expect("participant-joined")
+
+    new = await server.connect(bob)
+    joined = await new.join(room["code"], replaces=old_id)
+    assert {p["user_id"] for p in joined["participants"]} == {ann.id, bob.id}
+    assert len(joined["participants"]) == 2
+    assert (await a.expect("participant-left"))["participant_id"] == old_id
+    assert (await a.expect("participant-joined"))["participant"]["id"] == joined["participant_id"]
+    assert await old.close_code() == 4409
