@@ -6,7 +6,8 @@ import type { Joined, Participant } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { SignalClient } from "../realtime/SignalClient";
 import { Call } from "./Call";
-import { FakeMediaStream } from "./fakeMedia";
+import { stubMediaDevices } from "./fakeMedia";
+import type { PendingRequest } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
 import { LocalMedia } from "./LocalMedia";
 
@@ -47,6 +48,8 @@ describe("Call", () => {
   let sockets: FakeSocket[];
   let peers: FakePeerConnection[];
   let call: Call;
+  let media: LocalMedia;
+  let deviceRequests: PendingRequest[];
   let iceFetches: number;
   /** The API's ICE servers: credentials valid for 100 s, different each time they are fetched. */
   const iceSource = async () => {
@@ -58,7 +61,7 @@ describe("Call", () => {
     vi.useFakeTimers();
     iceFetches = 0;
     peers = [];
-    vi.stubGlobal("MediaStream", FakeMediaStream);
+    deviceRequests = stubMediaDevices();
     vi.stubGlobal("AudioContext", FakeAudioContext);
     vi.stubGlobal(
       "RTCPeerConnection",
@@ -77,7 +80,8 @@ describe("Call", () => {
       policy: new BackoffWithJitter(() => 0),
       createSocket: factory.create,
     });
-    call = new Call(signal, new LocalMedia(), iceSource);
+    media = new LocalMedia();
+    call = new Call(signal, media, iceSource);
   });
 
   afterEach(() => {
@@ -187,5 +191,36 @@ describe("Call", () => {
     sockets[0]!.deliver({ type: "room-closed", room_id: "room-1" });
     await vi.advanceTimersByTimeAsync(500_000);
     expect(iceFetches).toBe(1);
+  });
+
+  it("announces a media change again when the server refused it for a passing reason", async () => {
+    await annJoinsBob();
+    // Joined as sending audio and video, but this test has no devices: that is announced first.
+    const [devicesMissing] = sockets[0]!.sentOfType("media");
+    expect(devicesMissing).toMatchObject({ audio: false, video: false, screen: false });
+    sockets[0]!.deliver({ type: "ack", request: "media", ref: devicesMissing?.ref });
+    const sharing = media.startScreenShare();
+    deviceRequests[0]!.grant();
+    await sharing;
+    const refused = sockets[0]!.sentOfType("media")[1];
+    expect(refused).toMatchObject({ screen: true });
+    sockets[0]!.deliver({
+      type: "error",
+      code: "unavailable",
+      message: "try again",
+      request: "media",
+      ref: refused?.ref,
+    });
+    await settle();
+
+    await vi.advanceTimersByTimeAsync(3000);
+    const retried = sockets[0]!.sentOfType("media");
+    expect(retried).toHaveLength(3);
+    expect(retried[2]).toMatchObject({ audio: false, video: false, screen: true });
+    sockets[0]!.deliver({ type: "ack", request: "media", ref: retried[2]?.ref });
+    await settle();
+    media.setMicrophone(false); // no device: the state announced does not change
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sockets[0]!.sentOfType("media")).toHaveLength(3);
   });
 });

@@ -11,6 +11,8 @@ import type {
   RoomInfo,
   ServerMessage,
 } from "../realtime/protocol";
+import { TRANSIENT_ERROR_CODES } from "../realtime/protocol";
+import { RequestError } from "../realtime/SignalClient";
 import type { ConnectionState, SignalClient } from "../realtime/SignalClient";
 import { AudioLevels } from "./AudioLevels";
 import type { LocalMedia } from "./LocalMedia";
@@ -44,6 +46,13 @@ export type IceServerSource = () => Promise<{ iceServers: RTCIceServer[]; ttlSec
 const ICE_RENEWAL_SHARE = 0.8;
 /** After a failed renewal, try again this soon. */
 const ICE_RETRY_MS = 30_000;
+/** After a media announcement refused for a passing reason, announce again this soon. */
+const MEDIA_RETRY_MS = 3000;
+
+/** A media state as a comparable key. */
+function mediaKey(media: MediaState): string {
+  return `${media.audio}/${media.video}/${media.screen}`;
+}
 
 export class Call extends Emitter<{ change: [] }> {
   private readonly signal: SignalClient;
@@ -54,7 +63,10 @@ export class Call extends Emitter<{ change: [] }> {
   private readonly links = new Map<string, PeerLink>();
   private remotes = new Map<string, RemoteParticipant>();
   private levels: AudioLevels | null = null;
+  /** The media state the room has acknowledged, and the one being announced now. */
   private sentMedia = "";
+  private announcing: string | null = null;
+  private mediaRetryTimer: ReturnType<typeof setTimeout> | undefined;
   private sentTracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null } = {
     audio: null,
     video: null,
@@ -96,7 +108,6 @@ export class Call extends Emitter<{ change: [] }> {
     try {
       await this.renewIceServers();
       this.signal.connect();
-      this.sentMedia = JSON.stringify(this.mediaState());
       await this.signal.join({
         room,
         media: this.mediaState(),
@@ -122,6 +133,7 @@ export class Call extends Emitter<{ change: [] }> {
   /** Release everything: links, local devices, audio analysis, subscriptions. */
   dispose(): void {
     clearTimeout(this.iceRenewalTimer);
+    clearTimeout(this.mediaRetryTimer);
     for (const off of this.unsubscribe) off();
     this.closeLinks();
     this.levels?.close();
@@ -172,6 +184,10 @@ export class Call extends Emitter<{ change: [] }> {
         this.addRemote(participant, false);
       }
     }
+    // The join carried the media state: the room knows it, whatever was refused before.
+    clearTimeout(this.mediaRetryTimer);
+    this.announcing = null;
+    this.sentMedia = self ? mediaKey(self.media) : "";
     this.publish({ phase: "in-call", room: joined.room, self, reason: null });
     this.mediaChanged(); // devices may have changed while joining: announce what is sent now
   }
@@ -251,17 +267,41 @@ export class Call extends Emitter<{ change: [] }> {
     }
     this.sentTracks = tracks;
     if (this.current.self) this.levels?.watch(this.current.self.id, this.media.snapshot.preview);
+    this.announceMedia();
+  }
+
+  /**
+   * Tell the room the media state when it differs from the one it acknowledged. A refusal that
+   * passes (`unavailable`, …) is announced again shortly; after a lost connection the rejoin
+   * carries the state instead.
+   */
+  private announceMedia(): void {
     const state = this.mediaState();
-    const serialized = JSON.stringify(state);
-    if (serialized === this.sentMedia || this.current.phase !== "in-call") return;
-    this.sentMedia = serialized;
+    const key = mediaKey(state);
+    if (key === this.sentMedia || key === this.announcing || this.current.phase !== "in-call") {
+      return;
+    }
+    clearTimeout(this.mediaRetryTimer);
+    this.announcing = key;
     this.signal.setMedia(state);
-    void this.signal.request({ type: "media", ...state }).catch(() => undefined);
     if (this.current.self) this.publish({ self: { ...this.current.self, media: state } });
+    this.signal.request({ type: "media", ...state }).then(
+      () => {
+        this.sentMedia = key;
+        if (this.announcing === key) this.announcing = null;
+      },
+      (error: unknown) => {
+        if (this.announcing === key) this.announcing = null;
+        if (error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code)) {
+          this.mediaRetryTimer = setTimeout(() => this.announceMedia(), MEDIA_RETRY_MS);
+        }
+      },
+    );
   }
 
   private end(reason: string): void {
     clearTimeout(this.iceRenewalTimer);
+    clearTimeout(this.mediaRetryTimer);
     this.closeLinks();
     this.remotes = new Map();
     this.publish({ phase: "ended", reason });
