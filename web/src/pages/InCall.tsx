@@ -4,6 +4,7 @@ import { useState } from "react";
 import type { Room } from "../api/types";
 import { ChatPanel } from "../components/ChatPanel";
 import { CopyButton } from "../components/CopyButton";
+import { MediaToggles } from "../components/MediaToggles";
 import { ParticipantsPanel } from "../components/ParticipantsPanel";
 import { VideoTile } from "../components/VideoTile";
 import { useChat } from "../chat/useChat";
@@ -93,21 +94,7 @@ export function InCall({ room }: { room: Room }) {
         {panel === "people" && <ParticipantsPanel self={self} remotes={snapshot.remotes} />}
       </div>
       <nav className="controls" aria-label="Call controls">
-        <button
-          type="button"
-          className={local.microphoneOn ? undefined : "off"}
-          disabled={local.audio === null}
-          onClick={() => media.setMicrophone(!local.microphoneOn)}
-        >
-          {local.microphoneOn ? "Mute microphone" : "Unmute microphone"}
-        </button>
-        <button
-          type="button"
-          className={local.cameraOn ? undefined : "off"}
-          onClick={() => void media.setCamera(!local.cameraOn)}
-        >
-          {local.cameraOn ? "Turn camera off" : "Turn camera on"}
-        </button>
+        <MediaToggles media={media} local={local} />
         <button type="button" className={local.screen ? "on" : undefined} onClick={shareScreen}>
           {local.screen ? "Stop sharing" : "Share screen"}
         </button>

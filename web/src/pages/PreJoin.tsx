@@ -4,6 +4,7 @@ import type { FormEvent } from "react";
 
 import type { Room } from "../api/types";
 import { DevicePicker } from "../components/DevicePicker";
+import { MediaToggles } from "../components/MediaToggles";
 import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 
@@ -37,22 +38,7 @@ export function PreJoin({ room, displayName }: { room: Room; displayName: string
       ))}
       <form className="card" onSubmit={join}>
         <div className="toggles">
-          <button
-            type="button"
-            className={local.microphoneOn ? undefined : "off"}
-            disabled={local.audio === null}
-            onClick={() => media.setMicrophone(!local.microphoneOn)}
-          >
-            {local.microphoneOn ? "Mute microphone" : "Unmute microphone"}
-          </button>
-          <button
-            type="button"
-            className={local.cameraOn ? undefined : "off"}
-            disabled={local.camera === null && local.cameraOn}
-            onClick={() => void media.setCamera(!local.cameraOn)}
-          >
-            {local.cameraOn ? "Turn camera off" : "Turn camera on"}
-          </button>
+          <MediaToggles media={media} local={local} />
         </div>
         <DevicePicker
           kind="video"
