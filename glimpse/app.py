@@ -21,8 +21,8 @@ from glimpse.errors import GlimpseError
 from glimpse.realtime import endpoint
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
-from glimpse.realtime.session import Services
 from glimpse.rooms import RoomService
+from glimpse.services import Services
 from glimpse.settings import Settings
 from glimpse.store import open_store
 
@@ -66,7 +66,7 @@ def _serve_web_client(app: FastAPI, web_dir: Path) -> None:
 
     @app.get("/{path:path}", include_in_schema=False)
     def web_client(path: str) -> FileResponse:  # sync: file checks run in the thread pool
-        if path.startswith(("api/", "ws")):
+        if path.startswith("api/") or path == "ws":
             raise HTTPException(404, "no such API route")
         candidate = (web_dir / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(web_dir.resolve()):

@@ -74,5 +74,9 @@ class RoomService:
         if not await verify_password(room.password_hash, password):
             raise Forbidden("wrong room password", code="wrong_room_password")
 
+    async def record_join(self, room_id: str, user_id: str) -> None:
+        """Remember the join: it lists the room among the user's recent ones, opens its history."""
+        await self._store.record_join(room_id, user_id, datetime.now(UTC))
+
     async def may_read_history(self, room: RoomRecord, user_id: str) -> bool:
         return room.owner_id == user_id or await self._store.is_member(room.id, user_id)

@@ -61,15 +61,17 @@ class Settings(BaseSettings):
     chat_burst: int = Field(default=20, gt=0)
     signal_rate: float = Field(default=100.0, gt=0)
     signal_burst: int = Field(default=400, gt=0)
+    join_rate: float = Field(default=1.0, gt=0)
+    join_burst: int = Field(default=5, gt=0)
     rate_limit_strikes: int = Field(default=20, gt=0)
     """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
     join_history: int = Field(default=50, ge=0, le=100)
 
-    @field_validator("secret_key")
+    @field_validator("secret_key", "turn_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
-            raise ValueError(f"GLIMPSE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+            raise ValueError(f"a secret must be at least {MIN_SECRET_LENGTH} characters")
         return value
 
     @model_validator(mode="after")

@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from glimpse.auth.service import AuthService
 from glimpse.errors import Unauthorized
 from glimpse.realtime.hub import Hub
-from glimpse.realtime.session import Services
 from glimpse.rooms import RoomService
+from glimpse.services import Services
 from glimpse.settings import Settings
 from glimpse.store import Store, UserRecord
 

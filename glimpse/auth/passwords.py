@@ -14,6 +14,9 @@ async def hash_password(password: str) -> str:
     return await asyncio.to_thread(_hasher.hash, password)
 
 
+_UNKNOWN_ACCOUNT_HASH = _hasher.hash("no account has this password")
+
+
 async def verify_password(password_hash: str, password: str) -> bool:
     def check() -> bool:
         try:
@@ -22,3 +25,9 @@ async def verify_password(password_hash: str, password: str) -> bool:
             return False
 
     return await asyncio.to_thread(check)
+
+
+async def spend_verification_time(password: str) -> None:
+    """Take as long as a real check, so that a failed log-in does not tell whether the account
+    exists."""
+    await verify_password(_UNKNOWN_ACCOUNT_HASH, password)

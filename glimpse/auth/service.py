@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from glimpse.auth.passwords import hash_password, verify_password
+from glimpse.auth.passwords import hash_password, spend_verification_time, verify_password
 from glimpse.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
 from glimpse.errors import Conflict, NotFound, Unauthorized
 from glimpse.store import DuplicateError, RefreshTokenRecord, Store, UserRecord
@@ -48,6 +48,8 @@ class AuthService:
 
     async def log_in(self, email: str, password: str) -> LoginSession:
         user = await self._store.get_user_by_email(email.strip().lower())
+        if user is None:
+            await spend_verification_time(password)
         if user is None or not await verify_password(user.password_hash, password):
             raise Unauthorized("wrong e-mail or password", code="invalid_credentials")
         return await self._start_session(user, uuid.uuid4().hex)

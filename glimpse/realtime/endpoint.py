@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, WebSocket
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from glimpse.realtime.session import TRANSPORT_SCOPE_KEY, Services, Session
+from glimpse.realtime.session import TRANSPORT_SCOPE_KEY, Session
+from glimpse.services import Services
 
 router = APIRouter()
 

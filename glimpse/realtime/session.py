@@ -14,22 +14,18 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from glimpse.auth.service import AuthService
 from glimpse.bus import BusUnavailable
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
-from glimpse.realtime.chat import ChatHandler, chat_message
-from glimpse.realtime.hub import Hub, RoomFull
+from glimpse.realtime.hub import RoomFull
 from glimpse.realtime.ratelimit import Strikes, TokenBucket
 from glimpse.realtime.signaling import relay_signal
-from glimpse.rooms import RoomService
-from glimpse.settings import Settings
-from glimpse.store import RoomRecord, Store, UserRecord
+from glimpse.services import Services
+from glimpse.store import RoomRecord, UserRecord
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +36,7 @@ AUTH_FAILED: Final = 4401
 TIMED_OUT: Final = 4408
 RATE_LIMITED: Final = 4429
 SLOW_CONSUMER: Final = 1013
+SERVER_FAILED: Final = 1011
 CLOSE_TIMEOUT: Final = 2.0
 
 
@@ -63,18 +60,6 @@ _TRANSITIONS: Final = {
     SessionState.JOINED: {SessionState.AUTHENTICATED, SessionState.CLOSED},
     SessionState.CLOSED: set(),
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    """What a session needs from the rest of the server."""
-
-    settings: Settings
-    auth: AuthService
-    rooms: RoomService
-    store: Store
-    hub: Hub
-    chat: ChatHandler
 
 
 @dataclass(slots=True)
@@ -104,6 +89,7 @@ class Session:
         self._last_seen = time.monotonic()
         self._chat_limit = TokenBucket(settings.chat_rate, settings.chat_burst)
         self._signal_limit = TokenBucket(settings.signal_rate, settings.signal_burst)
+        self._join_limit = TokenBucket(settings.join_rate, settings.join_burst)
         self._strikes = Strikes(settings.rate_limit_strikes)
 
     def _move_to(self, state: SessionState) -> None:
@@ -116,10 +102,12 @@ class Session:
     def deliver(self, event: str) -> None:
         if self._closing:
             return
-        if self._held is not None and len(self._held) < self._settings.send_queue_size:
+        if self._held is None:
+            self._enqueue(event)
+        elif len(self._held) < self._settings.send_queue_size:
             self._held.append(event)
         else:
-            self._enqueue(event)
+            self._end(SLOW_CONSUMER, "not reading fast enough", flush=False)
 
     def _enqueue(self, event: str) -> None:
         try:
@@ -146,6 +134,10 @@ class Session:
     def _reply(self, message: protocol.ServerMessage) -> None:
         self.deliver(protocol.encode(message))
 
+    def _refuse(self, code: str, message: str, request: str | None, ref: str | None) -> None:
+        """Answer a request with an error that names it."""
+        self._reply(protocol.Error(code=code, message=message, request=request, ref=ref))
+
     # The loop
 
     async def run(self) -> None:
@@ -159,7 +151,11 @@ class Session:
         finally:
             for task in (reader, heartbeat, ended):
                 task.cancel()
-            await self._leave_room()
+            self._note_failure(reader, writer)
+            try:
+                await self._leave_room()
+            except Exception:
+                log.exception("could not leave the room cleanly")
             self.state = SessionState.CLOSED
             if self._closing and not self._ended.is_set():  # let the writer flush, briefly
                 with contextlib.suppress(Exception):
@@ -171,6 +167,15 @@ class Session:
                 await asyncio.wait_for(
                     self._ws.close(self._close_code, self._close_reason), CLOSE_TIMEOUT
                 )
+
+    def _note_failure(self, reader: asyncio.Task[None], writer: asyncio.Task[None]) -> None:
+        """A reader that crashed is the server's fault (close 1011); a failed send, the link's."""
+        if writer.done() and not writer.cancelled() and writer.exception() is not None:
+            log.debug("sending failed: %r", writer.exception())
+        if reader.done() and not reader.cancelled() and reader.exception() is not None:
+            log.error("session failed", exc_info=reader.exception())
+            self._closing = True
+            self._close_code, self._close_reason = SERVER_FAILED, "server error"
 
     async def _write_loop(self) -> None:
         send = self._ws.send_text
@@ -211,94 +216,63 @@ class Session:
         return text if text is not None else message.get("bytes") or b""
 
     async def _authenticate(self, frame: str | bytes) -> None:
+        """The first frame must be a valid `auth`; anything else closes the socket with 4401."""
         try:
             request = protocol.decode(frame)
-        except protocol.ProtocolError as error:
-            self._reply(protocol.Error(code=error.code, message=error.message, ref=error.ref))
-            self._end(AUTH_FAILED, "authentication required", flush=True)
-            return
-        if not isinstance(request, protocol.Auth):
-            self._reply(
-                protocol.Error(
-                    code="not_authenticated",
-                    message="the first message must be auth",
-                    request=request.__struct_config__.tag,  # type: ignore[arg-type]
-                    ref=request.ref,
+            if not isinstance(request, protocol.Auth):
+                kind: str = request.__struct_config__.tag  # type: ignore[assignment]
+                raise protocol.ProtocolError(
+                    "not_authenticated", "the first message must be auth", kind, request.ref
                 )
-            )
-            self._end(AUTH_FAILED, "authentication required", flush=True)
-            return
-        try:
             self.user = await self._services.auth.user_for_token(request.token)
+        except protocol.ProtocolError as error:
+            self._refuse(error.code, error.message, error.request, error.ref)
         except GlimpseError as error:
+            self._refuse(error.code, error.message, "auth", request.ref)
+        else:
+            self._move_to(SessionState.AUTHENTICATED)
             self._reply(
-                protocol.Error(
-                    code=error.code, message=error.message, request="auth", ref=request.ref
+                protocol.Authenticated(
+                    user_id=self.user.id, display_name=self.user.display_name, ref=request.ref
                 )
             )
-            self._end(AUTH_FAILED, "authentication failed", flush=True)
             return
-        self._move_to(SessionState.AUTHENTICATED)
-        self._reply(
-            protocol.Authenticated(
-                user_id=self.user.id, display_name=self.user.display_name, ref=request.ref
-            )
-        )
+        self._end(AUTH_FAILED, "authentication failed", flush=True)
 
     async def _handle(self, frame: str | bytes) -> None:
         try:
             request = protocol.decode(frame)
         except protocol.ProtocolError as error:
-            self._reply(
-                protocol.Error(
-                    code=error.code, message=error.message, request=error.request, ref=error.ref
-                )
-            )
+            self._refuse(error.code, error.message, error.request, error.ref)
             return
         kind: str = request.__struct_config__.tag  # type: ignore[assignment]
         if not self._within_rate(request):
-            self._reply(
-                protocol.Error(
-                    code="rate_limited", message="slow down: too many messages",
-                    request=kind, ref=request.ref,
-                )
-            )  # fmt: skip
+            self._refuse("rate_limited", "slow down: too many messages", kind, request.ref)
             if self._strikes.add():
                 self._end(RATE_LIMITED, "rate limit exceeded", flush=True)
             return
         try:
             await self._dispatch(request)
         except GlimpseError as error:
-            self._reply(
-                protocol.Error(
-                    code=error.code, message=error.message, request=kind, ref=request.ref
-                )
-            )
+            self._refuse(error.code, error.message, kind, request.ref)
         except BusUnavailable:
-            self._reply(
-                protocol.Error(
-                    code="unavailable",
-                    message="the server cannot reach the other instances right now; try again",
-                    request=kind,
-                    ref=request.ref,
-                )
+            self._refuse(
+                "unavailable",
+                "the server cannot reach the other instances right now; try again",
+                kind,
+                request.ref,
             )
         except Exception:
             log.exception("failed to handle a %s message", kind)
-            self._reply(
-                protocol.Error(
-                    code="internal_error",
-                    message="the server failed",
-                    request=kind,
-                    ref=request.ref,
-                )
-            )
+            self._refuse("internal_error", "the server failed", kind, request.ref)
 
     def _within_rate(self, request: protocol.AnyClientMessage) -> bool:
         if isinstance(request, protocol.Chat | protocol.Typing):
             bucket = self._chat_limit
         elif isinstance(request, protocol.Signal | protocol.Media):
             bucket = self._signal_limit
+        elif isinstance(request, protocol.Join):
+            bucket = self._join_limit
         else:
             return True
         return bucket.allow()
@@ -387,24 +361,17 @@ class Session:
         """Send `joined`: the room, its roster and the chat the joiner has not seen."""
         assert self.user is not None
         services = self._services
-        await services.store.record_join(room.id, self.user.id, datetime.now(UTC))
-        history = self._settings.join_history
-        if request.last_seq is None:
-            records = await services.store.list_messages(room.id, limit=history + 1)
-            records.reverse()
-            more = len(records) > history
-            records = records[1:] if more else records
-        else:
-            records = await services.store.messages_after(room.id, request.last_seq, history + 1)
-            more = len(records) > history
-            records = records[:history]
+        await services.rooms.record_join(room.id, self.user.id)
+        messages, more = await services.chat.history_for_joiner(
+            room.id, request.last_seq, self._settings.join_history
+        )
         self._enqueue(  # ahead of the room events held back while joining
             protocol.encode(
                 protocol.Joined(
                     room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
                     participant_id=participant.id,
                     participants=services.hub.roster(room.id),
-                    messages=[chat_message(record) for record in records],
+                    messages=messages,
                     more_messages=more,
                     ref=request.ref,
                 )

@@ -147,3 +147,14 @@ async def test_garbage_in_one_room_does_not_disturb_another(server: RunningServe
     assert seqs == list(range(1, 21))
     assert len([await a.expect("error") for _ in range(100)]) == 100
     await b.nothing_more()
+
+
+async def test_password_guessing_by_join_is_rate_limited(start_server: ServerFactory) -> None:
+    server = await start_server(join_rate=0.1, join_burst=3)
+    owner, guesser = await server.register(), await server.register()
+    room = await server.create_room(owner, password="the real one")
+    client = await server.connect(guesser)
+    for guess in range(6):
+        await client.send({"type": "join", "room": room["code"], "password": f"guess {guess}"})
+    codes = [(await client.expect("error"))["code"] for _ in range(6)]
+    assert codes == ["wrong_room_password"] * 3 + ["rate_limited"] * 3

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 
 from glimpse.api.deps import HubDep, StoreDep
 from glimpse.api.schemas import Health
 from glimpse.bus import BusUnavailable
 from glimpse.errors import Unavailable
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
 
@@ -23,10 +27,12 @@ async def readyz(store: StoreDep, hub: HubDep) -> Health:
     """The database and the bus can be reached."""
     try:
         await store.ping()
-    except Exception as error:
-        raise Unavailable(f"database unreachable: {error}", code="database_unavailable") from None
+    except Exception:
+        log.exception("readiness: database unreachable")
+        raise Unavailable("database unreachable", code="database_unavailable") from None
     try:
         await hub.bus.ping()
-    except BusUnavailable as error:
-        raise Unavailable(f"bus unreachable: {error}", code="bus_unavailable") from None
+    except BusUnavailable:
+        log.warning("readiness: bus unreachable", exc_info=True)
+        raise Unavailable("bus unreachable", code="bus_unavailable") from None
     return Health(status="ok")

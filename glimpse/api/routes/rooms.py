@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -15,7 +16,10 @@ from glimpse.api.schemas import (
     RoomPublic,
     RoomUpdate,
 )
+from glimpse.bus import BusUnavailable
 from glimpse.errors import Forbidden
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/rooms", tags=["rooms"])
 
@@ -65,7 +69,10 @@ async def delete_room(
     """Delete the room with its history; anyone in it is told and disconnected."""
     await rooms.owned(room_id, user.id)
     await store.delete_room(room_id)
-    await hub.close_room(room_id)
+    try:
+        await hub.close_room(room_id)
+    except BusUnavailable:  # deleted all the same; those on other instances find out on rejoin
+        log.warning("room %s deleted while the bus is down", room_id)
 
 
 @router.get("/{room_id}/messages")

@@ -1,0 +1,22 @@
+"""The server's services, built once at start-up and shared by the HTTP API and the sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glimpse.auth.service import AuthService
+from glimpse.realtime.chat import ChatHandler
+from glimpse.realtime.hub import Hub
+from glimpse.rooms import RoomService
+from glimpse.settings import Settings
+from glimpse.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    auth: AuthService
+    rooms: RoomService
+    store: Store
+    hub: Hub
+    chat: ChatHandler
