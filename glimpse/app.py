@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from glimpse.api.routes import auth, health, ice, rooms, users
+from glimpse.api.schemas import ErrorBody
 from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
@@ -116,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
-        responses={"default": {"model": None, "description": "{error: {code, message}}"}},
+        responses={"default": {"model": ErrorBody, "description": "A typed error"}},
     )
     _install_error_handlers(app)
     app.add_middleware(endpoint.ExposeTransport)

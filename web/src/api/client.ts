@@ -5,6 +5,7 @@
  * read. A 401 triggers one silent refresh and a retry; if that fails too, `onSignedOut` runs once.
  */
 import type {
+  ErrorBody,
   IceServers,
   MessagePage,
   Room,
@@ -32,7 +33,7 @@ type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
 async function errorOf(response: Response): Promise<ApiError> {
   try {
-    const body = (await response.json()) as { error?: { code: string; message: string } };
+    const body = (await response.json()) as Partial<ErrorBody>;
     if (body.error) return new ApiError(response.status, body.error.code, body.error.message);
   } catch {
     // not JSON: fall through to a generic error

@@ -234,6 +234,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ErrorBody */
+        ErrorBody: {
+            error: components["schemas"]["ErrorDetail"];
+        };
+        /** ErrorDetail */
+        ErrorDetail: {
+            /** Code */
+            code: string;
+            /** Message */
+            message: string;
+        };
         /** Health */
         Health: {
             /**
@@ -413,12 +424,14 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -440,12 +453,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -469,12 +484,14 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -500,12 +517,14 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -527,12 +546,14 @@ export interface operations {
                     "application/json": components["schemas"]["IceServers"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -554,12 +575,14 @@ export interface operations {
                     "application/json": components["schemas"]["RoomLists"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -585,12 +608,14 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPublic"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -614,12 +639,14 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPublic"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -643,12 +670,14 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPublic"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -670,12 +699,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -703,12 +734,14 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPublic"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -736,12 +769,14 @@ export interface operations {
                     "application/json": components["schemas"]["MessagePage"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -763,12 +798,14 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -794,12 +831,14 @@ export interface operations {
                     "application/json": components["schemas"]["UserPublic"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -821,12 +860,14 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };
@@ -855,12 +896,14 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description {error: {code, message}} */
+            /** @description A typed error */
             default: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
             };
         };
     };

@@ -10,3 +10,4 @@ export type RoomLists = Schemas["RoomLists"];
 export type RoomCreate = Schemas["RoomCreate"];
 export type MessagePage = Schemas["MessagePage"];
 export type IceServers = Schemas["IceServers"];
+export type ErrorBody = Schemas["ErrorBody"];
