@@ -375,7 +375,8 @@ class RedisBus(Bus):
 
         An instance that has not resubscribed within the presence TTL counts as dead anyway.
         """
-        assert self._live_since is not None
+        if self._live_since is None:  # the listener dropped again meanwhile
+            return
         if time.monotonic() - self._live_since < self._presence_ttl_ms / 1000:
             return
         for room_id, participant_id in sorted(self._unannounced):
