@@ -80,7 +80,10 @@ class AuthService:
             await self._store.revoke_session(record.session_id, _now())
 
     async def user_for_token(self, access_token: str) -> UserRecord:
+        """The user of a valid access token whose login session has not been revoked."""
         claims = self.tokens.verify(access_token)
+        if await self._store.session_revoked(claims.session_id):
+            raise Unauthorized("this session has ended; sign in again", code="session_revoked")
         user = await self._store.get_user(claims.user_id)
         if user is None:
             raise Unauthorized("account no longer exists", code="invalid_token")

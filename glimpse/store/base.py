@@ -117,6 +117,10 @@ class Store(ABC):
     async def revoke_session(self, session_id: str, at: datetime) -> None:
         """Revoke every refresh token of a login session."""
 
+    @abstractmethod
+    async def session_revoked(self, session_id: str) -> bool:
+        """Whether the login session was revoked (log-out, refresh-token reuse)."""
+
     # Rooms
     @abstractmethod
     async def create_room(self, room: RoomRecord) -> None:

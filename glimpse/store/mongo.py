@@ -219,6 +219,12 @@ class MongoStore(Store):
             {"session_id": session_id, "revoked_at": None}, {"$set": {"revoked_at": _micros(at)}}
         )
 
+    async def session_revoked(self, session_id: str) -> bool:
+        revoked = await self._collection("refresh_tokens").find_one(
+            {"session_id": session_id, "revoked_at": {"$ne": None}}
+        )
+        return revoked is not None
+
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:
         await self._insert(

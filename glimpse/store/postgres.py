@@ -218,6 +218,15 @@ class PostgresStore(Store):
                 .values(revoked_at=at)
             )
 
+    async def session_revoked(self, session_id: str) -> bool:
+        row = await self._row(
+            select(refresh_tokens.c.session_id)
+            .where(refresh_tokens.c.session_id == session_id)
+            .where(refresh_tokens.c.revoked_at.is_not(None))
+            .limit(1)
+        )
+        return row is not None
+
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:
         await self._insert(insert(rooms).values(**asdict(room)))

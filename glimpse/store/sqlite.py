@@ -236,6 +236,13 @@ class SQLiteStore(Store):
             _time(at), session_id,
         )  # fmt: skip
 
+    async def session_revoked(self, session_id: str) -> bool:
+        row = await self._one(
+            "SELECT 1 FROM refresh_tokens WHERE session_id = ? AND revoked_at IS NOT NULL LIMIT 1",
+            session_id,
+        )
+        return row is not None
+
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:
         await self._write(

@@ -102,6 +102,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_session(server: RunningServ
     legit = await _refresh_with(server, second_cookie)
     assert legit.status_code == 401
     assert legit.json()["error"]["code"] == "session_revoked"
+    assert await _me_with(server, new_token) == (401, "session_revoked")
 
 
 async def test_logout_revokes_the_refresh_token(server: RunningServer) -> None:
@@ -113,6 +114,9 @@ async def test_logout_revokes_the_refresh_token(server: RunningServer) -> None:
     after = await _refresh_with(server, cookie)
     assert after.status_code == 401
     assert after.json()["error"]["code"] == "session_revoked"
+    assert await _me_with(server, user.token) == (401, "session_revoked")
+    other_session = await server.register()  # other sessions are untouched
+    assert (await _me_with(server, other_session.token))[0] == 200
 
 
 async def test_refresh_without_or_with_unknown_cookie(server: RunningServer) -> None:

@@ -27,6 +27,15 @@ async def test_bad_token_is_refused(server: RunningServer) -> None:
     assert await client.close_code() == 4401
 
 
+async def test_a_signed_out_sessions_token_is_refused(server: RunningServer) -> None:
+    user = await server.register()
+    assert (await user.http.post("/api/auth/logout")).status_code == 204
+    client = await server.connect()
+    await client.send({"type": "auth", "token": user.token})
+    assert (await client.expect("error"))["code"] == "session_revoked"
+    assert await client.close_code() == 4401
+
+
 async def test_authenticated_answer_names_the_user(server: RunningServer) -> None:
     user = await server.register("Erin")
     client = await server.connect()

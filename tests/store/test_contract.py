@@ -146,6 +146,9 @@ async def test_revoking_a_session_revokes_all_its_tokens_and_only_those(store: S
         second.token_hash, "session-a", user.id, at(3600), revoked_at=at(10)
     )
     assert await store.use_refresh_token(other.token_hash, at(30)) == other
+    assert await store.session_revoked("session-a")
+    assert not await store.session_revoked("session-b")
+    assert not await store.session_revoked("session-never-seen")
 
 
 async def test_a_token_used_at_once_by_several_instances_is_fresh_for_only_one(
