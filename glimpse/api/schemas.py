@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from glimpse.store import MessageRecord, RoomRecord, UserRecord
+from glimpse.store import RoomRecord
 
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Password = Annotated[str, Field(min_length=8, max_length=256)]
@@ -24,16 +24,12 @@ class ErrorBody(BaseModel):
 
 
 class UserPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a UserRecord
+
     id: str
     email: str
     display_name: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, user: UserRecord) -> UserPublic:
-        return cls(
-            id=user.id, email=user.email, display_name=user.display_name, created_at=user.created_at
-        )
 
 
 class RegisterRequest(BaseModel):
@@ -100,6 +96,8 @@ class RoomLists(BaseModel):
 
 
 class MessagePublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a MessageRecord
+
     id: str
     room_id: str
     seq: int
@@ -108,19 +106,6 @@ class MessagePublic(BaseModel):
     client_id: str
     text: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, message: MessageRecord) -> MessagePublic:
-        return cls(
-            id=message.id,
-            room_id=message.room_id,
-            seq=message.seq,
-            sender_id=message.sender_id,
-            sender_name=message.sender_name,
-            client_id=message.client_id,
-            text=message.text,
-            created_at=message.created_at,
-        )
 
 
 class MessagePage(BaseModel):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from datetime import UTC, datetime
 
+import msgspec
+
 from glimpse.bus import BusUnavailable
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
@@ -13,19 +15,10 @@ from glimpse.store import MessageRecord, NewMessage, Store
 
 
 def chat_message(record: MessageRecord) -> protocol.ChatMessage:
-    return protocol.ChatMessage(
-        id=record.id,
-        room_id=record.room_id,
-        seq=record.seq,
-        sender_id=record.sender_id,
-        sender_name=record.sender_name,
-        client_id=record.client_id,
-        text=record.text,
-        created_at=record.created_at.isoformat(),
-    )
+    return msgspec.convert(record, protocol.ChatMessage, from_attributes=True)
 
 
-UNPUBLISHED_MEMORY = 10_000
+MAX_UNPUBLISHED_REMEMBERED = 10_000
 
 
 class ChatHandler:
@@ -73,7 +66,7 @@ class ChatHandler:
                 await self._hub.broadcast(room_id, event, exclude=participant_id, local=created)
             except BusUnavailable:
                 self._unpublished[record.id] = None
-                while len(self._unpublished) > UNPUBLISHED_MEMORY:
+                while len(self._unpublished) > MAX_UNPUBLISHED_REMEMBERED:
                     self._unpublished.popitem(last=False)
                 raise
             self._unpublished.pop(record.id, None)

@@ -6,6 +6,7 @@ however many participants receive them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -105,7 +106,7 @@ class ChatMessage(msgspec.Struct):
     sender_name: str
     client_id: str
     text: str
-    created_at: str
+    created_at: datetime
 
 
 class RoomInfo(msgspec.Struct):

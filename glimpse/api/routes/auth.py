@@ -34,7 +34,7 @@ def _signed_in(session: LoginSession, response: Response, settings: Settings) ->
     return TokenResponse(
         access_token=session.access_token,
         expires_in=settings.access_token_ttl,
-        user=UserPublic.of(session.user),
+        user=UserPublic.model_validate(session.user),
     )
 
 

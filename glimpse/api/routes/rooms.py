@@ -94,6 +94,6 @@ async def list_messages(
     more = len(records) > limit
     page = records[:limit]
     return MessagePage(
-        messages=[MessagePublic.of(record) for record in page],
+        messages=[MessagePublic.model_validate(record) for record in page],
         next_before=page[-1].seq if more else None,
     )

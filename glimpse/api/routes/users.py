@@ -12,7 +12,7 @@ router = APIRouter(prefix="/users", tags=["users"])
 
 @router.get("/me")
 async def read_me(user: CurrentUser) -> UserPublic:
-    return UserPublic.of(user)
+    return UserPublic.model_validate(user)
 
 
 @router.patch("/me")
@@ -23,4 +23,4 @@ async def update_me(body: ProfileUpdate, user: CurrentUser, auth: AuthDep) -> Us
         new_password=body.password,
         current_password=body.current_password,
     )
-    return UserPublic.of(updated)
+    return UserPublic.model_validate(updated)
