@@ -152,9 +152,7 @@ def main(argv: list[str] | None = None) -> int:
                             max(1.0, profile.latency_fraction * baseline_rate)
                         )
                     if "slow" in metrics:
-                        run["slow"] = scenarios.slow(
-                            max(1.0, profile.slow_fraction * baseline_rate)
-                        )
+                        run["slow"] = scenarios.slow(profile.slow_chats_per_s)
             finally:
                 server.stop()
             results[name] = {"runs": runs, "summary": summarize(runs, profile)}
