@@ -72,5 +72,5 @@ $(BENCH_STAMP): bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund
 	touch $@
 
-bench: install bench-install  # about 25 minutes; results in bench/results/
+bench: install bench-install web-build  # about 35 minutes; results in bench/results/ (README, "Performance")
 	$(BIN)/python -m bench
