@@ -7,6 +7,7 @@ import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,10 @@ CREATE TABLE IF NOT EXISTS messages (
     UNIQUE (room_id, seq),
     UNIQUE (room_id, sender_id, client_id)
 );
+CREATE TRIGGER IF NOT EXISTS messages_advance_room_seq AFTER INSERT ON messages
+BEGIN
+    UPDATE rooms SET last_seq = NEW.seq WHERE id = NEW.room_id;
+END;
 """
 
 ROOM_COLUMNS = "id, code, name, owner_id, password_hash, created_at"
@@ -144,12 +149,12 @@ class SQLiteStore(Store):
         await self.db.execute("SELECT 1")
 
     async def _one(self, sql: str, *params: Any) -> sqlite3.Row | None:
-        async with self.db.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._all(sql, *params)
+        return next(iter(rows), None)
 
     async def _all(self, sql: str, *params: Any) -> Iterable[sqlite3.Row]:
-        async with self.db.execute(sql, params) as cursor:
-            return await cursor.fetchall()
+        """Execute and fetch in one trip to the database thread."""
+        return await self.db.execute_fetchall(sql, params)
 
     @asynccontextmanager
     async def _immediate(self) -> AsyncIterator[None]:
@@ -298,39 +303,36 @@ class SQLiteStore(Store):
 
     # Messages
     async def append_message(self, message: NewMessage) -> tuple[MessageRecord, bool]:
-        async with self._immediate():
-            existing = await self._one(
-                f"SELECT {MESSAGE_COLUMNS} FROM messages"
-                " WHERE room_id = ? AND sender_id = ? AND client_id = ?",
-                message.room_id, message.sender_id, message.client_id,
+        """One statement, atomic under the database's write lock: seq is the room's last_seq + 1
+        (a trigger moves last_seq on); a retry inserts nothing and reads the stored message."""
+        record = MessageRecord(
+            id=uuid.uuid4().hex,
+            room_id=message.room_id,
+            seq=0,
+            sender_id=message.sender_id,
+            sender_name=message.sender_name,
+            client_id=message.client_id,
+            text=message.text,
+            created_at=message.created_at,
+        )
+        async with self._write_lock:
+            inserted = await self._one(
+                f"INSERT INTO messages ({MESSAGE_COLUMNS})"
+                " SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ? FROM rooms WHERE id = ?"
+                " ON CONFLICT (room_id, sender_id, client_id) DO NOTHING RETURNING seq",
+                record.id, record.sender_id, record.sender_name, record.client_id,
+                record.text, _time(record.created_at), record.room_id,
             )  # fmt: skip
-            if existing is not None:
-                return _message(existing), False
-            row = await self._one(
-                "UPDATE rooms SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
-                message.room_id,
-            )
-            if row is None:
-                raise LookupError(f"room {message.room_id} does not exist")
-            record = MessageRecord(
-                id=uuid.uuid4().hex,
-                room_id=message.room_id,
-                seq=row[0],
-                sender_id=message.sender_id,
-                sender_name=message.sender_name,
-                client_id=message.client_id,
-                text=message.text,
-                created_at=message.created_at,
-            )
-            await self.db.execute(
-                f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    record.id, record.room_id, record.seq, record.sender_id,
-                    record.sender_name, record.client_id, record.text,
-                    _time(record.created_at),
-                ),
-            )  # fmt: skip
-            return record, True
+        if inserted is not None:
+            return replace(record, seq=inserted[0]), True
+        existing = await self._one(
+            f"SELECT {MESSAGE_COLUMNS} FROM messages"
+            " WHERE room_id = ? AND sender_id = ? AND client_id = ?",
+            message.room_id, message.sender_id, message.client_id,
+        )  # fmt: skip
+        if existing is None:
+            raise LookupError(f"room {message.room_id} does not exist")
+        return _message(existing), False
 
     async def list_messages(
         self, room_id: str, *, before_seq: int | None = None, limit: int = 50
