@@ -25,22 +25,12 @@ from urllib.parse import urlencode
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bench.servers import Fixtures, RunningServer, free_port
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 PAGES = Path(__file__).resolve().parent / "browser"
 TIMING = PAGES / "timing.js"
-CHROMIUM = Path("/usr/lib/chromium/chromium")
 WEB_BUNDLE = PAGES.parent.parent / "web" / "dist" / "index.html"
 TIMEOUT_S = 30.0
-CHROMIUM_FLAGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 class _QuietPages(http.server.SimpleHTTPRequestHandler):

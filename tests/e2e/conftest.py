@@ -19,28 +19,17 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.conftest import free_port
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "web" / "dist" / "index.html"
 ARTIFACTS = ROOT / "artifacts" / "e2e"
-CHROMIUM = Path("/usr/lib/chromium/chromium")
 GLIMPSE = str(Path(sys.executable).with_name("glimpse"))
 STARTUP_TIMEOUT = 30.0
 
 HEARTBEAT_INTERVAL = 1.0
 HEARTBEAT_TIMEOUT = 4.0
 """Short, so a closed tab leaves its room within seconds."""
-
-CHROMIUM_FLAGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def _missing(what: str) -> None:
