@@ -25,11 +25,11 @@ $(STAMP): pyproject.toml
 test: lint typecheck web-check pytest
 
 lint: install
-	$(BIN)/ruff check glimpse tests
-	$(BIN)/ruff format --check glimpse tests
+	$(BIN)/ruff check glimpse tests bench
+	$(BIN)/ruff format --check glimpse tests bench
 
 typecheck: install
-	$(BIN)/mypy glimpse
+	$(BIN)/mypy glimpse bench
 
 pytest: install web-build bench-install  # e2e tests drive the built client; the bench smoke test, the Node baselines
 	$(BIN)/pytest -q

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Locator, expect
+from playwright.sync_api import Browser, Locator, ViewportSize, expect
 
 INSTRUMENT = Path(__file__).with_name("instrument.js")
 MEDIA_TIMEOUT_MS = 20_000
 PASSWORD = "correct horse battery"
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 _numbers = itertools.count()
 UNNAMED_CONTROLS = """() => [...document.querySelectorAll("button, a[href], input, select")]
   .filter((el) => !(el.getAttribute("aria-label") || el.textContent.trim()
