@@ -64,6 +64,12 @@ class NewMessage:
     created_at: datetime
 
 
+def user_changes(*, display_name: str | None, password_hash: str | None) -> dict[str, str]:
+    """The fields an `update_user` call sets: those given."""
+    fields = {"display_name": display_name, "password_hash": password_hash}
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 class DuplicateError(Exception):
     """A unique field (e-mail, room code) is already taken."""
 

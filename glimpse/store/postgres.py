@@ -43,6 +43,7 @@ from glimpse.store.base import (
     RoomRecord,
     Store,
     UserRecord,
+    user_changes,
 )
 from glimpse.store.postgres_migrations import migrate
 
@@ -167,11 +168,7 @@ class PostgresStore(Store):
     async def update_user(
         self, user_id: str, *, display_name: str | None = None, password_hash: str | None = None
     ) -> UserRecord | None:
-        changes = {
-            key: value
-            for key, value in (("display_name", display_name), ("password_hash", password_hash))
-            if value is not None
-        }
+        changes = user_changes(display_name=display_name, password_hash=password_hash)
         if not changes:
             return await self.get_user(user_id)
         async with self.engine.begin() as connection:

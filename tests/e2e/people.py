@@ -146,3 +146,19 @@ class Person:
 
     def close(self) -> None:
         self.context.close()
+
+
+def ann_and_bob_meet(browser: Browser, base_url: str, room_name: str) -> tuple[Person, Person, str]:
+    """Ann creates a room and joins it; Bob signs up through its invite link, joins, sees Ann.
+
+    Returns both and the invite link."""
+    ann = Person(browser, base_url, "Ann")
+    ann.sign_up()
+    invite = ann.create_room(room_name)
+    ann.page.goto(invite)
+    ann.join()
+    bob = Person(browser, base_url, "Bob")
+    bob.sign_up(invite)
+    bob.join()
+    bob.sees_video_of("Ann")
+    return ann, bob, invite

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, GlimpseServer
-from tests.e2e.people import PHONE, Person, eventually
+from tests.e2e.people import PHONE, Person, ann_and_bob_meet, eventually
 
 SCREEN_ASPECT = 1.6
 """The fake camera is 4:3 (640x480), the fake screen 16:9 (1280x720)."""
@@ -57,15 +57,7 @@ def test_two_people_meet_by_link_and_see_and_hear_each_other(
 def test_chat_media_controls_three_people_and_leaving(
     browser: Browser, server: GlimpseServer, artifacts: Path
 ) -> None:
-    ann = Person(browser, server.base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room("Design review")
-    ann.page.goto(invite)
-    ann.join()
-    bob = Person(browser, server.base_url, "Bob")
-    bob.sign_up(invite)
-    bob.join()
-    bob.sees_video_of("Ann")
+    ann, bob, invite = ann_and_bob_meet(browser, server.base_url, "Design review")
 
     # Chat both ways; markup in a message stays text; unread badge while closed; typing shows.
     ann.say("Hello <b>Bob</b> & <img src=x onerror=alert(1)>")

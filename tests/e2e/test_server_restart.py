@@ -5,7 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import GlimpseServer
-from tests.e2e.people import Person
+from tests.e2e.people import ann_and_bob_meet
 
 RESTART_TIMEOUT_MS = 30_000
 
@@ -13,15 +13,7 @@ RESTART_TIMEOUT_MS = 30_000
 def test_clients_return_to_the_room_after_a_server_restart(
     browser: Browser, server: GlimpseServer
 ) -> None:
-    ann = Person(browser, server.base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room("Resilient")
-    ann.page.goto(invite)
-    ann.join()
-    bob = Person(browser, server.base_url, "Bob")
-    bob.sign_up(invite)
-    bob.join()
-    bob.sees_video_of("Ann")
+    ann, bob, _ = ann_and_bob_meet(browser, server.base_url, "Resilient")
     ann.sees_video_of("Bob")
     ann.open_chat()
     bob.open_chat()
