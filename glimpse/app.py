@@ -1,4 +1,8 @@
-"""The application: HTTP API under /api, the WebSocket server at /ws, the web client at /."""
+"""The application: HTTP API under /api and the web client at /.
+
+The WebSocket server at /ws is not an ASGI route: uvicorn hands upgrades to
+glimpse/realtime/connection.py, which finds the services in the lifespan's state.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
 from glimpse.errors import GlimpseError
-from glimpse.realtime import endpoint
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
@@ -79,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        """Open the store and the bus; the services are the state every request and socket sees."""
         store = open_store(settings.resolved_database_url, pool_size=settings.database_pool_size)
         await store.connect()
         bus = open_bus(
@@ -95,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.jwt_audience,
             settings.access_token_ttl,
         )
-        app.state.realtime = Services(
+        services = Services(
             settings=settings,
             auth=AuthService(store, tokens, settings.refresh_token_ttl),
             rooms=RoomService(store),
@@ -104,7 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             chat=ChatHandler(store, hub, settings.max_chat_chars),
         )
         try:
-            yield
+            yield {"services": services}
         finally:
             await hub.stop()
             await store.close()
@@ -120,11 +124,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={"default": {"model": ErrorBody, "description": "A typed error"}},
     )
     _install_error_handlers(app)
-    app.add_middleware(endpoint.ExposeTransport)
     for module in (auth, users, rooms, ice):
         app.include_router(module.router, prefix="/api")
     app.include_router(health.router)
-    app.include_router(endpoint.router)
     web_dir = settings.web_dir or DEFAULT_WEB_DIR
     if (web_dir / "index.html").is_file():
         _serve_web_client(app, web_dir)

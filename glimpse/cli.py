@@ -9,14 +9,16 @@ from pathlib import Path
 import uvicorn
 
 from glimpse.app import create_app
+from glimpse.realtime.connection import WebSocketConnection
 from glimpse.settings import Settings
 
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
-    """The ASGI server as Glimpse runs it: frames over the limit close the socket with 1009.
+    """The server as Glimpse runs it: uvicorn for HTTP, Glimpse's own protocol for WebSockets.
 
-    uvloop, httptools and the sans-I/O websockets protocol are what measured fastest under
-    `make bench` (README, "Performance"); they come with uvicorn[standard].
+    uvloop and httptools are what measured fastest under `make bench` (README, "Performance");
+    every WebSocket upgrade goes to `WebSocketConnection`, which closes frames over
+    GLIMPSE_MAX_FRAME_BYTES with 1009 and never compresses.
     """
     return uvicorn.Config(
         create_app(settings),
@@ -24,10 +26,8 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         port=settings.port,
         loop="uvloop",
         http="httptools",
-        ws="websockets-sansio",
+        ws=WebSocketConnection,
         ws_max_size=settings.max_frame_bytes,
-        ws_per_message_deflate=False,
-        ws_ping_interval=None,  # the session's own heartbeat covers it
         proxy_headers=True,
         log_level="info",
     )

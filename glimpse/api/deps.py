@@ -19,7 +19,7 @@ _bearer = HTTPBearer(auto_error=False, description="The access token from log-in
 
 
 def _services(request: Request) -> Services:
-    services: Services = request.app.state.realtime
+    services: Services = request.state.services  # the lifespan's state (glimpse/app.py)
     return services
 
 

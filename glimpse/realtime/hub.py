@@ -1,7 +1,8 @@
 """The hub: who is in which room, and room fan-out, on this instance and through the bus.
 
-An event is encoded once by its sender, put in the outbox of each local recipient without
-waiting for any of them, then published once on the bus for the participants of other instances.
+An event is encoded once by its sender and framed once by the hub; the frame is handed to each
+local recipient without waiting for any of them, and the event published once on the bus for
+the participants of other instances.
 The hub also keeps each room's roster (local and remote participants) for rooms it serves.
 """
 
@@ -15,6 +16,7 @@ from typing import Protocol
 
 from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
+from glimpse.realtime.frames import text_frame
 from glimpse.realtime.protocol import Participant
 
 log = logging.getLogger(__name__)
@@ -28,11 +30,11 @@ EVICTED_CODE = 1012
 class Member(Protocol):
     """A local participant's connection, as the hub sees it; neither method blocks."""
 
-    def deliver(self, event: str) -> None:
-        """Queue an encoded message for sending."""
+    def deliver(self, frame: bytes) -> None:
+        """Send a WebSocket frame (the same bytes for every recipient of an event)."""
 
     def close(self, code: int, reason: str) -> None:
-        """Close the connection once what is queued has been sent."""
+        """Close the connection after what was delivered before."""
 
 
 # Envelope flags on the bus: what the receiving hub must do besides delivering.
@@ -172,7 +174,7 @@ class Hub:
             await self.leave(room_id, participant_id)
             member.close(REPLACED_CODE, "replaced by a newer connection")
         else:
-            await self._publish(room_id, "", flag=REPLACED, to=participant_id)
+            await self._publish(room_id, b"", flag=REPLACED, to=participant_id)
         return True
 
     def _disconnect_local(self, room_id: str) -> None:
@@ -183,7 +185,7 @@ class Hub:
     async def broadcast(
         self,
         room_id: str,
-        event: str,
+        event: bytes,
         *,
         exclude: str | None = None,
         flag: bytes = PLAIN,
@@ -197,21 +199,21 @@ class Hub:
             self._deliver_local(room_id, event, exclude)
         await self._publish(room_id, event, flag=flag, exclude=exclude)
 
-    async def send_to(self, room_id: str, participant_id: str, event: str) -> None:
+    async def send_to(self, room_id: str, participant_id: str, event: bytes) -> None:
         """Deliver an encoded event to one participant of the room, on whichever instance."""
         room = self._rooms.get(room_id)
         if room is None:
             return
         member = room.local.get(participant_id)
         if member is not None:
-            member.deliver(event)
+            member.deliver(text_frame(event))
         else:
             await self._publish(room_id, event, to=participant_id)
 
     async def _publish(
         self,
         room_id: str,
-        event: str,
+        event: bytes,
         *,
         flag: bytes = PLAIN,
         exclude: str | None = None,
@@ -219,23 +221,23 @@ class Hub:
     ) -> None:
         """Hand an event to the other instances: lines flag, exclude and to, then the event."""
         header = b"\n".join((flag, (exclude or "").encode(), (to or "").encode(), b""))
-        await self.bus.publish(room_id, header + event.encode())
+        await self.bus.publish(room_id, header + event)
 
-    def _deliver_local(self, room_id: str, event: str, exclude: str | None) -> None:
+    def _deliver_local(self, room_id: str, event: bytes, exclude: str | None) -> None:
         room = self._rooms.get(room_id)
         if room is None:
             return
+        frame = text_frame(event)
         for participant_id, member in list(room.local.items()):
             if participant_id != exclude:
-                member.deliver(event)
+                member.deliver(frame)
 
     def _on_bus_event(self, room_id: str, payload: bytes) -> None:
         """An event another instance published: update the roster, deliver to local participants."""
         room = self._rooms.get(room_id)
         if room is None:
             return
-        flag, exclude, to, body = payload.split(b"\n", 3)
-        event = body.decode()
+        flag, exclude, to, event = payload.split(b"\n", 3)
         if flag in (JOINED, LEFT, UPDATED):
             self._apply_roster_change(room, flag, event)
         if to:
@@ -245,14 +247,14 @@ class Hub:
             if flag == REPLACED:
                 member.close(REPLACED_CODE, "replaced by a newer connection")
             else:
-                member.deliver(event)
+                member.deliver(text_frame(event))
         else:
             self._deliver_local(room_id, event, exclude.decode() or None)
         if flag == CLOSED:
             self._disconnect_local(room_id)
 
     @staticmethod
-    def _apply_roster_change(room: RoomState, flag: bytes, event: str) -> None:
+    def _apply_roster_change(room: RoomState, flag: bytes, event: bytes) -> None:
         message = protocol.decode_server(event)
         if isinstance(message, protocol.ParticipantJoined | protocol.ParticipantUpdated):
             room.roster[message.participant.id] = message.participant

@@ -230,9 +230,9 @@ def decode(frame: str | bytes) -> AnyClientMessage:
         raise ProtocolError("bad_json", f"malformed JSON: {error}", None, None) from None
 
 
-def encode(message: ServerMessage) -> str:
-    """Encode a server message once; the text is then sent as it is to every recipient."""
-    return _encoder.encode(message).decode()
+def encode(message: ServerMessage) -> bytes:
+    """Encode a server message once, as UTF-8 JSON, for every recipient."""
+    return _encoder.encode(message)
 
 
 def encode_info(participant: Participant) -> bytes:

@@ -1,26 +1,24 @@
 """One WebSocket connection, served by one loop that owns its state (after Galène's clientLoop).
 
-The loop reads and dispatches client messages in order. Everything sent to the client goes
-through a bounded outbox drained by a writer task, so the hub and other participants never wait
-on this connection; a client that stops reading fills its outbox and is disconnected.
+The loop reads and dispatches the client's messages in order. What the room sends reaches the
+client without this loop: `deliver()` writes the frame to the connection at once, so the hub and
+other participants never wait on this client, and one that stops reading is disconnected.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Final
-
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from typing import Final, Protocol
 
 from glimpse.bus import BusUnavailable
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
+from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import RoomFull
 from glimpse.realtime.ratelimit import Strikes, TokenBucket
 from glimpse.realtime.signaling import relay_signal
@@ -29,22 +27,32 @@ from glimpse.store import RoomRecord, UserRecord
 
 log = logging.getLogger(__name__)
 
-TRANSPORT_SCOPE_KEY: Final = "glimpse.transport"
-
 # Close codes (docs/protocol.md).
 AUTH_FAILED: Final = 4401
 TIMED_OUT: Final = 4408
 RATE_LIMITED: Final = 4429
-SLOW_CONSUMER: Final = 1013
 SERVER_FAILED: Final = 1011
-CLOSE_TIMEOUT: Final = 2.0
+PING: Final = text_frame(protocol.encode(protocol.Ping()))
 
 
-def _abort_connection(websocket: WebSocket) -> None:
-    """Drop the TCP connection now: a client that reads nothing would never take a close frame."""
-    transport = websocket.scope.get(TRANSPORT_SCOPE_KEY)
-    if isinstance(transport, asyncio.Transport):
-        transport.abort()
+class LinkClosed(Exception):
+    """The connection is closing or gone: no more messages will come."""
+
+
+class Link(Protocol):
+    """The session's WebSocket connection (glimpse/realtime/connection.py)."""
+
+    async def receive(self) -> str | bytes:
+        """The client's next message; raises LinkClosed when there are no more."""
+
+    def send(self, frame: bytes) -> None:
+        """Write a frame now, never waiting; a client that has stopped reading is dropped."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame after everything sent before it."""
+
+    def abort(self) -> None:
+        """Drop the connection without a close frame."""
 
 
 class SessionState(enum.Enum):
@@ -69,24 +77,23 @@ class Membership:
 
 
 class Session:
-    def __init__(self, websocket: WebSocket, services: Services) -> None:
-        self._ws = websocket
+    def __init__(self, link: Link, services: Services) -> None:
+        self._link = link
         self._services = services
         settings = services.settings
         self._settings = settings
         self.state = SessionState.CONNECTED
         self.user: UserRecord | None = None
         self.membership: Membership | None = None
-        self._outbox: asyncio.Queue[str | None] = asyncio.Queue(settings.send_queue_size)
-        self._held: list[str] | None = None
+        self._held: list[bytes] | None = None
         """Room events that arrive while joining wait here until `joined` has been sent."""
+        self._held_bytes = 0
         self._closing = False
-        """A close was asked for; nothing more is read."""
-        self._ended = asyncio.Event()
-        """The connection is over: stop everything now."""
+        """A close was asked for; nothing more is read or sent."""
         self._close_code = 1000
         self._close_reason = ""
         self._last_seen = time.monotonic()
+        self._heartbeat: asyncio.TimerHandle | None = None
         self._chat_limit = TokenBucket(settings.chat_rate, settings.chat_burst)
         self._signal_limit = TokenBucket(settings.signal_rate, settings.signal_burst)
         self._join_limit = TokenBucket(settings.join_rate, settings.join_burst)
@@ -99,40 +106,34 @@ class Session:
 
     # The hub's view of this connection (Member): neither call blocks.
 
-    def deliver(self, event: str) -> None:
+    def deliver(self, frame: bytes) -> None:
         if self._closing:
             return
         if self._held is None:
-            self._enqueue(event)
-        elif len(self._held) < self._settings.send_queue_size:
-            self._held.append(event)
+            self._link.send(frame)
+        elif self._held_bytes + len(frame) <= self._settings.send_buffer_bytes:
+            self._held.append(frame)
+            self._held_bytes += len(frame)
         else:
-            self._end(SLOW_CONSUMER, "not reading fast enough", flush=False)
-
-    def _enqueue(self, event: str) -> None:
-        try:
-            self._outbox.put_nowait(event)
-        except asyncio.QueueFull:
             log.info("disconnecting a client that stopped reading")
-            self._end(SLOW_CONSUMER, "not reading fast enough", flush=False)
+            self._end(None, "")
 
     def close(self, code: int, reason: str) -> None:
-        self._end(code, reason, flush=True)
+        self._end(code, reason)
 
-    def _end(self, code: int, reason: str, *, flush: bool) -> None:
-        """Close the connection: after what is queued (flush) or at once."""
-        if self._ended.is_set() or (self._closing and flush):
+    def _end(self, code: int | None, reason: str) -> None:
+        """Close with a close frame after what was sent, or, without a code, drop the socket now."""
+        if self._closing:
             return
         self._closing = True
-        self._close_code, self._close_reason = code, reason
-        if flush:
-            with contextlib.suppress(asyncio.QueueFull):
-                self._outbox.put_nowait(None)  # the writer stops after what is queued
-                return
-        self._ended.set()
+        if code is None:
+            self._link.abort()
+        else:
+            self._close_code, self._close_reason = code, reason
+            self._link.close(code, reason)
 
     def _reply(self, message: protocol.ServerMessage) -> None:
-        self.deliver(protocol.encode(message))
+        self.deliver(text_frame(protocol.encode(message)))
 
     def _refuse(self, code: str, message: str, request: str | None, ref: str | None) -> None:
         """Answer a request with an error that names it."""
@@ -141,61 +142,9 @@ class Session:
     # The loop
 
     async def run(self) -> None:
-        await self._ws.accept()
-        writer = asyncio.create_task(self._write_loop())
-        reader = asyncio.create_task(self._read_loop())
-        heartbeat = asyncio.create_task(self._heartbeat_loop())
-        ended = asyncio.create_task(self._ended.wait())
-        try:
-            await asyncio.wait({reader, writer, ended}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (reader, heartbeat, ended):
-                task.cancel()
-            self._note_failure(reader, writer)
-            try:
-                await self._leave_room()
-            except Exception:
-                log.exception("could not leave the room cleanly")
-            self.state = SessionState.CLOSED
-            if self._closing and not self._ended.is_set():  # let the writer flush, briefly
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(asyncio.shield(writer), CLOSE_TIMEOUT)
-            writer.cancel()
-            if self._close_code == SLOW_CONSUMER:
-                _abort_connection(self._ws)
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(
-                    self._ws.close(self._close_code, self._close_reason), CLOSE_TIMEOUT
-                )
-
-    def _note_failure(self, reader: asyncio.Task[None], writer: asyncio.Task[None]) -> None:
-        """A reader that crashed is the server's fault (close 1011); a failed send, the link's."""
-        if writer.done() and not writer.cancelled() and writer.exception() is not None:
-            log.debug("sending failed: %r", writer.exception())
-        if reader.done() and not reader.cancelled() and reader.exception() is not None:
-            log.error("session failed", exc_info=reader.exception())
-            self._closing = True
-            self._close_code, self._close_reason = SERVER_FAILED, "server error"
-
-    async def _write_loop(self) -> None:
-        send = self._ws.send_text
-        while True:
-            event = await self._outbox.get()
-            if event is None:
-                self._ended.set()
-                return
-            await send(event)
-
-    async def _heartbeat_loop(self) -> None:
-        ping = protocol.encode(protocol.Ping())
-        while True:
-            await asyncio.sleep(self._settings.heartbeat_interval)
-            if time.monotonic() - self._last_seen > self._settings.heartbeat_timeout:
-                self._end(TIMED_OUT, "no heartbeat", flush=False)
-                return
-            self.deliver(ping)
-
-    async def _read_loop(self) -> None:
+        self._heartbeat = asyncio.get_running_loop().call_later(
+            self._settings.heartbeat_interval, self._beat
+        )
         try:
             async with asyncio.timeout(self._settings.auth_timeout):
                 frame = await self._receive()
@@ -203,17 +152,36 @@ class Session:
             while not self._closing:
                 await self._handle(await self._receive())
         except TimeoutError:
-            self._end(TIMED_OUT, "authentication timed out", flush=True)
-        except WebSocketDisconnect:
-            self._ended.set()
+            self._end(TIMED_OUT, "authentication timed out")
+        except LinkClosed:
+            pass
+        except Exception:
+            log.exception("session failed")
+            self._end(SERVER_FAILED, "server error")
+        finally:
+            self._heartbeat.cancel()
+            self._closing = True
+            try:
+                await self._leave_room()
+            except Exception:
+                log.exception("could not leave the room cleanly")
+            self.state = SessionState.CLOSED
+            self._link.close(self._close_code, self._close_reason)
+
+    def _beat(self) -> None:
+        """Ping the client; one silent for longer than the heartbeat timeout is disconnected."""
+        if time.monotonic() - self._last_seen > self._settings.heartbeat_timeout:
+            self._end(TIMED_OUT, "no heartbeat")
+            return
+        self.deliver(PING)
+        self._heartbeat = asyncio.get_running_loop().call_later(
+            self._settings.heartbeat_interval, self._beat
+        )
 
     async def _receive(self) -> str | bytes:
-        message = await self._ws.receive()
-        if message["type"] == "websocket.disconnect":
-            raise WebSocketDisconnect(message.get("code", 1000))
+        message = await self._link.receive()
         self._last_seen = time.monotonic()
-        text: str | None = message.get("text")
-        return text if text is not None else message.get("bytes") or b""
+        return message
 
     async def _authenticate(self, frame: str | bytes) -> None:
         """The first frame must be a valid `auth`; anything else closes the socket with 4401."""
@@ -237,7 +205,7 @@ class Session:
                 )
             )
             return
-        self._end(AUTH_FAILED, "authentication failed", flush=True)
+        self._end(AUTH_FAILED, "authentication failed")
 
     async def _handle(self, frame: str | bytes) -> None:
         try:
@@ -249,7 +217,7 @@ class Session:
         if not self._within_rate(request):
             self._refuse("rate_limited", "slow down: too many messages", kind, request.ref)
             if self._strikes.add():
-                self._end(RATE_LIMITED, "rate limit exceeded", flush=True)
+                self._end(RATE_LIMITED, "rate limit exceeded")
             return
         try:
             await self._dispatch(request)
@@ -351,7 +319,7 @@ class Session:
                 await self._leave_room()
                 raise
         finally:
-            held, self._held = self._held, None
+            held, self._held, self._held_bytes = self._held, None, 0
             for event in held:
                 self.deliver(event)
 
@@ -365,18 +333,16 @@ class Session:
         messages, more = await services.chat.history_for_joiner(
             room.id, request.last_seq, self._settings.join_history
         )
-        self._enqueue(  # ahead of the room events held back while joining
-            protocol.encode(
-                protocol.Joined(
-                    room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
-                    participant_id=participant.id,
-                    participants=services.hub.roster(room.id),
-                    messages=messages,
-                    more_messages=more,
-                    ref=request.ref,
-                )
-            )
+        joined = protocol.Joined(
+            room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
+            participant_id=participant.id,
+            participants=services.hub.roster(room.id),
+            messages=messages,
+            more_messages=more,
+            ref=request.ref,
         )
+        if not self._closing:  # ahead of the room events held back while joining
+            self._link.send(text_frame(protocol.encode(joined)))
 
     async def _leave_room(self) -> None:
         membership, self.membership = self.membership, None

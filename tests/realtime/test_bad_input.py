@@ -89,7 +89,7 @@ async def test_signal_flood_is_rate_limited(start_server: ServerFactory) -> None
 async def test_a_client_that_stops_reading_is_dropped_without_stalling_the_room(
     start_server: ServerFactory,
 ) -> None:
-    server = await start_server(send_queue_size=16, chat_rate=10_000, chat_burst=10_000)
+    server = await start_server(send_buffer_bytes=64 * 1024, chat_rate=10_000, chat_burst=10_000)
     users = [await server.register() for _ in range(3)]
     room = await server.create_room(users[0])
     sender, healthy, stalled = [await server.connect(user) for user in users]

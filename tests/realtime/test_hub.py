@@ -8,6 +8,7 @@ import pytest
 
 from glimpse.bus.memory import MemoryBus
 from glimpse.realtime import protocol
+from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import Hub, RoomFull
 
 
@@ -42,14 +43,19 @@ class NetworkBus(MemoryBus):
 
 class RecordingMember:
     def __init__(self) -> None:
-        self.events: list[str] = []
+        self.events: list[bytes] = []
         self.closed: tuple[int, str] | None = None
 
-    def deliver(self, event: str) -> None:
-        self.events.append(event)
+    def deliver(self, frame: bytes) -> None:
+        self.events.append(frame)
 
     def close(self, code: int, reason: str) -> None:
         self.closed = (code, reason)
+
+
+def _message(frame: bytes) -> protocol.ServerMessage:
+    """The message in a frame the hub delivered (a 2-byte header, 4 with a 16-bit length)."""
+    return protocol.decode_server(frame[4:] if frame[1] == 126 else frame[2:])
 
 
 def _participant(name: str) -> protocol.Participant:
@@ -58,7 +64,7 @@ def _participant(name: str) -> protocol.Participant:
     )
 
 
-async def test_broadcast_hands_every_recipient_the_same_encoded_text() -> None:
+async def test_broadcast_hands_every_recipient_the_same_frame() -> None:
     hub = Hub(MemoryBus(), max_participants=10)
     await hub.start()
     members = {name: RecordingMember() for name in ("a", "b", "c")}
@@ -70,8 +76,8 @@ async def test_broadcast_hands_every_recipient_the_same_encoded_text() -> None:
     event = protocol.encode(protocol.TypingBroadcast(participant_id="a", active=True))
     await hub.broadcast("room", event, exclude="a")
     assert members["a"].events == []
-    assert members["b"].events[0] is event
-    assert members["c"].events[0] is event
+    assert members["b"].events[0] == text_frame(event)
+    assert members["c"].events[0] is members["b"].events[0]  # framed once
 
 
 async def test_roster_follows_joins_and_leaves_and_empty_rooms_are_forgotten() -> None:
@@ -83,11 +89,9 @@ async def test_roster_follows_joins_and_leaves_and_empty_rooms_are_forgotten() -
     await hub.join("room", _participant("b"), b)
     assert [p.id for p in hub.roster("room")] == ["a", "b"]
     assert set(await bus.participants("room")) == {"a", "b"}
-    assert protocol.decode_server(a.events[-1]) == protocol.ParticipantJoined(
-        participant=_participant("b")
-    )
+    assert _message(a.events[-1]) == protocol.ParticipantJoined(participant=_participant("b"))
     await hub.leave("room", "a")
-    assert protocol.decode_server(b.events[-1]) == protocol.ParticipantLeft(participant_id="a")
+    assert _message(b.events[-1]) == protocol.ParticipantLeft(participant_id="a")
     await hub.leave("room", "b")
     assert hub.roster("room") == []
     assert not hub.is_in_room("room", "b")
@@ -100,7 +104,7 @@ async def test_closing_a_room_tells_and_disconnects_its_members() -> None:
     member = RecordingMember()
     await hub.join("room", _participant("a"), member)
     await hub.close_room("room")
-    assert protocol.decode_server(member.events[-1]) == protocol.RoomClosed(room_id="room")
+    assert _message(member.events[-1]) == protocol.RoomClosed(room_id="room")
     assert member.closed == (4404, "room deleted")
 
 
@@ -136,7 +140,7 @@ async def test_a_join_between_two_last_leaves_keeps_its_room() -> None:
     await asyncio.gather(hub.leave("room", "a"), hub.leave("room", "b"), late_join())
     assert hub.is_in_room("room", "c")
     await hub.join("room", _participant("d"), RecordingMember())
-    joined = [protocol.decode_server(event) for event in newcomer.events]
+    joined = [_message(event) for event in newcomer.events]
     assert protocol.ParticipantJoined(participant=_participant("d")) in joined
 
 
@@ -153,6 +157,6 @@ async def test_a_replaced_participant_does_not_count_against_the_room_size() -> 
     assert {p.id for p in hub.roster("room")} == {"other", "new"}
     assert old.closed == (4409, "replaced by a newer connection")
     assert protocol.ParticipantLeft(participant_id="old") in [
-        protocol.decode_server(event) for event in other.events
+        _message(event) for event in other.events
     ]
     assert not await hub.replace("room", "other", user_id="someone else")

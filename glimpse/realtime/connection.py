@@ -1,0 +1,206 @@
+"""The WebSocket server at /ws: one connection, from the upgrade to the closed socket.
+
+uvicorn hands every WebSocket upgrade to this protocol (`glimpse/cli.py`) instead of its own ASGI
+bridge: the handshake and the frames are the `websockets` library's sans-I/O protocol, and the
+connection runs one Session. Nothing on the send path awaits: a frame (built once per event, see
+`frames.py`) is written to the socket at once, and a client that leaves more than
+GLIMPSE_SEND_BUFFER_BYTES unsent has stopped reading and is dropped. Reading pauses while a
+client's messages wait to be handled, so a flood cannot pile up in memory either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+from typing import Any, Final, cast
+
+import uvicorn
+from uvicorn.server import ServerState
+from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
+from websockets.protocol import State
+from websockets.server import ServerProtocol
+
+from glimpse.realtime.session import LinkClosed, Session
+from glimpse.services import Services
+
+log = logging.getLogger(__name__)
+
+PATH: Final = "/ws"
+CLOSE_TIMEOUT: Final = 2.0
+"""How long a client has to answer our close frame before the socket is dropped."""
+SERVER_RESTART: Final = 1012
+INVALID_TEXT: Final = 1007
+_DATA: Final = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
+INBOX_LIMIT: Final = 32
+"""Received messages waiting for the session; past this, the socket is not read."""
+
+
+class WebSocketConnection(asyncio.Protocol):
+    """One client's WebSocket: uvicorn's `ws` protocol class, the Session's link."""
+
+    def __init__(
+        self,
+        config: uvicorn.Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self._app_state = app_state
+        self._connections = server_state.connections
+        self._tasks = server_state.tasks
+        self._ws = ServerProtocol(max_size=config.ws_max_size)
+        self._transport: asyncio.Transport | None = None
+        self._session: Session | None = None
+        self._send_buffer_limit = 0
+        self._inbox: collections.deque[str | bytes] = collections.deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._fragments: list[bytes | bytearray | memoryview] = []
+        self._opcode = Opcode.TEXT
+        """The opcode of the message being assembled."""
+        self._paused = False
+        self._open = True
+        """False once a close frame went either way or the socket is gone: nothing in or out."""
+        self._close_timer: asyncio.TimerHandle | None = None
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
+        self._connections.add(self)  # type: ignore[arg-type]  # a set of uvicorn's own protocols
+
+    def data_received(self, data: bytes) -> None:
+        self._ws.receive_data(data)
+        for event in self._ws.events_received():
+            if isinstance(event, Request):
+                self._handshake(event)
+            elif isinstance(event, Frame) and event.opcode in _DATA:
+                self._collect(event)
+        self._flush()
+
+    def eof_received(self) -> bool | None:
+        self._ws.receive_eof()
+        self._flush()
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+        self._mark_closed()
+
+    # uvicorn
+
+    def shutdown(self) -> None:
+        """The server is stopping: clients reconnect (to another instance, or to this one later)."""
+        if self._session is not None:
+            self._session.close(SERVER_RESTART, "server restarting")
+        elif self._transport is not None:
+            self._transport.close()
+
+    # The Session's link
+
+    async def receive(self) -> str | bytes:
+        while not self._inbox:
+            if not self._open:
+                raise LinkClosed
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        message = self._inbox.popleft()
+        if self._paused and len(self._inbox) < INBOX_LIMIT // 2 and self._transport is not None:
+            self._paused = False
+            self._transport.resume_reading()
+        return message
+
+    def send(self, frame: bytes) -> None:
+        """Write a frame now; a client that has stopped reading is dropped."""
+        transport = self._transport
+        if not self._open or transport is None:  # closing or gone
+            return
+        transport.write(frame)
+        if transport.get_write_buffer_size() > self._send_buffer_limit:
+            log.info("disconnecting a client that stopped reading")
+            self.abort()
+
+    def close(self, code: int, reason: str) -> None:
+        """Send a close frame after what was sent before it; the socket closes when answered."""
+        if not self._open or self._transport is None:
+            return
+        self._ws.send_close(code, reason)
+        self._flush()
+        self._close_timer = asyncio.get_running_loop().call_later(
+            CLOSE_TIMEOUT, self._transport.abort
+        )
+
+    def abort(self) -> None:
+        """Drop the TCP connection now: a client that reads nothing never takes a close frame."""
+        if self._transport is not None:
+            self._transport.abort()
+        self._mark_closed()
+
+    # Internals
+
+    def _handshake(self, request: Request) -> None:
+        services: Services | None = self._app_state.get("services")
+        if request.path.partition("?")[0] != PATH:
+            response = self._ws.reject(404, "No WebSocket endpoint here: it is at /ws.\n")
+        elif services is None:
+            response = self._ws.reject(503, "The server is starting; try again.\n")
+        else:
+            response = self._ws.accept(request)
+        self._ws.send_response(response)
+        if response.status_code != 101 or services is None:
+            return
+        self._send_buffer_limit = services.settings.send_buffer_bytes
+        self._session = Session(self, services)
+        task = asyncio.get_running_loop().create_task(self._session.run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _collect(self, frame: Frame) -> None:
+        """Assemble a message from its frames and hand it to the session."""
+        if frame.opcode is not Opcode.CONT:
+            self._opcode = frame.opcode
+        self._fragments.append(frame.data)
+        if not frame.fin:
+            return
+        data = b"".join(self._fragments)
+        self._fragments.clear()
+        if not self._open:
+            return
+        if self._opcode is Opcode.TEXT:
+            try:
+                message: str | bytes = data.decode()
+            except UnicodeDecodeError:
+                self._ws.fail(INVALID_TEXT, "invalid UTF-8")
+                self._mark_closed()
+                return
+        else:
+            message = data
+        self._inbox.append(message)
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+        if len(self._inbox) >= INBOX_LIMIT and not self._paused and self._transport is not None:
+            self._paused = True
+            self._transport.pause_reading()
+
+    def _flush(self) -> None:
+        """Write what the sans-I/O protocol produced; an empty chunk means: close the socket."""
+        transport = self._transport
+        assert transport is not None
+        for data in self._ws.data_to_send():
+            if data:
+                transport.write(data)
+            else:
+                transport.close()
+        if self._ws.state is not State.OPEN and self._ws.state is not State.CONNECTING:
+            self._mark_closed()
+
+    def _mark_closed(self) -> None:
+        self._open = False
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
