@@ -68,6 +68,25 @@ class RunningServer:
         return client
 
 
+class InProcessServer(RunningServer):
+    """A server this test process runs (the `start_server` fixture), which a test may stop."""
+
+    def __init__(
+        self, settings: Settings, server: uvicorn.Server, task: asyncio.Task[None]
+    ) -> None:
+        super().__init__(settings)
+        self._server = server
+        self._task = task
+
+    async def stop(self) -> None:
+        """Shut the server down as on SIGTERM, and wait until it has."""
+        if self._task.done():
+            return
+        self._server.should_exit = True
+        await self.http.aclose()
+        await self._task
+
+
 class User:
     def __init__(self, profile: dict[str, Any], token: str, http: httpx.AsyncClient) -> None:
         self.profile = profile
@@ -140,15 +159,15 @@ class WsClient:
         await self.connection.close()
 
 
-ServerFactory = Callable[..., Awaitable[RunningServer]]
+ServerFactory = Callable[..., Awaitable[InProcessServer]]
 
 
 @pytest.fixture
 async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
     """Start real servers (uvicorn, as `glimpse serve` runs it) with settings overrides."""
-    running: list[tuple[uvicorn.Server, asyncio.Task[None], RunningServer]] = []
+    running: list[InProcessServer] = []
 
-    async def start(**overrides: Any) -> RunningServer:
+    async def start(**overrides: Any) -> InProcessServer:
         values: dict[str, Any] = {
             "host": "127.0.0.1",
             "port": free_port(),
@@ -163,15 +182,13 @@ async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
             if task.done():
                 task.result()
             await asyncio.sleep(0.01)
-        handle = RunningServer(settings)
-        running.append((server, task, handle))
+        handle = InProcessServer(settings, server, task)
+        running.append(handle)
         return handle
 
     yield start
-    for server, task, handle in running:
-        server.should_exit = True
-        await handle.http.aclose()
-        await task
+    for handle in running:
+        await handle.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,75 @@
+"""The WebSocket layer under the protocol: handshake, frames, flow control, shutdown."""
+
+from __future__ import annotations
+
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from tests.conftest import RunningServer, ServerFactory, WsClient
+
+
+async def _ann_and_bob(server: RunningServer) -> tuple[WsClient, WsClient]:
+    ann, bob = await server.register("ann"), await server.register("bob")
+    room = await server.create_room(ann)
+    a, b = await server.connect(ann), await server.connect(bob)
+    await a.join(room["code"])
+    await b.join(room["code"])
+    await a.expect("participant-joined")
+    return a, b
+
+
+async def test_a_websocket_anywhere_but_ws_is_refused(server: RunningServer) -> None:
+    url = server.ws_url.removesuffix("/ws") + "/api/rooms"
+    with pytest.raises(InvalidStatus) as refused:
+        await websockets.connect(url)
+    assert refused.value.response.status_code == 404
+    assert b"/ws" in refused.value.response.body
+
+
+async def test_a_message_sent_in_fragments_is_reassembled(server: RunningServer) -> None:
+    a, b = await _ann_and_bob(server)
+    await a.send_raw(iter(['{"type": "chat", "client_id": "f1", ', '"text": "in pieces"}']))
+    assert (await a.expect("ack"))["message"]["text"] == "in pieces"
+    assert (await b.expect("chat"))["message"]["text"] == "in pieces"
+
+
+async def test_text_that_is_not_utf8_closes_with_1007(server: RunningServer) -> None:
+    a, b = await _ann_and_bob(server)
+    await a.connection.send(b'{"type": "chat", "text": "\xff"}', text=True)
+    assert await a.close_code() == 1007
+    assert (await b.expect("participant-left"))["participant_id"]
+
+
+async def test_a_client_that_sends_without_reading_loses_nothing(
+    start_server: ServerFactory,
+) -> None:
+    """Reading pauses while its messages wait to be handled; every one is handled, in order."""
+    server = await start_server(chat_rate=10_000, chat_burst=10_000)
+    a, b = await _ann_and_bob(server)
+    count = 400
+    for number in range(count):
+        await a.send({"type": "chat", "client_id": f"n{number}", "text": f"number {number}"})
+    acks = [await a.expect("ack") for _ in range(count)]
+    assert [ack["message"]["text"] for ack in acks] == [f"number {n}" for n in range(count)]
+    assert [ack["message"]["seq"] for ack in acks] == list(range(1, count + 1))
+    chats = [await b.expect("chat") for _ in range(count)]
+    assert [chat["message"]["seq"] for chat in chats] == list(range(1, count + 1))
+
+
+async def test_what_a_client_sent_before_closing_reaches_the_room(server: RunningServer) -> None:
+    a, b = await _ann_and_bob(server)
+    await b.send({"type": "chat", "client_id": "last", "text": "bye"})
+    await b.close()
+    assert (await a.expect("chat"))["message"]["text"] == "bye"
+    await a.expect("participant-left")
+
+
+async def test_stopping_the_server_tells_every_client_to_reconnect(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server()
+    a, b = await _ann_and_bob(server)
+    await server.stop()
+    assert await a.close_code() == 1012
+    assert await b.close_code() == 1012
