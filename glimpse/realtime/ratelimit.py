@@ -8,6 +8,8 @@ import time
 class TokenBucket:
     """Allows `rate` events a second on average and bursts of up to `burst`."""
 
+    __slots__ = ("_tokens", "_updated", "burst", "rate")
+
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
         self.burst = float(burst)
@@ -26,6 +28,8 @@ class TokenBucket:
 
 class Strikes:
     """Counts rejected messages in a sliding window; too many and the connection is closed."""
+
+    __slots__ = ("_times", "limit", "window")
 
     def __init__(self, limit: int, window_seconds: float = 10.0) -> None:
         self.limit = limit

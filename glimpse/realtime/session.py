@@ -77,6 +77,12 @@ class Membership:
 
 
 class Session:
+    __slots__ = (
+        "_chat_limit", "_close_code", "_close_reason", "_closing", "_heartbeat", "_held",
+        "_held_bytes", "_join_limit", "_last_seen", "_link", "_services", "_settings",
+        "_signal_limit", "_strikes", "membership", "state", "user",
+    )  # fmt: skip
+
     def __init__(self, link: Link, services: Services) -> None:
         self._link = link
         self._services = services
