@@ -124,7 +124,7 @@ class WebSocketConnection(asyncio.Protocol):
     def send(self, frame: bytes) -> None:
         """Write a frame now; a client that has stopped reading is dropped."""
         transport = self._transport
-        if not self._open or transport is None:  # closing or gone
+        if not self._open or transport is None or transport.is_closing():  # closing or gone
             return
         transport.write(frame)
         if transport.get_write_buffer_size() > self._send_buffer_limit:
@@ -133,7 +133,7 @@ class WebSocketConnection(asyncio.Protocol):
 
     def close(self, code: int, reason: str) -> None:
         """Send a close frame after what was sent before it; the socket closes when answered."""
-        if not self._open or self._transport is None:
+        if not self._open or self._transport is None or self._transport.is_closing():
             return
         self._ws.send_close(code, reason)
         self._flush()
@@ -198,6 +198,8 @@ class WebSocketConnection(asyncio.Protocol):
         transport = self._transport
         assert transport is not None
         for data in self._ws.data_to_send():
+            if transport.is_closing():  # lost: uvloop refuses writes to a closed transport
+                break
             if data:
                 transport.write(data)
             else:
