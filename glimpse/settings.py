@@ -56,8 +56,11 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(default=64 * 1024, gt=0)
     max_chat_chars: int = Field(default=4000, gt=0)
     max_room_participants: int = Field(default=12, gt=0)
-    send_buffer_bytes: int = Field(default=1024 * 1024, ge=16 * 1024)
-    """Data waiting to be sent to one client beyond what its socket took; past it, it is dropped."""
+    send_buffer_bytes: int = Field(default=2 * 1024 * 1024, ge=16 * 1024)
+    """Unsent data a client may leave before it counts as stalled and is dropped.
+
+    Checked before each message, so one message larger than this (a `joined` with its history,
+    up to about 1.3 MB at the defaults) still reaches a client that reads."""
     chat_rate: float = Field(default=5.0, gt=0)
     chat_burst: int = Field(default=20, gt=0)
     signal_rate: float = Field(default=100.0, gt=0)

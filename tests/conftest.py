@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+import uvloop
 import websockets
 from websockets.asyncio.client import ClientConnection
 
@@ -160,6 +161,12 @@ class WsClient:
 
 
 ServerFactory = Callable[..., Awaitable[InProcessServer]]
+
+
+@pytest.fixture(scope="session")
+def event_loop_policy() -> uvloop.EventLoopPolicy:
+    """Every test runs on uvloop, the loop `glimpse serve` runs on (its transports differ)."""
+    return uvloop.EventLoopPolicy()
 
 
 @pytest.fixture

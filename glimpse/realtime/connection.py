@@ -35,6 +35,9 @@ INVALID_TEXT: Final = 1007
 _DATA: Final = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
 INBOX_LIMIT: Final = 32
 """Received messages waiting for the session; past this, the socket is not read."""
+MAX_FRAGMENTS: Final = 256
+"""Frames one message may come in (browsers send one)."""
+MESSAGE_TOO_BIG: Final = 1009
 
 
 class WebSocketConnection(asyncio.Protocol):
@@ -99,10 +102,11 @@ class WebSocketConnection(asyncio.Protocol):
 
     def shutdown(self) -> None:
         """The server is stopping: clients reconnect (to another instance, or to this one later)."""
-        if self._session is not None:
+        if self._session is not None and self._open:
             self._session.close(SERVER_RESTART, "server restarting")
-        elif self._transport is not None:
+        elif self._transport is not None:  # not open yet, or closing already: not for long
             self._transport.close()
+            self._abort_later()
 
     # The Session's link
 
@@ -122,14 +126,19 @@ class WebSocketConnection(asyncio.Protocol):
         return message
 
     def send(self, frame: bytes) -> None:
-        """Write a frame now; a client that has stopped reading is dropped."""
+        """Write a frame now, unless the client has stopped reading: then it is dropped.
+
+        Stopped reading means more than the limit is still unsent from before, so a single
+        large frame (a `joined` with its history) never counts against a client that reads.
+        """
         transport = self._transport
         if not self._open or transport is None or transport.is_closing():  # closing or gone
             return
-        transport.write(frame)
         if transport.get_write_buffer_size() > self._send_buffer_limit:
             log.info("disconnecting a client that stopped reading")
             self.abort()
+            return
+        transport.write(frame)
 
     def close(self, code: int, reason: str) -> None:
         """Send a close frame after what was sent before it; the socket closes when answered."""
@@ -137,9 +146,11 @@ class WebSocketConnection(asyncio.Protocol):
             return
         self._ws.send_close(code, reason)
         self._flush()
-        self._close_timer = asyncio.get_running_loop().call_later(
-            CLOSE_TIMEOUT, self._transport.abort
-        )
+        self._abort_later()
+        self._inbox.clear()  # never to be handled; read on, for the client's close frame
+        if self._paused:
+            self._paused = False
+            self._transport.resume_reading()
 
     def abort(self) -> None:
         """Drop the TCP connection now: a client that reads nothing never takes a close frame."""
@@ -172,6 +183,9 @@ class WebSocketConnection(asyncio.Protocol):
             self._opcode = frame.opcode
         self._fragments.append(frame.data)
         if not frame.fin:
+            if len(self._fragments) > MAX_FRAGMENTS:  # empty fragments never reach max_size
+                self._ws.fail(MESSAGE_TOO_BIG, "message in too many fragments")
+                self._mark_closed()
             return
         data = b"".join(self._fragments)
         self._fragments.clear()
@@ -202,10 +216,23 @@ class WebSocketConnection(asyncio.Protocol):
                 break
             if data:
                 transport.write(data)
-            else:
+            else:  # a client that never reads what is left would hold the socket open
                 transport.close()
-        if self._ws.state is not State.OPEN and self._ws.state is not State.CONNECTING:
+                self._abort_later()
+        state = self._ws.state
+        if state is State.OPEN:
+            if transport.get_write_buffer_size() > self._send_buffer_limit:  # pongs, to a flood
+                log.info("disconnecting a client that stopped reading")
+                self.abort()
+        elif state is not State.CONNECTING:
             self._mark_closed()
+
+    def _abort_later(self) -> None:
+        """Drop the socket if it is not closed within CLOSE_TIMEOUT."""
+        if self._close_timer is None and self._transport is not None:
+            self._close_timer = asyncio.get_running_loop().call_later(
+                CLOSE_TIMEOUT, self._transport.abort
+            )
 
     def _mark_closed(self) -> None:
         self._open = False

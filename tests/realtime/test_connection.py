@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
@@ -73,3 +75,29 @@ async def test_stopping_the_server_tells_every_client_to_reconnect(
     await server.stop()
     assert await a.close_code() == 1012
     assert await b.close_code() == 1012
+
+
+async def test_a_message_larger_than_the_send_buffer_reaches_a_client_that_reads(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(send_buffer_bytes=64 * 1024, chat_rate=1000, chat_burst=1000)
+    ann = await server.register("ann")
+    room = await server.create_room(ann)
+    writer = await server.connect(ann)
+    await writer.join(room["code"])
+    text = "\x01" * 4000  # six bytes each in JSON: a joined of about 1.2 MB
+    for number in range(50):
+        await writer.chat(text, client_id=f"big{number}")
+    reader = await server.connect(await server.register("bob"))
+    joined = await reader.join(room["code"])
+    assert [message["text"] for message in joined["messages"]] == [text] * 50
+    assert (await writer.chat("still there"))["seq"] == 51
+    assert (await reader.expect("chat"))["message"]["text"] == "still there"
+
+
+async def test_a_message_in_endless_fragments_closes_with_1009(server: RunningServer) -> None:
+    a, b = await _ann_and_bob(server)
+    with contextlib.suppress(websockets.ConnectionClosed):
+        await a.connection.send(iter(['{"type": "chat", '] + [""] * 1000 + ['"text": "x"}']))
+    assert await a.close_code() == 1009
+    assert (await b.expect("participant-left"))["participant_id"]
