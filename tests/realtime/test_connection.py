@@ -91,6 +91,7 @@ async def test_a_message_larger_than_the_send_buffer_reaches_a_client_that_reads
     reader = await server.connect(await server.register("bob"))
     joined = await reader.join(room["code"])
     assert [message["text"] for message in joined["messages"]] == [text] * 50
+    await writer.expect("participant-joined")
     assert (await writer.chat("still there"))["seq"] == 51
     assert (await reader.expect("chat"))["message"]["text"] == "still there"
 
