@@ -163,10 +163,11 @@ class WsClient:
 ServerFactory = Callable[..., Awaitable[InProcessServer]]
 
 
-@pytest.fixture(scope="session")
-def event_loop_policy() -> uvloop.EventLoopPolicy:
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
     """Every test runs on uvloop, the loop `glimpse serve` runs on (its transports differ)."""
-    return uvloop.EventLoopPolicy()
+    return {"uvloop": uvloop.new_event_loop}
 
 
 @pytest.fixture
