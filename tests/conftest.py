@@ -60,6 +60,17 @@ class RunningServer:
         room: dict[str, Any] = response.json()
         return room
 
+    async def ann_and_bob_in_a_room(self) -> tuple[WsClient, WsClient, dict[str, Any]]:
+        """Ann and Bob joined to a new room of Ann's; the room dict also holds their participant
+        ids under "ann" and "bob". Ann has heard Bob join."""
+        ann, bob = await self.register("Ann"), await self.register("Bob")
+        room = await self.create_room(ann)
+        a, b = await self.connect(ann), await self.connect(bob)
+        room["ann"] = (await a.join(room["code"]))["participant_id"]
+        room["bob"] = (await b.join(room["code"]))["participant_id"]
+        await a.expect("participant-joined")
+        return a, b, room
+
     async def connect(self, user: User | None = None) -> WsClient:
         """A WebSocket client, authenticated as `user` when given."""
         client = WsClient(await websockets.connect(self.ws_url, max_size=None))

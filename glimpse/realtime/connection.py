@@ -134,9 +134,7 @@ class WebSocketConnection(asyncio.Protocol):
         transport = self._transport
         if not self._open or transport is None or transport.is_closing():  # closing or gone
             return
-        if transport.get_write_buffer_size() > self._send_buffer_limit:
-            log.info("disconnecting a client that stopped reading")
-            self.abort()
+        if self._stalled(transport):
             return
         transport.write(frame)
 
@@ -221,11 +219,17 @@ class WebSocketConnection(asyncio.Protocol):
                 self._abort_later()
         state = self._ws.state
         if state is State.OPEN:
-            if transport.get_write_buffer_size() > self._send_buffer_limit:  # pongs, to a flood
-                log.info("disconnecting a client that stopped reading")
-                self.abort()
+            self._stalled(transport)  # pongs, to a ping flood
         elif state is not State.CONNECTING:
             self._mark_closed()
+
+    def _stalled(self, transport: asyncio.Transport) -> bool:
+        """Drop a client with more than the limit still unsent: it has stopped reading."""
+        if transport.get_write_buffer_size() <= self._send_buffer_limit:
+            return False
+        log.info("disconnecting a client that stopped reading")
+        self.abort()
+        return True
 
     def _abort_later(self) -> None:
         """Drop the socket if it is not closed within CLOSE_TIMEOUT."""

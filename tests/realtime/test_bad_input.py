@@ -7,23 +7,13 @@ import contextlib
 
 import websockets
 
-from tests.conftest import RunningServer, ServerFactory, WsClient
-
-
-async def _joined(server: RunningServer) -> tuple[WsClient, WsClient, dict[str, str]]:
-    ann, bob = await server.register(), await server.register()
-    room = await server.create_room(ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    room["ann"] = (await a.join(room["code"]))["participant_id"]
-    room["bob"] = (await b.join(room["code"]))["participant_id"]
-    await a.expect("participant-joined")
-    return a, b, room
+from tests.conftest import RunningServer, ServerFactory
 
 
 async def test_malformed_frames_get_errors_and_the_socket_stays_open(
     server: RunningServer,
 ) -> None:
-    a, b, _ = await _joined(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     cases = [
         ("{not json", "bad_json", None, None),
         ("[1, 2]", "invalid_message", None, None),
@@ -47,7 +37,7 @@ async def test_malformed_frames_get_errors_and_the_socket_stays_open(
 
 
 async def test_frame_over_64_kib_closes_with_1009(server: RunningServer) -> None:
-    a, b, room = await _joined(server)
+    a, b, room = await server.ann_and_bob_in_a_room()
     await a.send_raw('{"type": "chat", "client_id": "big", "text": "' + "x" * 70_000 + '"}')
     assert await a.close_code() == 1009
     assert (await b.expect("participant-left"))["participant_id"] == room["ann"]
@@ -56,7 +46,7 @@ async def test_frame_over_64_kib_closes_with_1009(server: RunningServer) -> None
 
 async def test_chat_flood_is_rate_limited_then_closed(start_server: ServerFactory) -> None:
     server = await start_server(chat_rate=2, chat_burst=5, rate_limit_strikes=5)
-    a, b, _ = await _joined(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     for number in range(30):
         with contextlib.suppress(websockets.ConnectionClosed):
             await a.send({"type": "chat", "client_id": f"f{number}", "text": "spam"})
@@ -76,7 +66,7 @@ async def test_chat_flood_is_rate_limited_then_closed(start_server: ServerFactor
 
 async def test_signal_flood_is_rate_limited(start_server: ServerFactory) -> None:
     server = await start_server(signal_rate=1, signal_burst=3, rate_limit_strikes=100)
-    a, b, room = await _joined(server)
+    a, b, room = await server.ann_and_bob_in_a_room()
     for _ in range(6):
         await a.send({"type": "signal", "to": room["bob"], "kind": "offer", "sdp": "v=0"})
     answers = [await a.recv() for _ in range(6)]
@@ -128,8 +118,8 @@ async def test_a_client_that_stops_reading_is_dropped_without_stalling_the_room(
 
 
 async def test_garbage_in_one_room_does_not_disturb_another(server: RunningServer) -> None:
-    a, b, _ = await _joined(server)
-    c, d, _ = await _joined(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
+    c, d, _ = await server.ann_and_bob_in_a_room()
 
     async def garbage() -> None:
         for _ in range(50):

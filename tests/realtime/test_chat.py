@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningServer, ServerFactory, WsClient
-
-
-async def _pair(server: RunningServer) -> tuple[WsClient, WsClient, dict[str, str]]:
-    """Ann and Bob in a new room; the room dict also holds Bob's participant id."""
-    ann = await server.register("Ann")
-    bob = await server.register("Bob")
-    room = await server.create_room(ann)
-    a = await server.connect(ann)
-    b = await server.connect(bob)
-    await a.join(room["code"])
-    room["bob"] = (await b.join(room["code"]))["participant_id"]
-    await a.expect("participant-joined")
-    return a, b, room
+from tests.conftest import RunningServer, ServerFactory
 
 
 async def test_messages_arrive_in_order_and_are_stored(server: RunningServer) -> None:
-    a, b, room = await _pair(server)
+    a, b, room = await server.ann_and_bob_in_a_room()
     for number in range(1, 11):
         await a.send({"type": "chat", "client_id": f"c{number}", "text": f"n{number}",
                       "ref": f"r{number}"})  # fmt: skip
@@ -40,7 +27,7 @@ async def test_messages_arrive_in_order_and_are_stored(server: RunningServer) ->
 
 
 async def test_retried_send_is_stored_and_delivered_once(server: RunningServer) -> None:
-    a, b, room = await _pair(server)
+    a, b, room = await server.ann_and_bob_in_a_room()
     first = await a.chat("only once", client_id="retry-me")
     retried = await a.chat("only once", client_id="retry-me")
     assert retried == first
@@ -56,7 +43,7 @@ async def test_retried_send_is_stored_and_delivered_once(server: RunningServer) 
 
 
 async def test_text_length_limits(server: RunningServer) -> None:
-    a, b, _ = await _pair(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     for text, code in (("", "empty_text"), ("   \n", "empty_text"), ("x" * 4001, "text_too_long")):
         await a.send({"type": "chat", "client_id": "c", "text": text, "ref": "t"})
         error = await a.expect("error")
@@ -67,7 +54,7 @@ async def test_text_length_limits(server: RunningServer) -> None:
 
 
 async def test_typing_is_relayed_to_the_others_and_not_stored(server: RunningServer) -> None:
-    a, b, room = await _pair(server)
+    a, b, room = await server.ann_and_bob_in_a_room()
     await b.send({"type": "typing", "active": True})
     assert await a.expect("typing") == {
         "type": "typing", "participant_id": room["bob"], "active": True
@@ -81,8 +68,8 @@ async def test_typing_is_relayed_to_the_others_and_not_stored(server: RunningSer
 
 async def test_chat_in_one_room_stays_in_that_room(start_server: ServerFactory) -> None:
     server = await start_server()
-    a, b, _ = await _pair(server)
-    c, d, _ = await _pair(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
+    c, d, _ = await server.ann_and_bob_in_a_room()
     await a.chat("room one")
     await c.chat("room two")
     assert (await b.expect("chat"))["message"]["text"] == "room one"

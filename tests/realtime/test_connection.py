@@ -8,17 +8,7 @@ import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import RunningServer, ServerFactory, WsClient
-
-
-async def _ann_and_bob(server: RunningServer) -> tuple[WsClient, WsClient]:
-    ann, bob = await server.register("ann"), await server.register("bob")
-    room = await server.create_room(ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    await a.join(room["code"])
-    await b.join(room["code"])
-    await a.expect("participant-joined")
-    return a, b
+from tests.conftest import RunningServer, ServerFactory
 
 
 async def test_a_websocket_anywhere_but_ws_is_refused(server: RunningServer) -> None:
@@ -30,14 +20,14 @@ async def test_a_websocket_anywhere_but_ws_is_refused(server: RunningServer) -> 
 
 
 async def test_a_message_sent_in_fragments_is_reassembled(server: RunningServer) -> None:
-    a, b = await _ann_and_bob(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     await a.send_raw(iter(['{"type": "chat", "client_id": "f1", ', '"text": "in pieces"}']))
     assert (await a.expect("ack"))["message"]["text"] == "in pieces"
     assert (await b.expect("chat"))["message"]["text"] == "in pieces"
 
 
 async def test_text_that_is_not_utf8_closes_with_1007(server: RunningServer) -> None:
-    a, b = await _ann_and_bob(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     await a.connection.send(b'{"type": "chat", "text": "\xff"}', text=True)
     assert await a.close_code() == 1007
     assert (await b.expect("participant-left"))["participant_id"]
@@ -48,7 +38,7 @@ async def test_a_client_that_sends_without_reading_loses_nothing(
 ) -> None:
     """Reading pauses while its messages wait to be handled; every one is handled, in order."""
     server = await start_server(chat_rate=10_000, chat_burst=10_000)
-    a, b = await _ann_and_bob(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     count = 400
     for number in range(count):
         await a.send({"type": "chat", "client_id": f"n{number}", "text": f"number {number}"})
@@ -60,7 +50,7 @@ async def test_a_client_that_sends_without_reading_loses_nothing(
 
 
 async def test_what_a_client_sent_before_closing_reaches_the_room(server: RunningServer) -> None:
-    a, b = await _ann_and_bob(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     await b.send({"type": "chat", "client_id": "last", "text": "bye"})
     await b.close()
     assert (await a.expect("chat"))["message"]["text"] == "bye"
@@ -71,7 +61,7 @@ async def test_stopping_the_server_tells_every_client_to_reconnect(
     start_server: ServerFactory,
 ) -> None:
     server = await start_server()
-    a, b = await _ann_and_bob(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     await server.stop()
     assert await a.close_code() == 1012
     assert await b.close_code() == 1012
@@ -97,7 +87,7 @@ async def test_a_message_larger_than_the_send_buffer_reaches_a_client_that_reads
 
 
 async def test_a_message_in_endless_fragments_closes_with_1009(server: RunningServer) -> None:
-    a, b = await _ann_and_bob(server)
+    a, b, _ = await server.ann_and_bob_in_a_room()
     with contextlib.suppress(websockets.ConnectionClosed):
         await a.connection.send(iter(['{"type": "chat", '] + [""] * 1000 + ['"text": "x"}']))
     assert await a.close_code() == 1009
