@@ -24,7 +24,9 @@ from glimpse.settings import Settings
 
 RECEIVE_TIMEOUT = 5.0
 GENEROUS_LIMITS = {
-    name: "100000/second" for name, field in Settings.model_fields.items() if field.annotation is Rate
+    name: "100000/second"
+    for name, field in Settings.model_fields.items()
+    if field.annotation is Rate
 }
 """Rate limits no test meets by accident (they all come from 127.0.0.1); dedicated tests set
 low ones. As settings overrides; `limits_environment()` gives them as GLIMPSE_* variables."""

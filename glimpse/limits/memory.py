@@ -11,6 +11,9 @@ SWEEP_MIN_KEYS: Final = 1024
 """Keys whose bucket is full again are dropped once the table has grown this large, or twice as
 large as after the last sweep: memory follows the keys in use, at O(1) amortised per hit."""
 
+ROUNDING: Final = 1e-6
+"""Seconds of float error tolerated: a burst of 7 at 7/minute adds up to a hair over 60 s."""
+
 
 class MemoryLimiter(Limiter):
     def __init__(self) -> None:
@@ -23,10 +26,10 @@ class MemoryLimiter(Limiter):
         wait = 0.0
         arrivals = {}
         for limit in limits:
-            arrival = max(self._arrivals.get(limit.key, now), now) + limit.rate.interval
-            wait = max(wait, arrival - limit.rate.period - now)
-            arrivals[limit.key] = arrival
-        if wait > 0:
+            backlog = max(self._arrivals.get(limit.key, now) - now, 0.0) + limit.rate.interval
+            wait = max(wait, backlog - limit.rate.period)
+            arrivals[limit.key] = now + backlog
+        if wait > ROUNDING:
             return wait
         self._arrivals.update(arrivals)
         if len(self._arrivals) >= self._sweep_at:

@@ -67,7 +67,8 @@ return 0
 
 
 def _ms(seconds: float) -> int:
-    return max(1, round(seconds * 1000))
+    """Whole milliseconds, rounded down: a burst never comes out one hit short."""
+    return max(1, int(seconds * 1000))
 
 
 class RedisLimiter(Limiter):
