@@ -99,8 +99,8 @@ class RedisLimiter(Limiter):
         return wait_ms / 1000 if wait_ms else None
 
     async def refund(self, *limits: Limit) -> None:
-        await self._local.refund(*limits)  # the hit may have been counted here
         if self._redis_down():
+            await self._local.refund(*limits)
             return
         try:
             async with asyncio.timeout(COMMAND_TIMEOUT):

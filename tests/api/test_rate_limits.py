@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.conftest import RunningServer, ServerFactory, User
+from tests.conftest import RunningServer, ServerFactory, User, free_port
 
 LOW = "2/hour"
 LIMITED_ROUTES = {
@@ -153,3 +153,16 @@ async def test_the_schema_documents_the_429s(server: RunningServer) -> None:
     assert documented == LIMITED_ROUTES
     login_429 = schema["paths"]["/api/auth/login"]["post"]["responses"]["429"]
     assert "Retry-After" in login_429["headers"]
+
+
+async def test_without_redis_log_ins_still_work_and_are_still_limited(
+    start_server: ServerFactory,
+) -> None:
+    """Redis unreachable: no 500, each instance counts on its own."""
+    server = await start_server(
+        bus_url=f"redis://127.0.0.1:{free_port()}/0", login_limit_per_address=LOW
+    )
+    ann = await server.register("Ann")
+    assert (await log_in(server.http, ann.profile["email"], "correct horse")).status_code == 200
+    assert (await log_in(server.http, ann.profile["email"], "wrong guess")).status_code == 401
+    assert_rate_limited(await log_in(server.http, ann.profile["email"], "correct horse"))

@@ -152,3 +152,15 @@ async def test_a_burst_that_does_not_divide_evenly_is_whole(limiter: Limiter) ->
     rule = limit(Rate(9, 60))  # 6.67 s between hits: rounding must not cost the ninth
     assert [await limiter.hit(rule) for _ in range(9)] == [None] * 9
     assert await limiter.hit(rule) is not None
+
+
+async def test_memory_forgets_keys_whose_bucket_is_full_again() -> None:
+    """Hits from ever new addresses do not pile up: memory follows the keys in use."""
+    limiter = MemoryLimiter()
+    brief = Rate(1, 0.05)
+    for address in range(5000):
+        await limiter.hit(Limit("flood", f"10.0.{address // 256}.{address % 256}", brief))
+    await asyncio.sleep(0.1)
+    for address in range(5000):
+        await limiter.hit(Limit("flood", f"10.1.{address // 256}.{address % 256}", brief))
+    assert len(limiter._arrivals) <= 5000  # the first 5000 are gone
