@@ -27,11 +27,11 @@ RETRY_AFTER_FAILURE: Final = 5.0
 """Seconds after a failed call during which limits are counted in memory without asking Redis
 (so an unreachable Redis does not delay every request by the timeout)."""
 
-# KEYS: one per limit. ARGV: its interval and its period (ms), for each key in turn.
-# Returns 0 when allowed (every key counted), else the wait in ms (no key counted).
+# Times in microseconds. KEYS: one per limit. ARGV: its interval and its period, key by key.
+# Returns 0 when allowed (every key counted), else the wait (no key counted).
 HIT_SCRIPT: Final = """
 local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 local wait = 0
 local arrivals = {}
 for i, key in ipairs(KEYS) do
@@ -42,21 +42,22 @@ for i, key in ipairs(KEYS) do
 end
 if wait > 0 then return wait end
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, string.format('%d', arrivals[i]), 'PX', arrivals[i] - now)
+  local ttl = math.ceil((arrivals[i] - now) / 1000)
+  redis.call('SET', key, string.format('%d', arrivals[i]), 'PX', ttl)
 end
 return 0
 """
 
-# KEYS: one per limit. ARGV: its interval (ms) for each key in turn.
+# Times in microseconds. KEYS: one per limit. ARGV: its interval, key by key.
 REFUND_SCRIPT: Final = """
 local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
 for i, key in ipairs(KEYS) do
   local arrival = tonumber(redis.call('GET', key))
   if arrival then
     arrival = arrival - tonumber(ARGV[i])
     if arrival > now then
-      redis.call('SET', key, string.format('%d', arrival), 'PX', arrival - now)
+      redis.call('SET', key, string.format('%d', arrival), 'PX', math.ceil((arrival - now) / 1000))
     else
       redis.call('DEL', key)
     end
@@ -66,9 +67,9 @@ return 0
 """
 
 
-def _ms(seconds: float) -> int:
-    """Whole milliseconds, rounded down: a burst never comes out one hit short."""
-    return max(1, int(seconds * 1000))
+def _us(seconds: float) -> int:
+    """Whole microseconds, rounded down: a burst never comes out one hit short."""
+    return max(1, int(seconds * 1_000_000))
 
 
 class RedisLimiter(Limiter):
@@ -88,15 +89,15 @@ class RedisLimiter(Limiter):
     async def hit(self, *limits: Limit) -> float | None:
         if self._redis_down():
             return await self._local.hit(*limits)
-        args = [ms for limit in limits for ms in (_ms(limit.rate.interval), _ms(limit.rate.period))]
+        args = [us for limit in limits for us in (_us(limit.rate.interval), _us(limit.rate.period))]
         try:
             async with asyncio.timeout(COMMAND_TIMEOUT):
-                wait_ms = int(await self._hit(keys=[limit.key for limit in limits], args=args))
+                wait = int(await self._hit(keys=[limit.key for limit in limits], args=args))
         except REDIS_ERRORS as error:
             self._failed(error)
             return await self._local.hit(*limits)
         self._answered()
-        return wait_ms / 1000 if wait_ms else None
+        return wait / 1_000_000 if wait else None
 
     async def refund(self, *limits: Limit) -> None:
         if self._redis_down():
@@ -106,7 +107,7 @@ class RedisLimiter(Limiter):
             async with asyncio.timeout(COMMAND_TIMEOUT):
                 await self._refund(
                     keys=[limit.key for limit in limits],
-                    args=[_ms(limit.rate.interval) for limit in limits],
+                    args=[_us(limit.rate.interval) for limit in limits],
                 )
         except REDIS_ERRORS as error:
             self._failed(error)

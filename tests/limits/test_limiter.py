@@ -164,3 +164,8 @@ async def test_memory_forgets_keys_whose_bucket_is_full_again() -> None:
     for address in range(5000):
         await limiter.hit(Limit("flood", f"10.1.{address // 256}.{address % 256}", brief))
     assert len(limiter._arrivals) <= 5000  # the first 5000 are gone
+
+
+async def test_fast_rates_keep_their_burst(limiter: Limiter) -> None:
+    rule = limit(Rate(5000, 1))
+    assert all([await limiter.hit(rule) is None for _ in range(3000)])
