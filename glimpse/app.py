@@ -23,6 +23,7 @@ from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
 from glimpse.errors import GlimpseError
+from glimpse.limits import open_limiter
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
@@ -35,14 +36,18 @@ log = logging.getLogger(__name__)
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GlimpseError)
     async def glimpse_error(_: Request, error: GlimpseError) -> JSONResponse:
-        return _error(error.status, error.code, error.message)
+        return _error(error.status, error.code, error.message, error.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -91,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             presence_ttl=settings.bus_presence_ttl,
             heartbeat_interval=settings.bus_heartbeat_interval,
         )
+        limiter = open_limiter(settings.bus_url)
         hub = Hub(bus, settings.max_room_participants)
         await hub.start()
         tokens = AccessTokens(
@@ -102,15 +108,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = Services(
             settings=settings,
             auth=AuthService(store, tokens, settings.refresh_token_ttl),
-            rooms=RoomService(store),
+            rooms=RoomService(
+                store,
+                limiter,
+                guesses_per_user=settings.room_password_limit_per_user,
+                guesses_per_room=settings.room_password_limit_per_room,
+            ),
             store=store,
             hub=hub,
             chat=ChatHandler(store, hub, settings.max_chat_chars),
+            limiter=limiter,
         )
         try:
             yield {"services": services}
         finally:
             await hub.stop()
+            await limiter.close()
             await store.close()
 
     app = FastAPI(

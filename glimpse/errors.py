@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class GlimpseError(Exception):
     status = 400
@@ -12,6 +14,11 @@ class GlimpseError(Exception):
         self.message = message
         if code is not None:
             self.code = code
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the error's response carries."""
+        return {}
 
 
 class Unauthorized(GlimpseError):
@@ -37,3 +44,17 @@ class Conflict(GlimpseError):
 class Unavailable(GlimpseError):
     status = 503
     code = "unavailable"
+
+
+class RateLimited(GlimpseError):
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        """Whole seconds until the same request would be allowed."""
+        super().__init__(f"too many attempts; try again in {self.retry_after} s")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from glimpse.auth.passwords import hash_password, verify_password
 from glimpse.errors import Forbidden, NotFound
+from glimpse.limits import Limit, Limiter, Rate
 from glimpse.store import DuplicateError, RoomRecord, Store
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud
@@ -25,8 +26,13 @@ def new_room_code() -> str:
 
 
 class RoomService:
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self, store: Store, limiter: Limiter, *, guesses_per_user: Rate, guesses_per_room: Rate
+    ) -> None:
         self._store = store
+        self._limiter = limiter
+        self._guesses_per_user = guesses_per_user
+        self._guesses_per_room = guesses_per_room
 
     async def create(self, owner_id: str, name: str, password: str | None) -> RoomRecord:
         password_hash = await hash_password(password) if password else None
@@ -66,13 +72,21 @@ class RoomService:
             raise Forbidden("only the room's owner may do this", code="not_room_owner")
         return room
 
-    async def check_password(self, room: RoomRecord, password: str | None) -> None:
+    async def check_password(self, room: RoomRecord, password: str | None, user_id: str) -> None:
+        """Wrong passwords count against the user and the room, on every socket and instance;
+        past either limit a password is not even checked (RateLimited)."""
         if room.password_hash is None:
             return
         if not password:
             raise Forbidden("this room needs a password", code="room_password_required")
+        guesses = (
+            Limit("room-password:user", user_id, self._guesses_per_user),
+            Limit("room-password:room", room.id, self._guesses_per_room),
+        )
+        await self._limiter.enforce(*guesses)
         if not await verify_password(room.password_hash, password):
             raise Forbidden("wrong room password", code="wrong_room_password")
+        await self._limiter.refund(*guesses)
 
     async def record_join(self, room_id: str, user_id: str) -> None:
         """Remember the join: it lists the room among the user's recent ones, opens its history."""

@@ -7,12 +7,23 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from glimpse.limits import Rate
 
 MIN_SECRET_LENGTH = 32
 SECRET_FILE_NAME = "jwt-secret"  # noqa: S105 (a file name)
+
+
+def _rate(value: Any) -> Any:
+    return Rate.parse(value) if isinstance(value, str) else value
+
+
+RateSetting = Annotated[Rate, NoDecode, BeforeValidator(_rate)]
+"""A rate written like `10/minute`, `30/hour` or `5/15minutes`."""
 
 
 class Settings(BaseSettings):
@@ -70,6 +81,19 @@ class Settings(BaseSettings):
     rate_limit_strikes: int = Field(default=20, gt=0)
     """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
     join_history: int = Field(default=50, ge=0, le=100)
+
+    # Rate limits against abuse, per client address, account, user or room (README "Limits").
+    login_limit_per_address: RateSetting = Rate.parse("30/minute")
+    login_limit_per_account: RateSetting = Rate.parse("10/15minutes")
+    """Failed log-ins only: a right password gives its attempt back."""
+    register_limit_per_address: RateSetting = Rate.parse("30/hour")
+    refresh_limit_per_address: RateSetting = Rate.parse("60/minute")
+    ice_servers_limit_per_user: RateSetting = Rate.parse("30/minute")
+    room_lookup_limit_per_user: RateSetting = Rate.parse("30/minute")
+    room_lookup_limit_per_address: RateSetting = Rate.parse("120/minute")
+    room_password_limit_per_user: RateSetting = Rate.parse("10/10minutes")
+    """Wrong room passwords only, across all of the user's sockets and every instance."""
+    room_password_limit_per_room: RateSetting = Rate.parse("30/10minutes")
 
     @field_validator("secret_key", "turn_secret")
     @classmethod

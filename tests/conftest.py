@@ -19,10 +19,22 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from glimpse.cli import uvicorn_config
+from glimpse.limits import Rate
 from glimpse.settings import Settings
 
 RECEIVE_TIMEOUT = 5.0
+GENEROUS_LIMITS = {
+    name: "100000/second"
+    for name, field in Settings.model_fields.items()
+    if field.annotation is Rate
+}
+"""Rate limits no test meets by accident (they all come from 127.0.0.1); dedicated tests set
+low ones. As settings overrides; `limits_environment()` gives them as GLIMPSE_* variables."""
 _counter = itertools.count()
+
+
+def limits_environment() -> dict[str, str]:
+    return {f"GLIMPSE_{name.upper()}": rate for name, rate in GENEROUS_LIMITS.items()}
 
 
 def free_port() -> int:
@@ -191,6 +203,7 @@ async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
             "host": "127.0.0.1",
             "port": free_port(),
             "data_dir": tmp_path / f"data{len(running)}",
+            **GENEROUS_LIMITS,
         }
         values.update(overrides)
         settings = Settings(**values)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import ipaddress
+from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from glimpse.api.schemas import ErrorBody
 from glimpse.auth.service import AuthService
 from glimpse.errors import Unauthorized
+from glimpse.limits import Limiter
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
 from glimpse.services import Services
@@ -46,11 +49,46 @@ def _hub(services: ServicesDep) -> Hub:
     return services.hub
 
 
+def _limiter(services: ServicesDep) -> Limiter:
+    return services.limiter
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[Store, Depends(_store)]
 AuthDep = Annotated[AuthService, Depends(_auth)]
 RoomsDep = Annotated[RoomService, Depends(_rooms)]
 HubDep = Annotated[Hub, Depends(_hub)]
+LimiterDep = Annotated[Limiter, Depends(_limiter)]
+
+IPV6_CLIENT_PREFIX: Final = 64
+"""An IPv6 client is counted by its /64: one host commonly holds a whole /64."""
+
+
+def _client_address(request: Request) -> str:
+    """Whom per-address limits count: the peer, or what the trusted proxies say it is (uvicorn
+    resolves X-Forwarded-For only from them)."""
+    host = request.client.host if request.client else ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # not an IP address (a Unix socket)
+    if not isinstance(address, ipaddress.IPv6Address):
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False))
+
+
+ClientAddress = Annotated[str, Depends(_client_address)]
+
+RATE_LIMITED: Final[dict[int | str, dict[str, Any]]] = {
+    429: {
+        "model": ErrorBody,
+        "description": "Too many attempts (`rate_limited`); retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+    }
+}
+"""The OpenAPI response of a rate-limited route."""
 
 
 async def _current_user(

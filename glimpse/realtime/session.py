@@ -299,7 +299,7 @@ class Session:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
         services = self._services
         room = await services.rooms.find(request.room)
-        await services.rooms.check_password(room, request.password)
+        await services.rooms.check_password(room, request.password, self.user.id)
         replaced = request.replaces is not None and await services.hub.replace(
             room.id, request.replaces, self.user.id
         )  # a reconnect: its old socket may linger still

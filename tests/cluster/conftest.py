@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from glimpse.settings import Settings
-from tests.conftest import RunningServer, free_port
+from tests.conftest import RunningServer, free_port, limits_environment
 
 POSTGRES_URL = "postgresql://127.0.0.1:5432/test"
 STARTUP_TIMEOUT = 30.0
@@ -179,6 +179,7 @@ class Cluster:
             "GLIMPSE_DATABASE_URL": self.database_url,
             "GLIMPSE_BUS_URL": self.bus_url,
             "GLIMPSE_SECRET_KEY": self.secret,
+            **limits_environment(),
             **extra,
         }
 

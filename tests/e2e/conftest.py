@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
-from tests.conftest import free_port
+from tests.conftest import free_port, limits_environment
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +56,7 @@ class GlimpseServer:
             "GLIMPSE_ICE_SERVERS": "",  # loopback needs no STUN, and the network is closed
             "GLIMPSE_HEARTBEAT_INTERVAL": str(HEARTBEAT_INTERVAL),
             "GLIMPSE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
+            **limits_environment(),
         }
         self._process: subprocess.Popen[bytes] | None = None
 

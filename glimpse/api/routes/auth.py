@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Response, status
 
-from glimpse.api.deps import AuthDep, SettingsDep
+from glimpse.api.deps import RATE_LIMITED, AuthDep, ClientAddress, LimiterDep, SettingsDep
 from glimpse.api.schemas import LoginRequest, RegisterRequest, TokenResponse, UserPublic
 from glimpse.auth.service import LoginSession
 from glimpse.errors import Unauthorized
+from glimpse.limits import Limit
 from glimpse.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -38,26 +39,50 @@ def _signed_in(session: LoginSession, response: Response, settings: Settings) ->
     )
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", status_code=status.HTTP_201_CREATED, responses=RATE_LIMITED)
 async def register(
-    body: RegisterRequest, response: Response, auth: AuthDep, settings: SettingsDep
+    body: RegisterRequest,
+    response: Response,
+    auth: AuthDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    address: ClientAddress,
 ) -> TokenResponse:
+    await limiter.enforce(Limit("register:address", address, settings.register_limit_per_address))
     session = await auth.register(body.email, body.display_name, body.password)
     return _signed_in(session, response, settings)
 
 
-@router.post("/login")
+@router.post("/login", responses=RATE_LIMITED)
 async def log_in(
-    body: LoginRequest, response: Response, auth: AuthDep, settings: SettingsDep
+    body: LoginRequest,
+    response: Response,
+    auth: AuthDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    address: ClientAddress,
 ) -> TokenResponse:
-    return _signed_in(await auth.log_in(body.email, body.password), response, settings)
+    """Every attempt counts against the address; only failed ones against the account."""
+    account = Limit("login:account", body.email.strip().lower(), settings.login_limit_per_account)
+    await limiter.enforce(
+        Limit("login:address", address, settings.login_limit_per_address), account
+    )
+    session = await auth.log_in(body.email, body.password)
+    await limiter.refund(account)
+    return _signed_in(session, response, settings)
 
 
-@router.post("/refresh")
+@router.post("/refresh", responses=RATE_LIMITED)
 async def refresh(
-    response: Response, auth: AuthDep, settings: SettingsDep, token: RefreshCookie = None
+    response: Response,
+    auth: AuthDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    address: ClientAddress,
+    token: RefreshCookie = None,
 ) -> TokenResponse:
     """Exchange the refresh cookie for a new access token and a new refresh cookie."""
+    await limiter.enforce(Limit("refresh:address", address, settings.refresh_limit_per_address))
     if not token:
         raise Unauthorized("no refresh token; sign in", code="invalid_refresh_token")
     return _signed_in(await auth.refresh(token), response, settings)

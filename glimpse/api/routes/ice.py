@@ -9,8 +9,9 @@ import time
 
 from fastapi import APIRouter
 
-from glimpse.api.deps import CurrentUser, SettingsDep
+from glimpse.api.deps import RATE_LIMITED, CurrentUser, LimiterDep, SettingsDep
 from glimpse.api.schemas import IceServer, IceServers
+from glimpse.limits import Limit
 
 router = APIRouter(tags=["ice"])
 
@@ -22,8 +23,9 @@ def turn_credentials(secret: str, user_id: str, ttl: int) -> tuple[str, str]:
     return username, base64.b64encode(digest).decode()
 
 
-@router.get("/ice-servers")
-async def ice_servers(user: CurrentUser, settings: SettingsDep) -> IceServers:
+@router.get("/ice-servers", responses=RATE_LIMITED)
+async def ice_servers(user: CurrentUser, settings: SettingsDep, limiter: LimiterDep) -> IceServers:
+    await limiter.enforce(Limit("ice-servers:user", user.id, settings.ice_servers_limit_per_user))
     servers = []
     for url in settings.ice_server_urls:
         if url.startswith(("turn:", "turns:")) and settings.turn_secret is not None:

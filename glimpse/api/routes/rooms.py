@@ -7,7 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from glimpse.api.deps import CurrentUser, HubDep, RoomsDep, StoreDep
+from glimpse.api.deps import (
+    RATE_LIMITED,
+    ClientAddress,
+    CurrentUser,
+    HubDep,
+    LimiterDep,
+    RoomsDep,
+    SettingsDep,
+    StoreDep,
+)
 from glimpse.api.schemas import (
     MessagePage,
     MessagePublic,
@@ -18,6 +27,7 @@ from glimpse.api.schemas import (
 )
 from glimpse.bus import BusUnavailable
 from glimpse.errors import Forbidden
+from glimpse.limits import Limit
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +53,20 @@ async def list_rooms(user: CurrentUser, store: StoreDep) -> RoomLists:
     )
 
 
-@router.get("/by-code/{code}")
-async def get_room_by_code(code: str, user: CurrentUser, rooms: RoomsDep) -> RoomPublic:
+@router.get("/by-code/{code}", responses=RATE_LIMITED)
+async def get_room_by_code(
+    code: str,
+    user: CurrentUser,
+    rooms: RoomsDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+    address: ClientAddress,
+) -> RoomPublic:
+    """Limited per user and per address, so codes cannot be enumerated."""
+    await limiter.enforce(
+        Limit("room-lookup:user", user.id, settings.room_lookup_limit_per_user),
+        Limit("room-lookup:address", address, settings.room_lookup_limit_per_address),
+    )
     return RoomPublic.of(await rooms.find(code))
 
 

@@ -13,7 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log In */
+        /**
+         * Log In
+         * @description Every attempt counts against the address; only failed ones against the account.
+         */
         post: operations["log_in_api_auth_login_post"];
         delete?: never;
         options?: never;
@@ -120,7 +123,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Room By Code */
+        /**
+         * Get Room By Code
+         * @description Limited per user and per address, so codes cannot be enumerated.
+         */
         get: operations["get_room_by_code_api_rooms_by_code__code__get"];
         put?: never;
         post?: never;
@@ -424,6 +430,16 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A typed error */
             default: {
                 headers: {
@@ -484,6 +500,16 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A typed error */
             default: {
                 headers: {
@@ -517,6 +543,16 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A typed error */
             default: {
                 headers: {
@@ -544,6 +580,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IceServers"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A typed error */
@@ -637,6 +683,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoomPublic"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A typed error */
