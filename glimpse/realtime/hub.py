@@ -243,8 +243,8 @@ class Hub:
 
     def _deliver_local(self, room_id: str, event: bytes, exclude: str | None) -> None:
         room = self._rooms.get(room_id)
-        if room is None:
-            return
+        if room is None or len(room.local) <= (exclude in room.local):
+            return  # nobody here to deliver to
         frame = self._frame(event)
         for participant_id, member in list(room.local.items()):
             if participant_id != exclude:

@@ -167,6 +167,7 @@ class Session:
     async def run(self) -> None:
         log_context.current.set(self.log_fields)  # this task's lines are about this connection
         self._services.metrics.connections.inc()
+        self._services.metrics.connections_opened.inc()
         self._heartbeat = asyncio.get_running_loop().call_later(
             self._settings.heartbeat_interval, self._beat
         )
