@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
 import logging
+import os
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +18,8 @@ import pytest
 import websockets
 
 from glimpse.observability.logs import LogFormat, log_handler
-from tests.conftest import RunningServer, ServerFactory
+from glimpse.settings import Settings
+from tests.conftest import RunningServer, ServerFactory, free_port
 
 
 class Lines:
@@ -141,3 +146,44 @@ async def test_a_rate_limit_close_is_audited(start_server: ServerFactory, lines:
     assert (line["user"], line["room"], line["participant"]) == (
         room["owner_id"], room["id"], room["ann"],
     )  # fmt: skip
+
+
+async def test_glimpse_serve_writes_every_line_as_json_uvicorns_too(tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "GLIMPSE_LOG_FORMAT": "json",
+        "GLIMPSE_HOST": "127.0.0.1",
+        "GLIMPSE_PORT": str(port),
+        "GLIMPSE_DATA_DIR": str(tmp_path),
+        "GLIMPSE_DATABASE_URL": "",
+        "GLIMPSE_BUS_URL": "memory://",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "glimpse", "serve", env=env, stderr=asyncio.subprocess.PIPE
+    )
+    server = RunningServer(Settings(host="127.0.0.1", port=port))
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                with contextlib.suppress(httpx.TransportError):
+                    if (await server.http.get("/healthz")).status_code == 200:
+                        break
+                await asyncio.sleep(0.1)
+        login = {"email": "nobody@example.org", "password": "not the password"}
+        assert (await server.http.post("/api/auth/login", json=login)).status_code == 401
+    finally:
+        await server.http.aclose()
+        process.terminate()
+        async with asyncio.timeout(30):
+            _, errors = await process.communicate()
+    parsed = [json.loads(line) for line in errors.decode().splitlines()]
+    assert any(
+        line["logger"] == "uvicorn.error" and line["message"] == "Application startup complete."
+        for line in parsed
+    )
+    assert any(line["logger"] == "uvicorn.access" for line in parsed)
+    audited = [line for line in parsed if line.get("audit") == "failed_login"]
+    assert [(line["email"], line["client"]) for line in audited] == [
+        ("nobody@example.org", "127.0.0.1")
+    ]
