@@ -4,7 +4,7 @@ token GLIMPSE_METRICS_TOKEN when one is set (README, "Deploying")."""
 from __future__ import annotations
 
 import secrets
-from ipaddress import ip_address
+from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -27,9 +27,11 @@ async def metrics(request: Request, services: ServicesDep) -> Response:
 def _check_scraper(request: Request, settings: Settings) -> None:
     client = request.client.host if request.client else ""
     try:
-        address = ip_address(client)
+        address: IPv4Address | IPv6Address | None = ip_address(client)
     except ValueError:
-        address = None
+        address = None  # not an IP address (a Unix socket)
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # a dual-stack socket's IPv4 client
     if address is None or not any(address in network for network in settings.metrics_networks):
         raise Forbidden(
             "metrics are served only to the addresses in GLIMPSE_METRICS_ALLOW",
