@@ -6,6 +6,7 @@ glimpse/realtime/connection.py, which finds the services in the lifespan's state
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,13 +18,16 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from glimpse.api.routes import auth, health, ice, rooms, users
+from glimpse.api.routes import auth, health, ice, metrics, rooms, users
 from glimpse.api.schemas import ErrorBody
 from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
 from glimpse.errors import GlimpseError
 from glimpse.limits import open_limiter
+from glimpse.observability.log_context import ClientAddressMiddleware
+from glimpse.observability.metrics import Metrics
+from glimpse.observability.timed_store import timed_store
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
@@ -89,7 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         """Open the store and the bus; the services are the state every request and socket sees."""
-        store = open_store(settings.resolved_database_url, pool_size=settings.database_pool_size)
+        instance_metrics = Metrics()
+        store = timed_store(
+            open_store(settings.resolved_database_url, pool_size=settings.database_pool_size),
+            instance_metrics.store_seconds,
+        )
         await store.connect()
         bus = open_bus(
             settings.bus_url,
@@ -99,6 +107,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limiter = open_limiter(settings.bus_url)
         hub = Hub(bus, settings.max_room_participants)
         await hub.start()
+        instance_metrics.watch(hub)
+        loop_lag = asyncio.create_task(instance_metrics.watch_event_loop())
         tokens = AccessTokens(
             settings.signing_secret,
             settings.jwt_issuer,
@@ -118,10 +128,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hub=hub,
             chat=ChatHandler(store, hub, settings.max_chat_chars),
             limiter=limiter,
+            metrics=instance_metrics,
         )
         try:
             yield {"services": services}
         finally:
+            loop_lag.cancel()
             await hub.stop()
             await limiter.close()
             await store.close()
@@ -137,9 +149,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={"default": {"model": ErrorBody, "description": "A typed error"}},
     )
     _install_error_handlers(app)
+    app.add_middleware(ClientAddressMiddleware)
     for module in (auth, users, rooms, ice):
         app.include_router(module.router, prefix="/api")
     app.include_router(health.router)
+    app.include_router(metrics.router)
     web_dir = settings.web_dir or DEFAULT_WEB_DIR
     if (web_dir / "index.html").is_file():
         _serve_web_client(app, web_dir)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 import uvicorn
 
 from glimpse.app import create_app
+from glimpse.observability.logs import configure_logging
 from glimpse.realtime.connection import WebSocketConnection
 from glimpse.settings import Settings
 
@@ -48,5 +48,6 @@ def main(argv: list[str] | None = None) -> None:
         key: value for key, value in vars(args).items() if key != "command" and value is not None
     }
     settings = Settings(**overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    uvicorn.Server(uvicorn_config(settings)).run()
+    config = uvicorn_config(settings)
+    configure_logging(settings.log_format)  # after uvicorn's Config, which sets up its own
+    uvicorn.Server(config).run()

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from glimpse.auth.service import AuthService
 from glimpse.limits import Limiter
+from glimpse.observability.metrics import Metrics
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
@@ -22,3 +23,4 @@ class Services:
     hub: Hub
     chat: ChatHandler
     limiter: Limiter
+    metrics: Metrics

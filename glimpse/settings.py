@@ -6,8 +6,9 @@ import contextlib
 import os
 import secrets
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +25,11 @@ def _rate(value: Any) -> Any:
 
 RateSetting = Annotated[Rate, NoDecode, BeforeValidator(_rate)]
 """A rate written like `10/minute`, `30/hour` or `5/15minutes`."""
+
+
+def _parse_networks(networks: str) -> list[IPv4Network | IPv6Network]:
+    """`10.0.0.0/8, ::1` -> networks (a bare address is a network of one)."""
+    return [ip_network(part.strip(), strict=False) for part in networks.split(",") if part.strip()]
 
 
 class Settings(BaseSettings):
@@ -95,7 +101,16 @@ class Settings(BaseSettings):
     """Wrong room passwords only, across all of the user's sockets and every instance."""
     room_password_limit_per_room: RateSetting = Rate.parse("30/10minutes")
 
-    @field_validator("secret_key", "turn_secret")
+    # Observability: who may scrape /metrics, and the log format (README, "Deploying").
+    metrics_allow: str = "127.0.0.1/32,::1/128"
+    """Comma-separated networks whose addresses may scrape /metrics; empty turns /metrics off."""
+    metrics_token: SecretStr | None = None
+    """When set, a scrape must also carry `Authorization: Bearer <token>`."""
+    log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per log line, with the WebSocket's address, user, room and
+    participant on every line about a connection."""
+
+    @field_validator("secret_key", "turn_secret", "metrics_token")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
@@ -132,6 +147,16 @@ class Settings(BaseSettings):
         if len(stored) < MIN_SECRET_LENGTH:
             raise ValueError(f"{path} holds no usable secret; delete it to generate a new one")
         return stored
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        _parse_networks(value)  # raises ValueError on a bad network
+        return value
+
+    @cached_property
+    def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
+        return _parse_networks(self.metrics_allow)
 
     @property
     def ice_server_urls(self) -> list[str]:

@@ -1,4 +1,4 @@
-"""Settings refuse weak secrets."""
+"""Settings refuse weak secrets and networks that are not networks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ from pydantic import ValidationError
 from glimpse.settings import Settings
 
 
-@pytest.mark.parametrize("name", ["secret_key", "turn_secret"])
+@pytest.mark.parametrize("name", ["secret_key", "turn_secret", "metrics_token"])
 def test_short_secrets_are_refused(name: str) -> None:
     with pytest.raises(ValidationError, match="at least 32 characters"):
         Settings(**{name: "too-short"})
     assert Settings(**{name: "x" * 32}) is not None
+
+
+def test_metrics_networks_are_checked_and_parsed() -> None:
+    with pytest.raises(ValidationError, match="does not appear to be an IPv4 or IPv6 network"):
+        Settings(metrics_allow="10.0.0.0/8, prometheus.internal")
+    allowed = Settings(metrics_allow="10.0.0.0/8, 192.168.1.7,").metrics_networks
+    assert [str(network) for network in allowed] == ["10.0.0.0/8", "192.168.1.7/32"]
+    assert Settings(metrics_allow="").metrics_networks == []

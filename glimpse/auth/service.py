@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from glimpse.auth.passwords import hash_password, spend_verification_time, verify_password
 from glimpse.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
 from glimpse.errors import Conflict, NotFound, Unauthorized
+from glimpse.observability import audit
 from glimpse.store import DuplicateError, RefreshTokenRecord, Store, UserRecord
 
 
@@ -51,6 +52,7 @@ class AuthService:
         if user is None:
             await spend_verification_time(password)
         if user is None or not await verify_password(user.password_hash, password):
+            audit.failed_login(email)
             raise Unauthorized("wrong e-mail or password", code="invalid_credentials")
         return await self._start_session(user, uuid.uuid4().hex)
 
@@ -64,6 +66,7 @@ class AuthService:
             raise Unauthorized("this session has ended; log in again", code="session_revoked")
         if record.used_at is not None:
             await self._store.revoke_session(record.session_id, now)
+            audit.refresh_token_reused(record.user_id, record.session_id)
             raise Unauthorized(
                 "refresh token reused; the session is revoked", code="refresh_token_reused"
             )
@@ -78,6 +81,7 @@ class AuthService:
         record = await self._store.use_refresh_token(refresh_token_hash(refresh_token), _now())
         if record is not None:
             await self._store.revoke_session(record.session_id, _now())
+            audit.session_revoked(record.user_id, record.session_id, "log-out")
 
     async def user_for_token(self, access_token: str) -> UserRecord:
         """The user of a valid access token whose login session has not been revoked."""

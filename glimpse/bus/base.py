@@ -29,6 +29,8 @@ class BusUnavailable(Exception):
 class Bus(ABC):
     def __init__(self) -> None:
         self.instance_id = uuid.uuid4().hex
+        self.echo_lag: float | None = None
+        """Seconds the last heartbeat took through a shared bus and back (None: in-process)."""
 
     @abstractmethod
     async def connect(

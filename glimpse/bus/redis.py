@@ -41,6 +41,8 @@ ID_LENGTH: Final = 32
 COMMAND_TIMEOUT: Final = 5.0
 ECHO_MISSES: Final = 3
 """Heartbeats without the listener hearing its own echo before its connection counts as dead."""
+HEARTBEAT: Final = b"heartbeat sent at "
+"""An echo that carries its sending time (monotonic clock), which gives the bus lag."""
 RECONNECT_DELAYS: Final = (0.1, 5.0)
 """First and longest wait before reconnecting; doubled after each failure, with jitter."""
 
@@ -255,6 +257,8 @@ class RedisBus(Bus):
         channel: bytes = message["channel"]
         if channel == self._own_channel:
             self._last_echo = time.monotonic()
+            if message["type"] == "message" and message["data"].startswith(HEARTBEAT):
+                self.echo_lag = self._last_echo - float(message["data"][len(HEARTBEAT) :])
             for waiter in self._echo_waiters:
                 if not waiter.done():
                     waiter.set_result(None)
@@ -359,7 +363,9 @@ class RedisBus(Bus):
             if self._pubsub is None:
                 continue
             try:
-                await self._redis.publish(self._own_channel, self._sender)
+                await self._redis.publish(
+                    self._own_channel, b"%s%f" % (HEARTBEAT, time.monotonic())
+                )
                 refreshed = await self._redis.pexpire(self._alive_key, self._presence_ttl_ms)
                 if (not refreshed or self._presence_stale) and await self._register():
                     await self._evicted()

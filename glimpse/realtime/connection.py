@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import logging
 from typing import Any, Final, cast
 
 import uvicorn
@@ -24,8 +23,6 @@ from websockets.server import ServerProtocol
 
 from glimpse.realtime.session import LinkClosed, Session
 from glimpse.services import Services
-
-log = logging.getLogger(__name__)
 
 PATH: Final = "/ws"
 CLOSE_TIMEOUT: Final = 2.0
@@ -109,6 +106,11 @@ class WebSocketConnection(asyncio.Protocol):
             self._abort_later()
 
     # The Session's link
+
+    @property
+    def client_address(self) -> str:
+        peer = self._transport.get_extra_info("peername") if self._transport else None
+        return str(peer[0]) if peer else "unknown"
 
     async def receive(self) -> str | bytes:
         while not self._inbox:
@@ -227,7 +229,8 @@ class WebSocketConnection(asyncio.Protocol):
         """Drop a client with more than the limit still unsent: it has stopped reading."""
         if transport.get_write_buffer_size() <= self._send_buffer_limit:
             return False
-        log.info("disconnecting a client that stopped reading")
+        if self._session is not None:
+            self._session.stalled()  # counted, logged with the client's fields
         self.abort()
         return True
 

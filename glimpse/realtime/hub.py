@@ -9,6 +9,7 @@ The hub also keeps each room's roster (local and remote participants) for rooms 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 from dataclasses import dataclass, field
@@ -60,6 +61,10 @@ class Hub:
         self.bus = bus
         self.max_participants = max_participants
         self._rooms: dict[str, RoomState] = {}
+        self.sent: collections.Counter[str] = collections.Counter()
+        """Events delivered to local participants, by type: once per event, not per recipient."""
+        self.publish_failures = 0
+        """Events the bus could not carry to the other instances."""
 
     async def start(self) -> None:
         await self.bus.connect(self._on_bus_event, self._on_departure, self._on_eviction)
@@ -71,6 +76,10 @@ class Hub:
     def roster(self, room_id: str) -> list[Participant]:
         room = self._rooms.get(room_id)
         return list(room.roster.values()) if room else []
+
+    def census(self) -> tuple[int, int]:
+        """Rooms served here, and the participants connected here."""
+        return len(self._rooms), sum(len(room.local) for room in self._rooms.values())
 
     def is_in_room(self, room_id: str, participant_id: str) -> bool:
         room = self._rooms.get(room_id)
@@ -206,7 +215,7 @@ class Hub:
             return
         member = room.local.get(participant_id)
         if member is not None:
-            member.deliver(text_frame(event))
+            member.deliver(self._frame(event))
         else:
             await self._publish(room_id, event, to=participant_id)
 
@@ -221,13 +230,22 @@ class Hub:
     ) -> None:
         """Hand an event to the other instances: lines flag, exclude and to, then the event."""
         header = b"\n".join((flag, (exclude or "").encode(), (to or "").encode(), b""))
-        await self.bus.publish(room_id, header + event)
+        try:
+            await self.bus.publish(room_id, header + event)
+        except BusUnavailable:
+            self.publish_failures += 1
+            raise
+
+    def _frame(self, event: bytes) -> bytes:
+        """The event's frame for local participants, counted once in `sent`."""
+        self.sent[protocol.event_type(event)] += 1
+        return text_frame(event)
 
     def _deliver_local(self, room_id: str, event: bytes, exclude: str | None) -> None:
         room = self._rooms.get(room_id)
-        if room is None:
-            return
-        frame = text_frame(event)
+        if room is None or len(room.local) <= (exclude in room.local):
+            return  # nobody here to deliver to
+        frame = self._frame(event)
         for participant_id, member in list(room.local.items()):
             if participant_id != exclude:
                 member.deliver(frame)
@@ -247,7 +265,7 @@ class Hub:
             if flag == REPLACED:
                 member.close(REPLACED_CODE, "replaced by a newer connection")
             else:
-                member.deliver(text_frame(event))
+                member.deliver(self._frame(event))
         else:
             self._deliver_local(room_id, event, exclude.decode() or None)
         if flag == CLOSED:

@@ -7,7 +7,7 @@ however many participants receive them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 import msgspec
 
@@ -233,6 +233,15 @@ def decode(frame: str | bytes) -> AnyClientMessage:
 def encode(message: ServerMessage) -> bytes:
     """Encode a server message once, as UTF-8 JSON, for every recipient."""
     return _encoder.encode(message)
+
+
+_TYPE_START: Final = len(b'{"type":"')
+
+
+def event_type(event: bytes) -> str:
+    """The `type` of an encoded server message, read without decoding it (`encode` writes the
+    type first)."""
+    return event[_TYPE_START : event.index(b'"', _TYPE_START)].decode()
 
 
 def encode_info(participant: Participant) -> bytes:

@@ -17,6 +17,7 @@ from typing import Final, Protocol
 
 from glimpse.bus import BusUnavailable
 from glimpse.errors import GlimpseError
+from glimpse.observability import audit, log_context
 from glimpse.realtime import protocol
 from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import RoomFull
@@ -41,6 +42,10 @@ class LinkClosed(Exception):
 
 class Link(Protocol):
     """The session's WebSocket connection (glimpse/realtime/connection.py)."""
+
+    @property
+    def client_address(self) -> str:
+        """The client's IP address, for the logs."""
 
     async def receive(self) -> str | bytes:
         """The client's next message; raises LinkClosed when there are no more."""
@@ -80,7 +85,7 @@ class Session:
     __slots__ = (
         "_chat_limit", "_close_code", "_close_reason", "_closing", "_heartbeat", "_held",
         "_held_bytes", "_join_limit", "_last_seen", "_link", "_services", "_settings",
-        "_signal_limit", "_strikes", "membership", "state", "user",
+        "_signal_limit", "_strikes", "log_fields", "membership", "state", "user",
     )  # fmt: skip
 
     def __init__(self, link: Link, services: Services) -> None:
@@ -104,6 +109,8 @@ class Session:
         self._signal_limit = TokenBucket(settings.signal_rate, settings.signal_burst)
         self._join_limit = TokenBucket(settings.join_rate, settings.join_burst)
         self._strikes = Strikes(settings.rate_limit_strikes)
+        self.log_fields = log_context.ConnectionFields(link.client_address)
+        """What this connection's log lines carry; kept up to date as it goes."""
 
     def _move_to(self, state: SessionState) -> None:
         if state not in _TRANSITIONS[self.state]:
@@ -121,8 +128,15 @@ class Session:
             self._held.append(frame)
             self._held_bytes += len(frame)
         else:
-            log.info("disconnecting a client that stopped reading")
+            self.stalled()
             self._end(None, "")
+
+    def stalled(self) -> None:
+        """The client stopped reading and is being dropped: count it, log it."""
+        self._services.metrics.stalled_dropped.inc()
+        log.info(
+            "disconnecting a client that stopped reading", extra=log_context.about(self.log_fields)
+        )
 
     def close(self, code: int, reason: str) -> None:
         self._end(code, reason)
@@ -139,15 +153,21 @@ class Session:
             self._link.close(code, reason)
 
     def _reply(self, message: protocol.ServerMessage) -> None:
-        self.deliver(text_frame(protocol.encode(message)))
+        event = protocol.encode(message)
+        self._services.metrics.messages_out[protocol.event_type(event)] += 1
+        self.deliver(text_frame(event))
 
     def _refuse(self, code: str, message: str, request: str | None, ref: str | None) -> None:
         """Answer a request with an error that names it."""
+        self._services.metrics.refusals[code] += 1
         self._reply(protocol.Error(code=code, message=message, request=request, ref=ref))
 
     # The loop
 
     async def run(self) -> None:
+        log_context.current.set(self.log_fields)  # this task's lines are about this connection
+        self._services.metrics.connections.inc()
+        self._services.metrics.connections_opened.inc()
         self._heartbeat = asyncio.get_running_loop().call_later(
             self._settings.heartbeat_interval, self._beat
         )
@@ -173,12 +193,17 @@ class Session:
                 log.exception("could not leave the room cleanly")
             self.state = SessionState.CLOSED
             self._link.close(self._close_code, self._close_reason)
+            self._services.metrics.connections.dec()
+            if self.user is not None:
+                self._services.metrics.authenticated.dec()
+            log.info("connection closed")
 
     def _beat(self) -> None:
         """Ping the client; one silent for longer than the heartbeat timeout is disconnected."""
         if time.monotonic() - self._last_seen > self._settings.heartbeat_timeout:
             self._end(TIMED_OUT, "no heartbeat")
             return
+        self._services.metrics.messages_out["ping"] += 1
         self.deliver(PING)
         self._heartbeat = asyncio.get_running_loop().call_later(
             self._settings.heartbeat_interval, self._beat
@@ -204,6 +229,9 @@ class Session:
         except GlimpseError as error:
             self._refuse(error.code, error.message, "auth", request.ref)
         else:
+            self._services.metrics.messages_in["auth"] += 1
+            self._services.metrics.authenticated.inc()
+            self.log_fields.user = self.user.id
             self._move_to(SessionState.AUTHENTICATED)
             self._reply(
                 protocol.Authenticated(
@@ -220,9 +248,11 @@ class Session:
             self._refuse(error.code, error.message, error.request, error.ref)
             return
         kind: str = request.__struct_config__.tag  # type: ignore[assignment]
+        self._services.metrics.messages_in[kind] += 1
         if not self._within_rate(request):
             self._refuse("rate_limited", "slow down: too many messages", kind, request.ref)
             if self._strikes.add():
+                audit.rate_limit_close()
                 self._end(RATE_LIMITED, "rate limit exceeded")
             return
         try:
@@ -319,6 +349,8 @@ class Session:
                 raise GlimpseError(str(error), code="room_full") from None
             self.membership = Membership(room.id, participant)
             self._move_to(SessionState.JOINED)
+            self.log_fields.room, self.log_fields.participant = room.id, participant.id
+            log.info("joined the room")
             try:
                 await self._welcome(room, participant, request)
             except BaseException:
@@ -348,6 +380,7 @@ class Session:
             ref=request.ref,
         )
         if not self._closing:  # ahead of the room events held back while joining
+            self._services.metrics.messages_out["joined"] += 1
             self._link.send(text_frame(protocol.encode(joined)))
 
     async def _leave_room(self) -> None:
@@ -356,6 +389,8 @@ class Session:
             return
         if self.state is SessionState.JOINED:
             self._move_to(SessionState.AUTHENTICATED)
+        log.info("left the room")
+        self.log_fields.room = self.log_fields.participant = None
         try:
             await self._services.hub.leave(membership.room_id, membership.participant.id)
         except BusUnavailable:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from glimpse.errors import GlimpseError
+from glimpse.observability import audit
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 
@@ -14,6 +15,7 @@ async def relay_signal(hub: Hub, room_id: str, sender_id: str, request: protocol
     if request.kind == "candidate" and request.sdp is not None:
         raise GlimpseError("a candidate carries `candidate`, not `sdp`", code="invalid_message")
     if request.to == sender_id or not hub.is_in_room(room_id, request.to):
+        audit.refused_signal(request.to)
         raise GlimpseError("no such participant in your room", code="unknown_participant")
     event = protocol.encode(
         protocol.SignalRelay(

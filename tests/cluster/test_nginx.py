@@ -93,3 +93,12 @@ async def test_a_room_spans_both_instances_through_nginx(
 
     history = await nginx.http.get(f"/api/rooms/{room['id']}/messages", headers=owner.headers)
     assert [m["text"] for m in history.json()["messages"]] == ["hello through nginx"]
+
+
+async def test_metrics_are_scraped_from_each_instance_never_through_nginx(
+    behind_nginx: list[RunningServer],
+) -> None:
+    nginx, first, second = behind_nginx
+    assert (await nginx.http.get("/metrics")).status_code == 404
+    for instance in (first, second):
+        assert (await instance.http.get("/metrics")).status_code == 200

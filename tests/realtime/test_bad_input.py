@@ -8,6 +8,7 @@ import contextlib
 import websockets
 
 from tests.conftest import RunningServer, ServerFactory
+from tests.observability.scrape import scrape, value
 
 
 async def test_malformed_frames_get_errors_and_the_socket_stays_open(
@@ -115,6 +116,7 @@ async def test_a_client_that_stops_reading_is_dropped_without_stalling_the_room(
     assert stalled_id not in {p["id"] for p in roster}
     stalled.connection.transport.resume_reading()  # type: ignore[attr-defined]
     assert await stalled.close_code() == 1006  # aborted: no close frame could reach it
+    assert value(await scrape(server), "glimpse_stalled_clients_dropped_total") == 1
 
 
 async def test_garbage_in_one_room_does_not_disturb_another(server: RunningServer) -> None:
