@@ -19,7 +19,9 @@ from starlette.exceptions import HTTPException
 
 from glimpse.api.routes import auth, health, ice, rooms, users
 from glimpse.api.schemas import ErrorBody
+from glimpse.auth.passwords import PasswordHashing
 from glimpse.auth.service import AuthService
+from glimpse.auth.signup import SignupPolicy
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
 from glimpse.errors import GlimpseError
@@ -35,14 +37,18 @@ log = logging.getLogger(__name__)
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "dist"
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _error(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GlimpseError)
     async def glimpse_error(_: Request, error: GlimpseError) -> JSONResponse:
-        return _error(error.status, error.code, error.message)
+        retry = None if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+        return _error(error.status, error.code, error.message, retry)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -99,10 +105,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.jwt_audience,
             settings.access_token_ttl,
         )
+        passwords = PasswordHashing(
+            max_concurrent=settings.password_hash_concurrency,
+            max_waiting=settings.password_hash_queue,
+            wait=settings.password_hash_wait,
+        )
+        signup = SignupPolicy(
+            settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
+        )
         services = Services(
             settings=settings,
-            auth=AuthService(store, tokens, settings.refresh_token_ttl),
-            rooms=RoomService(store),
+            auth=AuthService(
+                store, tokens, settings.refresh_token_ttl, passwords=passwords, signup=signup
+            ),
+            rooms=RoomService(store, passwords),
             store=store,
             hub=hub,
             chat=ChatHandler(store, hub, settings.max_chat_chars),

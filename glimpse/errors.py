@@ -6,6 +6,8 @@ from __future__ import annotations
 class GlimpseError(Exception):
     status = 400
     code = "bad_request"
+    retry_after: int | None = None
+    """Seconds after which a retry may succeed: sent as the Retry-After header when set."""
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
@@ -37,3 +39,18 @@ class Conflict(GlimpseError):
 class Unavailable(GlimpseError):
     status = 503
     code = "unavailable"
+
+
+class ServerBusy(Unavailable):
+    """Too much work at once (password hashing): try again after `retry_after` seconds."""
+
+    code = "server_busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class WeakPassword(GlimpseError):
+    status = 422
+    code = "weak_password"

@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from glimpse.auth.passwords import hash_password, verify_password
+from glimpse.auth.passwords import PasswordHashing
 from glimpse.errors import Forbidden, NotFound
 from glimpse.store import DuplicateError, RoomRecord, Store
 
@@ -25,11 +25,12 @@ def new_room_code() -> str:
 
 
 class RoomService:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, passwords: PasswordHashing) -> None:
         self._store = store
+        self._passwords = passwords
 
     async def create(self, owner_id: str, name: str, password: str | None) -> RoomRecord:
-        password_hash = await hash_password(password) if password else None
+        password_hash = await self._passwords.hash(password) if password else None
         while True:
             room = RoomRecord(
                 id=uuid.uuid4().hex,
@@ -71,7 +72,7 @@ class RoomService:
             return
         if not password:
             raise Forbidden("this room needs a password", code="room_password_required")
-        if not await verify_password(room.password_hash, password):
+        if not await self._passwords.verify(room.password_hash, password):
             raise Forbidden("wrong room password", code="wrong_room_password")
 
     async def record_join(self, room_id: str, user_id: str) -> None:

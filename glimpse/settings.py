@@ -7,6 +7,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +71,20 @@ class Settings(BaseSettings):
     rate_limit_strikes: int = Field(default=20, gt=0)
     """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
     join_history: int = Field(default=50, ge=0, le=100)
+
+    # Accounts (issue 9): bounded password hashing, sign-up policy, database outages
+    password_hash_concurrency: int = Field(default=2, gt=0)
+    """argon2 hashes or checks (64 MiB and one core each) run at once; the rest wait a turn."""
+    password_hash_queue: int = Field(default=32, ge=0)
+    """Hashes or checks that may wait for a turn; beyond that, 503 `server_busy` at once."""
+    password_hash_wait: float = Field(default=2.0, gt=0)
+    """Longest wait (s) for a turn before 503 `server_busy`."""
+    signup: Literal["open", "invite", "closed"] = "open"
+    """Who may register: anyone, holders of an invite (see `glimpse invite`), nobody."""
+    invite_ttl: int = Field(default=7 * 24 * 3600, gt=0)
+    """Seconds an invite link stays valid."""
+    database_timeout: float = Field(default=5.0, gt=0)
+    """Longest wait (s) to connect to PostgreSQL/MongoDB or get a pooled connection; then 503."""
 
     @field_validator("secret_key", "turn_secret")
     @classmethod
