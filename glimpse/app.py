@@ -30,11 +30,13 @@ from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
-from glimpse.store import open_store
+from glimpse.store import StoreUnavailable, open_store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "dist"
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client is told to wait when the database is unreachable."""
 
 
 def _error(
@@ -62,6 +64,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
         return _error(error.status_code, codes.get(error.status_code, "http_error"), error.detail)
+
+    @app.exception_handler(StoreUnavailable)
+    async def database_down(_: Request, error: StoreUnavailable) -> JSONResponse:
+        log.warning("%s", error)  # one line: an outage, not a bug
+        message = "the database cannot be reached right now; try again shortly"
+        retry = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        return _error(503, "database_unavailable", message, retry)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:

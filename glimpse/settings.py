@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
     join_history: int = Field(default=50, ge=0, le=100)
 
-    # Accounts (issue 9): bounded password hashing, sign-up policy, database outages
+    # Accounts (issue 9): bounded password hashing, sign-up policy
     password_hash_concurrency: int = Field(default=2, gt=0)
     """argon2 hashes or checks (64 MiB and one core each) run at once; the rest wait a turn."""
     password_hash_queue: int = Field(default=32, ge=0)
@@ -83,8 +83,6 @@ class Settings(BaseSettings):
     """Who may register: anyone, holders of an invite (see `glimpse invite`), nobody."""
     invite_ttl: int = Field(default=7 * 24 * 3600, gt=0)
     """Seconds an invite link stays valid."""
-    database_timeout: float = Field(default=5.0, gt=0)
-    """Longest wait (s) to connect to PostgreSQL/MongoDB or get a pooled connection; then 503."""
 
     @field_validator("secret_key", "turn_secret")
     @classmethod
