@@ -122,3 +122,23 @@ async def test_a_wait_for_a_turn_is_bounded_in_time(start_server: ServerFactory)
 
     codes = [response.status_code for response in responses]
     assert 503 in codes and (200 in codes or 401 in codes), codes
+
+
+async def test_room_password_checks_share_the_bound(start_server: ServerFactory) -> None:
+    server = await start_server(
+        password_hash_concurrency=1, password_hash_queue=0, password_hash_wait=30
+    )
+    owner = await server.register()
+    room = await server.create_room(owner, password="open sesame")
+    guests = [await server.connect(await server.register()) for _ in range(8)]
+
+    for guest in guests:
+        await guest.send({"type": "join", "room": room["code"], "password": "open sesame"})
+    answers = [await guest.recv() for guest in guests]
+
+    busy = [answer for answer in answers if answer["type"] == "error"]
+    assert busy, answers
+    assert {answer["code"] for answer in busy} == {"server_busy"}
+    assert any(answer["type"] == "joined" for answer in answers)
+    for guest in guests:
+        await guest.close()
