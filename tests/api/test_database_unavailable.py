@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -85,3 +86,10 @@ async def test_an_unreachable_mongodb_raises_store_unavailable() -> None:
         async with asyncio.timeout(OUTAGE_TIMEOUT):
             await store.connect()
     assert isinstance(raised.value.__cause__, ServerSelectionTimeoutError)
+
+
+async def test_an_unopenable_sqlite_file_raises_store_unavailable(tmp_path: Path) -> None:
+    (tmp_path / "glimpse.db").mkdir()  # a folder where the database file should be
+    store = open_store(f"sqlite:///{tmp_path / 'glimpse.db'}")
+    with pytest.raises(StoreUnavailable, match="unable to open database file"):
+        await store.connect()
