@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,5 +92,8 @@ async def test_an_unreachable_mongodb_raises_store_unavailable() -> None:
 async def test_an_unopenable_sqlite_file_raises_store_unavailable(tmp_path: Path) -> None:
     (tmp_path / "glimpse.db").mkdir()  # a folder where the database file should be
     store = open_store(f"sqlite:///{tmp_path / 'glimpse.db'}")
+    threads = set(threading.enumerate())
     with pytest.raises(StoreUnavailable, match="unable to open database file"):
         await store.connect()
+    for worker in set(threading.enumerate()) - threads:  # aiosqlite's, ending on this loop
+        await asyncio.to_thread(worker.join, OUTAGE_TIMEOUT)
