@@ -20,7 +20,9 @@ from starlette.exceptions import HTTPException
 
 from glimpse.api.routes import auth, health, ice, metrics, rooms, users
 from glimpse.api.schemas import ErrorBody
+from glimpse.auth.passwords import PasswordHashing
 from glimpse.auth.service import AuthService
+from glimpse.auth.signup import SignupPolicy
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
 from glimpse.errors import GlimpseError
@@ -33,25 +35,27 @@ from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
-from glimpse.store import open_store
+from glimpse.store import StoreUnavailable, open_store
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "dist"
+DATABASE_RETRY_AFTER = 5
+"""Seconds a client is told to wait when the database is unreachable."""
 
 
 def _error(
     status: int, code: str, message: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
-    )
+    body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GlimpseError)
     async def glimpse_error(_: Request, error: GlimpseError) -> JSONResponse:
-        return _error(error.status, error.code, error.message, error.headers)
+        retry = None if error.retry_after is None else {"Retry-After": str(error.retry_after)}
+        return _error(error.status, error.code, error.message, retry)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -65,6 +69,13 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
         return _error(error.status_code, codes.get(error.status_code, "http_error"), error.detail)
+
+    @app.exception_handler(StoreUnavailable)
+    async def database_down(_: Request, error: StoreUnavailable) -> JSONResponse:
+        log.warning("%s", error)  # one line: an outage, not a bug
+        message = "the database cannot be reached right now; try again shortly"
+        retry = {"Retry-After": str(DATABASE_RETRY_AFTER)}
+        return _error(503, "database_unavailable", message, retry)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
@@ -115,11 +126,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.jwt_audience,
             settings.access_token_ttl,
         )
+        passwords = PasswordHashing(
+            max_concurrent=settings.password_hash_concurrency,
+            max_waiting=settings.password_hash_queue,
+            wait=settings.password_hash_wait,
+        )
+        signup = SignupPolicy(
+            settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
+        )
         services = Services(
             settings=settings,
-            auth=AuthService(store, tokens, settings.refresh_token_ttl),
+            auth=AuthService(
+                store, tokens, settings.refresh_token_ttl, passwords=passwords, signup=signup
+            ),
             rooms=RoomService(
                 store,
+                passwords,
                 limiter,
                 guesses_per_user=settings.room_password_limit_per_user,
                 guesses_per_room=settings.room_password_limit_per_room,

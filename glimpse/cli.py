@@ -8,6 +8,8 @@ from pathlib import Path
 import uvicorn
 
 from glimpse.app import create_app
+from glimpse.auth.signup import SignupPolicy, invite_path
+from glimpse.errors import GlimpseError
 from glimpse.observability.logs import configure_logging
 from glimpse.realtime.connection import WebSocketConnection
 from glimpse.settings import Settings
@@ -42,7 +44,13 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--database-url", help="sqlite:///…, postgresql://…, mongodb://…")
     serve.add_argument("--bus-url", help="memory:// or redis://…")
     serve.add_argument("--data-dir", type=Path, help="folder for the SQLite file and secrets")
+    invite = commands.add_parser("invite", help="print a sign-up link for one e-mail address")
+    invite.add_argument("email", help="the only address that can sign up with the link")
+    invite.add_argument("--url", help="the server's public URL (default: http://HOST:PORT)")
     args = parser.parse_args(argv)
+    if args.command == "invite":
+        print_invite(Settings(), args.email, args.url)
+        return
 
     overrides = {
         key: value for key, value in vars(args).items() if key != "command" and value is not None
@@ -51,3 +59,16 @@ def main(argv: list[str] | None = None) -> None:
     config = uvicorn_config(settings)
     configure_logging(settings.log_format)  # after uvicorn's Config, which sets up its own
     uvicorn.Server(config).run()
+
+
+def print_invite(settings: Settings, email: str, url: str | None) -> None:
+    """Print an invite link signed with the server's secret (GLIMPSE_SECRET_KEY or data_dir's)."""
+    policy = SignupPolicy(
+        settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
+    )
+    try:
+        token = policy.invite(email)
+    except GlimpseError as error:
+        raise SystemExit(f"glimpse invite: {error.message} (GLIMPSE_SIGNUP=closed)") from None
+    base = (url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    print(f"{base}{invite_path(token)}")

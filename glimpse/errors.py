@@ -8,17 +8,14 @@ import math
 class GlimpseError(Exception):
     status = 400
     code = "bad_request"
+    retry_after: int | None = None
+    """Seconds after which a retry may succeed: sent as the Retry-After header when set."""
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
-
-    @property
-    def headers(self) -> dict[str, str]:
-        """HTTP headers the error's response carries."""
-        return {}
 
 
 class Unauthorized(GlimpseError):
@@ -52,9 +49,19 @@ class RateLimited(GlimpseError):
 
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))
-        """Whole seconds until the same request would be allowed."""
         super().__init__(f"too many attempts; try again in {self.retry_after} s")
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
+
+class ServerBusy(Unavailable):
+    """Too much work at once (password hashing): try again after `retry_after` seconds."""
+
+    code = "server_busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class WeakPassword(GlimpseError):
+    status = 422
+    code = "weak_password"

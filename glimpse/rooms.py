@@ -6,7 +6,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
-from glimpse.auth.passwords import hash_password, verify_password
+from glimpse.auth.passwords import PasswordHashing
 from glimpse.errors import Forbidden, NotFound
 from glimpse.limits import Limit, Limiter, Rate
 from glimpse.store import DuplicateError, RoomRecord, Store
@@ -27,15 +27,22 @@ def new_room_code() -> str:
 
 class RoomService:
     def __init__(
-        self, store: Store, limiter: Limiter, *, guesses_per_user: Rate, guesses_per_room: Rate
+        self,
+        store: Store,
+        passwords: PasswordHashing,
+        limiter: Limiter,
+        *,
+        guesses_per_user: Rate,
+        guesses_per_room: Rate,
     ) -> None:
         self._store = store
+        self._passwords = passwords
         self._limiter = limiter
         self._guesses_per_user = guesses_per_user
         self._guesses_per_room = guesses_per_room
 
     async def create(self, owner_id: str, name: str, password: str | None) -> RoomRecord:
-        password_hash = await hash_password(password) if password else None
+        password_hash = await self._passwords.hash(password) if password else None
         while True:
             room = RoomRecord(
                 id=uuid.uuid4().hex,
@@ -84,7 +91,7 @@ class RoomService:
             Limit("room-password:room", room.id, self._guesses_per_room),
         )
         await self._limiter.enforce(*guesses)
-        if not await verify_password(room.password_hash, password):
+        if not await self._passwords.verify(room.password_hash, password):
             raise Forbidden("wrong room password", code="wrong_room_password")
         await self._limiter.refund(*guesses)
 

@@ -110,6 +110,18 @@ class Settings(BaseSettings):
     """`json`: one JSON object per log line, with the WebSocket's address, user, room and
     participant on every line about a connection."""
 
+    # Accounts (issue 9): bounded password hashing, sign-up policy
+    password_hash_concurrency: int = Field(default=2, gt=0)
+    """argon2 hashes or checks (64 MiB and one core each) run at once; the rest wait a turn."""
+    password_hash_queue: int = Field(default=32, ge=0)
+    """Hashes or checks that may wait for a turn; beyond that, 503 `server_busy` at once."""
+    password_hash_wait: float = Field(default=2.0, gt=0)
+    """Longest wait (s) for a turn before 503 `server_busy`."""
+    signup: Literal["open", "invite", "closed"] = "open"
+    """Who may register: anyone, holders of an invite (see `glimpse invite`), nobody."""
+    invite_ttl: int = Field(default=7 * 24 * 3600, gt=0)
+    """Seconds an invite link stays valid."""
+
     @field_validator("secret_key", "turn_secret", "metrics_token")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:

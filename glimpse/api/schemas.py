@@ -36,6 +36,26 @@ class RegisterRequest(BaseModel):
     email: EmailStr
     display_name: DisplayName
     password: Password
+    invite: Annotated[str, Field(max_length=2048)] | None = None
+    """Required when the server's sign-up is invite-only (see GET /api/auth/policy)."""
+
+
+class AuthPolicy(BaseModel):
+    signup: Literal["open", "invite", "closed"]
+    """Who may register: anyone, holders of an invite, nobody."""
+
+
+class InviteCreate(BaseModel):
+    email: EmailStr
+    """The e-mail the invite is for: only this address can sign up with it."""
+
+
+class InvitePublic(BaseModel):
+    invite: str
+    invite_path: str
+    """Path of the sign-up link, relative to the server's origin."""
+    expires_in: int
+    """Seconds the invite stays valid."""
 
 
 class LoginRequest(BaseModel):

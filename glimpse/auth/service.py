@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from glimpse.auth.passwords import hash_password, spend_verification_time, verify_password
+from glimpse.auth.password_policy import check_new_password
+from glimpse.auth.passwords import PasswordHashing
+from glimpse.auth.signup import SignupPolicy
 from glimpse.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
-from glimpse.errors import Conflict, NotFound, Unauthorized
+from glimpse.errors import Conflict, NotFound, ServerBusy, Unauthorized
 from glimpse.observability import audit
 from glimpse.store import DuplicateError, RefreshTokenRecord, Store, UserRecord
 
@@ -28,17 +31,32 @@ def _now() -> datetime:
 
 
 class AuthService:
-    def __init__(self, store: Store, tokens: AccessTokens, refresh_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tokens: AccessTokens,
+        refresh_ttl_seconds: int,
+        *,
+        passwords: PasswordHashing,
+        signup: SignupPolicy,
+    ) -> None:
         self._store = store
         self.tokens = tokens
         self._refresh_ttl = timedelta(seconds=refresh_ttl_seconds)
+        self._passwords = passwords
+        self.signup = signup
 
-    async def register(self, email: str, display_name: str, password: str) -> LoginSession:
+    async def register(
+        self, email: str, display_name: str, password: str, invite: str | None = None
+    ) -> LoginSession:
+        email = email.strip().lower()
+        self.signup.admit(email, invite)
+        check_new_password(password, email)
         user = UserRecord(
             id=uuid.uuid4().hex,
-            email=email.strip().lower(),
+            email=email,
             display_name=display_name.strip(),
-            password_hash=await hash_password(password),
+            password_hash=await self._passwords.hash(password),
             created_at=_now(),
         )
         try:
@@ -50,11 +68,21 @@ class AuthService:
     async def log_in(self, email: str, password: str) -> LoginSession:
         user = await self._store.get_user_by_email(email.strip().lower())
         if user is None:
-            await spend_verification_time(password)
-        if user is None or not await verify_password(user.password_hash, password):
+            await self._passwords.spend_verification_time(password)
+        if user is None or not await self._passwords.verify(user.password_hash, password):
             audit.failed_login(email)
             raise Unauthorized("wrong e-mail or password", code="invalid_credentials")
+        if self._passwords.needs_rehash(user.password_hash):
+            user = await self._rehash(user, password)
         return await self._start_session(user, uuid.uuid4().hex)
+
+    async def _rehash(self, user: UserRecord, password: str) -> UserRecord:
+        """Store the password hashed with today's parameters (or leave it until the next log-in
+        when hashing is busy)."""
+        with contextlib.suppress(ServerBusy):
+            password_hash = await self._passwords.hash(password)
+            return await self._store.update_user(user.id, password_hash=password_hash) or user
+        return user
 
     async def refresh(self, refresh_token: str) -> LoginSession:
         """Rotate a refresh token; presenting one that was already rotated revokes its session."""
@@ -101,13 +129,14 @@ class AuthService:
         new_password: str | None,
         current_password: str | None,
     ) -> UserRecord:
+        check_new_password(new_password, user.email)
         password_hash = None
         if new_password is not None:
-            if current_password is None or not await verify_password(
+            if current_password is None or not await self._passwords.verify(
                 user.password_hash, current_password
             ):
                 raise Unauthorized("current password is wrong", code="invalid_credentials")
-            password_hash = await hash_password(new_password)
+            password_hash = await self._passwords.hash(new_password)
         updated = await self._store.update_user(
             user.id,
             display_name=display_name.strip() if display_name is not None else None,

@@ -12,6 +12,7 @@ from glimpse.store.base import (
     RefreshTokenRecord,
     RoomRecord,
     Store,
+    StoreUnavailable,
     UserRecord,
 )
 
@@ -22,6 +23,7 @@ __all__ = [
     "RefreshTokenRecord",
     "RoomRecord",
     "Store",
+    "StoreUnavailable",
     "UserRecord",
     "open_store",
 ]

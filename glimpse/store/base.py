@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,42 @@ def user_changes(*, display_name: str | None, password_hash: str | None) -> dict
 
 class DuplicateError(Exception):
     """A unique field (e-mail, room code) is already taken."""
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached right now (down, refusing, timing out): not a bug."""
+
+
+StoreClass = TypeVar("StoreClass", bound="type[Store]")
+
+
+def unavailable_when(
+    is_unreachable: Callable[[BaseException], bool],
+) -> Callable[[StoreClass], StoreClass]:
+    """Class decorator for a backend: its driver's connection errors, told apart by
+    `is_unreachable`, come out of every public method as StoreUnavailable."""
+
+    def translate(
+        method: Callable[..., Coroutine[Any, Any, Any]],
+    ) -> Callable[..., Coroutine[Any, Any, Any]]:
+        @functools.wraps(method)
+        async def translated(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(*args, **kwargs)
+            except Exception as error:
+                if is_unreachable(error):
+                    raise StoreUnavailable(f"database unreachable: {error!r}") from error
+                raise
+
+        return translated
+
+    def decorate(store_class: StoreClass) -> StoreClass:
+        for name, member in vars(store_class).items():
+            if not name.startswith("_") and inspect.iscoroutinefunction(member):
+                setattr(store_class, name, translate(member))
+        return store_class
+
+    return decorate
 
 
 class Store(ABC):

@@ -25,7 +25,7 @@ from uuid import uuid4
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from glimpse.store.base import (
     DuplicateError,
@@ -35,6 +35,7 @@ from glimpse.store.base import (
     RoomRecord,
     Store,
     UserRecord,
+    unavailable_when,
     user_changes,
 )
 
@@ -104,6 +105,12 @@ def _message(doc: Document) -> MessageRecord:
     )  # fmt: skip
 
 
+def _unreachable(error: BaseException) -> bool:
+    """No server selected in time, a network error or timeout, a full connection pool."""
+    return isinstance(error, ConnectionFailure)
+
+
+@unavailable_when(_unreachable)
 class MongoStore(Store):
     """The database named in the URL (`glimpse` when none), `pool_size` connections at most."""
 

@@ -31,7 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
@@ -43,11 +44,16 @@ from glimpse.store.base import (
     RoomRecord,
     Store,
     UserRecord,
+    unavailable_when,
     user_changes,
 )
 from glimpse.store.postgres_migrations import migrate
 
 UNIQUE_VIOLATION = "23505"
+UNREACHABLE_SQLSTATES = ("08", "57P", "53300")
+"""Connection exceptions, the server shutting down or starting, too many connections."""
+CONNECT_TIMEOUT = 5.0
+"""Seconds to open a connection or wait for a pooled one before the database counts as down."""
 
 # Column types for queries; the schema itself is created by postgres_migrations.
 _metadata = MetaData()
@@ -98,6 +104,17 @@ def _is_unique_violation(error: IntegrityError) -> bool:
     return getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION
 
 
+def _unreachable(error: BaseException) -> bool:
+    """Whether an error means PostgreSQL cannot be reached, rather than a failed statement."""
+    if isinstance(error, OSError | TimeoutError | PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = str(getattr(error.orig, "sqlstate", "") or "")
+        return error.connection_invalidated or sqlstate.startswith(UNREACHABLE_SQLSTATES)
+    return False
+
+
+@unavailable_when(_unreachable)
 class PostgresStore(Store):
     """A connection pool of `pool_size` connections per process, checked before each use."""
 
@@ -114,7 +131,12 @@ class PostgresStore(Store):
 
     async def connect(self) -> None:
         engine = create_async_engine(
-            self.url, pool_size=self.pool_size, max_overflow=0, pool_pre_ping=True
+            self.url,
+            pool_size=self.pool_size,
+            max_overflow=0,
+            pool_pre_ping=True,
+            pool_timeout=CONNECT_TIMEOUT,
+            connect_args={"timeout": CONNECT_TIMEOUT},
         )
         try:
             async with engine.begin() as connection:

@@ -22,6 +22,7 @@ from glimpse.store.base import (
     RoomRecord,
     Store,
     UserRecord,
+    unavailable_when,
 )
 
 SCHEMA_VERSION = 1
@@ -112,6 +113,17 @@ def _token(row: Iterable[Any]) -> RefreshTokenRecord:
     )  # fmt: skip
 
 
+UNREACHABLE_MESSAGES = ("unable to open database file", "disk I/O error", "database is locked")
+
+
+def _unreachable(error: BaseException) -> bool:
+    """The file cannot be opened, read or written, or other processes hold it past the timeout."""
+    return isinstance(error, sqlite3.OperationalError) and str(error).startswith(
+        UNREACHABLE_MESSAGES
+    )
+
+
+@unavailable_when(_unreachable)
 class SQLiteStore(Store):
     """One connection, writes serialized by a lock (SQLite has a single writer anyway)."""
 

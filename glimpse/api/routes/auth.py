@@ -6,9 +6,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Cookie, Response, status
 
-from glimpse.api.deps import RATE_LIMITED, AuthDep, ClientAddress, LimiterDep, SettingsDep
-from glimpse.api.schemas import LoginRequest, RegisterRequest, TokenResponse, UserPublic
+from glimpse.api.deps import (
+    RATE_LIMITED,
+    AuthDep,
+    ClientAddress,
+    CurrentUser,
+    LimiterDep,
+    SettingsDep,
+)
+from glimpse.api.schemas import (
+    AuthPolicy,
+    InviteCreate,
+    InvitePublic,
+    LoginRequest,
+    RegisterRequest,
+    TokenResponse,
+    UserPublic,
+)
 from glimpse.auth.service import LoginSession
+from glimpse.auth.signup import invite_path
 from glimpse.errors import Unauthorized
 from glimpse.limits import Limit
 from glimpse.settings import Settings
@@ -49,8 +65,23 @@ async def register(
     address: ClientAddress,
 ) -> TokenResponse:
     await limiter.enforce(Limit("register:address", address, settings.register_limit_per_address))
-    session = await auth.register(body.email, body.display_name, body.password)
+    session = await auth.register(body.email, body.display_name, body.password, body.invite)
     return _signed_in(session, response, settings)
+
+
+@router.get("/policy")
+async def policy(auth: AuthDep) -> AuthPolicy:
+    """Who may sign up on this server (GLIMPSE_SIGNUP)."""
+    return AuthPolicy(signup=auth.signup.mode)
+
+
+@router.post("/invites", status_code=status.HTTP_201_CREATED)
+async def create_invite(body: InviteCreate, user: CurrentUser, auth: AuthDep) -> InvitePublic:
+    """Invite someone to sign up (needed when sign-up is invite-only): a link for their e-mail."""
+    invite = auth.signup.invite(body.email)
+    return InvitePublic(
+        invite=invite, invite_path=invite_path(invite), expires_in=auth.signup.invite_ttl
+    )
 
 
 @router.post("/login", responses=RATE_LIMITED)

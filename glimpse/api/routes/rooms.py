@@ -35,6 +35,8 @@ router = APIRouter(prefix="/rooms", tags=["rooms"])
 
 RECENT_ROOMS = 20
 MAX_PAGE = 100
+MAX_SEQ = 2**63 - 1
+"""Sequence numbers are 64-bit signed integers in every store: a larger `before` is refused."""
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -104,7 +106,7 @@ async def list_messages(
     rooms: RoomsDep,
     store: StoreDep,
     before: Annotated[
-        int | None, Query(ge=1, description="Only messages with seq < before")
+        int | None, Query(ge=1, le=MAX_SEQ, description="Only messages with seq < before")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> MessagePage:

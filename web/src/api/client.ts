@@ -5,8 +5,10 @@
  * read. A 401 triggers one silent refresh and a retry; if that fails too, `onSignedOut` runs once.
  */
 import type {
+  AuthPolicy,
   ErrorBody,
   IceServers,
+  InvitePublic,
   MessagePage,
   Room,
   RoomCreate,
@@ -87,11 +89,17 @@ export class ApiClient {
     return this.refreshing;
   }
 
-  async register(email: string, displayName: string, password: string): Promise<TokenResponse> {
+  /** Sign up; `invite` (from an invite link) is needed when sign-up is invite-only. */
+  async register(
+    email: string,
+    displayName: string,
+    password: string,
+    invite?: string,
+  ): Promise<TokenResponse> {
     const session = await this.send<TokenResponse>(
       "POST",
       "/auth/register",
-      { email, display_name: displayName, password },
+      { email, display_name: displayName, password, ...(invite ? { invite } : {}) },
       false,
     );
     this.setSession(session);
@@ -115,6 +123,16 @@ export class ApiClient {
     } finally {
       this.setSession(null);
     }
+  }
+
+  /** Who may sign up on this server: anyone, invitees, nobody. */
+  authPolicy(): Promise<AuthPolicy> {
+    return this.send("GET", "/auth/policy", undefined, false);
+  }
+
+  /** An invite link for one e-mail address. */
+  createInvite(email: string): Promise<InvitePublic> {
+    return this.send("POST", "/auth/invites", { email });
   }
 
   me(): Promise<User> {

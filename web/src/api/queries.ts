@@ -7,7 +7,23 @@ import type { RoomCreate } from "./types";
 export const queryKeys = {
   rooms: ["rooms"] as const,
   room: (code: string) => ["room", code] as const,
+  authPolicy: ["auth-policy"] as const,
 };
+
+/** Who may sign up on this server (GLIMPSE_SIGNUP). */
+export function useAuthPolicy() {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.authPolicy,
+    queryFn: () => api.authPolicy(),
+    staleTime: Infinity,
+  });
+}
+
+export function useCreateInvite() {
+  const api = useApi();
+  return useMutation({ mutationFn: (email: string) => api.createInvite(email) });
+}
 
 export function useRooms() {
   const api = useApi();

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/auth/invites": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Invite
+         * @description Invite someone to sign up (needed when sign-up is invite-only): a link for their e-mail.
+         */
+        post: operations["create_invite_api_auth_invites_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -35,6 +55,26 @@ export interface paths {
         put?: never;
         /** Log Out */
         post: operations["log_out_api_auth_logout_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Policy
+         * @description Who may sign up on this server (GLIMPSE_SIGNUP).
+         */
+        get: operations["policy_api_auth_policy_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -240,6 +280,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuthPolicy */
+        AuthPolicy: {
+            /**
+             * Signup
+             * @enum {string}
+             */
+            signup: "open" | "invite" | "closed";
+        };
         /** ErrorBody */
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
@@ -274,6 +322,23 @@ export interface components {
             ice_servers: components["schemas"]["IceServer"][];
             /** Ttl */
             ttl: number;
+        };
+        /** InviteCreate */
+        InviteCreate: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+        };
+        /** InvitePublic */
+        InvitePublic: {
+            /** Expires In */
+            expires_in: number;
+            /** Invite */
+            invite: string;
+            /** Invite Path */
+            invite_path: string;
         };
         /** LoginRequest */
         LoginRequest: {
@@ -329,6 +394,8 @@ export interface components {
              * Format: email
              */
             email: string;
+            /** Invite */
+            invite?: string | null;
             /** Password */
             password: string;
         };
@@ -408,6 +475,39 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    create_invite_api_auth_invites_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InviteCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitePublic"];
+                };
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     log_in_api_auth_login_post: {
         parameters: {
             query?: never;
@@ -468,6 +568,35 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    policy_api_auth_policy_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthPolicy"];
+                };
             };
             /** @description A typed error */
             default: {

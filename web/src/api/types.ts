@@ -11,3 +11,5 @@ export type RoomCreate = Schemas["RoomCreate"];
 export type MessagePage = Schemas["MessagePage"];
 export type IceServers = Schemas["IceServers"];
 export type ErrorBody = Schemas["ErrorBody"];
+export type AuthPolicy = Schemas["AuthPolicy"];
+export type InvitePublic = Schemas["InvitePublic"];

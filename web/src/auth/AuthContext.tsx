@@ -17,7 +17,7 @@ interface AuthValue {
   state: AuthState;
   api: ApiClient;
   signIn(email: string, password: string): Promise<void>;
-  signUp(email: string, displayName: string, password: string): Promise<void>;
+  signUp(email: string, displayName: string, password: string, invite?: string): Promise<void>;
   signOut(): Promise<void>;
 }
 
@@ -55,8 +55,8 @@ export function AuthProvider({ children, api }: { children: ReactNode; api: ApiC
     [api],
   );
   const signUp = useCallback(
-    async (email: string, displayName: string, password: string) => {
-      await api.register(email, displayName, password);
+    async (email: string, displayName: string, password: string, invite?: string) => {
+      await api.register(email, displayName, password, invite);
     },
     [api],
   );

@@ -1,9 +1,12 @@
-/** The dashboard: create a room, join by code or link, my rooms and recent rooms. */
+/**
+ * The dashboard: create a room, join by code or link, my rooms and recent rooms, and invites to
+ * sign up when the server's sign-up is invite-only.
+ */
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { FormEvent } from "react";
 
-import { useCreateRoom, useRooms } from "../api/queries";
+import { useAuthPolicy, useCreateInvite, useCreateRoom, useRooms } from "../api/queries";
 import type { Room } from "../api/types";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { CopyButton } from "../components/CopyButton";
@@ -112,11 +115,49 @@ function JoinByCode() {
   );
 }
 
+/** Invite someone to sign up: a link that works for their e-mail address only. */
+function InviteSomeone() {
+  const invite = useCreateInvite();
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    invite.mutate(String(new FormData(event.currentTarget).get("email") ?? ""));
+  };
+  const link = invite.data && new URL(invite.data.invite_path, window.location.origin).toString();
+  return (
+    <section className="card" aria-labelledby="invite-title">
+      <h2 id="invite-title">Invite someone to Glimpse</h2>
+      <form onSubmit={submit} className="inline-form">
+        <label>
+          Their e-mail
+          <input name="email" type="email" required />
+        </label>
+        <button type="submit" disabled={invite.isPending}>
+          Create invite
+        </button>
+      </form>
+      {invite.error && (
+        <p className="error" role="alert">
+          {invite.error.message}
+        </p>
+      )}
+      {link && (
+        <div className="created" role="status">
+          <p>
+            Sign-up link: <a href={link}>{link}</a>
+          </p>
+          <CopyButton text={link} label="Copy sign-up link" />
+        </div>
+      )}
+    </section>
+  );
+}
+
 export function DashboardPage() {
   const user = useUser();
   const { signOut } = useAuth();
   const queryClient = useQueryClient();
   const rooms = useRooms();
+  const policy = useAuthPolicy();
   const logOut = async () => {
     await signOut();
     queryClient.clear();
@@ -133,6 +174,7 @@ export function DashboardPage() {
       <main className="dashboard">
         <CreateRoom />
         <JoinByCode />
+        {policy.data?.signup === "invite" && <InviteSomeone />}
         {rooms.isPending && <p role="status">Loading rooms…</p>}
         {rooms.error && (
           <p className="error" role="alert">

@@ -1,11 +1,15 @@
-/** Sign in and sign up: one form, two sets of fields. */
+/**
+ * Sign in and sign up: one form, two sets of fields. Sign-up follows the server's policy: closed,
+ * invite-only (the invite comes from the link, `/signup?invite=…`), or open.
+ */
 import { useState } from "react";
 import type { FormEvent } from "react";
 
+import { useAuthPolicy } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
 import { Link, useLocation } from "../router";
 
-function AuthForm({ mode }: { mode: "signin" | "signup" }) {
+function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string }) {
   const { signIn, signUp } = useAuth();
   const { search } = useLocation();
   const [error, setError] = useState<string | null>(null);
@@ -19,7 +23,7 @@ function AuthForm({ mode }: { mode: "signin" | "signup" }) {
     setBusy(true);
     setError(null);
     try {
-      if (signingUp) await signUp(field("email"), field("name"), field("password"));
+      if (signingUp) await signUp(field("email"), field("name"), field("password"), invite);
       else await signIn(field("email"), field("password"));
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : String(failure));
@@ -32,6 +36,11 @@ function AuthForm({ mode }: { mode: "signin" | "signup" }) {
     <main className="auth-page">
       <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="auth-title">
         <h1 id="auth-title">{title}</h1>
+        {invite && (
+          <p className="muted">
+            You were invited: sign up with the e-mail address the invite was sent to.
+          </p>
+        )}
         <label>
           Email
           <input name="email" type="email" autoComplete="email" required />
@@ -75,6 +84,37 @@ export function SignInPage() {
   return <AuthForm mode="signin" />;
 }
 
+/** Why sign-up is not possible here, instead of the form. */
+function SignUpUnavailable({ reason }: { reason: string }) {
+  const { search } = useLocation();
+  return (
+    <main className="auth-page">
+      <section className="card" aria-labelledby="auth-title">
+        <h1 id="auth-title">Create your account</h1>
+        <p role="status">{reason}</p>
+        <p>
+          Have an account? <Link href={"/signin" + search}>Sign in</Link>
+        </p>
+      </section>
+    </main>
+  );
+}
+
 export function SignUpPage() {
-  return <AuthForm mode="signup" />;
+  const { search } = useLocation();
+  const invite = new URLSearchParams(search).get("invite") ?? undefined;
+  const policy = useAuthPolicy();
+  if (policy.isPending)
+    return (
+      <p className="centered" role="status">
+        Loading…
+      </p>
+    );
+  if (policy.data?.signup === "closed")
+    return <SignUpUnavailable reason="Sign-up is closed on this server." />;
+  if (policy.data?.signup === "invite" && !invite)
+    return (
+      <SignUpUnavailable reason="Sign-up on this server is by invitation: open the invite link you were sent." />
+    );
+  return <AuthForm mode="signup" invite={invite} />;
 }
