@@ -25,6 +25,7 @@ from glimpse.bus import open_bus
 from glimpse.errors import GlimpseError
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
+from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             presence_ttl=settings.bus_presence_ttl,
             heartbeat_interval=settings.bus_heartbeat_interval,
         )
+        connections = ConnectionRegistry(bus, settings)
         hub = Hub(bus, settings.max_room_participants)
         await hub.start()
         tokens = AccessTokens(
@@ -101,11 +103,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         services = Services(
             settings=settings,
-            auth=AuthService(store, tokens, settings.refresh_token_ttl),
+            auth=AuthService(store, tokens, settings.refresh_token_ttl, connections.end_sessions),
             rooms=RoomService(store),
             store=store,
             hub=hub,
             chat=ChatHandler(store, hub, settings.max_chat_chars),
+            connections=connections,
         )
         try:
             yield {"services": services}

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from glimpse.auth.service import AuthService
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
+from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.rooms import RoomService
 from glimpse.settings import Settings
 from glimpse.store import Store
@@ -20,3 +21,4 @@ class Services:
     store: Store
     hub: Hub
     chat: ChatHandler
+    connections: ConnectionRegistry

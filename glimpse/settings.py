@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
     join_history: int = Field(default=50, ge=0, le=100)
 
+    # Sockets per user, per client address and before authentication (issue 9, sessions)
+    max_sockets_per_user: int = Field(default=20, gt=0)
+    """WebSockets one user may hold open on one instance (tabs, devices)."""
+    max_sockets_per_address: int = Field(default=256, gt=0)
+    """WebSockets from one client address on one instance (a NAT can hide a whole office)."""
+    max_unauthenticated_sockets: int = Field(default=1000, gt=0)
+    """WebSockets of one instance that have not authenticated yet, from all addresses together."""
+
     @field_validator("secret_key", "turn_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from glimpse.auth.service import AuthService
+from glimpse.auth.tokens import AccessClaims
 from glimpse.errors import Unauthorized
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
@@ -53,13 +54,21 @@ RoomsDep = Annotated[RoomService, Depends(_rooms)]
 HubDep = Annotated[Hub, Depends(_hub)]
 
 
-async def _current_user(
+def _current_claims(
     auth: AuthDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> UserRecord:
+) -> AccessClaims:
     if credentials is None:
         raise Unauthorized("sign in first: no access token", code="not_authenticated")
-    return await auth.user_for_token(credentials.credentials)
+    return auth.tokens.verify(credentials.credentials)
+
+
+CurrentClaims = Annotated[AccessClaims, Depends(_current_claims)]
+"""The request's verified access token: its user and login session."""
+
+
+async def _current_user(auth: AuthDep, claims: CurrentClaims) -> UserRecord:
+    return await auth.user_for_claims(claims)
 
 
 CurrentUser = Annotated[UserRecord, Depends(_current_user)]

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from glimpse.auth.passwords import hash_password, spend_verification_time, verify_password
-from glimpse.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
+from glimpse.auth.revocation import Revocation, SessionsEnded
+from glimpse.auth.tokens import AccessClaims, AccessTokens, new_refresh_token, refresh_token_hash
 from glimpse.errors import Conflict, NotFound, Unauthorized
 from glimpse.store import DuplicateError, RefreshTokenRecord, Store, UserRecord
 
@@ -27,10 +28,18 @@ def _now() -> datetime:
 
 
 class AuthService:
-    def __init__(self, store: Store, tokens: AccessTokens, refresh_ttl_seconds: int) -> None:
+    def __init__(
+        self,
+        store: Store,
+        tokens: AccessTokens,
+        refresh_ttl_seconds: int,
+        sessions_ended: SessionsEnded,
+    ) -> None:
         self._store = store
         self.tokens = tokens
         self._refresh_ttl = timedelta(seconds=refresh_ttl_seconds)
+        self._sessions_ended = sessions_ended
+        """Closes the ended sessions' WebSockets, on every instance."""
 
     async def register(self, email: str, display_name: str, password: str) -> LoginSession:
         user = UserRecord(
@@ -63,7 +72,7 @@ class AuthService:
         if record.revoked_at is not None:
             raise Unauthorized("this session has ended; log in again", code="session_revoked")
         if record.used_at is not None:
-            await self._store.revoke_session(record.session_id, now)
+            await self._end_session(record, now)
             raise Unauthorized(
                 "refresh token reused; the session is revoked", code="refresh_token_reused"
             )
@@ -77,17 +86,28 @@ class AuthService:
     async def log_out(self, refresh_token: str) -> None:
         record = await self._store.use_refresh_token(refresh_token_hash(refresh_token), _now())
         if record is not None:
-            await self._store.revoke_session(record.session_id, _now())
+            await self._end_session(record, _now())
+
+    async def _end_session(self, record: RefreshTokenRecord, at: datetime) -> None:
+        await self._store.revoke_session(record.session_id, at)
+        await self._sessions_ended(Revocation(record.user_id, session_id=record.session_id))
 
     async def user_for_token(self, access_token: str) -> UserRecord:
         """The user of a valid access token whose login session has not been revoked."""
-        claims = self.tokens.verify(access_token)
-        if await self._store.session_revoked(claims.session_id):
-            raise Unauthorized("this session has ended; sign in again", code="session_revoked")
+        return await self.user_for_claims(self.tokens.verify(access_token))
+
+    async def user_for_claims(self, claims: AccessClaims) -> UserRecord:
+        """The user of a verified access token, if its login session has not been revoked."""
+        await self.check_session(claims.session_id)
         user = await self._store.get_user(claims.user_id)
         if user is None:
             raise Unauthorized("account no longer exists", code="invalid_token")
         return user
+
+    async def check_session(self, session_id: str) -> None:
+        """Raise session_revoked when the login session has ended."""
+        if await self._store.session_revoked(session_id):
+            raise Unauthorized("this session has ended; sign in again", code="session_revoked")
 
     async def update_profile(
         self,
@@ -96,7 +116,9 @@ class AuthService:
         display_name: str | None,
         new_password: str | None,
         current_password: str | None,
+        session_id: str,
     ) -> UserRecord:
+        """A new password ends every other login session of the user (`session_id` is this one)."""
         password_hash = None
         if new_password is not None:
             if current_password is None or not await verify_password(
@@ -111,6 +133,9 @@ class AuthService:
         )
         if updated is None:
             raise NotFound("account no longer exists")
+        if password_hash is not None:
+            await self._store.revoke_user_sessions(user.id, session_id, _now())
+            await self._sessions_ended(Revocation(user.id, keep=session_id))
         return updated
 
     async def _start_session(self, user: UserRecord, session_id: str) -> LoginSession:

@@ -125,7 +125,9 @@ class Store(ABC):
         """Revoke every refresh token of a login session."""
 
     @abstractmethod
-    async def revoke_user_sessions(self, user_id: str, except_session_id: str, at: datetime) -> None:
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
         """Revoke every login session of a user but one (a password change keeps its own)."""
 
     @abstractmethod

@@ -216,7 +216,9 @@ class MongoStore(Store):
             {"session_id": session_id, "revoked_at": None}, {"$set": {"revoked_at": _micros(at)}}
         )
 
-    async def revoke_user_sessions(self, user_id: str, except_session_id: str, at: datetime) -> None:
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
         await self._collection("refresh_tokens").update_many(
             {"user_id": user_id, "session_id": {"$ne": except_session_id}, "revoked_at": None},
             {"$set": {"revoked_at": _micros(at)}},

@@ -215,7 +215,9 @@ class PostgresStore(Store):
                 .values(revoked_at=at)
             )
 
-    async def revoke_user_sessions(self, user_id: str, except_session_id: str, at: datetime) -> None:
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
         async with self.engine.begin() as connection:
             await connection.execute(
                 update(refresh_tokens)

@@ -242,7 +242,9 @@ class SQLiteStore(Store):
             _time(at), session_id,
         )  # fmt: skip
 
-    async def revoke_user_sessions(self, user_id: str, except_session_id: str, at: datetime) -> None:
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
         await self._write(
             "UPDATE refresh_tokens SET revoked_at = ? "
             "WHERE user_id = ? AND session_id != ? AND revoked_at IS NULL",
