@@ -83,14 +83,13 @@ class Session:
     __slots__ = (
         "_chat_limit", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
         "_heartbeat", "_held", "_held_bytes", "_join_limit", "_last_seen", "_link", "_services",
-        "_settings", "_signal_limit", "_strikes", "client_address", "membership", "state", "user",
+        "_settings", "_signal_limit", "_strikes", "membership", "state", "user",
     )  # fmt: skip
 
     def __init__(self, link: Link, services: Services, client_address: str) -> None:
         """A new socket from `client_address`, counted in the registry until `run` ends."""
         self._link = link
         self._services = services
-        self.client_address = client_address
         services.connections.add(self, client_address)
         settings = services.settings
         self._settings = settings
