@@ -54,7 +54,7 @@ RoomsDep = Annotated[RoomService, Depends(_rooms)]
 HubDep = Annotated[Hub, Depends(_hub)]
 
 
-def _current_claims(
+async def _current_claims(  # async: no thread-pool hop for a signature check
     auth: AuthDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> AccessClaims:
