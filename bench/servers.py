@@ -31,6 +31,8 @@ GLIMPSE_BENCH_SETTINGS = {
     "GLIMPSE_CHAT_RATE": "1000000",
     "GLIMPSE_CHAT_BURST": "1000000",
     "GLIMPSE_MAX_ROOM_PARTICIPANTS": "1000",
+    "GLIMPSE_MAX_SOCKETS_PER_ADDRESS": "1000000",  # every bench client comes from 127.0.0.1
+    "GLIMPSE_MAX_UNAUTHENTICATED_SOCKETS": "1000000",
 }
 """Limits raised for the bench (the baselines have none); every other setting is the default."""
 

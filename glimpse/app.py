@@ -32,6 +32,7 @@ from glimpse.observability.metrics import Metrics
 from glimpse.observability.timed_store import timed_store
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
+from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             heartbeat_interval=settings.bus_heartbeat_interval,
         )
         limiter = open_limiter(settings.bus_url)
+        connections = ConnectionRegistry(bus, settings)
         hub = Hub(bus, settings.max_room_participants)
         await hub.start()
         instance_metrics.watch(hub)
@@ -137,7 +139,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         services = Services(
             settings=settings,
             auth=AuthService(
-                store, tokens, settings.refresh_token_ttl, passwords=passwords, signup=signup
+                store,
+                tokens,
+                settings.refresh_token_ttl,
+                connections.end_sessions,
+                passwords=passwords,
+                signup=signup,
             ),
             rooms=RoomService(
                 store,
@@ -151,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             chat=ChatHandler(store, hub, settings.max_chat_chars),
             limiter=limiter,
             metrics=instance_metrics,
+            connections=connections,
         )
         try:
             yield {"services": services}

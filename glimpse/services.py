@@ -9,6 +9,7 @@ from glimpse.limits import Limiter
 from glimpse.observability.metrics import Metrics
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
+from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.rooms import RoomService
 from glimpse.settings import Settings
 from glimpse.store import Store
@@ -24,3 +25,4 @@ class Services:
     chat: ChatHandler
     limiter: Limiter
     metrics: Metrics
+    connections: ConnectionRegistry

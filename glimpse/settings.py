@@ -122,6 +122,14 @@ class Settings(BaseSettings):
     invite_ttl: int = Field(default=7 * 24 * 3600, gt=0)
     """Seconds an invite link stays valid."""
 
+    # Sockets per user, per client address and before authentication (issue 9, sessions)
+    max_sockets_per_user: int = Field(default=20, gt=0)
+    """WebSockets one user may hold open on one instance (tabs, devices)."""
+    max_sockets_per_address: int = Field(default=256, gt=0)
+    """WebSockets from one client address on one instance (a NAT can hide a whole office)."""
+    max_unauthenticated_sockets: int = Field(default=1000, gt=0)
+    """WebSockets of one instance that have not authenticated yet, from all addresses together."""
+
     @field_validator("secret_key", "turn_secret", "metrics_token")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:

@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from glimpse.api.schemas import ErrorBody
 from glimpse.auth.service import AuthService
+from glimpse.auth.tokens import AccessClaims
 from glimpse.errors import Unauthorized
 from glimpse.limits import Limiter
 from glimpse.realtime.hub import Hub
@@ -91,13 +92,21 @@ RATE_LIMITED: Final[dict[int | str, dict[str, Any]]] = {
 """The OpenAPI response of a rate-limited route."""
 
 
-async def _current_user(
+async def _current_claims(  # async: no thread-pool hop for a signature check
     auth: AuthDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> UserRecord:
+) -> AccessClaims:
     if credentials is None:
         raise Unauthorized("sign in first: no access token", code="not_authenticated")
-    return await auth.user_for_token(credentials.credentials)
+    return auth.tokens.verify(credentials.credentials)
+
+
+CurrentClaims = Annotated[AccessClaims, Depends(_current_claims)]
+"""The request's verified access token: its user and login session."""
+
+
+async def _current_user(auth: AuthDep, claims: CurrentClaims) -> UserRecord:
+    return await auth.user_for_claims(claims)
 
 
 CurrentUser = Annotated[UserRecord, Depends(_current_user)]

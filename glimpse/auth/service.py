@@ -9,8 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from glimpse.auth.password_policy import check_new_password
 from glimpse.auth.passwords import PasswordHashing
+from glimpse.auth.revocation import Revocation, SessionsEnded
 from glimpse.auth.signup import SignupPolicy
-from glimpse.auth.tokens import AccessTokens, new_refresh_token, refresh_token_hash
+from glimpse.auth.tokens import AccessClaims, AccessTokens, new_refresh_token, refresh_token_hash
 from glimpse.errors import Conflict, NotFound, ServerBusy, Unauthorized
 from glimpse.observability import audit
 from glimpse.store import DuplicateError, RefreshTokenRecord, Store, UserRecord
@@ -36,6 +37,7 @@ class AuthService:
         store: Store,
         tokens: AccessTokens,
         refresh_ttl_seconds: int,
+        sessions_ended: SessionsEnded,
         *,
         passwords: PasswordHashing,
         signup: SignupPolicy,
@@ -43,6 +45,8 @@ class AuthService:
         self._store = store
         self.tokens = tokens
         self._refresh_ttl = timedelta(seconds=refresh_ttl_seconds)
+        self._sessions_ended = sessions_ended
+        """Closes the ended sessions' WebSockets, on every instance."""
         self._passwords = passwords
         self.signup = signup
 
@@ -93,7 +97,7 @@ class AuthService:
         if record.revoked_at is not None:
             raise Unauthorized("this session has ended; log in again", code="session_revoked")
         if record.used_at is not None:
-            await self._store.revoke_session(record.session_id, now)
+            await self._end_session(record, now)
             audit.refresh_token_reused(record.user_id, record.session_id)
             raise Unauthorized(
                 "refresh token reused; the session is revoked", code="refresh_token_reused"
@@ -108,18 +112,29 @@ class AuthService:
     async def log_out(self, refresh_token: str) -> None:
         record = await self._store.use_refresh_token(refresh_token_hash(refresh_token), _now())
         if record is not None:
-            await self._store.revoke_session(record.session_id, _now())
+            await self._end_session(record, _now())
             audit.session_revoked(record.user_id, record.session_id, "log-out")
+
+    async def _end_session(self, record: RefreshTokenRecord, at: datetime) -> None:
+        await self._store.revoke_session(record.session_id, at)
+        await self._sessions_ended(Revocation(record.user_id, session_id=record.session_id))
 
     async def user_for_token(self, access_token: str) -> UserRecord:
         """The user of a valid access token whose login session has not been revoked."""
-        claims = self.tokens.verify(access_token)
-        if await self._store.session_revoked(claims.session_id):
-            raise Unauthorized("this session has ended; sign in again", code="session_revoked")
+        return await self.user_for_claims(self.tokens.verify(access_token))
+
+    async def user_for_claims(self, claims: AccessClaims) -> UserRecord:
+        """The user of a verified access token, if its login session has not been revoked."""
+        await self.check_session(claims.session_id)
         user = await self._store.get_user(claims.user_id)
         if user is None:
             raise Unauthorized("account no longer exists", code="invalid_token")
         return user
+
+    async def check_session(self, session_id: str) -> None:
+        """Raise session_revoked when the login session has ended."""
+        if await self._store.session_revoked(session_id):
+            raise Unauthorized("this session has ended; sign in again", code="session_revoked")
 
     async def update_profile(
         self,
@@ -128,7 +143,9 @@ class AuthService:
         display_name: str | None,
         new_password: str | None,
         current_password: str | None,
+        session_id: str,
     ) -> UserRecord:
+        """A new password ends every other login session of the user (`session_id` is this one)."""
         check_new_password(new_password, user.email)
         password_hash = None
         if new_password is not None:
@@ -144,6 +161,10 @@ class AuthService:
         )
         if updated is None:
             raise NotFound("account no longer exists")
+        if password_hash is not None:
+            await self._store.revoke_user_sessions(user.id, session_id, _now())
+            await self._sessions_ended(Revocation(user.id, keep=session_id))
+            audit.session_revoked(user.id, f"all but {session_id}", "password change")
         return updated
 
     async def _start_session(self, user: UserRecord, session_id: str) -> LoginSession:

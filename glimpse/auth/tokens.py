@@ -19,6 +19,8 @@ REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub", "sid"]
 class AccessClaims:
     user_id: str
     session_id: str
+    expires_at: int
+    """Unix time (s) after which the token is no longer accepted."""
 
 
 class AccessTokens:
@@ -54,7 +56,9 @@ class AccessTokens:
             raise Unauthorized("access token expired", code="token_expired") from None
         except jwt.InvalidTokenError as error:
             raise Unauthorized(f"invalid access token: {error}", code="invalid_token") from None
-        return AccessClaims(user_id=str(claims["sub"]), session_id=str(claims["sid"]))
+        return AccessClaims(
+            user_id=str(claims["sub"]), session_id=str(claims["sid"]), expires_at=int(claims["exp"])
+        )
 
 
 def new_refresh_token() -> str:

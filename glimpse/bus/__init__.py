@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from glimpse.bus.base import Bus, BusUnavailable, DepartureHandler, EventHandler, EvictionHandler
+from glimpse.bus.base import (
+    Bus,
+    BusUnavailable,
+    DepartureHandler,
+    EventHandler,
+    EvictionHandler,
+    RevocationHandler,
+)
 
 __all__ = [
     "Bus",
@@ -12,6 +19,7 @@ __all__ = [
     "DepartureHandler",
     "EventHandler",
     "EvictionHandler",
+    "RevocationHandler",
     "open_bus",
 ]
 

@@ -2,7 +2,8 @@
 
 Modelled on python-socketio's pub/sub manager: an instance handles its own participants locally
 and publishes each room event once for the other instances; a backend never hands an instance
-its own events back.
+its own events back. Besides the rooms' channels, one instance-wide channel carries revocations
+(login sessions that ended), which every instance hears.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ EvictionHandler = Callable[[], Awaitable[None]]
 """Called when the other instances took this one for dead (cut off from the bus for longer than
 the presence TTL) and dropped its participants from their rosters."""
 
+RevocationHandler = Callable[[bytes], None]
+"""Called with the payload of every revocation another instance published."""
+
 
 class BusUnavailable(Exception):
     """The bus cannot be reached right now; the event was not delivered to other instances."""
@@ -31,6 +35,11 @@ class Bus(ABC):
         self.instance_id = uuid.uuid4().hex
         self.echo_lag: float | None = None
         """Seconds the last heartbeat took through a shared bus and back (None: in-process)."""
+        self._on_revocation: RevocationHandler = _ignore
+
+    def on_revocation(self, handler: RevocationHandler) -> None:
+        """Hand the revocations other instances publish to `handler` (set before `connect`)."""
+        self._on_revocation = handler
 
     @abstractmethod
     async def connect(
@@ -56,6 +65,10 @@ class Bus(ABC):
         """Hand an event to the other instances subscribed to the room, in publishing order."""
 
     @abstractmethod
+    async def publish_revocation(self, payload: bytes) -> None:
+        """Hand a revocation to every other instance (an instance-wide channel, not a room's)."""
+
+    @abstractmethod
     async def add_participant(self, room_id: str, participant_id: str, info: bytes) -> None:
         """Record a participant of this instance in the room's shared roster."""
 
@@ -65,3 +78,7 @@ class Bus(ABC):
     @abstractmethod
     async def participants(self, room_id: str) -> dict[str, bytes]:
         """The room's roster across all instances: participant id -> info."""
+
+
+def _ignore(payload: bytes) -> None:
+    """No one listens for revocations (until `on_revocation`)."""

@@ -32,6 +32,9 @@ class MemoryBus(Bus):
     async def publish(self, room_id: str, payload: bytes) -> None:
         return None
 
+    async def publish_revocation(self, payload: bytes) -> None:
+        return None
+
     async def add_participant(self, room_id: str, participant_id: str, info: bytes) -> None:
         self._rosters.setdefault(room_id, {})[participant_id] = info
 

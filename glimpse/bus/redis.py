@@ -35,6 +35,8 @@ PREFIX: Final = "glimpse:"
 INSTANCES: Final = PREFIX + "instances"
 """Set of the ids of instances that registered and have not been reaped."""
 ROOM_CHANNEL: Final = PREFIX + "room:"
+REVOCATIONS: Final = (PREFIX + "revocations").encode()
+"""The instance-wide channel of revocations, which every instance's listener is subscribed to."""
 ROSTER_SUFFIX: Final = ":participants"
 ID_LENGTH: Final = 32
 """Every event and roster entry starts with its instance's id (uuid4 hex)."""
@@ -201,10 +203,16 @@ class RedisBus(Bus):
                 await pubsub.unsubscribe(_channel(room_id))
 
     async def publish(self, room_id: str, payload: bytes) -> None:
+        await self._publish(_channel(room_id).encode(), payload)
+
+    async def publish_revocation(self, payload: bytes) -> None:
+        await self._publish(REVOCATIONS, payload)
+
+    async def _publish(self, channel: bytes, payload: bytes) -> None:
         if self._pubsub is None:
             raise BusUnavailable("not connected to Redis")
         try:
-            await self._redis.publish(_channel(room_id), self._sender + payload)
+            await self._redis.publish(channel, self._sender + payload)
         except REDIS_ERRORS as error:
             raise BusUnavailable(f"Redis: {error}") from error
 
@@ -228,7 +236,7 @@ class RedisBus(Bus):
         pubsub = self._redis.pubsub()
         try:
             wanted = set(self._rooms)
-            await pubsub.subscribe(self._own_channel, *map(_channel, wanted))
+            await pubsub.subscribe(self._own_channel, REVOCATIONS, *map(_channel, wanted))
             evicted = await self._register()
             self._pubsub, self._live_since = pubsub, time.monotonic()
             self._last_echo = self._live_since
@@ -270,6 +278,12 @@ class RedisBus(Bus):
             return
         data: bytes = message["data"]
         if message["type"] != "message" or data[:ID_LENGTH] == self._sender:
+            return
+        if channel == REVOCATIONS:
+            try:
+                self._on_revocation(data[ID_LENGTH:])
+            except Exception:
+                log.exception("failed to handle a revocation")
             return
         room_id = channel.decode().removeprefix(ROOM_CHANNEL)
         try:

@@ -107,11 +107,6 @@ class WebSocketConnection(asyncio.Protocol):
 
     # The Session's link
 
-    @property
-    def client_address(self) -> str:
-        peer = self._transport.get_extra_info("peername") if self._transport else None
-        return str(peer[0]) if peer else "unknown"
-
     async def receive(self) -> str | bytes:
         while not self._inbox:
             if not self._open:
@@ -162,20 +157,29 @@ class WebSocketConnection(asyncio.Protocol):
 
     def _handshake(self, request: Request) -> None:
         services: Services | None = self._app_state.get("services")
+        address = self._client_address()
         if request.path.partition("?")[0] != PATH:
             response = self._ws.reject(404, "No WebSocket endpoint here: it is at /ws.\n")
         elif services is None:
             response = self._ws.reject(503, "The server is starting; try again.\n")
+        elif (refusal := services.connections.refusal(address)) is not None:
+            response = self._ws.reject(*refusal)
         else:
             response = self._ws.accept(request)
         self._ws.send_response(response)
         if response.status_code != 101 or services is None:
             return
         self._send_buffer_limit = services.settings.send_buffer_bytes
-        self._session = Session(self, services)
+        self._session = Session(self, services, address)
         task = asyncio.get_running_loop().create_task(self._session.run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+    def _client_address(self) -> str:
+        """The peer's IP address ("" on a Unix socket)."""
+        assert self._transport is not None
+        peer = self._transport.get_extra_info("peername")
+        return str(peer[0]) if isinstance(peer, tuple) else ""
 
     def _collect(self, frame: Frame) -> None:
         """Assemble a message from its frames and hand it to the session."""

@@ -41,6 +41,12 @@ class Auth(ClientMessage, tag="auth"):
     token: Annotated[str, msgspec.Meta(max_length=4096)]
 
 
+class Renew(ClientMessage, tag="renew"):
+    """A newer access token of the same user, before the socket's one expires."""
+
+    token: Annotated[str, msgspec.Meta(max_length=4096)]
+
+
 class Join(ClientMessage, tag="join"):
     room: Id
     """Room id or its shareable code."""
@@ -83,9 +89,10 @@ class Pong(ClientMessage, tag="pong"):
     pass
 
 
-AnyClientMessage = Auth | Join | Leave | Chat | Typing | Signal | Media | Pong
+AnyClientMessage = Auth | Renew | Join | Leave | Chat | Typing | Signal | Media | Pong
 CLIENT_TYPES = frozenset(
-    cls.__struct_config__.tag for cls in (Auth, Join, Leave, Chat, Typing, Signal, Media, Pong)
+    cls.__struct_config__.tag
+    for cls in (Auth, Renew, Join, Leave, Chat, Typing, Signal, Media, Pong)
 )
 
 # Server -> client
@@ -123,6 +130,8 @@ class ServerMessage(msgspec.Struct, tag_field="type", omit_defaults=True, kw_onl
 class Authenticated(ServerMessage, tag="authenticated"):
     user_id: str
     display_name: str
+    expires_in: int
+    """Seconds until the socket's access token expires: `renew` before, or the socket closes."""
     ref: str | None = None
 
 
@@ -170,6 +179,8 @@ class Ack(ServerMessage, tag="ack"):
     ref: str | None = None
     message: ChatMessage | None = None
     """For chat: the stored message (also for a retried send)."""
+    expires_in: int | None = None
+    """For renew: seconds until the new access token expires."""
 
 
 class Error(ServerMessage, tag="error"):

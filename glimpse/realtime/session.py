@@ -15,21 +15,24 @@ import uuid
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from glimpse.auth.tokens import AccessClaims
 from glimpse.bus import BusUnavailable
-from glimpse.errors import GlimpseError
+from glimpse.errors import GlimpseError, Unauthorized
 from glimpse.observability import audit, log_context
 from glimpse.realtime import protocol
 from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import RoomFull
 from glimpse.realtime.ratelimit import Strikes, TokenBucket
+from glimpse.realtime.registry import TooManySockets
 from glimpse.realtime.signaling import relay_signal
 from glimpse.services import Services
 from glimpse.store import RoomRecord, UserRecord
 
 log = logging.getLogger(__name__)
 
-# Close codes (docs/protocol.md).
+# Close codes (docs/protocol.md); 4403, a login session that ended, is the registry's.
 AUTH_FAILED: Final = 4401
+"""Also when the access token expires without a renewal."""
 TIMED_OUT: Final = 4408
 RATE_LIMITED: Final = 4429
 SERVER_FAILED: Final = 1011
@@ -42,10 +45,6 @@ class LinkClosed(Exception):
 
 class Link(Protocol):
     """The session's WebSocket connection (glimpse/realtime/connection.py)."""
-
-    @property
-    def client_address(self) -> str:
-        """The client's IP address, for the logs."""
 
     async def receive(self) -> str | bytes:
         """The client's next message; raises LinkClosed when there are no more."""
@@ -83,18 +82,24 @@ class Membership:
 
 class Session:
     __slots__ = (
-        "_chat_limit", "_close_code", "_close_reason", "_closing", "_heartbeat", "_held",
-        "_held_bytes", "_join_limit", "_last_seen", "_link", "_services", "_settings",
-        "_signal_limit", "_strikes", "log_fields", "membership", "state", "user",
+        "_chat_limit", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
+        "_heartbeat", "_held", "_held_bytes", "_join_limit", "_last_seen", "_link", "_services",
+        "_settings", "_signal_limit", "_strikes", "log_fields", "membership", "state", "user",
     )  # fmt: skip
 
-    def __init__(self, link: Link, services: Services) -> None:
+    def __init__(self, link: Link, services: Services, client_address: str) -> None:
+        """A new socket from `client_address`, counted in the registry until `run` ends."""
         self._link = link
         self._services = services
+        services.connections.add(self, client_address)
         settings = services.settings
         self._settings = settings
         self.state = SessionState.CONNECTED
         self.user: UserRecord | None = None
+        self._claims: AccessClaims | None = None
+        """The access token the socket authenticated (or last renewed) with."""
+        self._expiry: asyncio.TimerHandle | None = None
+        """Closes the socket when its access token expires."""
         self.membership: Membership | None = None
         self._held: list[bytes] | None = None
         """Room events that arrive while joining wait here until `joined` has been sent."""
@@ -109,7 +114,7 @@ class Session:
         self._signal_limit = TokenBucket(settings.signal_rate, settings.signal_burst)
         self._join_limit = TokenBucket(settings.join_rate, settings.join_burst)
         self._strikes = Strikes(settings.rate_limit_strikes)
-        self.log_fields = log_context.ConnectionFields(link.client_address)
+        self.log_fields = log_context.ConnectionFields(client_address)
         """What this connection's log lines carry; kept up to date as it goes."""
 
     def _move_to(self, state: SessionState) -> None:
@@ -186,6 +191,9 @@ class Session:
             self._end(SERVER_FAILED, "server error")
         finally:
             self._heartbeat.cancel()
+            if self._expiry is not None:
+                self._expiry.cancel()
+            self._services.connections.remove(self)
             self._closing = True
             try:
                 await self._leave_room()
@@ -215,7 +223,11 @@ class Session:
         return message
 
     async def _authenticate(self, frame: str | bytes) -> None:
-        """The first frame must be a valid `auth`; anything else closes the socket with 4401."""
+        """The first frame must be a valid `auth`; anything else closes the socket with 4401.
+
+        The socket is filed under its user and login session before the session is checked, so
+        a revocation stored meanwhile is either seen by the check or closes the socket.
+        """
         try:
             request = protocol.decode(frame)
             if not isinstance(request, protocol.Auth):
@@ -223,23 +235,62 @@ class Session:
                 raise protocol.ProtocolError(
                     "not_authenticated", "the first message must be auth", kind, request.ref
                 )
-            self.user = await self._services.auth.user_for_token(request.token)
+            claims = self._services.auth.tokens.verify(request.token)
+            self._services.connections.authenticate(self, claims)
+            self.user = await self._services.auth.user_for_claims(claims)
         except protocol.ProtocolError as error:
             self._refuse(error.code, error.message, error.request, error.ref)
         except GlimpseError as error:
             self._refuse(error.code, error.message, "auth", request.ref)
+            if isinstance(error, TooManySockets):
+                self._end(RATE_LIMITED, "too many connections")
+                return
         else:
             self._services.metrics.messages_in["auth"] += 1
             self._services.metrics.authenticated.inc()
             self.log_fields.user = self.user.id
             self._move_to(SessionState.AUTHENTICATED)
+            self._hold_token(claims)
             self._reply(
                 protocol.Authenticated(
-                    user_id=self.user.id, display_name=self.user.display_name, ref=request.ref
+                    user_id=self.user.id,
+                    display_name=self.user.display_name,
+                    expires_in=_seconds_until(claims.expires_at),
+                    ref=request.ref,
                 )
             )
             return
         self._end(AUTH_FAILED, "authentication failed")
+
+    def _hold_token(self, claims: AccessClaims) -> None:
+        """Bind the socket to this access token: closed with 4401 when it expires unrenewed."""
+        self._claims = claims
+        if self._expiry is not None:
+            self._expiry.cancel()
+        self._expiry = asyncio.get_running_loop().call_later(
+            max(0.0, claims.expires_at - time.time()), self._end, AUTH_FAILED, "token expired"
+        )
+
+    async def _renew(self, request: protocol.Renew) -> None:
+        """Go on with a newer access token of the same user, from a login session still valid."""
+        assert self.user is not None and self._claims is not None
+        services = self._services
+        claims = services.auth.tokens.verify(request.token)
+        if claims.user_id != self.user.id:
+            raise Unauthorized("the token is another user's", code="wrong_user")
+        previous = self._claims
+        services.connections.authenticate(self, claims)  # filed first, as in _authenticate
+        try:
+            await services.auth.user_for_claims(claims)
+        except GlimpseError:
+            services.connections.authenticate(self, previous)
+            raise
+        self._hold_token(claims)
+        self._reply(
+            protocol.Ack(
+                request="renew", ref=request.ref, expires_in=_seconds_until(claims.expires_at)
+            )
+        )
 
     async def _handle(self, frame: str | bytes) -> None:
         try:
@@ -275,7 +326,7 @@ class Session:
             bucket = self._chat_limit
         elif isinstance(request, protocol.Signal | protocol.Media):
             bucket = self._signal_limit
-        elif isinstance(request, protocol.Join):
+        elif isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
             bucket = self._join_limit
         else:
             return True
@@ -287,6 +338,8 @@ class Session:
                 return
             case protocol.Auth():
                 raise GlimpseError("already authenticated", code="already_authenticated")
+            case protocol.Renew():
+                await self._renew(request)
             case protocol.Join():
                 await self._join(request)
             case protocol.Leave():
@@ -324,10 +377,11 @@ class Session:
         return self.membership, self.user
 
     async def _join(self, request: protocol.Join) -> None:
-        assert self.user is not None
+        assert self.user is not None and self._claims is not None
         if self.membership is not None:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
         services = self._services
+        await services.auth.check_session(self._claims.session_id)  # revoked, yet still open
         room = await services.rooms.find(request.room)
         await services.rooms.check_password(room, request.password, self.user.id)
         replaced = request.replaces is not None and await services.hub.replace(
@@ -395,3 +449,7 @@ class Session:
             await self._services.hub.leave(membership.room_id, membership.participant.id)
         except BusUnavailable:
             log.warning("could not announce a departure to other instances")
+
+
+def _seconds_until(unix_time: int) -> int:
+    return max(0, unix_time - int(time.time()))

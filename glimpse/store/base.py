@@ -30,7 +30,8 @@ class RefreshTokenRecord:
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
-    """Set on every token of a session when the session is revoked (log-out or reuse)."""
+    """Set on every token of a session when the session is revoked (log-out, reuse, password
+    change elsewhere)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,8 +165,14 @@ class Store(ABC):
         """Revoke every refresh token of a login session."""
 
     @abstractmethod
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
+        """Revoke every login session of a user but one (a password change keeps its own)."""
+
+    @abstractmethod
     async def session_revoked(self, session_id: str) -> bool:
-        """Whether the login session was revoked (log-out, refresh-token reuse)."""
+        """Whether the login session was revoked (log-out, refresh-token reuse, password change)."""
 
     # Rooms
     @abstractmethod

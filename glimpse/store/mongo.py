@@ -49,7 +49,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     # collection: [(keys, unique)]
     "users": [([("email_key", ASCENDING)], True)],
-    "refresh_tokens": [([("session_id", ASCENDING)], False)],
+    "refresh_tokens": [([("session_id", ASCENDING)], False), ([("user_id", ASCENDING)], False)],
     "rooms": [
         ([("code", ASCENDING)], True),
         ([("owner_id", ASCENDING), ("created_at", DESCENDING)], False),
@@ -221,6 +221,14 @@ class MongoStore(Store):
     async def revoke_session(self, session_id: str, at: datetime) -> None:
         await self._collection("refresh_tokens").update_many(
             {"session_id": session_id, "revoked_at": None}, {"$set": {"revoked_at": _micros(at)}}
+        )
+
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
+        await self._collection("refresh_tokens").update_many(
+            {"user_id": user_id, "session_id": {"$ne": except_session_id}, "revoked_at": None},
+            {"$set": {"revoked_at": _micros(at)}},
         )
 
     async def session_revoked(self, session_id: str) -> bool:

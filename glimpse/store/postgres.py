@@ -237,6 +237,18 @@ class PostgresStore(Store):
                 .values(revoked_at=at)
             )
 
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                update(refresh_tokens)
+                .where(refresh_tokens.c.user_id == user_id)
+                .where(refresh_tokens.c.session_id != except_session_id)
+                .where(refresh_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+
     async def session_revoked(self, session_id: str) -> bool:
         row = await self._row(
             select(refresh_tokens.c.session_id)

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS refresh_tokens (
     revoked_at TEXT
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);
+CREATE INDEX IF NOT EXISTS refresh_tokens_user ON refresh_tokens(user_id);
 CREATE TABLE IF NOT EXISTS rooms (
     id TEXT PRIMARY KEY,
     code TEXT NOT NULL UNIQUE,
@@ -251,6 +252,15 @@ class SQLiteStore(Store):
         await self._write(
             "UPDATE refresh_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE session_id = ?",
             _time(at), session_id,
+        )  # fmt: skip
+
+    async def revoke_user_sessions(
+        self, user_id: str, except_session_id: str, at: datetime
+    ) -> None:
+        await self._write(
+            "UPDATE refresh_tokens SET revoked_at = ? "
+            "WHERE user_id = ? AND session_id != ? AND revoked_at IS NULL",
+            _time(at), user_id, except_session_id,
         )  # fmt: skip
 
     async def session_revoked(self, session_id: str) -> bool:

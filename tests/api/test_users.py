@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import httpx
+
 from tests.conftest import RunningServer
 
 
@@ -42,6 +44,31 @@ async def test_changing_the_password_needs_the_current_one(server: RunningServer
         "/api/auth/login", json={"email": email, "password": "second password"}
     )
     assert new.status_code == 200
+
+
+async def test_a_new_password_signs_out_every_other_session_only(server: RunningServer) -> None:
+    user = await server.register()
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as laptop:
+        signed_in = await laptop.post(
+            "/api/auth/login", json={"email": user.profile["email"], "password": "correct horse"}
+        )
+        laptop_token = signed_in.json()["access_token"]
+
+        changed = await server.http.patch(
+            "/api/users/me",
+            json={"password": "a new horse", "current_password": "correct horse"},
+            headers=user.headers,
+        )
+        assert changed.status_code == 200
+
+        refused = await laptop.post("/api/auth/refresh")
+        assert refused.json()["error"]["code"] == "session_revoked"
+        me = await server.http.get(
+            "/api/users/me", headers={"Authorization": f"Bearer {laptop_token}"}
+        )
+        assert me.json()["error"]["code"] == "session_revoked"
+    assert (await user.http.post("/api/auth/refresh")).status_code == 200  # the changer's own
+    assert (await server.http.get("/api/users/me", headers=user.headers)).status_code == 200
 
 
 async def test_empty_display_name_is_refused(server: RunningServer) -> None:

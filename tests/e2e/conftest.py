@@ -40,9 +40,11 @@ def _missing(what: str) -> None:
 
 
 class GlimpseServer:
-    """`glimpse serve` as a subprocess, which a test may kill and start again on the same port."""
+    """`glimpse serve` as a subprocess, which a test may kill and start again on the same port.
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    `settings`: further GLIMPSE_* variables."""
+
+    def __init__(self, data_dir: Path, log: Path, **settings: str) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._log = log
@@ -57,6 +59,7 @@ class GlimpseServer:
             "GLIMPSE_HEARTBEAT_INTERVAL": str(HEARTBEAT_INTERVAL),
             "GLIMPSE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT),
             **limits_environment(),
+            **settings,
         }
         self._process: subprocess.Popen[bytes] | None = None
 

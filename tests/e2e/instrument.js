@@ -1,7 +1,22 @@
 // Test-only instrumentation, added to every page by the end-to-end tests (never part of the app):
-// it keeps the page's RTCPeerConnections so the tests can read their getStats(), and times the
-// first decoded remote video frame after a click on "Join room".
+// it keeps the page's RTCPeerConnections so the tests can read their getStats(), times the
+// first decoded remote video frame after a click on "Join room", and counts the WebSockets the
+// page opens and the token renewals it sends on them.
 (() => {
+  window.__sockets = { opened: 0, renewals: 0 };
+  const NativeSocket = window.WebSocket;
+  window.WebSocket = class extends NativeSocket {
+    constructor(...args) {
+      super(...args);
+      window.__sockets.opened += 1;
+    }
+
+    send(data) {
+      if (typeof data === "string" && JSON.parse(data).type === "renew") window.__sockets.renewals += 1;
+      super.send(data);
+    }
+  };
+
   const connections = [];
   const Native = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends Native {

@@ -40,8 +40,11 @@ async def test_authenticated_answer_names_the_user(server: RunningServer) -> Non
     user = await server.register("Erin")
     client = await server.connect()
     await client.send({"type": "auth", "token": user.token, "ref": "a1"})
-    assert await client.expect("authenticated") == {
+    authenticated = await client.expect("authenticated")
+    expires_in = authenticated.pop("expires_in")
+    assert authenticated == {
         "type": "authenticated", "user_id": user.id, "display_name": "Erin", "ref": "a1"
     }  # fmt: skip
+    assert server.settings.access_token_ttl - 2 <= expires_in <= server.settings.access_token_ttl
     await client.send({"type": "auth", "token": user.token})
     assert (await client.expect("error"))["code"] == "already_authenticated"

@@ -151,6 +151,28 @@ async def test_revoking_a_session_revokes_all_its_tokens_and_only_those(store: S
     assert not await store.session_revoked("session-never-seen")
 
 
+async def test_revoking_a_users_sessions_keeps_the_one_named_and_other_users(store: Store) -> None:
+    ann, bob = await add_user(store), await add_user(store)
+    kept = await add_token(store, ann, "ann-here")
+    gone = [await add_token(store, ann, session) for session in ("ann-phone", "ann-laptop")]
+    await store.revoke_session("ann-laptop", at(5))
+    bobs = await add_token(store, bob, "bob-here")
+
+    await store.revoke_user_sessions(ann.id, "ann-here", at(10))
+
+    assert await store.use_refresh_token(gone[0].token_hash, at(30)) == RefreshTokenRecord(
+        gone[0].token_hash, "ann-phone", ann.id, at(3600), revoked_at=at(10)
+    )
+    assert await store.use_refresh_token(gone[1].token_hash, at(30)) == RefreshTokenRecord(
+        gone[1].token_hash, "ann-laptop", ann.id, at(3600), revoked_at=at(5)
+    )  # revoked before: keeps its first revocation time
+    assert await store.use_refresh_token(kept.token_hash, at(30)) == kept
+    assert await store.use_refresh_token(bobs.token_hash, at(30)) == bobs
+    assert [await store.session_revoked(s) for s in ("ann-phone", "ann-here", "bob-here")] == [
+        True, False, False
+    ]  # fmt: skip
+
+
 async def test_a_token_used_at_once_by_several_instances_is_fresh_for_only_one(
     store: Store, connect_store: StoreFactory
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from glimpse.api.deps import AuthDep, CurrentUser
+from glimpse.api.deps import AuthDep, CurrentClaims, CurrentUser
 from glimpse.api.schemas import ProfileUpdate, UserPublic
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -16,11 +16,15 @@ async def read_me(user: CurrentUser) -> UserPublic:
 
 
 @router.patch("/me")
-async def update_me(body: ProfileUpdate, user: CurrentUser, auth: AuthDep) -> UserPublic:
+async def update_me(
+    body: ProfileUpdate, user: CurrentUser, claims: CurrentClaims, auth: AuthDep
+) -> UserPublic:
+    """A new password signs out every other session of the user (their sockets close too)."""
     updated = await auth.update_profile(
         user,
         display_name=body.display_name,
         new_password=body.password,
         current_password=body.current_password,
+        session_id=claims.session_id,
     )
     return UserPublic.model_validate(updated)

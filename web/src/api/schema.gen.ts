@@ -232,7 +232,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Update Me */
+        /**
+         * Update Me
+         * @description A new password signs out every other session of the user (their sockets close too).
+         */
         patch: operations["update_me_api_users_me_patch"];
         trace?: never;
     };

@@ -67,7 +67,13 @@ describe("ChatStore", () => {
   async function connect(socket: FakeSocket): Promise<void> {
     socket.open();
     await settle();
-    socket.deliver({ type: "authenticated", user_id: "u-ann", display_name: "Ann", ref: "auth" });
+    socket.deliver({
+      type: "authenticated",
+      user_id: "u-ann",
+      display_name: "Ann",
+      expires_in: 900,
+      ref: "auth",
+    });
     await settle();
   }
 

@@ -30,12 +30,26 @@ function joinedAnswer(ref: string | null | undefined, participantId = "p-ann"): 
 /** Let the client's promise chains run (auth awaits the token). */
 const settle = () => vi.advanceTimersByTimeAsync(0);
 
-async function authenticate(socket: FakeSocket): Promise<void> {
+async function authenticate(socket: FakeSocket, expiresIn = 900): Promise<void> {
   socket.open();
   await settle();
   const auth = socket.sentOfType("auth").at(-1);
-  socket.deliver({ type: "authenticated", user_id: "u-ann", display_name: "Ann", ref: auth?.ref });
+  socket.deliver({
+    type: "authenticated",
+    user_id: "u-ann",
+    display_name: "Ann",
+    expires_in: expiresIn,
+    ref: auth?.ref,
+  });
   await settle();
+}
+
+/** Let time pass on a live socket: the server pings every 5 s. */
+async function pass(socket: FakeSocket, ms: number): Promise<void> {
+  for (let left = ms; left > 0; left -= 5_000) {
+    socket.deliver({ type: "ping" });
+    await vi.advanceTimersByTimeAsync(Math.min(left, 5_000));
+  }
 }
 
 describe("SignalClient", () => {
@@ -152,6 +166,68 @@ describe("SignalClient", () => {
     await settle();
     expect(tokens).toEqual([false, true]);
     expect(sockets[1]!.sentOfType("auth")[0]?.token).toBe("fresh-token");
+  });
+
+  it("renews the access token on the socket before it expires", async () => {
+    client.connect();
+    const socket = sockets[0]!;
+    await authenticate(socket, 100);
+    await pass(socket, 74_999);
+    expect(socket.sentOfType("renew")).toEqual([]);
+    await pass(socket, 1);
+    // The token it has is the socket's own: it asks for a freshly refreshed one.
+    expect(tokens).toEqual([false, false, true]);
+    const renew = socket.sentOfType("renew")[0];
+    expect(renew).toMatchObject({ type: "renew", token: "fresh-token" });
+
+    socket.deliver({ type: "ack", request: "renew", ref: renew?.ref, expires_in: 200 });
+    await pass(socket, 150_000); // 0.75 of the renewed token's 200 s
+    expect(socket.sentOfType("renew")).toHaveLength(2);
+    expect(sockets).toHaveLength(1);
+    expect(client.state).toBe("connected");
+  });
+
+  it("renews with the token the page already refreshed, when it has one", async () => {
+    let current = "token";
+    const factory = socketFactory();
+    const renewing = new SignalClient({
+      url: "ws://test/ws",
+      token: async (fresh) => (fresh ? "refreshed-by-the-socket" : current),
+      createSocket: factory.create,
+    });
+    renewing.connect();
+    const socket = factory.sockets[0]!;
+    await authenticate(socket, 100);
+    current = "refreshed-by-the-page";
+    await pass(socket, 75_000);
+    expect(socket.sentOfType("renew")[0]?.token).toBe("refreshed-by-the-page");
+    renewing.close();
+  });
+
+  it("reconnects with a fresh token and rejoins when the server closed for an expired token", async () => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    await joinRoom();
+    sockets[0]!.drop(4401); // the renewal did not get through in time
+    await settle();
+    await authenticate(sockets[1]!);
+    expect(sockets[1]!.sentOfType("auth")[0]?.token).toBe("fresh-token");
+    expect(sockets[1]!.sentOfType("join")[0]).toMatchObject({ replaces: "p-ann" });
+    expect(stopped).toEqual([]);
+  });
+
+  it("stops signed out when its session ended and the refresh is refused", async () => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    await joinRoom();
+    tokenFailure = new ApiError(401, "session_revoked", "this session has ended");
+    sockets[0]!.drop(4403);
+    await settle();
+    sockets[1]!.open();
+    await settle();
+    expect(tokens.at(-1)).toBe(true);
+    expect(client.state).toBe("closed");
+    expect(stopped).toEqual(["signed out"]);
   });
 
   it("stops for good when the room is deleted", async () => {

@@ -1,13 +1,20 @@
 /**
  * The WebSocket service: one socket to /ws, authenticated with the access token, typed events,
  * requests answered by ack or error, reconnect with backoff and jitter, and — after a reconnect —
- * rejoin of the room it was in, asking for the chat messages after `last_seq`.
+ * rejoin of the room it was in, asking for the chat messages after `last_seq`. It renews the
+ * socket's access token on the socket before the token expires; a socket closed because its session
+ * ended reconnects with a freshly refreshed token, and a refused refresh means signed out.
  *
  * It holds no UI and no peer connections (LiveKit's SignalClient plays the same part).
  */
 import { ApiError } from "../api/client";
 import { Emitter } from "./emitter";
-import { AUTH_FAILED_CLOSE, FINAL_CLOSE_CODES, TRANSIENT_ERROR_CODES } from "./protocol";
+import {
+  AUTH_FAILED_CLOSE,
+  FINAL_CLOSE_CODES,
+  SESSION_ENDED_CLOSE,
+  TRANSIENT_ERROR_CODES,
+} from "./protocol";
 import type { ClientMessage, Joined, MediaState, Request, ServerMessage } from "./protocol";
 import { BackoffWithJitter } from "./ReconnectPolicy";
 import type { ReconnectPolicy } from "./ReconnectPolicy";
@@ -44,6 +51,10 @@ export interface JoinOptions {
 const REJOIN_RETRY_CODES: ReadonlySet<string> = new Set([...TRANSIENT_ERROR_CODES, "room_full"]);
 
 type Answer = Extract<ServerMessage, { type: "ack" | "joined" }>;
+type Ack = Extract<ServerMessage, { type: "ack" }>;
+
+/** Renew the socket's access token once this fraction of its lifetime has passed. */
+const RENEW_AT = 0.75;
 
 export interface SignalEvents extends Record<string, unknown[]> {
   state: [ConnectionState];
@@ -83,6 +94,9 @@ export class SignalClient extends Emitter<SignalEvents> {
   private readonly pending = new Map<string, Pending>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private livenessTimer: ReturnType<typeof setTimeout> | undefined;
+  private renewTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The access token the socket was authenticated (or last renewed) with. */
+  private socketToken: string | null = null;
   private joinOptions: JoinOptions | null = null;
   /** This client's participant id in its room, named in `replaces` when it rejoins. */
   private participantId: string | null = null;
@@ -175,6 +189,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.participantId = null;
     clearTimeout(this.retryTimer);
     clearTimeout(this.livenessTimer);
+    clearTimeout(this.renewTimer);
     const socket = this.socket;
     this.socket = null;
     socket?.close(1000);
@@ -214,7 +229,9 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.keepAlive(socket);
     try {
       const token = await this.options.token(this.authFailures > 0);
-      if (socket === this.socket) this.send({ type: "auth", token, ref: "auth" });
+      if (socket !== this.socket) return;
+      this.socketToken = token;
+      this.send({ type: "auth", token, ref: "auth" });
     } catch (error) {
       if (socket !== this.socket) return;
       if (error instanceof ApiError && error.status === 401) this.close("signed out");
@@ -238,6 +255,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   private receive(message: ServerMessage): void {
     switch (message.type) {
       case "authenticated":
+        this.renewIn(message.expires_in);
         void this.authenticated();
         return;
       case "ping":
@@ -291,16 +309,46 @@ export class SignalClient extends Emitter<SignalEvents> {
     }
   }
 
+  /** Renew the socket's access token before it expires, when the server would close the socket. */
+  private renewIn(expiresInSeconds: number): void {
+    clearTimeout(this.renewTimer);
+    const socket = this.socket;
+    this.renewTimer = setTimeout(
+      () => {
+        if (socket !== null && socket === this.socket) void this.renew(socket);
+      },
+      expiresInSeconds * RENEW_AT * 1000,
+    );
+  }
+
+  private async renew(socket: WebSocket): Promise<void> {
+    try {
+      let token = await this.options.token(false);
+      if (token === this.socketToken) token = await this.options.token(true); // not refreshed yet
+      if (socket !== this.socket) return;
+      const ack = (await this.request({ type: "renew", token })) as Ack;
+      this.socketToken = token;
+      if (ack.expires_in != null) this.renewIn(ack.expires_in);
+    } catch (error) {
+      if (socket !== this.socket) return;
+      if (error instanceof ApiError && error.status === 401) this.close("signed out");
+      // Otherwise the server closes the socket when the token expires (4401): reconnect then.
+    }
+  }
+
   /** The socket is gone: stop for good, or reconnect after the policy's delay. */
   private lost(code: number): void {
     clearTimeout(this.livenessTimer);
+    clearTimeout(this.renewTimer);
     this.socket = null;
     this.failPending();
     if (FINAL_CLOSE_CODES.has(code)) {
       this.close(code === 4404 ? "the room was closed" : `disconnected (${code})`);
       return;
     }
-    if (code === AUTH_FAILED_CLOSE && ++this.authFailures > 1) {
+    // A fresh token for the next socket; refreshing fails (signed out) if the session has ended.
+    const authRefused = code === AUTH_FAILED_CLOSE || code === SESSION_ENDED_CLOSE;
+    if (authRefused && ++this.authFailures > 1) {
       this.close("signed out");
       return;
     }

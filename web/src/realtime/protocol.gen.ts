@@ -10,6 +10,8 @@ export interface components {
         /** Ack */
         Ack: {
             /** @default null */
+            expires_in?: number | null;
+            /** @default null */
             message?: components["schemas"]["ChatMessage"] | null;
             /** @default null */
             ref?: string | null;
@@ -28,6 +30,7 @@ export interface components {
         /** Authenticated */
         Authenticated: {
             display_name: string;
+            expires_in: number;
             /** @default null */
             ref?: string | null;
             /** @enum {unknown} */
@@ -60,7 +63,7 @@ export interface components {
             seq: number;
             text: string;
         };
-        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"];
+        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Renew"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"];
         /** Error */
         Error: {
             code: string;
@@ -171,6 +174,17 @@ export interface components {
             ref?: string | null;
             /** @enum {unknown} */
             type: "pong";
+        };
+        /**
+         * Renew
+         * @description A newer access token of the same user, before the socket's one expires.
+         */
+        Renew: {
+            /** @default null */
+            ref?: string | null;
+            token: string;
+            /** @enum {unknown} */
+            type: "renew";
         };
         /** RoomClosed */
         RoomClosed: {

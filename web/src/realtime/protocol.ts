@@ -30,7 +30,10 @@ export type Request = WithoutRef<Exclude<ClientMessage, { type: "auth" | "typing
 
 /** Close codes after which reconnecting cannot help. */
 export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4404, 4429]);
+/** Authentication failed, or the socket's access token expired: reconnect with a fresh token. */
 export const AUTH_FAILED_CLOSE = 4401;
+/** The login session ended (log-out, refresh-token reuse, password change elsewhere). */
+export const SESSION_ENDED_CLOSE = 4403;
 
 /** Refusals that pass (server briefly unable to reach its bus or database, rate limit): try again. */
 export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([

@@ -93,7 +93,13 @@ describe("Call", () => {
   async function connect(socket: FakeSocket): Promise<void> {
     socket.open();
     await settle();
-    socket.deliver({ type: "authenticated", user_id: "u-Ann", display_name: "Ann", ref: "auth" });
+    socket.deliver({
+      type: "authenticated",
+      user_id: "u-Ann",
+      display_name: "Ann",
+      expires_in: 900,
+      ref: "auth",
+    });
     await settle();
   }
 
