@@ -181,6 +181,17 @@ def pytest_asyncio_loop_factories(
     return {"uvloop": uvloop.new_event_loop}
 
 
+SLOW_TIMEOUT = 300
+"""Seconds per test for browsers (e2e/) and process clusters (cluster/): pyproject sets 120."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = [Path(__file__).parent / name for name in ("e2e", "cluster")]
+    for item in items:
+        if any(item.path.is_relative_to(folder) for folder in slow):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+
+
 @pytest.fixture
 async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
     """Start real servers (uvicorn, as `glimpse serve` runs it) with settings overrides."""
