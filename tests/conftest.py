@@ -19,6 +19,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from glimpse.cli import uvicorn_config
+from glimpse.services import Services
 from glimpse.settings import Settings
 
 RECEIVE_TIMEOUT = 5.0
@@ -89,6 +90,12 @@ class InProcessServer(RunningServer):
         super().__init__(settings)
         self._server = server
         self._task = task
+
+    @property
+    def services(self) -> Services:
+        """The running server's services (a test may hold one of their calls, see tests/gate.py)."""
+        services: Services = self._server.lifespan.state["services"]
+        return services
 
     async def stop(self) -> None:
         """Shut the server down as on SIGTERM, and wait until it has."""

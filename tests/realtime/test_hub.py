@@ -160,3 +160,17 @@ async def test_a_replaced_participant_does_not_count_against_the_room_size() -> 
         _message(event) for event in other.events
     ]
     assert not await hub.replace("room", "other", user_id="someone else")
+
+
+async def test_a_participant_replaced_on_another_instance_does_not_count_either() -> None:
+    """The old connection leaves on its own instance later: until then it is still listed."""
+    bus = MemoryBus()
+    await bus.add_participant("room", "old", protocol.encode_info(_participant("old")))
+    hub = Hub(bus, max_participants=2)
+    await hub.start()
+    await hub.join("room", _participant("other"), RecordingMember())
+    with pytest.raises(RoomFull):
+        await hub.join("room", _participant("stranger"), RecordingMember())
+    assert await hub.replace("room", "old", user_id="old")  # asks its instance to drop it
+    await hub.join("room", _participant("new"), RecordingMember(), replaces="old")
+    assert {p.id for p in hub.roster("room")} == {"old", "other", "new"}
