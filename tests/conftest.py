@@ -23,6 +23,8 @@ from glimpse.services import Services
 from glimpse.settings import Settings
 
 RECEIVE_TIMEOUT = 5.0
+STOP_TIMEOUT = 30.0
+"""Seconds the servers of a test have to stop (one whose sessions are stuck fails instead)."""
 _counter = itertools.count()
 
 
@@ -224,8 +226,9 @@ async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
         return handle
 
     yield start
-    for handle in running:
-        await handle.stop()
+    async with asyncio.timeout(STOP_TIMEOUT):  # pytest-timeout no longer guards a failed test
+        for handle in running:
+            await handle.stop()
 
 
 @pytest.fixture

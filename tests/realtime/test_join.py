@@ -223,9 +223,11 @@ async def test_room_events_reach_a_joiner_only_after_its_joined(
     monkeypatch.setattr(rooms, "record_join", gate.hold(rooms.record_join))
     b = await server.connect(bob)
     await b.send({"type": "join", "room": room["code"]})
-    await gate.reached.wait()  # Bob is in the room's fan-out; his `joined` is not written yet
-    await a.expect("participant-joined")
-    sent = await a.chat("while you were joining")
-    gate.open()
+    try:
+        await gate.reached.wait()  # Bob is in the room's fan-out; his `joined` is not written yet
+        await a.expect("participant-joined")
+        sent = await a.chat("while you were joining")
+    finally:
+        gate.open()
     await b.expect("joined")
     assert (await b.expect("chat"))["message"] == sent
