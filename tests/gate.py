@@ -11,18 +11,26 @@ T = TypeVar("T")
 
 
 class Gate:
-    """Holds the calls that pass through it until `open()`; `reached` is set once one waits."""
+    """Holds the calls that pass through it until `open()`."""
 
     def __init__(self) -> None:
-        self.reached = asyncio.Event()
+        self._reached = asyncio.Event()
         self._opened = asyncio.Event()
+
+    async def reached(self, timeout: float = 10) -> None:
+        """Wait until a call waits at the gate."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._reached.wait()
+        except TimeoutError:
+            raise AssertionError("no call reached the gate") from None
 
     def open(self) -> None:
         self._opened.set()
 
     async def passage(self) -> None:
         """Wait here until the gate opens."""
-        self.reached.set()
+        self._reached.set()
         await self._opened.wait()
 
     def hold(self, call: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:

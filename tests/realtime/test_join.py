@@ -224,7 +224,7 @@ async def test_room_events_reach_a_joiner_only_after_its_joined(
     b = await server.connect(bob)
     await b.send({"type": "join", "room": room["code"]})
     try:
-        await gate.reached.wait()  # Bob is in the room's fan-out; his `joined` is not written yet
+        await gate.reached()  # Bob is in the room's fan-out; his `joined` is not written yet
         await a.expect("participant-joined")
         sent = await a.chat("while you were joining")
     finally:
