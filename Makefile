@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EXTRAS := postgresql,mongodb,redis,test,bench
+LOCK := requirements.lock
+comma := ,
 
-.PHONY: run install test lint typecheck pytest clean
+.PHONY: run install lock test lint typecheck pytest clean
 .PHONY: web-install web-build web-types web-check
 .PHONY: cluster
 
@@ -17,10 +19,17 @@ cluster: install web-build  # two instances behind nginx on :8080 (README, "Scal
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)  # the pinned versions of the lock file, then Glimpse itself
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]' || $(BIN)/pip install -e '.[$(EXTRAS)]'  # one retry, verbose
+	$(BIN)/pip install --quiet -r $(LOCK) || $(BIN)/pip install -r $(LOCK)  # one retry, verbose
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# Regenerate the lock file from pyproject.toml (every extra in EXTRAS) after changing a dependency;
+# pins that still fit are kept. `make lock LOCK_FLAGS=--upgrade` moves every pin to the newest.
+lock: install
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --no-emit-index-url --no-emit-find-links --strip-extras $(LOCK_FLAGS) \
+		$(foreach extra,$(subst $(comma), ,$(EXTRAS)),--extra $(extra)) -o $(LOCK) pyproject.toml
 
 test: lint typecheck web-check pytest
 

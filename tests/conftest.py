@@ -20,9 +20,12 @@ from websockets.asyncio.client import ClientConnection
 
 from glimpse.cli import uvicorn_config
 from glimpse.limits import Rate
+from glimpse.services import Services
 from glimpse.settings import Settings
 
 RECEIVE_TIMEOUT = 5.0
+STOP_TIMEOUT = 30.0
+"""Seconds the servers of a test have to stop (one whose sessions are stuck fails instead)."""
 GENEROUS_LIMITS = {
     name: "100000/second"
     for name, field in Settings.model_fields.items()
@@ -101,6 +104,12 @@ class InProcessServer(RunningServer):
         super().__init__(settings)
         self._server = server
         self._task = task
+
+    @property
+    def services(self) -> Services:
+        """The running server's services (a test may hold one of their calls, see tests/gate.py)."""
+        services: Services = self._server.lifespan.state["services"]
+        return services
 
     async def stop(self) -> None:
         """Shut the server down as on SIGTERM, and wait until it has."""
@@ -193,6 +202,17 @@ def pytest_asyncio_loop_factories(
     return {"uvloop": uvloop.new_event_loop}
 
 
+SLOW_TIMEOUT = 300
+"""Seconds per test for browsers (e2e/) and process clusters (cluster/): pyproject sets 120."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    slow = [Path(__file__).parent / name for name in ("e2e", "cluster")]
+    for item in items:
+        if any(item.path.is_relative_to(folder) for folder in slow):
+            item.add_marker(pytest.mark.timeout(SLOW_TIMEOUT))
+
+
 @pytest.fixture
 async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
     """Start real servers (uvicorn, as `glimpse serve` runs it) with settings overrides."""
@@ -219,8 +239,9 @@ async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
         return handle
 
     yield start
-    for handle in running:
-        await handle.stop()
+    async with asyncio.timeout(STOP_TIMEOUT):  # pytest-timeout no longer guards a failed test
+        for handle in running:
+            await handle.stop()
 
 
 @pytest.fixture

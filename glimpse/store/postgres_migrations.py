@@ -1,25 +1,16 @@
-"""The PostgreSQL schema as ordered, numbered migrations, applied on connect.
+"""The PostgreSQL schema as ordered, numbered migrations (`migrations.py`), applied on connect.
 
-`schema_migrations` records each applied version. Instances starting together take turns through
-an advisory lock, so each migration runs once; all pending ones apply in one transaction (DDL is
-transactional in PostgreSQL), so a failed start leaves the schema as it was. To change the schema,
-append a migration; never edit one that has shipped.
+Instances starting together take turns through an advisory lock held for the transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    description: str
-    statements: tuple[str, ...]
-
+from glimpse.store.migrations import Migration, apply
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -84,28 +75,9 @@ MIGRATION_LOCK = 0x676C696D7073  # any constant; pg_advisory_xact_lock takes a b
 async def migrate(connection: AsyncConnection) -> int:
     """Apply the pending migrations inside the connection's transaction; returns the version."""
     await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-    await connection.execute(
-        text(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, description TEXT NOT NULL,"
-            " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
-        )
-    )
-    current: int = (
-        await connection.execute(text("SELECT COALESCE(max(version), 0) FROM schema_migrations"))
-    ).scalar_one()
-    if current > LATEST_VERSION:
-        raise RuntimeError(
-            f"the database schema is at version {current}, newer than this Glimpse knows"
-            f" ({LATEST_VERSION}): upgrade Glimpse"
-        )
-    for migration in MIGRATIONS:
-        if migration.version <= current:
-            continue
-        for statement in migration.statements:
-            await connection.execute(text(statement))
-        await connection.execute(
-            text("INSERT INTO schema_migrations (version, description) VALUES (:version, :about)"),
-            {"version": migration.version, "about": migration.description},
-        )
-    return LATEST_VERSION
+
+    async def query(statement: str, parameters: Mapping[str, object]) -> object:
+        result = await connection.execute(text(statement), dict(parameters))
+        return result.scalar() if result.returns_rows else None
+
+    return await apply(MIGRATIONS, query, "TIMESTAMPTZ")

@@ -24,61 +24,7 @@ from glimpse.store.base import (
     UserRecord,
     unavailable_when,
 )
-
-SCHEMA_VERSION = 1
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS users (
-    id TEXT PRIMARY KEY,
-    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    display_name TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS refresh_tokens (
-    token_hash TEXT PRIMARY KEY,
-    session_id TEXT NOT NULL,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    expires_at TEXT NOT NULL,
-    used_at TEXT,
-    revoked_at TEXT
-);
-CREATE INDEX IF NOT EXISTS refresh_tokens_session ON refresh_tokens(session_id);
-CREATE INDEX IF NOT EXISTS refresh_tokens_user ON refresh_tokens(user_id);
-CREATE TABLE IF NOT EXISTS rooms (
-    id TEXT PRIMARY KEY,
-    code TEXT NOT NULL UNIQUE,
-    name TEXT NOT NULL,
-    owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    password_hash TEXT,
-    created_at TEXT NOT NULL,
-    last_seq INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS rooms_owner ON rooms(owner_id, created_at);
-CREATE TABLE IF NOT EXISTS memberships (
-    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
-    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    last_joined_at TEXT NOT NULL,
-    PRIMARY KEY (room_id, user_id)
-);
-CREATE INDEX IF NOT EXISTS memberships_user ON memberships(user_id, last_joined_at);
-CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY,
-    room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    sender_id TEXT NOT NULL,
-    sender_name TEXT NOT NULL,
-    client_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    UNIQUE (room_id, seq),
-    UNIQUE (room_id, sender_id, client_id)
-);
-CREATE TRIGGER IF NOT EXISTS messages_advance_room_seq AFTER INSERT ON messages
-BEGIN
-    UPDATE rooms SET last_seq = NEW.seq WHERE id = NEW.room_id;
-END;
-"""
+from glimpse.store.sqlite_migrations import migrate
 
 ROOM_COLUMNS = "id, code, name, owner_id, password_hash, created_at"
 MESSAGE_COLUMNS = "id, room_id, seq, sender_id, sender_name, client_id, text, created_at"
@@ -150,8 +96,12 @@ class SQLiteStore(Store):
         await self.db.execute("PRAGMA synchronous=NORMAL")
         await self.db.execute("PRAGMA foreign_keys=ON")
         await self.db.execute("PRAGMA busy_timeout=5000")
-        await self.db.executescript(SCHEMA)
-        await self.db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        try:
+            async with self._immediate():  # other processes on the file wait their turn
+                await migrate(self.db)
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         if self._db is not None:

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
+from collections.abc import Callable
 
 import pytest
 import websockets
+from websockets.client import ClientProtocol
 from websockets.exceptions import InvalidStatus
+from websockets.frames import Close, Frame
+from websockets.http11 import Response
+from websockets.uri import parse_uri
 
+from glimpse.realtime.connection import CLOSE_TIMEOUT
 from tests.conftest import RunningServer, ServerFactory
+from tests.gate import Gate
 
 
 async def test_a_websocket_anywhere_but_ws_is_refused(server: RunningServer) -> None:
@@ -92,3 +101,62 @@ async def test_a_message_in_endless_fragments_closes_with_1009(server: RunningSe
         await a.connection.send(iter(['{"type": "chat", '] + [""] * 1000 + ['"text": "x"}']))
     assert await a.close_code() == 1009
     assert (await b.expect("participant-left"))["participant_id"]
+
+
+async def test_a_client_that_never_answers_our_close_is_dropped(
+    start_server: ServerFactory,
+) -> None:
+    """The handshake done, the client sends nothing; the server's close frame gets no answer."""
+    server = await start_server(auth_timeout=0.5)
+    reader, writer = await asyncio.open_connection(server.settings.host, server.settings.port)
+    client = ClientProtocol(parse_uri(server.ws_url))
+    client.send_request(client.connect())
+    writer.write(b"".join(client.data_to_send()))
+    received = b""
+    async with asyncio.timeout(0.5 + CLOSE_TIMEOUT + 10):  # never answered, it is closed anyway
+        while chunk := await reader.read(65536):
+            received += chunk
+    client.receive_data(received)
+    handshake, close, *_ = client.events_received()
+    assert isinstance(handshake, Response) and handshake.status_code == 101
+    assert isinstance(close, Frame) and Close.parse(close.data).code == 4408
+    writer.close()
+
+
+async def test_reading_pauses_while_the_session_is_busy(
+    start_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client writing faster than its messages are handled is not read: it cannot fill memory."""
+    server = await start_server()
+    ann = await server.register()
+    room = await server.create_room(ann)
+    rooms = server.services.rooms
+    gate = Gate()
+    monkeypatch.setattr(rooms, "record_join", gate.hold(rooms.record_join))
+    a = await server.connect(ann)
+    await a.send({"type": "join", "room": room["code"]})
+    try:
+        await gate.reached()  # the session waits on the store; a flood follows
+        protocol, transport = a.connection.protocol, a.connection.transport
+        pong = json.dumps({"type": "pong"}) + " " * 60_000
+        for _ in range(1_000):  # 60 MB, far more than the kernel's socket buffers hold
+            protocol.send_text(pong.encode())
+            for data in protocol.data_to_send():
+                transport.write(data)
+        assert await settled(transport.get_write_buffer_size) > 30_000_000  # not read
+    finally:
+        gate.open()
+    assert (await a.expect("joined"))["room"]["id"] == room["id"]
+    async with asyncio.timeout(60):  # read again: a ping behind the flood is answered
+        await (await a.connection.ping())
+    assert transport.get_write_buffer_size() == 0
+
+
+async def settled(value: Callable[[], int]) -> int:
+    """A value once it has stopped changing."""
+    previous = -1
+    async with asyncio.timeout(60):
+        while (current := value()) != previous:
+            previous = current
+            await asyncio.sleep(0.5)
+    return current

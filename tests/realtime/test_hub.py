@@ -10,34 +10,32 @@ from glimpse.bus.memory import MemoryBus
 from glimpse.realtime import protocol
 from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import Hub, RoomFull
+from tests.gate import Gate
 
 
-class NetworkBus(MemoryBus):
-    """The in-process bus with a network's delays: calls let other tasks run meanwhile."""
+class GatedBus(MemoryBus):
+    """The in-process bus, whose calls a test may hold at gates: a network's delays, in order."""
 
-    def __init__(self, delays: dict[str, float] | None = None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.delays = delays or {}
+        self._gates: dict[tuple[str, str | None], Gate] = {}
 
-    async def _pause(self, call: str) -> None:
-        await asyncio.sleep(self.delays.get(call, 0.01))
+    def gate(self, call: str, participant_id: str | None = None) -> Gate:
+        """A gate for the next calls of this method (about this participant)."""
+        gate = self._gates[call, participant_id] = Gate()
+        return gate
 
-    async def subscribe(self, room_id: str) -> None:
-        await self._pause("subscribe")
-
-    async def unsubscribe(self, room_id: str) -> None:
-        await self._pause("unsubscribe")
+    async def _pass(self, call: str, participant_id: str | None = None) -> None:
+        gate = self._gates.get((call, participant_id))
+        if gate is not None:
+            await gate.passage()
 
     async def participants(self, room_id: str) -> dict[str, bytes]:
-        await self._pause("participants")
+        await self._pass("participants")
         return await super().participants(room_id)
 
-    async def add_participant(self, room_id: str, participant_id: str, info: bytes) -> None:
-        await self._pause("add_participant")
-        await super().add_participant(room_id, participant_id, info)
-
     async def remove_participant(self, room_id: str, participant_id: str) -> None:
-        await self._pause(f"remove_participant {participant_id}")
+        await self._pass("remove_participant", participant_id)
         await super().remove_participant(room_id, participant_id)
 
 
@@ -109,35 +107,36 @@ async def test_closing_a_room_tells_and_disconnects_its_members() -> None:
 
 
 async def test_a_join_racing_the_first_one_gets_the_whole_roster() -> None:
-    bus = NetworkBus({"participants": 0.05})  # a slow roster read for the first joiner
+    bus = GatedBus()
     remote = _participant("remote")  # on another instance
     await bus.add_participant("room", "remote", protocol.encode_info(remote))
     hub = Hub(bus, max_participants=10)
     await hub.start()
-
-    async def second_join() -> set[str]:
-        await asyncio.sleep(0.005)
-        await hub.join("room", _participant("b"), RecordingMember())
-        return {p.id for p in hub.roster("room")}  # what its `joined` would list
-
-    _, seen = await asyncio.gather(
-        hub.join("room", _participant("a"), RecordingMember()), second_join()
-    )
-    assert "remote" in seen
+    loading = bus.gate("participants")
+    first = asyncio.create_task(hub.join("room", _participant("a"), RecordingMember()))
+    await loading.reached()  # the first join is reading the roster from the bus
+    second = asyncio.create_task(hub.join("room", _participant("b"), RecordingMember()))
+    await asyncio.sleep(0)  # one turn of the loop: the second join runs as far as it can
+    assert not second.done()  # it waits for the roster
+    loading.open()
+    await asyncio.gather(first, second)
+    assert {p.id for p in hub.roster("room")} == {"remote", "a", "b"}  # what `joined` would list
 
 
 async def test_a_join_between_two_last_leaves_keeps_its_room() -> None:
-    hub = Hub(NetworkBus({"remove_participant b": 0.03}), max_participants=10)
+    bus = GatedBus()
+    hub = Hub(bus, max_participants=10)
     await hub.start()
     await hub.join("room", _participant("a"), RecordingMember())
     await hub.join("room", _participant("b"), RecordingMember())
     newcomer = RecordingMember()
-
-    async def late_join() -> None:
-        await asyncio.sleep(0.015)  # after a's leave emptied the room, before b's ended
-        await hub.join("room", _participant("c"), newcomer)
-
-    await asyncio.gather(hub.leave("room", "a"), hub.leave("room", "b"), late_join())
+    await hub.leave("room", "a")
+    removing = bus.gate("remove_participant", "b")
+    leaving = asyncio.create_task(hub.leave("room", "b"))
+    await removing.reached()  # b's leave emptied the room here and has not ended
+    await hub.join("room", _participant("c"), newcomer)
+    removing.open()
+    await leaving
     assert hub.is_in_room("room", "c")
     await hub.join("room", _participant("d"), RecordingMember())
     joined = [_message(event) for event in newcomer.events]
@@ -160,3 +159,17 @@ async def test_a_replaced_participant_does_not_count_against_the_room_size() -> 
         _message(event) for event in other.events
     ]
     assert not await hub.replace("room", "other", user_id="someone else")
+
+
+async def test_a_participant_replaced_on_another_instance_does_not_count_either() -> None:
+    """The old connection leaves on its own instance later: until then it is still listed."""
+    bus = MemoryBus()
+    await bus.add_participant("room", "old", protocol.encode_info(_participant("old")))
+    hub = Hub(bus, max_participants=2)
+    await hub.start()
+    await hub.join("room", _participant("other"), RecordingMember())
+    with pytest.raises(RoomFull):
+        await hub.join("room", _participant("stranger"), RecordingMember())
+    assert await hub.replace("room", "old", user_id="old")  # asks its instance to drop it
+    await hub.join("room", _participant("new"), RecordingMember(), replaces="old")
+    assert {p.id for p in hub.roster("room")} == {"old", "other", "new"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import RunningServer, ServerFactory
+from tests.gate import Gate
 
 
 async def test_joiner_gets_room_roster_history_and_id_and_others_hear_of_it(
@@ -196,9 +199,35 @@ async def test_rejoin_into_a_full_room_replacing_the_old_connection(
     await a.expect("participant-joined")
 
     new = await server.connect(bob)
+    await new.send({"type": "join", "room": room["code"]})  # without `replaces`: a third one
+    assert (await new.expect("error"))["code"] == "room_full"
     joined = await new.join(room["code"], replaces=old_id)
     assert {p["user_id"] for p in joined["participants"]} == {ann.id, bob.id}
     assert len(joined["participants"]) == 2
     assert (await a.expect("participant-left"))["participant_id"] == old_id
     assert (await a.expect("participant-joined"))["participant"]["id"] == joined["participant_id"]
     assert await old.close_code() == 4409
+
+
+async def test_room_events_reach_a_joiner_only_after_its_joined(
+    start_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events of the room while a join is being answered wait for its `joined`."""
+    server = await start_server()
+    ann, bob = await server.register(), await server.register()
+    room = await server.create_room(ann)
+    a = await server.connect(ann)
+    await a.join(room["code"])
+    rooms = server.services.rooms
+    gate = Gate()
+    monkeypatch.setattr(rooms, "record_join", gate.hold(rooms.record_join))
+    b = await server.connect(bob)
+    await b.send({"type": "join", "room": room["code"]})
+    try:
+        await gate.reached()  # Bob is in the room's fan-out; his `joined` is not written yet
+        await a.expect("participant-joined")
+        sent = await a.chat("while you were joining")
+    finally:
+        gate.open()
+    await b.expect("joined")
+    assert (await b.expect("chat"))["message"] == sent
