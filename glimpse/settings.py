@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
     join_history: int = Field(default=50, ge=0, le=100)
 
+    # Checks on relayed WebRTC signaling (glimpse/realtime/sdp.py, docs/protocol.md)
+    max_sdp_bytes: int = Field(default=32 * 1024, gt=0)
+    """A Chromium offer with audio and video is about 5 KB."""
+    max_sdp_media_sections: int = Field(default=16, gt=0, le=1024)
+    max_candidates_per_negotiation: int = Field(default=64, gt=0)
+    """Candidate messages one participant may send another per offer or answer of its own."""
+
     @field_validator("secret_key", "turn_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
