@@ -1,4 +1,4 @@
-"""The checks on relayed SDP and ICE candidates: real browsers' pass, the rest is named and refused."""
+"""The checks on relayed SDP and ICE candidates: real browsers' pass, the rest is refused."""
 
 from __future__ import annotations
 
