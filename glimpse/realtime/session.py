@@ -148,7 +148,7 @@ class Session:
         """Answer a request with an error that names it.
 
         Each refusal the client caused is a strike: too many close the socket (a flood)."""
-        log.info("refused a %s message: %s (%.200s)", request or "client", code, message)
+        log.info("refused a %s message: %s %.200r", request or "client", code, message)
         self._reply(protocol.Error(code=code, message=message, request=request, ref=ref))
         if code not in SERVER_SIDE_REFUSALS and self._strikes.add():
             log.warning("closing a socket that sent too many refused messages")
