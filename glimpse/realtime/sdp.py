@@ -13,8 +13,6 @@ from dataclasses import dataclass, field
 
 from glimpse.errors import GlimpseError
 
-LINE_TYPES = frozenset("vosiuepcbtrzkam")
-"""The SDP line types of RFC 8866 (`k=` obsolete but still allowed)."""
 FINGERPRINT_BYTES = {"sha-256": 32, "sha-384": 48, "sha-512": 64}
 """The hashes a DTLS fingerprint may use, and their length."""
 SETUP_ROLES = frozenset({"actpass", "active", "passive", "holdconn"})
@@ -22,8 +20,22 @@ CANDIDATE_TYPES = frozenset({"host", "srflx", "prflx", "relay"})
 TRANSPORTS = frozenset({"udp", "tcp"})
 MAX_CANDIDATE_CHARS = 1024
 """A browser's candidate is about 150 characters."""
+MAX_GROUPS = 16
+MAX_LINES = 4096
+"""A 32 KiB SDP from Chromium has about 1,000 lines."""
+"""`a=group` lines in an SDP (a browser sends one BUNDLE group)."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes(sorted(set(range(32)) - {9, 10, 13})) + b"\x7f"
+"""Control characters but tab, CR and LF."""
+_READ = re.compile(
+    r"\n(?:(?![vosiuepcbtrzkam]=)|(m|o)=|"
+    r"a=(fingerprint|ice-ufrag|ice-pwd|setup|candidate|mid|group|bundle-only)(?::|(?=\r?\n|\r?$)))"
+    r"([^\r\n]*+)"
+)
+"""After the first line: a line that is not `x=…` with a known type, or one of the lines that
+matter, which are read one by one (each may come a bounded number of times)."""
+_FIRST_LINE = re.compile(r"v=0\r?(?:\n|$)")
+_SESSION_LINES = [re.compile(f"\n{kind}=") for kind in "ost"]
 _ICE_CHARS = re.compile(r"[A-Za-z0-9+/]+")
 _TOKEN = re.compile(r"[!#$%&'*+\-.0-9A-Z^_`a-z{|}~]+")
 _DIGITS = re.compile(r"[0-9]+")
@@ -42,8 +54,17 @@ def invalid_candidate(problem: str) -> GlimpseError:
     return GlimpseError(problem, code="invalid_candidate")
 
 
+def too_many_candidates(limit: int) -> GlimpseError:
+    return GlimpseError(
+        f"at most {limit} candidates go to one participant per offer or answer",
+        code="too_many_candidates",
+    )
+
+
 TRANSPORT_ATTRIBUTES = frozenset({"fingerprint", "ice-ufrag", "ice-pwd"})
 """What a media section needs, of its own, from the session or from its BUNDLE group."""
+ONCE = frozenset({"ice-ufrag", "ice-pwd", "setup", "mid", "bundle-only"})
+"""Attributes a section holds at most once (RFC 8839, RFC 8842, RFC 5888, RFC 8843)."""
 
 
 @dataclass(slots=True)
@@ -53,58 +74,81 @@ class _Section:
     rejected: bool = False
     """Port 0 (and not bundle-only): it needs no transport."""
     mid: str | None = None
-    transport: set[str] = field(default_factory=set)
-    """Which of TRANSPORT_ATTRIBUTES it has."""
+    attributes: set[str] = field(default_factory=set)
+    """The names of the attributes read in it."""
+    fingerprints: int = 0
     bundles: list[list[str]] = field(default_factory=list)
     """For the session: the mids of each `a=group:BUNDLE`."""
 
 
-def check_sdp(sdp: str, max_bytes: int, max_media_sections: int) -> int:
-    """Refuse an SDP (`invalid_sdp`, naming the first problem); return how many candidates it
-    carries."""
-    size = len(sdp.encode())
-    if size > max_bytes:
-        raise invalid_sdp(f"an SDP holds at most {max_bytes} bytes, this one {size}")
-    if _CONTROL.search(sdp):
-        raise invalid_sdp("an SDP holds no control characters but its line breaks")
-    lines = sdp.split("\n")
-    if lines[-1] == "":
-        lines.pop()  # the last line's break
+def check_sdp(sdp: str, max_bytes: int, max_media_sections: int, max_candidates: int) -> int:
+    """Refuse an SDP (`invalid_sdp` naming the first problem, or `too_many_candidates`); return
+    how many candidates it carries.
+
+    The text is scanned in C (bytes methods, regular expressions): only the lines that matter
+    are read in Python, each a bounded number of times, so a check takes a bounded time.
+    """
+    raw = sdp.encode()
+    if len(raw) > max_bytes:
+        raise invalid_sdp(f"an SDP holds at most {max_bytes} bytes, this one {len(raw)}")
+    if raw.count(b"\n") > MAX_LINES:
+        raise invalid_sdp(f"an SDP holds at most {MAX_LINES} lines")
+    if len(raw.translate(None, _CONTROL_BYTES)) != len(raw):
+        raise invalid_sdp("an SDP holds no control characters but tabs and line breaks")
+    if raw.count(b"\r") != raw.count(b"\r\n"):
+        raise invalid_sdp("an SDP's lines end in CRLF or LF")
+    if not _FIRST_LINE.match(sdp):
+        raise invalid_sdp("an SDP starts with `v=0`")
+    text = sdp.removesuffix("\n")  # the last line's break
     session = _Section()
     media: list[_Section] = []
-    seen = set[str]()
     candidates = 0
-    for number, line in enumerate(lines, 1):
-        line = line.removesuffix("\r")
-        if len(line) < 2 or line[1] != "=" or line[0] not in LINE_TYPES or "\r" in line:
-            raise invalid_sdp(f"line {number} is not an SDP line (`x=value`, then CRLF or LF)")
-        kind, value = line[0], line[2:]
-        if number == 1 and line != "v=0":
-            raise invalid_sdp("an SDP starts with `v=0`")
-        seen.add(kind)
+    for line in _READ.finditer(text):
+        kind, name, value = line.groups()
         problem = None
-        if kind == "o" and len(value.split(" ")) != 6:
-            problem = "`o=` has six fields"
+        if kind is None and name is None:
+            problem = "not an SDP line (`x=value` with a known type)"
+        elif kind == "o":
+            problem = _origin_problem(value, session)
         elif kind == "m":
-            if not {"o", "s", "t"} <= seen:
-                problem = "`o=`, `s=` and `t=` come before the first `m=`"
-            elif len(media) == max_media_sections:
+            if not media and not _has_session_lines(text[: line.start()]):
+                raise invalid_sdp(SESSION_LINES_MISSING)
+            if len(media) == max_media_sections:
                 problem = f"an SDP holds at most {max_media_sections} media sections"
             else:
                 problem, section = _media_section(value)
                 media.append(section)
-        elif kind == "a":
-            problem = _attribute_problem(value, media[-1] if media else session)
-            candidates += value.startswith("candidate:")
+        else:
+            candidates += name == "candidate"
+            if candidates > max_candidates:
+                raise too_many_candidates(max_candidates)
+            problem = _attribute_problem(name, value, media[-1] if media else session, media)
         if problem is not None:
+            number = text.count("\n", 0, line.start()) + 2  # the line after this line break
             raise invalid_sdp(f"line {number}: {problem}")
-    if not {"o", "s", "t"} <= seen:
-        raise invalid_sdp("an SDP has `o=`, `s=` and `t=` lines")
+    if not media and not _has_session_lines(text):
+        raise invalid_sdp(SESSION_LINES_MISSING)
     for index, section in enumerate(media):
         missing = TRANSPORT_ATTRIBUTES - _transport_of(section, session, media)
         if missing and not section.rejected:
             raise invalid_sdp(f"media section {index} has no a={min(missing)}")
     return candidates
+
+
+SESSION_LINES_MISSING = "`o=`, `s=` and `t=` come before the first `m=`"
+
+
+def _has_session_lines(session_text: str) -> bool:
+    return all(line.search(session_text) for line in _SESSION_LINES)
+
+
+def _origin_problem(value: str, session: _Section) -> str | None:
+    if "o" in session.attributes:
+        return "an SDP has one `o=` line"
+    session.attributes.add("o")
+    if len(value.split(" ")) != 6:
+        return "`o=` has six fields"
+    return None
 
 
 def _media_section(value: str) -> tuple[str | None, _Section]:
@@ -117,39 +161,48 @@ def _media_section(value: str) -> tuple[str | None, _Section]:
     return None, _Section(rejected=port == 0)
 
 
-def _attribute_problem(value: str, section: _Section) -> str | None:
-    name, _, argument = value.partition(":")
-    problem = None
-    if name in TRANSPORT_ATTRIBUTES:
-        section.transport.add(name)
+def _attribute_problem(
+    name: str, argument: str, section: _Section, media: list[_Section]
+) -> str | None:
+    if name in ONCE and name in section.attributes:
+        return f"a={name} comes at most once in a section"
+    section.attributes.add(name)
     if name == "fingerprint":
-        problem = _fingerprint_problem(argument)
-    elif name == "ice-ufrag":
-        problem = _ice_chars_problem("a=ice-ufrag", argument, 4)
-    elif name == "ice-pwd":
-        problem = _ice_chars_problem("a=ice-pwd", argument, 22)
-    elif name == "setup" and argument not in SETUP_ROLES:
-        problem = f"a=setup is one of {', '.join(sorted(SETUP_ROLES))}"
-    elif name == "candidate":
-        problem = candidate_problem(argument)
-    elif name == "mid":
+        section.fingerprints += 1
+        if section.fingerprints > len(FINGERPRINT_BYTES):
+            return f"a section has at most {len(FINGERPRINT_BYTES)} fingerprints"
+        return _fingerprint_problem(argument)
+    if name == "ice-ufrag":
+        return _ice_chars_problem("a=ice-ufrag", argument, 4)
+    if name == "ice-pwd":
+        return _ice_chars_problem("a=ice-pwd", argument, 22)
+    if name == "setup" and argument not in SETUP_ROLES:
+        return f"a=setup is one of {', '.join(sorted(SETUP_ROLES))}"
+    if name == "candidate":
+        return candidate_problem(argument)
+    if name == "mid":
         section.mid = argument
-    elif name == "group" and argument.startswith("BUNDLE"):
-        section.bundles.append(argument.split(" ")[1:])
+    elif name == "group":
+        if media:
+            return "a=group is a session attribute"
+        if len(section.bundles) == MAX_GROUPS:
+            return f"an SDP has at most {MAX_GROUPS} groups"
+        if argument.startswith("BUNDLE "):
+            section.bundles.append(argument.split(" ")[1:])
     elif name == "bundle-only":
         section.rejected = False  # port 0 in an offer, yet bundled with a section that is not
-    return problem
+    return None
 
 
 def _transport_of(section: _Section, session: _Section, media: list[_Section]) -> set[str]:
     """The transport attributes a media section has, of its own or shared."""
-    shared = section.transport | session.transport
+    shared = section.attributes | session.attributes
     for group in session.bundles:
         if section.mid in group:
             for other in media:
                 if other.mid in group:
-                    shared |= other.transport
-    return shared
+                    shared |= other.attributes
+    return shared & TRANSPORT_ATTRIBUTES
 
 
 def _fingerprint_problem(argument: str) -> str | None:

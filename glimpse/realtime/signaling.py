@@ -9,7 +9,7 @@ from __future__ import annotations
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
-from glimpse.realtime.sdp import check_candidate, check_sdp
+from glimpse.realtime.sdp import check_candidate, check_sdp, too_many_candidates
 from glimpse.settings import Settings
 
 
@@ -59,9 +59,9 @@ async def relay_signal(
         sent.forget_gone(hub, room_id)
     limit = settings.max_candidates_per_negotiation
     if request.sdp is not None:
-        candidates = check_sdp(request.sdp, settings.max_sdp_bytes, settings.max_sdp_media_sections)
-        if candidates > limit:
-            raise too_many_candidates(limit)
+        candidates = check_sdp(
+            request.sdp, settings.max_sdp_bytes, settings.max_sdp_media_sections, limit
+        )
         sent.restart(request.to, candidates)
     else:
         if request.candidate is not None:
@@ -79,10 +79,3 @@ async def relay_signal(
         )
     )
     await hub.send_to(room_id, request.to, event)
-
-
-def too_many_candidates(limit: int) -> GlimpseError:
-    return GlimpseError(
-        f"at most {limit} candidates go to one participant per offer or answer",
-        code="too_many_candidates",
-    )

@@ -17,6 +17,7 @@ from tests.realtime.fixtures import (
 
 MAX_BYTES = 32 * 1024
 MAX_MEDIA = 16
+MAX_CANDIDATES = 64
 FINGERPRINT = (
     "a=fingerprint:sha-256 B5:6A:DC:93:16:9E:65:E8:62:8C:F9:12:A2:C5:BB:10:9D:CF:C1:F0:8A:6A:"
     "F1:40:AF:B0:64:05:9A:9A:67:8C"
@@ -24,7 +25,7 @@ FINGERPRINT = (
 
 
 def check(sdp: str) -> int:
-    return check_sdp(sdp, MAX_BYTES, MAX_MEDIA)
+    return check_sdp(sdp, MAX_BYTES, MAX_MEDIA, MAX_CANDIDATES)
 
 
 def refusal(sdp: str) -> str:
@@ -71,11 +72,26 @@ def test_aiortc_offers_pass() -> None:
         (lines_without(CHROMIUM_OFFER, "t="), "`o=`, `s=` and `t=`"),
         ("v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\n", "`o=`, `s=` and `t=`"),
         (CHROMIUM_OFFER.replace("o=- ", "o=", 1), "`o=` has six fields"),
-        (CHROMIUM_OFFER.replace("s=-", "x=-", 1), "line 3 is not an SDP line"),
-        (CHROMIUM_OFFER.replace("s=-", "s -", 1), "line 3 is not an SDP line"),
-        (CHROMIUM_OFFER.replace("\r\ns=-", "\r\n\r\ns=-", 1), "line 3 is not an SDP line"),
-        (CHROMIUM_OFFER.replace("s=-\r\n", "s=-\rt=0 0\r\n", 1), "line 3 is not an SDP line"),
+        (CHROMIUM_OFFER.replace("s=-", "x=-", 1), "line 3: not an SDP line"),
+        (CHROMIUM_OFFER.replace("s=-", "s -", 1), "line 3: not an SDP line"),
+        (CHROMIUM_OFFER.replace("\r\ns=-", "\r\n\r\ns=-", 1), "line 3: not an SDP line"),
+        (CHROMIUM_OFFER.replace("\r\n", "\n\n", 1), "line 2: not an SDP line"),
+        (CHROMIUM_OFFER.replace("o=- ", "m=audio 9 RTP/AVP 0\r\no=- ", 1), "`o=`, `s=` and `t=`"),
+        (CHROMIUM_OFFER.replace("s=-", "s=-\r\no=- 1 2 IN IP4 127.0.0.1", 1), "one `o=` line"),
+        (CHROMIUM_OFFER.replace("a=mid:0", "a=mid:0\r\na=mid:0", 1),
+         "a=mid comes at most once in a section"),
+        (CHROMIUM_OFFER.replace("a=ice-ufrag:ii5O", "a=ice-ufrag:ii5O\r\na=ice-ufrag:ii5O", 1),
+         "a=ice-ufrag comes at most once in a section"),
+        (CHROMIUM_OFFER.replace(FINGERPRINT, (FINGERPRINT + "\r\n") * 3 + FINGERPRINT, 1),
+         "at most 3 fingerprints"),
+        (CHROMIUM_OFFER.replace("a=mid:0", "a=mid:0\r\na=group:BUNDLE 0", 1),
+         "a=group is a session attribute"),
+        (CHROMIUM_OFFER.replace("a=group:BUNDLE 0 1", "a=group:BUNDLE 0 1\r\n" * 17, 1),
+         "at most 16 groups"),
+        (CHROMIUM_OFFER.replace("s=-\r\n", "s=-\rt=0 0\r\n", 1), "lines end in CRLF or LF"),
         (CHROMIUM_OFFER.replace("s=-", "s=\x00", 1), "control characters"),
+        (CHROMIUM_OFFER.replace("s=-", "s=\x7f", 1), "control characters"),
+        (CHROMIUM_OFFER + "a=\r\n" * 4096, "at most 4096 lines"),
         (CHROMIUM_OFFER + "a=x" * MAX_BYTES, f"at most {MAX_BYTES} bytes"),
         (CHROMIUM_OFFER.replace("m=audio 9 ", "m=audio 70000 ", 1), "at most 65535"),
         (CHROMIUM_OFFER.replace("m=audio 9 UDP/TLS/RTP/SAVPF 111 63 9 0 8 13 110 126", "m=audio"),
@@ -100,6 +116,14 @@ def test_aiortc_offers_pass() -> None:
 )  # fmt: skip
 def test_malformed_sdp_is_refused_naming_the_problem(sdp: str, problem: str) -> None:
     assert problem in refusal(sdp)
+
+
+def test_candidates_in_an_sdp_are_capped() -> None:
+    line = "a=candidate:1 1 udp 1 10.0.0.1 5000 typ host\r\n"
+    assert check(CHROMIUM_OFFER + line * MAX_CANDIDATES) == MAX_CANDIDATES
+    with pytest.raises(GlimpseError) as caught:
+        check(CHROMIUM_OFFER + line * (MAX_CANDIDATES + 1))
+    assert caught.value.code == "too_many_candidates"
 
 
 def test_media_sections_are_capped() -> None:
