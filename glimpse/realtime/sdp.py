@@ -20,10 +20,15 @@ CANDIDATE_TYPES = frozenset({"host", "srflx", "prflx", "relay"})
 TRANSPORTS = frozenset({"udp", "tcp"})
 MAX_CANDIDATE_CHARS = 1024
 """A browser's candidate is about 150 characters."""
-MAX_GROUPS = 16
 MAX_LINES = 4096
 """A 32 KiB SDP from Chromium has about 1,000 lines."""
+MAX_GROUPS = 16
 """`a=group` lines in an SDP (a browser sends one BUNDLE group)."""
+TRANSPORT_ATTRIBUTES = frozenset({"fingerprint", "ice-ufrag", "ice-pwd"})
+"""What a media section needs, of its own, from the session or from its BUNDLE group."""
+ONCE = frozenset({"ice-ufrag", "ice-pwd", "setup", "mid", "bundle-only"})
+"""Attributes a section holds at most once (RFC 8839, RFC 8842, RFC 5888, RFC 8843)."""
+SESSION_LINES_MISSING = "`o=`, `s=` and `t=` come before the first `m=`"
 
 _CONTROL_BYTES = bytes(sorted(set(range(32)) - {9, 10, 13})) + b"\x7f"
 """Control characters but tab, CR and LF."""
@@ -61,12 +66,6 @@ def too_many_candidates(limit: int) -> GlimpseError:
     )
 
 
-TRANSPORT_ATTRIBUTES = frozenset({"fingerprint", "ice-ufrag", "ice-pwd"})
-"""What a media section needs, of its own, from the session or from its BUNDLE group."""
-ONCE = frozenset({"ice-ufrag", "ice-pwd", "setup", "mid", "bundle-only"})
-"""Attributes a section holds at most once (RFC 8839, RFC 8842, RFC 5888, RFC 8843)."""
-
-
 @dataclass(slots=True)
 class _Section:
     """The session, or one media section."""
@@ -75,7 +74,7 @@ class _Section:
     """Port 0 (and not bundle-only): it needs no transport."""
     mid: str | None = None
     attributes: set[str] = field(default_factory=set)
-    """The names of the attributes read in it."""
+    """The names of the attributes read in it (and `o`, in the session, once its `o=` is)."""
     fingerprints: int = 0
     bundles: list[list[str]] = field(default_factory=list)
     """For the session: the mids of each `a=group:BUNDLE`."""
@@ -133,9 +132,6 @@ def check_sdp(sdp: str, max_bytes: int, max_media_sections: int, max_candidates:
         if missing and not section.rejected:
             raise invalid_sdp(f"media section {index} has no a={min(missing)}")
     return candidates
-
-
-SESSION_LINES_MISSING = "`o=`, `s=` and `t=` come before the first `m=`"
 
 
 def _has_session_lines(session_text: str) -> bool:
