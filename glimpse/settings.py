@@ -130,6 +130,13 @@ class Settings(BaseSettings):
     max_unauthenticated_sockets: int = Field(default=1000, gt=0)
     """WebSockets of one instance that have not authenticated yet, from all addresses together."""
 
+    # Checks on relayed WebRTC signaling (glimpse/realtime/sdp.py, docs/protocol.md)
+    max_sdp_bytes: int = Field(default=32 * 1024, gt=0)
+    """A Chromium offer with audio and video is about 5 KB."""
+    max_sdp_media_sections: int = Field(default=16, gt=0, le=1024)
+    max_candidates_per_negotiation: int = Field(default=64, gt=0)
+    """Candidate messages one participant may send another per offer or answer of its own."""
+
     @field_validator("secret_key", "turn_secret", "metrics_token")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:

@@ -40,4 +40,4 @@ def refused_signal(to: str) -> None:
 
 def rate_limit_close() -> None:
     """A socket closed with 4429 for flooding."""
-    _event("rate_limit_close", "socket closed for exceeding the rate limits")
+    _event("rate_limit_close", "socket closed: too many refused or rate-limited messages")

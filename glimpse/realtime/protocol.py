@@ -16,6 +16,9 @@ Ref = Annotated[str, msgspec.Meta(max_length=64)]
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
+MAX_INT64 = 2**63 - 1
+"""Every integer a client sends is bounded; none is larger than what the stores keep."""
+
 
 class MediaState(msgspec.Struct, forbid_unknown_fields=True):
     audio: bool = False
@@ -24,7 +27,8 @@ class MediaState(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class IceCandidate(msgspec.Struct, forbid_unknown_fields=True):
-    candidate: Annotated[str, msgspec.Meta(max_length=2048)]
+    candidate: str
+    """Checked, with the rest, before it is relayed (glimpse/realtime/sdp.py)."""
     sdpMid: Annotated[str, msgspec.Meta(max_length=64)] | None = None  # noqa: N815 (WebRTC name)
     sdpMLineIndex: Annotated[int, msgspec.Meta(ge=0, le=1024)] | None = None  # noqa: N815
     usernameFragment: Annotated[str, msgspec.Meta(max_length=256)] | None = None  # noqa: N815
@@ -52,7 +56,7 @@ class Join(ClientMessage, tag="join"):
     """Room id or its shareable code."""
     password: Annotated[str, msgspec.Meta(max_length=256)] | None = None
     media: MediaState = msgspec.field(default_factory=MediaState)
-    last_seq: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    last_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)] | None = None
     """Highest chat sequence number the client already has: send what came after it."""
     replaces: Id | None = None
     """The participant id this client had before reconnecting: drop it if it is still there."""
@@ -74,7 +78,8 @@ class Typing(ClientMessage, tag="typing"):
 class Signal(ClientMessage, tag="signal"):
     to: Id
     kind: Literal["offer", "answer", "candidate"]
-    sdp: Annotated[str, msgspec.Meta(max_length=60_000)] | None = None
+    sdp: str | None = None
+    """For kinds "offer" and "answer"; checked before it is relayed (glimpse/realtime/sdp.py)."""
     candidate: IceCandidate | None = None
     """For kind "candidate"; null means end of candidates."""
 
@@ -200,8 +205,18 @@ class RoomClosed(ServerMessage, tag="room-closed"):
 
 
 _decoder = msgspec.json.Decoder(AnyClientMessage)
-_raw_decoder = msgspec.json.Decoder()
 _encoder = msgspec.json.Encoder()
+
+
+class _Envelope(msgspec.Struct):
+    """What an invalid message may still tell: its type and ref, left undecoded until needed."""
+
+    type: msgspec.Raw = msgspec.Raw(b"null")
+    ref: msgspec.Raw = msgspec.Raw(b"null")
+
+
+_envelope_decoder = msgspec.json.Decoder(_Envelope)
+_string_decoder = msgspec.json.Decoder(str)
 
 
 class ProtocolError(Exception):
@@ -216,29 +231,50 @@ class ProtocolError(Exception):
 
 
 def decode(frame: str | bytes) -> AnyClientMessage:
-    """Read a client frame, or raise ProtocolError naming what is wrong."""
+    """Read a client frame, or raise ProtocolError naming what is wrong; never anything else.
+
+    msgspec raises ValidationError for what parses as JSON but is not a valid message (a number
+    out of range included), DecodeError (a ValueError) for malformed JSON and RecursionError for
+    JSON nested too deeply.
+    """
     try:
         message: AnyClientMessage = _decoder.decode(frame)
         return message
     except msgspec.ValidationError as error:
-        raw = _raw_decoder.decode(frame)
-        request = raw.get("type") if isinstance(raw, dict) else None
-        ref = raw.get("ref") if isinstance(raw, dict) else None
-        request = request if isinstance(request, str) else None
-        ref = ref if isinstance(ref, str) and len(ref) <= 64 else None
-        if not isinstance(raw, dict):
-            raise ProtocolError(
-                "invalid_message", "a message is a JSON object", None, None
-            ) from None
-        if request is None:
-            code, text = "invalid_message", "a message needs a string `type`"
-        elif request not in CLIENT_TYPES:
-            code, text = "unknown_type", f"unknown message type {request!r}"
-        else:
-            code, text = "invalid_message", str(error)
-        raise ProtocolError(code, text, request if request in CLIENT_TYPES else None, ref) from None
-    except msgspec.DecodeError as error:
-        raise ProtocolError("bad_json", f"malformed JSON: {error}", None, None) from None
+        raise _invalid(frame, str(error)) from None
+    except (ValueError, RecursionError) as error:
+        raise _malformed(error) from None
+
+
+def _invalid(frame: str | bytes, reason: str) -> ProtocolError:
+    """The error for a frame that is not a valid message, naming its type and ref if it can."""
+    try:
+        envelope = _envelope_decoder.decode(frame)
+    except msgspec.ValidationError as error:
+        return ProtocolError("invalid_message", f"a message is a JSON object: {error}", None, None)
+    except (ValueError, RecursionError) as error:  # invalid up to a point, malformed after it
+        return _malformed(error)
+    request, ref = _string(envelope.type), _string(envelope.ref)
+    ref = ref if ref is not None and len(ref) <= 64 else None
+    if request is None:
+        return ProtocolError("invalid_message", "a message needs a string `type`", None, ref)
+    if request not in CLIENT_TYPES:
+        return ProtocolError("unknown_type", f"unknown message type {request[:64]!r}", None, ref)
+    return ProtocolError("invalid_message", reason, request, ref)
+
+
+def _malformed(error: ValueError | RecursionError) -> ProtocolError:
+    if isinstance(error, RecursionError):
+        return ProtocolError("bad_json", "malformed JSON: nested too deeply", None, None)
+    return ProtocolError("bad_json", f"malformed JSON: {error}", None, None)
+
+
+def _string(raw: msgspec.Raw) -> str | None:
+    try:
+        value: str = _string_decoder.decode(raw)
+    except msgspec.ValidationError:
+        return None
+    return value
 
 
 def encode(message: ServerMessage) -> bytes:

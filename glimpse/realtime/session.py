@@ -12,7 +12,7 @@ import enum
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Protocol
 
 from glimpse.auth.tokens import AccessClaims
@@ -24,7 +24,7 @@ from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import RoomFull
 from glimpse.realtime.ratelimit import Strikes, TokenBucket
 from glimpse.realtime.registry import TooManySockets
-from glimpse.realtime.signaling import relay_signal
+from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.services import Services
 from glimpse.store import RoomRecord, UserRecord
 
@@ -37,6 +37,8 @@ TIMED_OUT: Final = 4408
 RATE_LIMITED: Final = 4429
 SERVER_FAILED: Final = 1011
 PING: Final = text_frame(protocol.encode(protocol.Ping()))
+SERVER_SIDE_REFUSALS: Final = frozenset({"unavailable", "internal_error"})
+"""Refusals the server is to blame for, which a client cannot avoid: they are not strikes."""
 
 
 class LinkClosed(Exception):
@@ -78,6 +80,7 @@ _TRANSITIONS: Final = {
 class Membership:
     room_id: str
     participant: protocol.Participant
+    candidates_sent: CandidateCounts = field(default_factory=CandidateCounts)
 
 
 class Session:
@@ -163,9 +166,15 @@ class Session:
         self.deliver(text_frame(event))
 
     def _refuse(self, code: str, message: str, request: str | None, ref: str | None) -> None:
-        """Answer a request with an error that names it."""
+        """Answer a request with an error that names it.
+
+        Each refusal the client caused is a strike: too many close the socket (a flood)."""
         self._services.metrics.refusals[code] += 1
+        log.info("refused a %s message: %s %.200r", request or "client", code, message)
         self._reply(protocol.Error(code=code, message=message, request=request, ref=ref))
+        if code not in SERVER_SIDE_REFUSALS and self._strikes.add():
+            audit.rate_limit_close()
+            self._end(RATE_LIMITED, "too many refused messages")
 
     # The loop
 
@@ -302,9 +311,6 @@ class Session:
         self._services.metrics.messages_in[kind] += 1
         if not self._within_rate(request):
             self._refuse("rate_limited", "slow down: too many messages", kind, request.ref)
-            if self._strikes.add():
-                audit.rate_limit_close()
-                self._end(RATE_LIMITED, "rate limit exceeded")
             return
         try:
             await self._dispatch(request)
@@ -361,8 +367,9 @@ class Session:
             case protocol.Signal():
                 membership, _ = self._require_membership()
                 await relay_signal(
-                    self._services.hub, membership.room_id, membership.participant.id, request
-                )
+                    self._services.hub, self._settings, membership.room_id,
+                    membership.participant.id, membership.candidates_sent, request,
+                )  # fmt: skip
                 self._reply(protocol.Ack(request="signal", ref=request.ref))
             case protocol.Media():
                 membership, _ = self._require_membership()

@@ -1,4 +1,8 @@
-"""WebRTC signaling: offers, answers and ICE candidates relayed to one participant of the room."""
+"""WebRTC signaling: offers, answers and ICE candidates relayed to one participant of the room.
+
+What is relayed is checked first (glimpse/realtime/sdp.py), and the candidates a participant
+sends to another are capped per negotiation.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,46 @@ from glimpse.errors import GlimpseError
 from glimpse.observability import audit
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
+from glimpse.realtime.sdp import check_candidate, check_sdp, too_many_candidates
+from glimpse.settings import Settings
 
 
-async def relay_signal(hub: Hub, room_id: str, sender_id: str, request: protocol.Signal) -> None:
-    """Relay to the addressee with the sender's participant id; only inside the sender's room."""
+class CandidateCounts:
+    """The candidates one participant has sent to each other one since its own latest offer or
+    answer to them: a browser gathers its candidates after it sets that description."""
+
+    __slots__ = ("_sent",)
+
+    def __init__(self) -> None:
+        self._sent: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._sent)
+
+    def restart(self, recipient: str, candidates: int) -> None:
+        """A new offer or answer to `recipient`, carrying this many candidates itself."""
+        self._sent[recipient] = candidates
+
+    def add(self, recipient: str) -> int:
+        """One more candidate to `recipient`; how many there are now."""
+        count = self._sent[recipient] = self._sent.get(recipient, 0) + 1
+        return count
+
+    def forget_gone(self, hub: Hub, room_id: str) -> None:
+        """Drop the counts for participants no longer in the room."""
+        self._sent = {p: n for p, n in self._sent.items() if hub.is_in_room(room_id, p)}
+
+
+async def relay_signal(
+    hub: Hub,
+    settings: Settings,
+    room_id: str,
+    sender_id: str,
+    sent: CandidateCounts,
+    request: protocol.Signal,
+) -> None:
+    """Relay to the addressee with the sender's participant id; only inside the sender's room,
+    only what passes the checks."""
     if request.kind in ("offer", "answer") and not request.sdp:
         raise GlimpseError(f"an {request.kind} needs its sdp", code="invalid_message")
     if request.kind == "candidate" and request.sdp is not None:
@@ -17,6 +57,24 @@ async def relay_signal(hub: Hub, room_id: str, sender_id: str, request: protocol
     if request.to == sender_id or not hub.is_in_room(room_id, request.to):
         audit.refused_signal(request.to)
         raise GlimpseError("no such participant in your room", code="unknown_participant")
+    if len(sent) >= settings.max_room_participants:  # some of them have left
+        sent.forget_gone(hub, room_id)
+    limit = settings.max_candidates_per_negotiation
+    if request.sdp is not None:
+        candidates = check_sdp(
+            request.sdp, settings.max_sdp_bytes, settings.max_sdp_media_sections, limit
+        )
+        sent.restart(request.to, candidates)
+    else:
+        if request.candidate is not None:
+            check_candidate(
+                request.candidate.candidate,
+                request.candidate.usernameFragment,
+                request.candidate.sdpMLineIndex,
+                settings.max_sdp_media_sections,
+            )
+        if sent.add(request.to) > limit:
+            raise too_many_candidates(limit)
     event = protocol.encode(
         protocol.SignalRelay(
             sender=sender_id, kind=request.kind, sdp=request.sdp, candidate=request.candidate

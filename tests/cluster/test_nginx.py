@@ -16,6 +16,7 @@ import pytest
 from glimpse.settings import Settings
 from tests.cluster.conftest import STARTUP_TIMEOUT, Cluster, wait_until
 from tests.conftest import RunningServer, free_port
+from tests.realtime.fixtures import CHROMIUM_OFFER
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -87,7 +88,7 @@ async def test_a_room_spans_both_instances_through_nginx(
     sent = await ann.chat("hello through nginx")
     for client in (bob, carl):
         assert (await client.expect("chat"))["message"] == sent
-    await carl.send({"type": "signal", "to": ann_id, "kind": "offer", "sdp": "v=0"})
+    await carl.send({"type": "signal", "to": ann_id, "kind": "offer", "sdp": CHROMIUM_OFFER})
     await carl.expect("ack")
     assert (await ann.expect("signal"))["sender"] == joined["participant_id"]
 

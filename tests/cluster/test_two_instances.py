@@ -8,6 +8,7 @@ from typing import Any
 
 from tests.cluster.conftest import Cluster, Instance, RedisLink, wait_until
 from tests.conftest import WsClient
+from tests.realtime.fixtures import CHROMIUM_ANSWER, CHROMIUM_CANDIDATES, CHROMIUM_OFFER
 
 DEPARTURE_DEADLINE = 30.0
 """The issue's promise: participants of a killed instance leave the others' rosters within 30 s."""
@@ -188,18 +189,15 @@ async def test_typing_media_and_signaling_cross_instances(
     await ann.expect("participant-left")
     await bob.expect("participant-left")
 
-    await ann.send({"type": "signal", "to": bob_id, "kind": "offer", "sdp": "v=0 offer"})
+    await ann.send({"type": "signal", "to": bob_id, "kind": "offer", "sdp": CHROMIUM_OFFER})
     await ann.expect("ack")
     assert await bob.expect("signal") == {
-        "type": "signal", "sender": ann_id, "kind": "offer", "sdp": "v=0 offer"
+        "type": "signal", "sender": ann_id, "kind": "offer", "sdp": CHROMIUM_OFFER
     }  # fmt: skip
-    await bob.send({"type": "signal", "to": ann_id, "kind": "answer", "sdp": "v=0 answer"})
+    await bob.send({"type": "signal", "to": ann_id, "kind": "answer", "sdp": CHROMIUM_ANSWER})
     await bob.expect("ack")
-    assert (await ann.expect("signal"))["sdp"] == "v=0 answer"
-    candidate = {
-        "candidate": "candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host",
-        "sdpMid": "0", "sdpMLineIndex": 0, "usernameFragment": "abcd",
-    }  # fmt: skip
+    assert (await ann.expect("signal"))["sdp"] == CHROMIUM_ANSWER
+    candidate = CHROMIUM_CANDIDATES[0]
     await bob.send({"type": "signal", "to": ann_id, "kind": "candidate", "candidate": candidate})
     await bob.expect("ack")
     assert (await ann.expect("signal"))["candidate"] == candidate
@@ -222,7 +220,9 @@ async def test_signals_to_participants_outside_the_room_are_refused(
     await bob.expect("ack")
     await ann.expect("participant-left")
     for target in (outsider_id, bob_id):
-        await ann.send({"type": "signal", "to": target, "kind": "offer", "sdp": "x", "ref": "s"})
+        await ann.send(
+            {"type": "signal", "to": target, "kind": "offer", "sdp": CHROMIUM_OFFER, "ref": "s"}
+        )
         error = await ann.expect("error")
         assert (error["code"], error["ref"]) == ("unknown_participant", "s")
     await bob.nothing_more()
@@ -296,7 +296,9 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
     await bob.send({"type": "typing", "active": True, "ref": "t"})
     error = await bob.expect("error")
     assert (error["code"], error["request"], error["ref"]) == ("unavailable", "typing", "t")
-    await ann.send({"type": "signal", "to": bob_id, "kind": "offer", "sdp": "x", "ref": "s"})
+    await ann.send(
+        {"type": "signal", "to": bob_id, "kind": "offer", "sdp": CHROMIUM_OFFER, "ref": "s"}
+    )
     assert (await ann.expect("error"))["code"] == "unavailable"
     await ann.send({"type": "chat", "client_id": "outage", "text": "still there?", "ref": "c"})
     error = await ann.expect("error")  # stored, but not carried to the other instance
@@ -314,7 +316,7 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
     assert (await bob.expect("chat"))["message"] == retried
     sent = await ann.chat("back again")
     assert (await bob.expect("chat"))["message"] == sent
-    await bob.send({"type": "signal", "to": ann_id, "kind": "offer", "sdp": "v=0"})
+    await bob.send({"type": "signal", "to": ann_id, "kind": "offer", "sdp": CHROMIUM_OFFER})
     await bob.expect("ack")
     assert (await ann.expect("signal"))["sender"] == bob_id
 

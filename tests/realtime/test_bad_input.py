@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 
+import pytest
 import websockets
 
-from tests.conftest import RunningServer, ServerFactory
+from tests.conftest import RunningServer, ServerFactory, free_port
 from tests.observability.scrape import scrape, value
+from tests.realtime.fixtures import CHROMIUM_OFFER
 
 
 async def test_malformed_frames_get_errors_and_the_socket_stays_open(
@@ -35,6 +38,116 @@ async def test_malformed_frames_get_errors_and_the_socket_stays_open(
     await a.send_raw(b'{"type": "chat", "client_id": "bin", "text": "binary frame"}')
     assert (await a.expect("ack"))["message"]["text"] == "binary frame"
     assert (await b.expect("chat"))["message"]["text"] == "binary frame"
+
+
+DEEP = 10_000
+PATHOLOGICAL = [
+    ("[" * DEEP + "]" * DEEP, "invalid_message", None),
+    ('{"type": "chat", "client_id": "x", "text": ' + "[" * DEEP + "]" * DEEP + "}", "bad_json",
+     None),
+    ('{"deep": ' + "[" * DEEP + "]" * DEEP + ', "type": "chat"}', "bad_json", None),
+    ('{"type": ' + '{"a":' * DEEP + "1" + "}" * DEEP + "}", "bad_json", None),
+    ("1e999999", "invalid_message", None),
+    ('{"type": "join", "room": "r", "last_seq": 1e999999}', "invalid_message", "join"),
+    ('{"type": "join", "room": "r", "last_seq": ' + str(2**64) + "}", "invalid_message", "join"),
+    ('{"type": "join", "room": "r", "last_seq": ' + str(2**63) + "}", "invalid_message", "join"),
+    ('{"type": "join", "room": "r", "last_seq": -1}', "invalid_message", "join"),
+    ('{"type": "join", "room": "r", "last_seq": ' + "9" * DEEP + "}", "invalid_message", "join"),
+    ("9" * DEEP, "invalid_message", None),
+    ('{"type": "signal", "to": "x", "kind": "candidate", "candidate": {"candidate": "", '
+     '"sdpMLineIndex": ' + str(2**64) + "}}", "invalid_message", "signal"),
+    ('{"type": "typing", "active": true, "unknown": 1e999999}', "invalid_message", "typing"),
+    ('{"type": "typing", "active": true} trailing', "bad_json", None),
+    (b'{"type": "chat", "client_id": "x", "text": "\xff"}', "bad_json", None),
+    ('{"type": "chat", "client_id": "x", "text": "\\ud800"}', "bad_json", None),
+]  # fmt: skip
+
+
+async def test_pathological_json_gets_an_error_and_one_log_line_and_the_socket_stays_open(
+    server: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    a, b, room = await server.ann_and_bob_in_a_room()
+    await a.send({"type": "leave"})
+    await a.expect("ack")
+    await b.expect("participant-left")
+    for frame, code, request in PATHOLOGICAL:
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="glimpse"):
+            await a.send_raw(frame)
+            error = await a.expect("error")
+        assert (error["code"], error.get("request")) == (code, request), frame[:60]
+        glimpse_records = [r for r in caplog.records if r.name.startswith("glimpse")]
+        assert len(glimpse_records) == 1, frame[:60]
+        assert all(r.exc_info is None and r.levelno < logging.ERROR for r in caplog.records)
+    joined = await a.join(room["code"], last_seq=2**63 - 1)  # the largest allowed
+    assert (joined["messages"], joined["more_messages"]) == ([], False)
+    await a.chat("still here")
+    assert (await b.expect("participant-joined"))["participant"]["display_name"] == "Ann"
+    assert (await b.expect("chat"))["message"]["text"] == "still here"
+
+
+async def test_an_invalid_message_flood_closes_the_socket_with_4429(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(rate_limit_strikes=5)
+    a, b, room = await server.ann_and_bob_in_a_room()
+    for _ in range(5):  # up to the limit: the socket stays open
+        await a.send_raw('{"type": "typing", "active": "no"}')
+        assert (await a.expect("error"))["code"] == "invalid_message"
+    await a.chat("fine so far")
+    assert (await b.expect("chat"))["message"]["text"] == "fine so far"
+    for _ in range(20):
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await a.send_raw("{flood")
+    answers = []
+    with contextlib.suppress(websockets.ConnectionClosed, TimeoutError):
+        while True:
+            answers.append(await a.recv())
+    assert [m["code"] for m in answers] == ["bad_json"]  # the sixth refusal within 10 s
+    assert a.connection.close_code == 4429
+    assert (await b.expect("participant-left"))["participant_id"] == room["ann"]
+
+
+async def test_refusals_of_every_kind_are_strikes(start_server: ServerFactory) -> None:
+    server = await start_server(rate_limit_strikes=6, chat_burst=1, chat_rate=0.01)
+    a, _, room = await server.ann_and_bob_in_a_room()
+    await a.chat("one")
+    refused = [
+        ({"type": "chat", "client_id": "c", "text": "two"}, "rate_limited"),
+        ({"type": "signal", "to": "nobody", "kind": "offer", "sdp": "v=0"}, "unknown_participant"),
+        ({"type": "signal", "to": room["bob"], "kind": "offer", "sdp": "v=0"}, "invalid_sdp"),
+        ({"type": "dance"}, "unknown_type"),
+        ({"type": "auth", "token": "t"}, "already_authenticated"),
+        ({"type": "join", "room": room["code"]}, "already_in_room"),
+        ({"type": "media", "audio": 1, "video": True, "screen": True}, "invalid_message"),
+    ]
+    for message, _ in refused:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await a.send(message)
+    codes = []
+    with contextlib.suppress(websockets.ConnectionClosed, TimeoutError):
+        while True:
+            codes.append((await a.recv())["code"])
+    assert codes == [code for _, code in refused]
+    assert a.connection.close_code == 4429
+
+
+async def test_refusals_the_server_is_to_blame_for_are_not_strikes(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(
+        bus_url=f"redis://127.0.0.1:{free_port()}", rate_limit_strikes=1, join_burst=10
+    )  # a bus that cannot be reached: every join is refused with `unavailable`
+    ann = await server.register()
+    room = await server.create_room(ann)
+    client = await server.connect(ann)
+    for _ in range(5):
+        await client.send({"type": "join", "room": room["code"]})
+        assert (await client.expect("error"))["code"] == "unavailable"
+    await client.send({"type": "leave"})
+    assert (await client.expect("error"))["code"] == "not_in_room"
+    await client.nothing_more()
+    assert client.connection.close_code is None
 
 
 async def test_frame_over_64_kib_closes_with_1009(server: RunningServer) -> None:
@@ -69,7 +182,7 @@ async def test_signal_flood_is_rate_limited(start_server: ServerFactory) -> None
     server = await start_server(signal_rate=1, signal_burst=3, rate_limit_strikes=100)
     a, b, room = await server.ann_and_bob_in_a_room()
     for _ in range(6):
-        await a.send({"type": "signal", "to": room["bob"], "kind": "offer", "sdp": "v=0"})
+        await a.send({"type": "signal", "to": room["bob"], "kind": "offer", "sdp": CHROMIUM_OFFER})
     answers = [await a.recv() for _ in range(6)]
     assert [m["type"] for m in answers] == ["ack"] * 3 + ["error"] * 3
     assert {m["code"] for m in answers[3:]} == {"rate_limited"}
@@ -120,13 +233,14 @@ async def test_a_client_that_stops_reading_is_dropped_without_stalling_the_room(
 
 
 async def test_garbage_in_one_room_does_not_disturb_another(server: RunningServer) -> None:
-    a, b, _ = await server.ann_and_bob_in_a_room()
+    a, b, room = await server.ann_and_bob_in_a_room()
     c, d, _ = await server.ann_and_bob_in_a_room()
 
     async def garbage() -> None:
-        for _ in range(50):
-            await a.send_raw("{broken")
-            await a.send_raw('{"type": "nope"}')
+        with contextlib.suppress(websockets.ConnectionClosed):
+            for _ in range(50):
+                await a.send_raw("{broken")
+                await a.send_raw('{"type": "nope"}')
 
     async def conversation() -> list[int]:
         seqs = []
@@ -137,8 +251,11 @@ async def test_garbage_in_one_room_does_not_disturb_another(server: RunningServe
 
     _, seqs = await asyncio.gather(garbage(), conversation())
     assert seqs == list(range(1, 21))
-    assert len([await a.expect("error") for _ in range(100)]) == 100
-    await b.nothing_more()
+    strikes = server.settings.rate_limit_strikes
+    assert len([await a.expect("error") for _ in range(strikes + 1)]) == strikes + 1
+    assert await a.close_code() == 4429  # a flood
+    assert (await b.expect("participant-left"))["participant_id"] == room["ann"]
+    await d.nothing_more()
 
 
 async def test_password_guessing_by_join_is_rate_limited(start_server: ServerFactory) -> None:
