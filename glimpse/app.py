@@ -22,6 +22,8 @@ from glimpse.api.schemas import ErrorBody
 from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
+from glimpse.edge.limits import ConnectionLimits
+from glimpse.edge.security_headers import SecurityHeaders
 from glimpse.errors import GlimpseError
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         """Open the store and the bus; the services are the state every request and socket sees."""
+        connection_limits = ConnectionLimits.from_settings(settings)
         store = open_store(settings.resolved_database_url, pool_size=settings.database_pool_size)
         await store.connect()
         bus = open_bus(
@@ -106,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store=store,
             hub=hub,
             chat=ChatHandler(store, hub, settings.max_chat_chars),
+            connection_limits=connection_limits,
         )
         try:
             yield {"services": services}
@@ -123,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         responses={"default": {"model": ErrorBody, "description": "A typed error"}},
     )
+    app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     for module in (auth, users, rooms, ice):
         app.include_router(module.router, prefix="/api")

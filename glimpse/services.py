@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glimpse.auth.service import AuthService
+from glimpse.edge.limits import ConnectionLimits
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
@@ -20,3 +21,4 @@ class Services:
     store: Store
     hub: Hub
     chat: ChatHandler
+    connection_limits: ConnectionLimits

@@ -80,11 +80,13 @@ class Session:
     __slots__ = (
         "_chat_limit", "_close_code", "_close_reason", "_closing", "_heartbeat", "_held",
         "_held_bytes", "_join_limit", "_last_seen", "_link", "_services", "_settings",
-        "_signal_limit", "_strikes", "membership", "state", "user",
+        "_signal_limit", "_strikes", "client_address", "membership", "state", "user",
     )  # fmt: skip
 
-    def __init__(self, link: Link, services: Services) -> None:
+    def __init__(self, link: Link, services: Services, client_address: str) -> None:
         self._link = link
+        self.client_address = client_address
+        """The client's address, behind trusted proxies (glimpse/edge/client_address.py)."""
         self._services = services
         settings = services.settings
         self._settings = settings
