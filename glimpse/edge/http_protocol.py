@@ -98,6 +98,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        if self.cycle is None or self.cycle.response_complete:  # no response under way
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or not cycle.response_started:
+            if cycle is not None:  # the app waits for the rest of the body: it will get none
+                cycle.disconnected = True
             self.transport.write(TOO_SLOW)
         self.transport.close()

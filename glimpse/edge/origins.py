@@ -10,9 +10,8 @@ _DEFAULT_PORTS: Final = {"http": ":80", "https": ":443"}
 
 @functools.cache
 def _listed(allowed_origins: str) -> frozenset[str]:
-    return frozenset(
-        origin.strip().lower().rstrip("/") for origin in allowed_origins.split(",") if origin.strip()
-    )
+    origins = (origin.strip().lower().rstrip("/") for origin in allowed_origins.split(","))
+    return frozenset(origin for origin in origins if origin)
 
 
 def origin_allowed(origin: str | None, host: str | None, allowed_origins: str) -> bool:

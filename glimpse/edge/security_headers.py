@@ -16,10 +16,12 @@ CONTENT_SECURITY_POLICY: Final = (
 """No inline script or style; the page reaches only its own server (HTTP and WebSocket)."""
 DOCS_CONTENT_SECURITY_POLICY: Final = (
     "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
-"""/api/docs only: FastAPI's Swagger UI loads from a CDN, starts with an inline script, styles inline."""
+"""/api/docs only: FastAPI's Swagger UI comes from a CDN, starts with an inline script, and
+styles inline."""
 DOCS_PATH: Final = "/api/docs"
 HEADERS: Final = (
     (b"x-content-type-options", b"nosniff"),

@@ -47,8 +47,8 @@ class WebSocketConnection(asyncio.Protocol):
     """One client's WebSocket: uvicorn's `ws` protocol class, the Session's link."""
 
     __slots__ = (
-        "_app_state", "_close_timer", "_connections", "_fragments", "_inbox", "_opcode", "_open",
-        "_limits", "_paused", "_send_buffer_limit", "_session", "_tasks", "_transport", "_waiter",
+        "_app_state", "_close_timer", "_connections", "_fragments", "_inbox", "_limits", "_opcode",
+        "_open", "_paused", "_send_buffer_limit", "_session", "_tasks", "_transport", "_waiter",
         "_ws",
     )  # fmt: skip
 

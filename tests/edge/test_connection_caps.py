@@ -1,0 +1,184 @@
+"""The total connection cap and the WebSocket cap: new connections are refused, open ones live."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import resource
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import httpx
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from glimpse.settings import Settings
+from tests.cluster.conftest import wait_until
+from tests.conftest import RunningServer, ServerFactory, free_port
+
+GLIMPSE = str(Path(sys.executable).with_name("glimpse"))
+HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+async def status_of_a_new_connection(server: RunningServer) -> tuple[int, asyncio.StreamWriter]:
+    """Open a TCP connection, ask for /healthz, return the status (0: closed without one)."""
+    reader, writer = await asyncio.open_connection(server.settings.host, server.settings.port)
+    writer.write(HEALTHZ)
+    async with asyncio.timeout(20):
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return 0, writer
+    return int(head.split(b" ", 2)[1]), writer
+
+
+async def test_websockets_over_the_cap_are_refused_and_http_still_answers(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(max_websockets=3)
+    users = [await server.register() for _ in range(4)]
+    sockets = [await server.connect(user) for user in users[:3]]
+    with pytest.raises(InvalidStatus) as refused:
+        await websockets.connect(server.ws_url)
+    assert refused.value.response.status_code == 503
+    assert b"WebSocket limit" in refused.value.response.body
+    assert (await server.http.get("/healthz")).status_code == 200
+    login = await server.http.post(
+        "/api/auth/login", json={"email": users[3].profile["email"], "password": "correct horse"}
+    )
+    assert login.status_code == 200
+    await sockets[0].close()
+
+    async def a_slot_is_free() -> bool:  # once the server has seen the socket go
+        try:
+            await (await server.connect(users[3])).close()
+        except InvalidStatus:
+            return False
+        return True
+
+    await wait_until(a_slot_is_free, 20, "the closed socket's slot never came back")
+
+
+async def test_connections_over_the_cap_get_503_and_open_ones_still_answer(
+    start_server: ServerFactory,
+) -> None:
+    cap = 8
+    server = await start_server(max_connections=cap, request_timeout=60)
+    user = await server.register()  # its client keeps one connection open
+    assert (await server.http.get("/healthz")).status_code == 200  # and this one
+    opened: list[asyncio.StreamWriter] = []
+    statuses: list[int] = []
+    for _ in range(cap + 3):
+        status, writer = await status_of_a_new_connection(server)
+        statuses.append(status)
+        opened.append(writer)
+    assert statuses[: cap - 2] == [200] * (cap - 2)
+    assert statuses[cap - 2 :] == [503] * 5
+    # Connections that were open before still get answers.
+    assert (await server.http.get("/healthz")).status_code == 200
+    assert (await user.http.get("/api/users/me", headers=user.headers)).status_code == 200
+    opened[0].close()
+
+    async def accepted_again() -> bool:
+        return (await status_of_a_new_connection(server))[0] == 200
+
+    await wait_until(accepted_again, 20, "a closed connection's place never came back")
+
+
+@contextlib.asynccontextmanager
+async def serve_with_open_file_limit(
+    tmp_path: Path, open_files: int, **settings: str
+) -> AsyncIterator[tuple[RunningServer, Path, Callable[[], Awaitable[bool]]]]:
+    """`glimpse serve` in a process whose open-file limit (soft and hard) is `open_files`;
+    yields the server, its log and a check that it answers /healthz."""
+    port = free_port()
+    log = tmp_path / "glimpse.log"
+    env = {
+        **os.environ,
+        "GLIMPSE_HOST": "127.0.0.1",
+        "GLIMPSE_PORT": str(port),
+        "GLIMPSE_DATA_DIR": str(tmp_path / "data"),
+        **{f"GLIMPSE_{name.upper()}": value for name, value in settings.items()},
+    }
+
+    def limit_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
+    server = RunningServer(Settings(host="127.0.0.1", port=port))
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            GLIMPSE, "serve", env=env, stdout=output, stderr=subprocess.STDOUT,
+            preexec_fn=limit_open_files,
+        )  # fmt: skip
+
+    async def healthy() -> bool:
+        assert process.returncode is None, log.read_text()
+        with contextlib.suppress(httpx.TransportError):
+            return (await server.http.get("/healthz")).status_code == 200
+        return False
+
+    try:
+        await wait_until(healthy, 30, f"glimpse serve did not start:\n{log.read_text()}")
+        yield server, log, healthy
+    finally:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+        await server.http.aclose()
+
+
+async def flood(server: RunningServer, count: int) -> tuple[list[asyncio.StreamWriter], int]:
+    """Open `count` connections at once that send nothing; returns them and how many the server
+    refused (closed, after a 503, without waiting for a request)."""
+
+    async def one() -> tuple[asyncio.StreamWriter | None, bool]:
+        try:
+            reader, writer = await asyncio.open_connection(
+                server.settings.host, server.settings.port
+            )
+        except OSError:  # the backlog is full: refused too
+            return None, True
+        try:
+            async with asyncio.timeout(3):
+                answer = await reader.read()
+        except TimeoutError:
+            return writer, False  # held open by the server
+        except ConnectionError:
+            return writer, True
+        assert answer.startswith(b"HTTP/1.1 503 ") or answer == b""
+        return writer, True
+
+    results = await asyncio.gather(*(one() for _ in range(count)))
+    writers = [writer for writer, _ in results if writer is not None]
+    return writers, sum(refused for _, refused in results)
+
+
+async def test_a_connection_flood_is_refused_before_file_descriptors_run_out(
+    tmp_path: Path,
+) -> None:
+    """With 400 open files and 150 kept in reserve, a flood of 1,000 connections is refused
+    beyond 250, while a WebSocket opened before still chats and the process never hits EMFILE."""
+    async with serve_with_open_file_limit(
+        tmp_path, 400, fd_reserve="150", request_timeout="60"
+    ) as (server, log, healthy):
+        a, b, _ = await server.ann_and_bob_in_a_room()
+        held, refused = await flood(server, 1000)
+        try:
+            assert refused >= 1000 - 250
+            await a.chat("during the flood")
+            assert (await b.expect("chat"))["message"]["text"] == "during the flood"
+        finally:
+            for writer in held:
+                writer.close()
+        await wait_until(healthy, 20, "no answer after the flood")
+        await b.chat("after the flood")
+        assert (await a.expect("chat"))["message"]["text"] == "after the flood"
+        output = log.read_text()
+        assert "Too many open files" not in output, output
+        assert "refused" in output and "over the cap" in output
