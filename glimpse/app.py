@@ -1,7 +1,9 @@
 """The application: HTTP API under /api and the web client at /.
 
-The WebSocket server at /ws is not an ASGI route: uvicorn hands upgrades to
-glimpse/realtime/connection.py, which finds the services in the lifespan's state.
+Under `glimpse serve`, the WebSocket server at /ws is not an ASGI route: uvicorn hands upgrades to
+glimpse/realtime/connection.py, which finds the services in the lifespan's state. Run as a plain
+ASGI app (`uvicorn glimpse.app:create_app --factory`), /ws is the route of
+glimpse/realtime/asgi_link.py, on the same Session.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from glimpse.bus import open_bus
 from glimpse.edge.limits import ConnectionLimits
 from glimpse.edge.security_headers import SecurityHeaders
 from glimpse.errors import GlimpseError
+from glimpse.realtime import connection
+from glimpse.realtime.asgi_link import serve_websocket
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
 from glimpse.rooms import RoomService
@@ -132,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (auth, users, rooms, ice):
         app.include_router(module.router, prefix="/api")
     app.include_router(health.router)
+    app.add_api_websocket_route(connection.PATH, serve_websocket)  # only without `glimpse serve`
     web_dir = settings.web_dir or DEFAULT_WEB_DIR
     if (web_dir / "index.html").is_file():
         _serve_web_client(app, web_dir)

@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import resource
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import httpx
 import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from glimpse.settings import Settings
 from tests.cluster.conftest import wait_until
-from tests.conftest import RunningServer, ServerFactory, free_port
+from tests.conftest import RunningServer, ServerFactory
+from tests.edge.server_process import BIN, serve_in_a_process
 
-GLIMPSE = str(Path(sys.executable).with_name("glimpse"))
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
 
@@ -87,50 +80,6 @@ async def test_connections_over_the_cap_get_503_and_open_ones_still_answer(
             await asyncio.sleep(0.05)
 
 
-@contextlib.asynccontextmanager
-async def serve_with_open_file_limit(
-    tmp_path: Path, open_files: int, **settings: str
-) -> AsyncIterator[tuple[RunningServer, Path, Callable[[], Awaitable[bool]]]]:
-    """`glimpse serve` in a process whose open-file limit (soft and hard) is `open_files`;
-    yields the server, its log and a check that it answers /healthz."""
-    port = free_port()
-    log = tmp_path / "glimpse.log"
-    env = {
-        **os.environ,
-        "GLIMPSE_HOST": "127.0.0.1",
-        "GLIMPSE_PORT": str(port),
-        "GLIMPSE_DATA_DIR": str(tmp_path / "data"),
-        **{f"GLIMPSE_{name.upper()}": value for name, value in settings.items()},
-    }
-
-    def limit_open_files() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
-
-    server = RunningServer(Settings(host="127.0.0.1", port=port))
-    with log.open("wb") as output:
-        process = await asyncio.create_subprocess_exec(
-            GLIMPSE, "serve", env=env, stdout=output, stderr=subprocess.STDOUT,
-            preexec_fn=limit_open_files,
-        )  # fmt: skip
-
-    async def healthy() -> bool:
-        assert process.returncode is None, log.read_text()
-        with contextlib.suppress(httpx.TransportError):
-            return (await server.http.get("/healthz")).status_code == 200
-        return False
-
-    try:
-        await wait_until(healthy, 30, f"glimpse serve did not start:\n{log.read_text()}")
-        yield server, log, healthy
-    finally:
-        process.terminate()
-        try:
-            await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-        await server.http.aclose()
-
-
 async def flood(server: RunningServer, count: int) -> tuple[list[asyncio.StreamWriter], int]:
     """Open `count` connections at once that send nothing; returns them and how many the server
     refused (closed, after a 503, without waiting for a request)."""
@@ -162,9 +111,14 @@ async def test_a_connection_flood_is_refused_before_file_descriptors_run_out(
 ) -> None:
     """With 400 open files and 150 kept in reserve, a flood of 1,000 connections is refused
     beyond 250, while a WebSocket opened before still chats and the process never hits EMFILE."""
-    async with serve_with_open_file_limit(
-        tmp_path, 400, fd_reserve="150", request_timeout="60"
-    ) as (server, log, healthy):
+
+    def limit_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (400, 400))
+
+    async with serve_in_a_process(
+        [str(BIN / "glimpse"), "serve"], tmp_path, limit_open_files,
+        fd_reserve="150", request_timeout="60",
+    ) as server:  # fmt: skip
         a, b, _ = await server.ann_and_bob_in_a_room()
         held, refused = await flood(server, 1000)
         try:
@@ -174,9 +128,9 @@ async def test_a_connection_flood_is_refused_before_file_descriptors_run_out(
         finally:
             for writer in held:
                 writer.close()
-        await wait_until(healthy, 20, "no answer after the flood")
+        await wait_until(server.healthy, 20, "no answer after the flood")
         await b.chat("after the flood")
         assert (await a.expect("chat"))["message"]["text"] == "after the flood"
-        output = log.read_text()
+        output = server.log.read_text()
         assert "Too many open files" not in output, output
         assert "refused" in output and "over the cap" in output

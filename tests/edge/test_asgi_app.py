@@ -1,0 +1,42 @@
+"""Glimpse run as a plain ASGI app by uvicorn: /ws works there too, on the same Session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import websockets
+from websockets.exceptions import InvalidStatus
+
+from tests.edge.server_process import BIN, serve_in_a_process
+
+FACTORY = [str(BIN / "uvicorn"), "glimpse.app:create_app", "--factory", "--host", "127.0.0.1"]
+
+
+async def test_ws_works_under_uvicorn_with_the_factory(tmp_path: Path) -> None:
+    async with serve_in_a_process(FACTORY, tmp_path) as server:
+        a, b, room = await server.ann_and_bob_in_a_room()
+        sent = await a.chat("over plain ASGI")
+        assert (await b.expect("chat"))["message"] == sent
+        await b.send({"type": "chat", "client_id": "x", "text": ""})  # refused, typed
+        assert (await b.expect("error"))["code"] == "empty_text"
+        await b.close()
+        assert (await a.expect("participant-left"))["participant_id"] == room["bob"]
+
+
+async def test_the_same_handshake_checks_apply(tmp_path: Path) -> None:
+    async with serve_in_a_process(FACTORY, tmp_path, max_websockets="1") as server:
+        first = await server.connect()
+        with pytest.raises(InvalidStatus) as refused:
+            await websockets.connect(server.ws_url)
+        assert refused.value.response.status_code == 503
+        await first.close()
+        with pytest.raises(InvalidStatus) as refused:
+            await websockets.connect(server.ws_url, origin="https://elsewhere.example")  # type: ignore[arg-type]
+        assert refused.value.response.status_code == 403
+
+
+async def test_a_socket_that_does_not_authenticate_is_closed(tmp_path: Path) -> None:
+    async with serve_in_a_process(FACTORY, tmp_path, auth_timeout="0.5") as server:
+        client = await server.connect()
+        assert await client.close_code() == 4408
