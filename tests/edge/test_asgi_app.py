@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from tests.edge.server_process import BIN, serve_in_a_process
 
@@ -32,7 +33,7 @@ async def test_the_same_handshake_checks_apply(tmp_path: Path) -> None:
         assert refused.value.response.status_code == 503
         await first.close()
         with pytest.raises(InvalidStatus) as refused:
-            await websockets.connect(server.ws_url, origin="https://elsewhere.example")  # type: ignore[arg-type]
+            await websockets.connect(server.ws_url, origin=Origin("https://elsewhere.example"))
         assert refused.value.response.status_code == 403
 
 
