@@ -61,7 +61,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         limits = self._services.connection_limits
         if len(self.connections) > limits.max_connections:  # this one counted
-            limits.refused("HTTP")
+            limits.refused("a TCP connection")
             transport.write(OVER_CAPACITY)
             transport.close()
             return

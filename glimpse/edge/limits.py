@@ -33,9 +33,10 @@ class ConnectionLimits:
         """GLIMPSE_MAX_CONNECTIONS, lowered to leave GLIMPSE_FD_RESERVE descriptors free.
 
         Each connection holds one file descriptor; the reserve is for the database, files, the
-        listening sockets and the connections accepted only to be refused.
+        listening sockets and the connections accepted only to be refused. The soft open-file
+        limit is raised first, as far as the hard one allows, to fit both.
         """
-        soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+        soft = _raise_open_file_limit(settings.max_connections + settings.fd_reserve)
         cap = settings.max_connections
         if soft != resource.RLIM_INFINITY:
             if soft <= settings.fd_reserve:
@@ -51,7 +52,7 @@ class ConnectionLimits:
     def open_websocket(self) -> bool:
         """Take a WebSocket slot; False when all are taken (the handshake is refused)."""
         if self.websockets >= self.max_websockets:
-            self.refused("WebSocket")
+            self.refused("a WebSocket handshake")
             return False
         self.websockets += 1
         return True
@@ -67,3 +68,15 @@ class ConnectionLimits:
             log.warning("refused %d connections over the cap (the last: %s)", self._refused, what)
             self._logged_at = now
             self._refused = 0
+
+
+def _raise_open_file_limit(wanted: int) -> int:
+    """Raise the soft RLIMIT_NOFILE towards `wanted`, up to the hard limit; the soft limit now."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return soft
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if target > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        log.info("raised the open-file limit from %d to %d", soft, target)
+    return max(soft, target)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import resource
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import websockets
 from websockets.exceptions import InvalidStatus
 
 from tests.cluster.conftest import wait_until
-from tests.conftest import RunningServer, ServerFactory
+from tests.conftest import RunningServer, ServerFactory, free_port
 from tests.edge.server_process import BIN, serve_in_a_process
 
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -111,12 +113,8 @@ async def test_a_connection_flood_is_refused_before_file_descriptors_run_out(
 ) -> None:
     """With 400 open files and 150 kept in reserve, a flood of 1,000 connections is refused
     beyond 250, while a WebSocket opened before still chats and the process never hits EMFILE."""
-
-    def limit_open_files() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (400, 400))
-
     async with serve_in_a_process(
-        [str(BIN / "glimpse"), "serve"], tmp_path, limit_open_files,
+        [str(BIN / "glimpse"), "serve"], tmp_path, open_file_limit(400, 400),
         fd_reserve="150", request_timeout="60",
     ) as server:  # fmt: skip
         a, b, _ = await server.ann_and_bob_in_a_room()
@@ -134,3 +132,33 @@ async def test_a_connection_flood_is_refused_before_file_descriptors_run_out(
         output = server.log.read_text()
         assert "Too many open files" not in output, output
         assert "refused" in output and "over the cap" in output
+
+
+def open_file_limit(soft: int, hard: int) -> Callable[[], None]:
+    """A pre-exec hook that sets the child's RLIMIT_NOFILE."""
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+async def test_the_soft_open_file_limit_is_raised_to_fit_the_cap(tmp_path: Path) -> None:
+    async with serve_in_a_process(
+        [str(BIN / "glimpse"), "serve"], tmp_path, open_file_limit(300, 2000),
+        max_connections="1000", fd_reserve="100",
+    ) as server:  # fmt: skip
+        log = server.log.read_text()
+    assert "raised the open-file limit from 300 to 1100" in log
+    assert "at most 1000 connections" in log
+
+
+async def test_a_limit_that_leaves_nothing_for_connections_stops_the_start(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "server.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            str(BIN / "glimpse"), "serve", "--port", str(free_port()),
+            "--data-dir", str(tmp_path / "data"),
+            stdout=output, stderr=subprocess.STDOUT, preexec_fn=open_file_limit(200, 200),
+        )  # fmt: skip
+    async with asyncio.timeout(30):
+        assert await process.wait() != 0
+    assert "leaves nothing for connections beyond GLIMPSE_FD_RESERVE (256)" in log.read_text()
