@@ -9,7 +9,6 @@ writer task drains, and a client leaving more than GLIMPSE_SEND_BUFFER_BYTES uns
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from starlette.responses import PlainTextResponse
@@ -93,10 +92,10 @@ class AsgiLink:
             self._receiving.cancel()
 
     async def finish(self) -> None:
-        """Let the writer send what is queued and the close, for at most CLOSE_TIMEOUT."""
+        """Let the writer send what is queued and a close, for at most CLOSE_TIMEOUT."""
         self.close(1000, "")
-        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(self._writer, CLOSE_TIMEOUT)
+        await asyncio.wait({self._writer}, timeout=CLOSE_TIMEOUT)
+        self._writer.cancel()
 
     async def _write(self) -> None:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import os
 from pathlib import Path
 
 import pytest
@@ -37,7 +39,31 @@ async def test_the_same_handshake_checks_apply(tmp_path: Path) -> None:
         assert refused.value.response.status_code == 403
 
 
-async def test_a_socket_that_does_not_authenticate_is_closed(tmp_path: Path) -> None:
-    async with serve_in_a_process(FACTORY, tmp_path, auth_timeout="0.5") as server:
-        client = await server.connect()
-        assert await client.close_code() == 4408
+async def test_the_session_limits_apply(tmp_path: Path) -> None:
+    async with serve_in_a_process(
+        FACTORY, tmp_path, auth_timeout="0.5", max_frame_bytes="1024"
+    ) as server:
+        silent = await server.connect()
+        assert await silent.close_code() == 4408  # did not authenticate in time
+        a, _, _ = await server.ann_and_bob_in_a_room()
+        await a.send_raw("x" * 2000)
+        assert await a.close_code() == 1009
+
+
+async def test_a_client_that_stops_reading_is_dropped(tmp_path: Path) -> None:
+    async with serve_in_a_process(
+        FACTORY, tmp_path, send_buffer_bytes="65536", chat_rate="10000", chat_burst="10000"
+    ) as server:
+        sender, stalled, room = await server.ann_and_bob_in_a_room()
+        stalled.connection.transport.pause_reading()  # type: ignore[attr-defined]
+        left = None
+        for number in range(2000):
+            text = base64.b64encode(os.urandom(3000)).decode()  # uvicorn compresses: no repeats
+            await sender.send({"type": "chat", "client_id": f"s{number}", "text": text})
+            while (message := await sender.recv())["type"] != "ack":
+                if message["type"] == "participant-left":
+                    left = message
+            if left is not None:
+                break
+        assert left is not None, "the stalled client was never dropped"
+        assert left["participant_id"] == room["bob"]
