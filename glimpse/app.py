@@ -1,7 +1,9 @@
 """The application: HTTP API under /api and the web client at /.
 
-The WebSocket server at /ws is not an ASGI route: uvicorn hands upgrades to
-glimpse/realtime/connection.py, which finds the services in the lifespan's state.
+Under `glimpse serve`, the WebSocket server at /ws is not an ASGI route: uvicorn hands upgrades to
+glimpse/realtime/connection.py, which finds the services in the lifespan's state. Run as a plain
+ASGI app (`uvicorn glimpse.app:create_app --factory`), /ws is the route of
+glimpse/realtime/asgi_link.py, on the same Session.
 """
 
 from __future__ import annotations
@@ -25,11 +27,15 @@ from glimpse.auth.service import AuthService
 from glimpse.auth.signup import SignupPolicy
 from glimpse.auth.tokens import AccessTokens
 from glimpse.bus import open_bus
+from glimpse.edge.limits import ConnectionLimits
+from glimpse.edge.security_headers import SecurityHeaders
 from glimpse.errors import GlimpseError
 from glimpse.limits import open_limiter
 from glimpse.observability.log_context import ClientAddressMiddleware
 from glimpse.observability.metrics import Metrics
 from glimpse.observability.timed_store import timed_store
+from glimpse.realtime import connection
+from glimpse.realtime.asgi_link import serve_websocket
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.registry import ConnectionRegistry
@@ -105,6 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
         """Open the store and the bus; the services are the state every request and socket sees."""
+        connection_limits = ConnectionLimits.from_settings(settings)
         instance_metrics = Metrics()
         store = timed_store(
             open_store(settings.resolved_database_url, pool_size=settings.database_pool_size),
@@ -159,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limiter=limiter,
             metrics=instance_metrics,
             connections=connections,
+            connection_limits=connection_limits,
         )
         try:
             yield {"services": services}
@@ -178,12 +186,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/api/openapi.json",
         responses={"default": {"model": ErrorBody, "description": "A typed error"}},
     )
+    app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     app.add_middleware(ClientAddressMiddleware)
     for module in (auth, users, rooms, ice):
         app.include_router(module.router, prefix="/api")
     app.include_router(health.router)
     app.include_router(metrics.router)
+    app.add_api_websocket_route(connection.PATH, serve_websocket)  # only without `glimpse serve`
     web_dir = settings.web_dir or DEFAULT_WEB_DIR
     if (web_dir / "index.html").is_file():
         _serve_web_client(app, web_dir)

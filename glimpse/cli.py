@@ -9,6 +9,7 @@ import uvicorn
 
 from glimpse.app import create_app
 from glimpse.auth.signup import SignupPolicy, invite_path
+from glimpse.edge.http_protocol import GuardedHttpProtocol
 from glimpse.errors import GlimpseError
 from glimpse.observability.logs import configure_logging
 from glimpse.realtime.connection import WebSocketConnection
@@ -19,18 +20,21 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
     """The server as Glimpse runs it: uvicorn for HTTP, Glimpse's own protocol for WebSockets.
 
     uvloop and httptools are what measured fastest under `make bench` (README, "Performance");
-    every WebSocket upgrade goes to `WebSocketConnection`, which closes frames over
-    GLIMPSE_MAX_FRAME_BYTES with 1009 and never compresses.
+    `GuardedHttpProtocol` is uvicorn's httptools protocol with a request deadline and the
+    connection cap; every WebSocket upgrade goes to `WebSocketConnection`, which closes frames
+    over GLIMPSE_MAX_FRAME_BYTES with 1009 and never compresses. X-Forwarded-For and
+    X-Forwarded-Proto count only from GLIMPSE_TRUSTED_PROXIES.
     """
     return uvicorn.Config(
         create_app(settings),
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
+        http=GuardedHttpProtocol,
         ws=WebSocketConnection,
         ws_max_size=settings.max_frame_bytes,
         proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
         log_level="info",
     )
 

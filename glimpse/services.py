@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from glimpse.auth.service import AuthService
+from glimpse.edge.limits import ConnectionLimits
 from glimpse.limits import Limiter
 from glimpse.observability.metrics import Metrics
 from glimpse.realtime.chat import ChatHandler
@@ -26,3 +27,4 @@ class Services:
     limiter: Limiter
     metrics: Metrics
     connections: ConnectionRegistry
+    connection_limits: ConnectionLimits

@@ -137,6 +137,20 @@ class Settings(BaseSettings):
     max_candidates_per_negotiation: int = Field(default=64, gt=0)
     """Candidate messages one participant may send another per offer or answer of its own."""
 
+    # The server's edge: connections, proxies, origins (glimpse/edge/)
+    request_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a connection has to complete its HTTP request or WebSocket handshake."""
+    max_connections: int = Field(default=10_000, gt=0)
+    """Open TCP connections (HTTP and WebSocket), at most; lowered to fit the file descriptors."""
+    fd_reserve: int = Field(default=256, ge=16)
+    """File descriptors kept out of the connection cap: database, files, listening sockets."""
+    max_websockets: int = Field(default=10_000, gt=0)
+    """Open WebSockets, at most; the next handshake gets a 503."""
+    trusted_proxies: str = "127.0.0.1,::1"
+    """Comma-separated addresses or networks whose X-Forwarded-For/-Proto are believed; `*`: any."""
+    allowed_origins: str = ""
+    """Comma-separated origins allowed to open /ws (`*`: any); empty: the server's own origin."""
+
     @field_validator("secret_key", "turn_secret", "metrics_token")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:

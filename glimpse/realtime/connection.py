@@ -21,6 +21,9 @@ from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
+from glimpse.edge.admission import admit_websocket
+from glimpse.edge.client_address import client_address
+from glimpse.edge.limits import ConnectionLimits
 from glimpse.realtime.session import LinkClosed, Session
 from glimpse.services import Services
 
@@ -41,8 +44,9 @@ class WebSocketConnection(asyncio.Protocol):
     """One client's WebSocket: uvicorn's `ws` protocol class, the Session's link."""
 
     __slots__ = (
-        "_app_state", "_close_timer", "_connections", "_fragments", "_inbox", "_opcode", "_open",
-        "_paused", "_send_buffer_limit", "_session", "_tasks", "_transport", "_waiter", "_ws",
+        "_app_state", "_close_timer", "_connections", "_fragments", "_inbox", "_limits", "_opcode",
+        "_open", "_paused", "_send_buffer_limit", "_session", "_tasks", "_transport", "_waiter",
+        "_ws",
     )  # fmt: skip
 
     def __init__(
@@ -68,6 +72,8 @@ class WebSocketConnection(asyncio.Protocol):
         self._open = True
         """False once a close frame went either way or the socket is gone: nothing in or out."""
         self._close_timer: asyncio.TimerHandle | None = None
+        self._limits: ConnectionLimits | None = None
+        """Set while this socket holds one of its WebSocket slots: from the handshake to the end."""
 
     # asyncio.Protocol
 
@@ -91,6 +97,9 @@ class WebSocketConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._connections.discard(self)
+        if self._limits is not None:
+            self._limits.close_websocket()
+            self._limits = None
         if self._close_timer is not None:
             self._close_timer.cancel()
         self._mark_closed()
@@ -157,17 +166,25 @@ class WebSocketConnection(asyncio.Protocol):
 
     def _handshake(self, request: Request) -> None:
         services: Services | None = self._app_state.get("services")
-        address = self._client_address()
+        address = ""
         if request.path.partition("?")[0] != PATH:
             response = self._ws.reject(404, "No WebSocket endpoint here: it is at /ws.\n")
         elif services is None:
             response = self._ws.reject(503, "The server is starting; try again.\n")
-        elif (refusal := services.connections.refusal(address)) is not None:
-            response = self._ws.reject(*refusal)
         else:
             response = self._ws.accept(request)
+            if response.status_code == 101:
+                headers = request.headers
+                address = self._client_address(request, services)
+                refusal = admit_websocket(
+                    headers.get("Origin"), headers.get("Host"), address, services
+                )
+                if refusal is None:
+                    self._limits = services.connection_limits
+                else:
+                    response = self._ws.reject(refusal.status, refusal.text)
         self._ws.send_response(response)
-        if response.status_code != 101 or services is None:
+        if self._limits is None or services is None:
             return
         self._send_buffer_limit = services.settings.send_buffer_bytes
         self._session = Session(self, services, address)
@@ -175,11 +192,14 @@ class WebSocketConnection(asyncio.Protocol):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _client_address(self) -> str:
-        """The peer's IP address ("" on a Unix socket)."""
+    def _client_address(self, request: Request, services: Services) -> str:
         assert self._transport is not None
-        peer = self._transport.get_extra_info("peername")
-        return str(peer[0]) if isinstance(peer, tuple) else ""
+        peer = self._transport.get_extra_info("peername")  # (host, port, …)
+        return client_address(
+            peer[0] if peer else "",
+            request.headers.get_all("X-Forwarded-For"),
+            services.settings.trusted_proxies,
+        )
 
     def _collect(self, frame: Frame) -> None:
         """Assemble a message from its frames and hand it to the session."""

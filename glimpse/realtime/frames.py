@@ -22,3 +22,9 @@ def text_frame(payload: bytes) -> bytes:
     else:
         header = struct.pack("!BBQ", _FINAL_TEXT, 127, length)
     return header + payload
+
+
+def frame_payload(frame: bytes) -> bytes:
+    """The payload of a frame built by `text_frame` (for servers that frame messages themselves)."""
+    length = frame[1]
+    return frame[2 + {126: 2, 127: 8}.get(length, 0) :]
