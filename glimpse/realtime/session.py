@@ -26,7 +26,7 @@ from glimpse.realtime.ratelimit import Strikes, TokenBucket
 from glimpse.realtime.registry import TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.services import Services
-from glimpse.store import RoomRecord, UserRecord
+from glimpse.store import RoomRecord, StoreUnavailable, UserRecord
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,11 @@ AUTH_FAILED: Final = 4401
 TIMED_OUT: Final = 4408
 RATE_LIMITED: Final = 4429
 SERVER_FAILED: Final = 1011
+TRY_AGAIN_LATER: Final = 1013
 PING: Final = text_frame(protocol.encode(protocol.Ping()))
-SERVER_SIDE_REFUSALS: Final = frozenset({"unavailable", "internal_error"})
+SERVER_SIDE_REFUSALS: Final = frozenset(
+    {"unavailable", "database_unavailable", "server_busy", "internal_error"}
+)
 """Refusals the server is to blame for, which a client cannot avoid: they are not strikes."""
 
 
@@ -195,6 +198,9 @@ class Session:
             self._end(TIMED_OUT, "authentication timed out")
         except LinkClosed:
             pass
+        except StoreUnavailable:  # while authenticating: the client reconnects with backoff
+            log.warning("database unreachable: closing a socket that was authenticating")
+            self._end(TRY_AGAIN_LATER, "database unavailable; try again")
         except Exception:
             log.exception("session failed")
             self._end(SERVER_FAILED, "server error")
@@ -320,6 +326,13 @@ class Session:
             self._refuse(
                 "unavailable",
                 "the server cannot reach the other instances right now; try again",
+                kind,
+                request.ref,
+            )
+        except StoreUnavailable:
+            self._refuse(
+                "database_unavailable",
+                "the server cannot reach its database right now; try again",
                 kind,
                 request.ref,
             )

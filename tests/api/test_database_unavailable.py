@@ -65,6 +65,8 @@ async def test_postgresql_outage_is_a_503(start_server: ServerFactory, postgresq
     server = await start_server(database_url=proxied)
     user = await server.register()
     assert (await server.http.get("/api/users/me", headers=user.headers)).status_code == 200
+    seated = await server.connect(user)
+    await seated.join((await server.create_room(user))["code"])
 
     await proxy.cut()
     async with asyncio.timeout(OUTAGE_TIMEOUT):
@@ -79,6 +81,16 @@ async def test_postgresql_outage_is_a_503(start_server: ServerFactory, postgresq
         assert response.json()["error"]["code"] == "database_unavailable"
         assert int(response.headers["Retry-After"]) > 0
     assert (await server.http.get("/healthz")).status_code == 200
+
+    async with asyncio.timeout(OUTAGE_TIMEOUT):  # the socket that was in a room stays open
+        await seated.send({"type": "chat", "client_id": "m1", "text": "anyone?", "ref": "c1"})
+        refused = await seated.expect("error", timeout=OUTAGE_TIMEOUT)
+        assert (refused["code"], refused["ref"]) == ("database_unavailable", "c1")
+        await seated.send({"type": "typing", "active": True})
+        await seated.nothing_more()
+        newcomer = await server.connect()  # cannot authenticate: told to come back later
+        await newcomer.send({"type": "auth", "token": user.token})
+        assert await newcomer.close_code(timeout=OUTAGE_TIMEOUT) == 1013
 
 
 async def test_an_unreachable_mongodb_raises_store_unavailable() -> None:
