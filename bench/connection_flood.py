@@ -1,12 +1,12 @@
 """A connection flood against one `glimpse serve`: what an attacker's idle and slow sockets cost.
 
-    .venv/bin/python -m bench.connection_flood [--source DIR] [--silent N] [--slow N] [--nofile N]
+    .venv/bin/python -m bench.connection_flood [--checkout DIR] [--silent N] [--slow N] [--nofile N]
 
 The server runs with a file-descriptor limit of `--nofile` (as a small VPS might). The flood opens
 `--silent` TCP connections that never send a byte and `--slow` ones that send an HTTP request one
 byte a second. Meanwhile a user who was already in a room chats, and a new user signs in and
 loads the page; the report gives their latencies, whether they succeeded, the server's memory and
-descriptors, and how many flood sockets the server had closed by the end. `--source` runs the
+descriptors, and how many flood sockets the server had closed by the end. `--checkout` runs the
 server from another checkout (for a before/after comparison on the same machine).
 """
 
@@ -16,11 +16,8 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import resource
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,44 +26,10 @@ from typing import Any
 import httpx
 import websockets
 
+from bench.glimpse_process import REPO_DIR, memory_mib, open_files, start_glimpse, wait_ready
 from bench.servers import free_port
 
 PASSWORD = "a long enough bench password"  # noqa: S105 (a throwaway account)
-
-
-async def _wait_ready(base_url: str, process: subprocess.Popen[bytes]) -> None:
-    async with httpx.AsyncClient(base_url=base_url, timeout=2) as http:
-        for _ in range(300):
-            if process.poll() is not None:
-                raise RuntimeError("glimpse serve exited at start-up")
-            with contextlib.suppress(httpx.HTTPError):
-                if (await http.get("/healthz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError("glimpse serve did not start")
-
-
-def _start(source: Path, data_dir: Path, port: int, nofile: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(source),
-        "GLIMPSE_PORT": str(port),
-        "GLIMPSE_DATA_DIR": str(data_dir),
-        "GLIMPSE_ICE_SERVERS": "",
-        "GLIMPSE_WEB_DIR": str(Path(__file__).resolve().parents[1] / "web" / "dist"),
-    }
-
-    def limit_descriptors() -> None:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-
-    return subprocess.Popen(
-        [sys.executable, "-m", "glimpse", "serve"],
-        env=env,
-        cwd=source,
-        preexec_fn=limit_descriptors,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
 
 
 async def _sign_up(http: httpx.AsyncClient, name: str) -> str:
@@ -77,17 +40,6 @@ async def _sign_up(http: httpx.AsyncClient, name: str) -> str:
     response.raise_for_status()
     token: str = response.json()["access_token"]
     return token
-
-
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
-
-
-def _open_fds(pid: int) -> int:
-    return len(os.listdir(f"/proc/{pid}/fd"))
 
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
@@ -177,16 +129,16 @@ async def _probe(base_url: str, ws_url: str, token: str, room: str, out: dict[st
 
 
 async def flood(
-    source: Path, silent: int, slow: int, nofile: int, seconds: float
+    checkout: Path, silent: int, slow: int, nofile: int, seconds: float
 ) -> dict[str, Any]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     port = free_port()
     base_url, ws_url = f"http://127.0.0.1:{port}", f"ws://127.0.0.1:{port}/ws"
     with tempfile.TemporaryDirectory() as data_dir:
-        process = _start(source, Path(data_dir), port, nofile)
+        process = start_glimpse(checkout, Path(data_dir), port, nofile=nofile)
         try:
-            await _wait_ready(base_url, process)
+            await wait_ready(base_url, process)
             async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
                 token = await _sign_up(http, "seated")
                 response = await http.post(
@@ -195,20 +147,24 @@ async def flood(
                     headers={"Authorization": f"Bearer {token}"},
                 )
                 room = response.json()["code"]
-            rss_before = _rss_mib(process.pid)
-            result: dict[str, Any] = {"source": str(source), "seconds": seconds, "nofile": nofile}
+            rss_before = memory_mib(process.pid)
+            result: dict[str, Any] = {
+                "checkout": str(checkout),
+                "seconds": seconds,
+                "nofile": nofile,
+            }
             stop = asyncio.Event()
             probe = asyncio.create_task(_probe(base_url, ws_url, token, room, result))
             slow_tasks = [asyncio.create_task(_slow_sender(port, stop)) for _ in range(slow)]
             silent_sockets, result["silent_connect_failures"] = await _open_silent(port, silent)
             await asyncio.sleep(1)
-            result["server_fds_during"] = _open_fds(process.pid)
-            result["server_rss_mib_growth"] = _rss_mib(process.pid) - rss_before
+            result["server_fds_during"] = open_files(process.pid)
+            result["server_rss_mib_growth"] = memory_mib(process.pid) - rss_before
             await probe
             result["silent_closed_by_server"] = sum(reader.at_eof() for reader, _ in silent_sockets)
             stop.set()
             result["slow_closed_by_server"] = sum(await asyncio.gather(*slow_tasks))
-            result["server_fds_after"] = _open_fds(process.pid)
+            result["server_fds_after"] = open_files(process.pid)
             for _, writer in silent_sockets:
                 writer.close()
             return result
@@ -220,13 +176,15 @@ async def flood(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--source", type=Path, default=Path(__file__).resolve().parents[1])
+    parser.add_argument("--checkout", type=Path, default=REPO_DIR, help="the Glimpse to run")
     parser.add_argument("--silent", type=int, default=1500)
     parser.add_argument("--slow", type=int, default=100)
     parser.add_argument("--nofile", type=int, default=1024)
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    result = asyncio.run(flood(args.source, args.silent, args.slow, args.nofile, args.seconds))
+    result = asyncio.run(
+        flood(args.checkout.resolve(), args.silent, args.slow, args.nofile, args.seconds)
+    )
     print(json.dumps(result, indent=2))
 
 

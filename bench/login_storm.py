@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -28,42 +25,11 @@ from typing import Any
 
 import httpx
 
+from bench.glimpse_process import REPO_DIR, memory_mib, start_glimpse, wait_ready
 from bench.servers import free_port
 
-REPO_DIR = Path(__file__).resolve().parent.parent
 PASSWORD = "storm target password"  # noqa: S105 (a bench account)
 PROBE_INTERVAL = 0.05
-START_TIMEOUT = 30.0
-
-
-def peak_rss_mib(pid: int) -> float:
-    """The process's peak resident set size so far (VmHWM in /proc), in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc: Linux only")
-
-
-def start_glimpse(checkout: Path, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(checkout), "GLIMPSE_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "glimpse", "serve", "--port", str(port)]
-    return subprocess.Popen(  # noqa: S603 (our own server)
-        command, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-async def wait_ready(client: httpx.AsyncClient, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with code {server.returncode}")
-        try:
-            if (await client.get("/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.1)
-    raise TimeoutError("the server did not start")
 
 
 async def sign_up(client: httpx.AsyncClient, email: str) -> str:
@@ -120,13 +86,13 @@ async def measure(checkout: Path, attempts: int, rounds: int) -> dict[str, Any]:
         server = start_glimpse(checkout, Path(data_dir), port)
         try:
             async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
-                await wait_ready(client, server)
+                await wait_ready(base_url, server)
                 await sign_up(client, "target@example.org")
                 bystander = await sign_up(client, "bystander@example.org")
                 stop = asyncio.Event()
                 asyncio.get_running_loop().call_later(2.0, stop.set)
                 quiet = await probe(client, bystander, stop)
-                rss_before = peak_rss_mib(server.pid)
+                rss_before = memory_mib(server.pid, "VmHWM")
 
                 stop = asyncio.Event()
                 watching = asyncio.create_task(probe(client, bystander, stop))
@@ -145,7 +111,7 @@ async def measure(checkout: Path, attempts: int, rounds: int) -> dict[str, Any]:
                     "statuses": dict(sorted(statuses.items())),
                     "storm_seconds": durations,
                     "peak_rss_mib_before": round(rss_before, 1),
-                    "peak_rss_mib_after": round(peak_rss_mib(server.pid), 1),
+                    "peak_rss_mib_after": round(memory_mib(server.pid, "VmHWM"), 1),
                     "bystander_quiet": summary(quiet),
                     "bystander_during_storm": summary(during),
                 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import aiortc
 import pytest
 
 from glimpse.errors import GlimpseError
@@ -48,8 +49,6 @@ def test_chromium_offers_and_answers_pass_with_crlf_or_lf() -> None:
 
 
 def test_aiortc_offers_pass() -> None:
-    aiortc = pytest.importorskip("aiortc")
-
     async def offer() -> str:
         connection = aiortc.RTCPeerConnection()
         connection.addTransceiver("audio")
