@@ -42,6 +42,19 @@ async def _sign_up(http: httpx.AsyncClient, name: str) -> str:
     return token
 
 
+async def _closed_by_server(reader: asyncio.StreamReader) -> bool:
+    """Whether the server has closed the connection (after whatever answer it sent)."""
+    try:
+        async with asyncio.timeout(0.05):
+            while await reader.read(65536):
+                pass
+    except TimeoutError:
+        return False
+    except OSError:  # reset
+        return True
+    return True
+
+
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
@@ -161,7 +174,8 @@ async def flood(
             result["server_fds_during"] = open_files(process.pid)
             result["server_rss_mib_growth"] = memory_mib(process.pid) - rss_before
             await probe
-            result["silent_closed_by_server"] = sum(reader.at_eof() for reader, _ in silent_sockets)
+            closed = [_closed_by_server(reader) for reader, _ in silent_sockets]
+            result["silent_closed_by_server"] = sum(await asyncio.gather(*closed))
             stop.set()
             result["slow_closed_by_server"] = sum(await asyncio.gather(*slow_tasks))
             result["server_fds_after"] = open_files(process.pid)

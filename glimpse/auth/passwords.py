@@ -3,13 +3,17 @@
 Each hash or check takes tens of milliseconds and 64 MiB. `PasswordHashing` runs at most
 `max_concurrent` of them at once; up to `max_waiting` more wait at most `wait` seconds for a turn,
 and anything beyond gets `ServerBusy` (503) at once, so a log-in storm cannot exhaust memory or
-threads, nor the event loop that serves everyone else.
+threads. The hashing threads run at a lower scheduling priority than the event loop (argon2's own
+lane threads inherit it), so the cores they share go to serving everyone else first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -20,6 +24,15 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from glimpse.errors import ServerBusy
 
 T = TypeVar("T")
+
+HASHING_NICENESS = 10
+"""How much lower than the server's the hashing threads' priority is (Linux `nice`)."""
+
+
+def _lower_priority() -> None:
+    """Run this thread (and the threads it starts) after the event loop when cores are short."""
+    with contextlib.suppress(OSError, AttributeError):  # not Linux, or not allowed
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 def _busy(wait: float) -> ServerBusy:
@@ -35,7 +48,9 @@ class PasswordHashing:
 
     def __init__(self, *, max_concurrent: int, max_waiting: int, wait: float) -> None:
         self._hasher = PasswordHasher()
-        self._threads = ThreadPoolExecutor(max_concurrent, thread_name_prefix="argon2")
+        self._threads = ThreadPoolExecutor(
+            max_concurrent, thread_name_prefix="argon2", initializer=_lower_priority
+        )
         self._slots = asyncio.Semaphore(max_concurrent)
         self._max_waiting = max_waiting
         self._waiting = 0
