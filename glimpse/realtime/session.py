@@ -297,7 +297,7 @@ class Session:
         services.connections.authenticate(self, claims)  # filed first, as in _authenticate
         try:
             await services.auth.user_for_claims(claims)
-        except GlimpseError:
+        except BaseException:  # refused, the database unreachable, cancelled: as it was
             services.connections.authenticate(self, previous)
             raise
         self._hold_token(claims)
