@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             presence_ttl=settings.bus_presence_ttl,
             heartbeat_interval=settings.bus_heartbeat_interval,
         )
-        limiter = open_limiter(settings.bus_url)
+        limiter = open_limiter(settings.bus_url, settings.signing_secret)
         connections = ConnectionRegistry(bus, settings)
         hub = Hub(bus, settings.max_room_participants)
         await hub.start()

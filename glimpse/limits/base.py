@@ -52,11 +52,11 @@ class Limit:
     subject: str
     rate: Rate
 
-    @property
-    def key(self) -> str:
-        """The subject hashed: no e-mail or address is stored, and every key has one size."""
-        digest = hashlib.blake2b(self.subject.encode(), digest_size=16).hexdigest()
-        return f"{KEY_PREFIX}{self.scope}:{digest}"
+    def key(self, secret: bytes = b"") -> str:
+        """The subject hashed, keyed with `secret` where keys leave the process (Redis): no
+        e-mail or address can be read or guessed back from a key, and every key has one size."""
+        digest = hashlib.blake2b(self.subject.encode(), digest_size=16, key=secret[:64])
+        return f"{KEY_PREFIX}{self.scope}:{digest.hexdigest()}"
 
 
 class Limiter(ABC):

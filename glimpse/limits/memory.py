@@ -26,9 +26,9 @@ class MemoryLimiter(Limiter):
         wait = 0.0
         arrivals = {}
         for limit in limits:
-            backlog = max(self._arrivals.get(limit.key, now) - now, 0.0) + limit.rate.interval
+            backlog = max(self._arrivals.get(limit.key(), now) - now, 0.0) + limit.rate.interval
             wait = max(wait, backlog - limit.rate.period)
-            arrivals[limit.key] = now + backlog
+            arrivals[limit.key()] = now + backlog
         if wait > ROUNDING:
             return wait
         self._arrivals.update(arrivals)
@@ -38,8 +38,8 @@ class MemoryLimiter(Limiter):
 
     async def refund(self, *limits: Limit) -> None:
         for limit in limits:
-            if limit.key in self._arrivals:
-                self._arrivals[limit.key] -= limit.rate.interval
+            if limit.key() in self._arrivals:
+                self._arrivals[limit.key()] -= limit.rate.interval
 
     async def close(self) -> None:
         self._arrivals.clear()

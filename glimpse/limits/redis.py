@@ -73,7 +73,9 @@ def _us(seconds: float) -> int:
 
 
 class RedisLimiter(Limiter):
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, secret: str) -> None:
+        """`secret` keys the hashes of the subjects (the server's signing secret)."""
+        self._secret = secret.encode()
         self._redis = aioredis.Redis.from_url(
             url,
             socket_timeout=COMMAND_TIMEOUT,
@@ -92,7 +94,9 @@ class RedisLimiter(Limiter):
         args = [us for limit in limits for us in (_us(limit.rate.interval), _us(limit.rate.period))]
         try:
             async with asyncio.timeout(COMMAND_TIMEOUT):
-                wait = int(await self._hit(keys=[limit.key for limit in limits], args=args))
+                wait = int(
+                    await self._hit(keys=[limit.key(self._secret) for limit in limits], args=args)
+                )
         except REDIS_ERRORS as error:
             self._failed(error)
             return await self._local.hit(*limits)
@@ -106,7 +110,7 @@ class RedisLimiter(Limiter):
         try:
             async with asyncio.timeout(COMMAND_TIMEOUT):
                 await self._refund(
-                    keys=[limit.key for limit in limits],
+                    keys=[limit.key(self._secret) for limit in limits],
                     args=[_us(limit.rate.interval) for limit in limits],
                 )
         except REDIS_ERRORS as error:

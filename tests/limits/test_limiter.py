@@ -9,15 +9,18 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as aioredis
 from pydantic import ValidationError
 
 from glimpse.limits import Limit, Limiter, Rate, open_limiter
+from glimpse.limits.base import KEY_PREFIX
 from glimpse.limits.memory import MemoryLimiter
 from glimpse.limits.redis import RedisLimiter
 from glimpse.settings import Settings
 from tests.conftest import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+SECRET = "a secret of the limiter test, long enough to key hashes"
 HOUR = Rate(3, 3600)
 
 
@@ -28,7 +31,7 @@ def limit(rate: Rate = HOUR, subject: str = "someone") -> Limit:
 
 @pytest.fixture(params=["memory://", REDIS_URL])
 async def limiter(request: pytest.FixtureRequest) -> AsyncIterator[Limiter]:
-    opened = open_limiter(request.param)
+    opened = open_limiter(request.param, SECRET)
     yield opened
     await opened.close()
 
@@ -88,8 +91,23 @@ async def test_enforce_raises_rate_limited_with_whole_seconds(limiter: Limiter) 
     assert refused.value.retry_after == 3600  # type: ignore[attr-defined]
 
 
+async def test_redis_keys_cannot_be_guessed_back_to_their_subject() -> None:
+    """Keys are hashes keyed with the server's secret: knowing an e-mail does not find its key."""
+    limiter = RedisLimiter(REDIS_URL, SECRET)
+    rule = limit(subject="ann@example.org")
+    redis = aioredis.Redis.from_url(REDIS_URL)
+    try:
+        await limiter.hit(rule)
+        stored = {key.decode() async for key in redis.scan_iter(f"{KEY_PREFIX}{rule.scope}:*")}
+        assert stored == {rule.key(SECRET.encode())}
+        assert rule.key() not in stored  # the plain hash of the e-mail
+    finally:
+        await redis.aclose()
+        await limiter.close()
+
+
 async def test_instances_on_one_redis_share_their_counts() -> None:
-    first, second = RedisLimiter(REDIS_URL), RedisLimiter(REDIS_URL)
+    first, second = RedisLimiter(REDIS_URL, SECRET), RedisLimiter(REDIS_URL, SECRET)
     try:
         rule = limit()
         assert await first.hit(rule) is None
@@ -107,7 +125,7 @@ async def test_without_redis_each_instance_limits_on_its_own(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """An outage neither fails the request nor lifts the limit; one warning, not one per hit."""
-    unreachable = RedisLimiter(f"redis://127.0.0.1:{free_port()}/0")
+    unreachable = RedisLimiter(f"redis://127.0.0.1:{free_port()}/0", SECRET)
     try:
         rule = limit()
         with caplog.at_level(logging.WARNING, logger="glimpse.limits.redis"):
@@ -123,11 +141,11 @@ async def test_without_redis_each_instance_limits_on_its_own(
 
 
 def test_the_bus_url_picks_the_limiter() -> None:
-    assert isinstance(open_limiter("memory://"), MemoryLimiter)
+    assert isinstance(open_limiter("memory://", SECRET), MemoryLimiter)
     for url in (REDIS_URL, "rediss://cache.example.org:6380/1"):
-        assert isinstance(open_limiter(url), RedisLimiter)
+        assert isinstance(open_limiter(url, SECRET), RedisLimiter)
     with pytest.raises(ValueError, match="unsupported bus URL scheme 'kafka'"):
-        open_limiter("kafka://broker:9092")
+        open_limiter("kafka://broker:9092", SECRET)
 
 
 def test_rates_are_written_in_words() -> None:
