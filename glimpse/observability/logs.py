@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import IO, Literal
@@ -14,6 +15,15 @@ from glimpse.observability.log_context import ConnectionFilter
 LogFormat = Literal["text", "json"]
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+CONTROL_CHARACTERS = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+"""Escaped in a text line, so nothing a client sends can start a line of its own (a forged one)."""
+PLAIN_VALUE = re.compile(r"[^\s\"=\\]+")
+"""A field value written as it is; any other is written as a JSON string."""
+
+
+def _text_value(value: object) -> str:
+    text = str(value)
+    return text if PLAIN_VALUE.fullmatch(text) else json.dumps(text)
 
 
 class TextFormatter(logging.Formatter):
@@ -23,9 +33,9 @@ class TextFormatter(logging.Formatter):
         super().__init__(TEXT_FORMAT)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
-        line = super().formatMessage(record)
+        line = super().formatMessage(record).translate(CONTROL_CHARACTERS)
         fields = getattr(record, "fields", {})
-        return " ".join([line, *(f"{key}={value}" for key, value in fields.items())])
+        return " ".join([line, *(f"{key}={_text_value(value)}" for key, value in fields.items())])
 
 
 class JsonFormatter(logging.Formatter):

@@ -38,10 +38,11 @@ RATE_LIMITED: Final = 4429
 SERVER_FAILED: Final = 1011
 TRY_AGAIN_LATER: Final = 1013
 PING: Final = text_frame(protocol.encode(protocol.Ping()))
-SERVER_SIDE_REFUSALS: Final = frozenset(
-    {"unavailable", "database_unavailable", "server_busy", "internal_error"}
+NOT_STRIKES: Final = frozenset(
+    {"unavailable", "database_unavailable", "server_busy", "internal_error", "unknown_participant"}
 )
-"""Refusals the server is to blame for, which a client cannot avoid: they are not strikes."""
+"""Refusals a client cannot avoid, which are not strikes: the server's failures, and a signal to
+a participant who has just left (a browser trickles its candidates on for a moment)."""
 
 
 class LinkClosed(Exception):
@@ -175,7 +176,7 @@ class Session:
         self._services.metrics.refusals[code] += 1
         log.info("refused a %s message: %s %.200r", request or "client", code, message)
         self._reply(protocol.Error(code=code, message=message, request=request, ref=ref))
-        if code not in SERVER_SIDE_REFUSALS and self._strikes.add():
+        if code not in NOT_STRIKES and self._strikes.add():
             audit.rate_limit_close()
             self._end(RATE_LIMITED, "too many refused messages")
 

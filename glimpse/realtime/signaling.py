@@ -54,6 +54,10 @@ async def relay_signal(
         raise GlimpseError(f"an {request.kind} needs its sdp", code="invalid_message")
     if request.kind == "candidate" and request.sdp is not None:
         raise GlimpseError("a candidate carries `candidate`, not `sdp`", code="invalid_message")
+    if request.kind != "candidate" and request.candidate is not None:
+        raise GlimpseError(
+            f"an {request.kind} carries `sdp`, not `candidate`", code="invalid_message"
+        )
     if request.to == sender_id or not hub.is_in_room(room_id, request.to):
         audit.refused_signal(request.to)
         raise GlimpseError("no such participant in your room", code="unknown_participant")

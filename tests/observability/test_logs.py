@@ -104,6 +104,18 @@ async def test_a_failed_log_in_is_audited_with_the_email_and_address(
     )  # fmt: skip
 
 
+async def test_what_a_client_sends_cannot_forge_a_text_line(server: RunningServer) -> None:
+    forged = "x@example.org\n2026-11-30 16:00:00,000 WARNING glimpse.audit session revoked"
+    with captured("text") as lines:
+        response = await server.http.post(
+            "/api/auth/login", json={"email": forged, "password": "wrong password"}
+        )
+        await server.http.post("/api/auth/login", json={"email": "a b=c", "password": "wrong"})
+    assert response.status_code == 401
+    assert not [line for line in lines.text() if line.startswith("2026-11-30 16:00:00")]
+    assert [line for line in lines.text() if 'email="a b=c"' in line]
+
+
 async def test_log_out_and_refresh_token_reuse_are_audited(
     server: RunningServer, lines: Lines
 ) -> None:

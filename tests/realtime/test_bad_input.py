@@ -11,7 +11,7 @@ import websockets
 
 from tests.conftest import RunningServer, ServerFactory, free_port
 from tests.observability.scrape import scrape, value
-from tests.realtime.fixtures import CHROMIUM_OFFER
+from tests.realtime.fixtures import CHROMIUM_CANDIDATES, CHROMIUM_OFFER
 
 
 async def test_malformed_frames_get_errors_and_the_socket_stays_open(
@@ -114,7 +114,10 @@ async def test_refusals_of_every_kind_are_strikes(start_server: ServerFactory) -
     await a.chat("one")
     refused = [
         ({"type": "chat", "client_id": "c", "text": "two"}, "rate_limited"),
-        ({"type": "signal", "to": "nobody", "kind": "offer", "sdp": "v=0"}, "unknown_participant"),
+        (
+            {"type": "signal", "to": room["bob"], "kind": "candidate", "sdp": "v=0"},
+            "invalid_message",
+        ),
         ({"type": "signal", "to": room["bob"], "kind": "offer", "sdp": "v=0"}, "invalid_sdp"),
         ({"type": "dance"}, "unknown_type"),
         ({"type": "auth", "token": "t"}, "already_authenticated"),
@@ -148,6 +151,22 @@ async def test_refusals_the_server_is_to_blame_for_are_not_strikes(
     assert (await client.expect("error"))["code"] == "not_in_room"
     await client.nothing_more()
     assert client.connection.close_code is None
+
+
+async def test_signals_to_a_participant_who_just_left_are_not_strikes(
+    start_server: ServerFactory,
+) -> None:
+    """A browser trickles candidates on for a moment after its peer left: refused, not punished."""
+    server = await start_server(rate_limit_strikes=3)
+    a, b, room = await server.ann_and_bob_in_a_room()
+    await b.close()
+    await a.expect("participant-left")
+    for _ in range(10):
+        await a.send({"type": "signal", "to": room["bob"], "kind": "candidate",
+                      "candidate": CHROMIUM_CANDIDATES[0]})  # fmt: skip
+        assert (await a.expect("error"))["code"] == "unknown_participant"
+    assert (await a.chat("still here"))["text"] == "still here"
+    assert a.connection.close_code is None
 
 
 async def test_frame_over_64_kib_closes_with_1009(server: RunningServer) -> None:

@@ -85,6 +85,7 @@ async def test_malformed_signals_are_refused(server: RunningServer) -> None:
         {"kind": "candidate", "sdp": "v=0"},
         {"kind": "rollback", "sdp": "v=0"},
         {"kind": "candidate", "candidate": {"candidate": "x", "extra": 1}},
+        {"kind": "offer", "sdp": CHROMIUM_OFFER, "candidate": {"candidate": "x" * 13_000}},
     ):
         await a.send({"type": "signal", "to": id_b, **bad})
         error = await a.expect("error")
