@@ -279,29 +279,33 @@ describe("SignalClient", () => {
     socket.deliver({ type: "error", code, message: code, request: "join", ref: join?.ref });
   }
 
-  it.each(["unavailable", "internal_error", "room_full", "rate_limited"])(
-    "retries the rejoin with backoff when it is refused with %s",
-    async (code) => {
-      const stopped: string[] = [];
-      client.on("stopped", (reason) => stopped.push(reason));
-      await joinRoom();
-      const refused = await reconnect();
-      refuse(refused, code);
-      await settle();
-      expect(client.state).toBe("reconnecting");
-      expect(refused.closedByClient).toBe(true);
+  it.each([
+    "unavailable",
+    "database_unavailable",
+    "server_busy",
+    "internal_error",
+    "room_full",
+    "rate_limited",
+  ])("retries the rejoin with backoff when it is refused with %s", async (code) => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    await joinRoom();
+    const refused = await reconnect();
+    refuse(refused, code);
+    await settle();
+    expect(client.state).toBe("reconnecting");
+    expect(refused.closedByClient).toBe(true);
 
-      await vi.advanceTimersByTimeAsync(10_000);
-      const socket = sockets.at(-1)!;
-      expect(socket).not.toBe(refused);
-      await authenticate(socket);
-      expect(socket.sentOfType("join")[0]).toMatchObject({ room: "abcd-efgh-ijkl" });
-      socket.deliver(joinedAnswer(socket.sentOfType("join")[0]?.ref, "p-ann-2"));
-      await settle();
-      expect(client.state).toBe("connected");
-      expect(stopped).toEqual([]);
-    },
-  );
+    await vi.advanceTimersByTimeAsync(10_000);
+    const socket = sockets.at(-1)!;
+    expect(socket).not.toBe(refused);
+    await authenticate(socket);
+    expect(socket.sentOfType("join")[0]).toMatchObject({ room: "abcd-efgh-ijkl" });
+    socket.deliver(joinedAnswer(socket.sentOfType("join")[0]?.ref, "p-ann-2"));
+    await settle();
+    expect(client.state).toBe("connected");
+    expect(stopped).toEqual([]);
+  });
 
   it("backs off further while the rejoin keeps being refused", async () => {
     await joinRoom();
