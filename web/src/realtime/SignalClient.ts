@@ -22,12 +22,7 @@ import type { ReconnectPolicy } from "./ReconnectPolicy";
 
 /** `unreachable`: reconnecting still, but the last attempts were all refused before opening. */
 export type ConnectionState =
-  | "idle"
-  | "connecting"
-  | "connected"
-  | "reconnecting"
-  | "unreachable"
-  | "closed";
+  "idle" | "connecting" | "connected" | "reconnecting" | "unreachable" | "closed";
 
 /** The server refused a request; `code` is one of docs/protocol.md's error codes. */
 export class RequestError extends Error {
