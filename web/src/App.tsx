@@ -40,9 +40,21 @@ function Routes() {
         Loading…
       </p>
     );
-  if (pathname === "/signin") return <SignInPage />;
-  if (pathname === "/signup") return <SignUpPage />;
-  if (state.status !== "signed-in") return null;
+  // Trying again: the sign-in and sign-up forms stay (with what was typed), the rest waits.
+  const unreachable = state.status === "unreachable" && (
+    <p className="centered error" role="status">
+      {state.message}
+    </p>
+  );
+  if (pathname === "/signin" || pathname === "/signup") {
+    return (
+      <>
+        {unreachable}
+        {pathname === "/signin" ? <SignInPage /> : <SignUpPage />}
+      </>
+    );
+  }
+  if (state.status !== "signed-in") return unreachable || null;
   const room = /^\/r\/([^/]+)$/.exec(pathname);
   if (room?.[1]) return <RoomPage key={room[1]} code={decodeURIComponent(room[1])} />;
   return <DashboardPage />;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { ApiClient } from "./client";
+import { ApiClient, ApiError } from "./client";
 
 /** A LockManager that grants one holder at a time per name, like the browser's. */
 function installLocks(): void {
@@ -73,5 +73,49 @@ describe("ApiClient.refresh", () => {
     const [first, second] = await Promise.all([tab.refresh(), tab.refresh()]);
     expect(first).toBe(second);
     expect(server.presented).toEqual(["c1"]);
+  });
+});
+
+describe("ApiClient errors", () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /** The next request is answered by a proxy: a plain-text body with this status. */
+  function proxyAnswers(status: number, headers: Record<string, string> = {}): void {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () => new Response("<html>upstream error</html>", { status, headers })),
+    );
+  }
+
+  it.each([
+    [429, "Too many attempts; try again shortly"],
+    [503, "The server is busy or unavailable; try again shortly"],
+    [502, "The server answered 502"],
+  ])("reads a %i that is not JSON as a readable message", async (status, message) => {
+    proxyAnswers(status);
+    const error = await new ApiClient().authPolicy().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toMatchObject({ status, code: "http_error", message, retryAfter: null });
+  });
+
+  it("keeps the server's code and message, and its Retry-After", async () => {
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async () =>
+        Response.json(
+          { error: { code: "rate_limited", message: "too many log-ins; try again in 7 s" } },
+          { status: 429, headers: { "Retry-After": "7" } },
+        ),
+      ),
+    );
+    const error = await new ApiClient().logIn("a@example.org", "pw").catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      status: 429,
+      code: "rate_limited",
+      message: "too many log-ins; try again in 7 s",
+      retryAfter: 7,
+    });
   });
 });

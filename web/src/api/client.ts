@@ -23,24 +23,44 @@ const REFRESH_LOCK = "glimpse-refresh";
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** Seconds to wait before trying again, when the server said (`Retry-After`). */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.retryAfter = retryAfter;
   }
 }
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
+/** A readable message for an error response without a JSON body (a proxy's 502, 503, 429…). */
+function messageForStatus(status: number): string {
+  if (status === 429) return "Too many attempts; try again shortly";
+  if (status === 503) return "The server is busy or unavailable; try again shortly";
+  return `The server answered ${status}`;
+}
+
+/** `Retry-After` in seconds (the HTTP-date form is not used by the server). */
+function retryAfterOf(response: Response): number | null {
+  const value = response.headers.get("Retry-After");
+  const seconds = value === null || value.trim() === "" ? NaN : Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : null;
+}
+
 async function errorOf(response: Response): Promise<ApiError> {
+  const retryAfter = retryAfterOf(response);
   try {
     const body = (await response.json()) as Partial<ErrorBody>;
-    if (body.error) return new ApiError(response.status, body.error.code, body.error.message);
+    if (body.error) {
+      return new ApiError(response.status, body.error.code, body.error.message, retryAfter);
+    }
   } catch {
-    // not JSON: fall through to a generic error
+    // not JSON: fall through to a message by status
   }
-  return new ApiError(response.status, "http_error", `${response.status} ${response.statusText}`);
+  return new ApiError(response.status, "http_error", messageForStatus(response.status), retryAfter);
 }
 
 export class ApiClient {

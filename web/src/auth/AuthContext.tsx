@@ -1,17 +1,20 @@
 /**
  * Auth context: the signed-in user, silent sign-in from the refresh cookie, a refresh timer that
- * keeps the in-memory access token fresh, and sign-out. A failed refresh (or 401) signs out.
+ * keeps the in-memory access token fresh, and sign-out. A refresh answered 401 signs out; when the
+ * server cannot be reached or is busy at start-up, the state says so and the refresh is tried again.
  */
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 
-import { ApiClient } from "../api/client";
+import { ApiClient, ApiError } from "../api/client";
 import type { User } from "../api/types";
 
 type AuthState =
   | { status: "loading"; user: null }
   | { status: "signed-in"; user: User }
-  | { status: "signed-out"; user: null };
+  | { status: "signed-out"; user: null }
+  /** Not known yet: the server could not be reached or was busy; trying again. */
+  | { status: "unreachable"; user: null; message: string };
 
 interface AuthValue {
   state: AuthState;
@@ -25,14 +28,35 @@ const AuthContext = createContext<AuthValue | null>(null);
 
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN = 0.2;
+/** The start-up refresh is tried again after 1 s, 2 s, 4 s… at most this long (or Retry-After). */
+const STARTUP_RETRY_MAX_MS = 30_000;
+
+/** How long to wait before trying the start-up refresh again after it failed `attempt` times. */
+export function startupRetryDelayMs(error: unknown, attempt: number): number {
+  if (error instanceof ApiError && error.retryAfter !== null) return error.retryAfter * 1000;
+  return Math.min(STARTUP_RETRY_MAX_MS, 1000 * 2 ** attempt);
+}
+
+/** What the user sees while the start-up refresh cannot get an answer. */
+function unreachableMessage(error: unknown): string {
+  return error instanceof ApiError
+    ? "The server is busy; trying again…"
+    : "Cannot reach the server; trying again…";
+}
 
 export function AuthProvider({ children, api }: { children: ReactNode; api: ApiClient }) {
   const [state, setState] = useState<AuthState>({ status: "loading", user: null });
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    /** A session began or ended (a 401 refresh signs out): no more start-up refreshes. */
+    let known = false;
+    let unmounted = false;
     const unsubscribe = api.onSession((session) => {
+      known = true;
       clearTimeout(timer);
+      clearTimeout(retryTimer);
       if (session === null) {
         setState({ status: "signed-out", user: null });
         return;
@@ -41,9 +65,18 @@ export function AuthProvider({ children, api }: { children: ReactNode; api: ApiC
       const delay = session.expires_in * (1 - REFRESH_MARGIN) * 1000;
       timer = setTimeout(() => void api.refresh().catch(() => undefined), delay);
     });
-    api.refresh().catch(() => setState({ status: "signed-out", user: null }));
+    const start = (attempt: number) => {
+      api.refresh().catch((error: unknown) => {
+        if (known || unmounted) return;
+        setState({ status: "unreachable", user: null, message: unreachableMessage(error) });
+        retryTimer = setTimeout(() => start(attempt + 1), startupRetryDelayMs(error, attempt));
+      });
+    };
+    start(0);
     return () => {
+      unmounted = true;
       clearTimeout(timer);
+      clearTimeout(retryTimer);
       unsubscribe();
     };
   }, [api]);

@@ -185,27 +185,33 @@ describe("ChatStore", () => {
     expect(store.snapshot.messages.map((m) => m.text)).toEqual(["message 1", "hello again"]);
   });
 
-  it("sends again, with the same client id, a message the server could not pass on yet", async () => {
-    await joinWith([message(1)]);
-    store.send("during the outage");
-    const first = sockets[0]!.sentOfType("chat")[0]!;
-    sockets[0]!.deliver({
-      type: "error",
-      code: "unavailable",
-      message: "the server cannot reach the other instances right now; try again",
-      request: "chat",
-      ref: first.ref,
-    });
-    await settle();
-    expect(store.snapshot.outbox[0]?.error).toMatch(/retrying/);
-    await vi.advanceTimersByTimeAsync(3000);
-    const retry = sockets[0]!.sentOfType("chat")[1]!;
-    expect(retry.client_id).toBe(first.client_id);
-    deliverAck(sockets[0]!, retry.ref, message(2, "u-ann", retry.client_id, "during the outage"));
-    await settle();
-    expect(store.snapshot.outbox).toEqual([]);
-    expect(store.snapshot.messages.map((m) => m.text)).toEqual(["message 1", "during the outage"]);
-  });
+  it.each(["unavailable", "database_unavailable", "server_busy"])(
+    "sends again, with the same client id, a message refused with %s",
+    async (code) => {
+      await joinWith([message(1)]);
+      store.send("during the outage");
+      const first = sockets[0]!.sentOfType("chat")[0]!;
+      sockets[0]!.deliver({
+        type: "error",
+        code,
+        message: "the server cannot store or pass on the message right now; try again",
+        request: "chat",
+        ref: first.ref,
+      });
+      await settle();
+      expect(store.snapshot.outbox[0]?.error).toMatch(/retrying/);
+      await vi.advanceTimersByTimeAsync(3000);
+      const retry = sockets[0]!.sentOfType("chat")[1]!;
+      expect(retry.client_id).toBe(first.client_id);
+      deliverAck(sockets[0]!, retry.ref, message(2, "u-ann", retry.client_id, "during the outage"));
+      await settle();
+      expect(store.snapshot.outbox).toEqual([]);
+      expect(store.snapshot.messages.map((m) => m.text)).toEqual([
+        "message 1",
+        "during the outage",
+      ]);
+    },
+  );
 
   it("keeps a message the server refuses for good, with the reason, and does not resend it", async () => {
     await joinWith([message(1)]);

@@ -12,11 +12,12 @@ import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 import type { ConnectionState } from "../realtime/SignalClient";
 import { inviteLink } from "./DashboardPage";
 
-const CONNECTION_TEXT: Record<ConnectionState, string> = {
+export const CONNECTION_TEXT: Record<ConnectionState, string> = {
   idle: "Not connected",
   connecting: "Connecting…",
   connected: "Connected",
   reconnecting: "Reconnecting…",
+  unreachable: "Cannot connect to the server; still trying…",
   closed: "Disconnected",
 };
 

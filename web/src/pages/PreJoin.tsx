@@ -7,11 +7,12 @@ import { DevicePicker } from "../components/DevicePicker";
 import { MediaToggles } from "../components/MediaToggles";
 import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+import { CONNECTION_TEXT } from "./InCall";
 
 export function PreJoin({ room, displayName }: { room: Room; displayName: string }) {
   const { media, call } = useCallServices();
   const local = useLocalMedia();
-  const { phase, reason } = useCall();
+  const { phase, reason, connection } = useCall();
   const [password, setPassword] = useState("");
 
   const join = (event: FormEvent) => {
@@ -66,6 +67,11 @@ export function PreJoin({ room, displayName }: { room: Room; displayName: string
         {reason && (
           <p className="error" role="alert">
             {reason}
+          </p>
+        )}
+        {phase === "joining" && connection === "unreachable" && (
+          <p className="error" role="status">
+            {CONNECTION_TEXT.unreachable}
           </p>
         )}
         <button type="submit" className="primary" disabled={phase === "joining"}>

@@ -187,6 +187,69 @@ describe("SignalClient", () => {
     expect(client.state).toBe("connected");
   });
 
+  it("tries a failed renewal again while the token lasts (refresh answered 503)", async () => {
+    client.connect();
+    const socket = sockets[0]!;
+    await authenticate(socket, 100);
+    tokenFailure = new ApiError(503, "server_busy", "busy");
+    await pass(socket, 75_000);
+    expect(socket.sentOfType("renew")).toEqual([]);
+    tokenFailure = null;
+    await pass(socket, 12_500); // half of the 25 s left
+    expect(socket.sentOfType("renew")).toHaveLength(1);
+    expect(client.state).toBe("connected");
+  });
+
+  it.each(["rate_limited", "database_unavailable", "server_busy"])(
+    "tries the renewal again when the server answers it %s",
+    async (code) => {
+      client.connect();
+      const socket = sockets[0]!;
+      await authenticate(socket, 100);
+      await pass(socket, 75_000);
+      const renew = socket.sentOfType("renew")[0];
+      socket.deliver({ type: "error", code, message: code, request: "renew", ref: renew?.ref });
+      await pass(socket, 12_500);
+      const again = socket.sentOfType("renew");
+      expect(again).toHaveLength(2);
+      socket.deliver({ type: "ack", request: "renew", ref: again[1]?.ref, expires_in: 900 });
+      await pass(socket, 60_000);
+      expect(socket.sentOfType("renew")).toHaveLength(2);
+      expect(sockets).toHaveLength(1);
+    },
+  );
+
+  it("gives up renewing when the token has almost expired", async () => {
+    client.connect();
+    const socket = sockets[0]!;
+    await authenticate(socket, 10);
+    tokenFailure = new TypeError("Failed to fetch");
+    // Renews at 7.5 s and fails, tries again 1.25 s later and fails: then less than 2 s are left.
+    await pass(socket, 9_000);
+    expect(tokens).toEqual([false, false, false]);
+    await pass(socket, 5_000);
+    expect(tokens).toEqual([false, false, false]);
+  });
+
+  it("stops signed out when the renewal's refresh answers 401", async () => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    client.connect();
+    const socket = sockets[0]!;
+    await authenticate(socket, 100);
+    tokenFailure = new ApiError(401, "session_revoked", "this session has ended");
+    await pass(socket, 75_000);
+    expect(stopped).toEqual(["signed out"]);
+  });
+
+  it("waits out a token lifetime longer than setTimeout can hold", async () => {
+    client.connect();
+    const socket = sockets[0]!;
+    await authenticate(socket, 10 * 365 * 24 * 3600);
+    await pass(socket, 10_000);
+    expect(socket.sentOfType("renew")).toEqual([]);
+  });
+
   it("renews with the token the page already refreshed, when it has one", async () => {
     let current = "token";
     const factory = socketFactory();
@@ -241,6 +304,54 @@ describe("SignalClient", () => {
     expect(stopped).toEqual(["the room was closed"]);
   });
 
+  it.each([
+    [
+      "too_many_sockets",
+      "You have too many Glimpse tabs or devices connected; close one and rejoin.",
+    ],
+    ["bad_json", "The server disconnected this tab for sending too many invalid messages."],
+  ])("explains a 4429 close after %s", async (code, reason) => {
+    const stopped: string[] = [];
+    client.on("stopped", (stoppedFor) => stopped.push(stoppedFor));
+    await joinRoom();
+    sockets[0]!.deliver({ type: "error", code, message: code });
+    sockets[0]!.drop(4429);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sockets).toHaveLength(1);
+    expect(stopped).toEqual([reason]);
+  });
+
+  it("reconnects with backoff when the server could not reach its database (1013)", async () => {
+    await joinRoom();
+    sockets[0]!.drop(1013);
+    expect(client.state).toBe("reconnecting");
+    await settle();
+    sockets[1]!.open();
+    await settle();
+    sockets[1]!.drop(1013);
+    await vi.advanceTimersByTimeAsync(799); // 300 ms + 0.5 of 1 s jitter
+    expect(sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await authenticate(sockets[2]!);
+    expect(sockets[2]!.sentOfType("join")).toHaveLength(1);
+  });
+
+  it("says the server is unreachable after five attempts refused before opening", async () => {
+    client.connect();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      sockets.at(-1)!.drop();
+      expect(client.state).toBe("reconnecting");
+      await vi.runOnlyPendingTimersAsync();
+    }
+    sockets.at(-1)!.drop();
+    expect(client.state).toBe("unreachable");
+    await vi.runOnlyPendingTimersAsync();
+    expect(client.state).toBe("unreachable"); // still trying
+    expect(sockets).toHaveLength(6);
+    await authenticate(sockets[5]!);
+    expect(client.state).toBe("connected");
+  });
+
   it("takes a silent socket as dead and reconnects", async () => {
     await joinRoom();
     await vi.advanceTimersByTimeAsync(15_000);
@@ -279,29 +390,33 @@ describe("SignalClient", () => {
     socket.deliver({ type: "error", code, message: code, request: "join", ref: join?.ref });
   }
 
-  it.each(["unavailable", "internal_error", "room_full", "rate_limited"])(
-    "retries the rejoin with backoff when it is refused with %s",
-    async (code) => {
-      const stopped: string[] = [];
-      client.on("stopped", (reason) => stopped.push(reason));
-      await joinRoom();
-      const refused = await reconnect();
-      refuse(refused, code);
-      await settle();
-      expect(client.state).toBe("reconnecting");
-      expect(refused.closedByClient).toBe(true);
+  it.each([
+    "unavailable",
+    "database_unavailable",
+    "server_busy",
+    "internal_error",
+    "room_full",
+    "rate_limited",
+  ])("retries the rejoin with backoff when it is refused with %s", async (code) => {
+    const stopped: string[] = [];
+    client.on("stopped", (reason) => stopped.push(reason));
+    await joinRoom();
+    const refused = await reconnect();
+    refuse(refused, code);
+    await settle();
+    expect(client.state).toBe("reconnecting");
+    expect(refused.closedByClient).toBe(true);
 
-      await vi.advanceTimersByTimeAsync(10_000);
-      const socket = sockets.at(-1)!;
-      expect(socket).not.toBe(refused);
-      await authenticate(socket);
-      expect(socket.sentOfType("join")[0]).toMatchObject({ room: "abcd-efgh-ijkl" });
-      socket.deliver(joinedAnswer(socket.sentOfType("join")[0]?.ref, "p-ann-2"));
-      await settle();
-      expect(client.state).toBe("connected");
-      expect(stopped).toEqual([]);
-    },
-  );
+    await vi.advanceTimersByTimeAsync(10_000);
+    const socket = sockets.at(-1)!;
+    expect(socket).not.toBe(refused);
+    await authenticate(socket);
+    expect(socket.sentOfType("join")[0]).toMatchObject({ room: "abcd-efgh-ijkl" });
+    socket.deliver(joinedAnswer(socket.sentOfType("join")[0]?.ref, "p-ann-2"));
+    await settle();
+    expect(client.state).toBe("connected");
+    expect(stopped).toEqual([]);
+  });
 
   it("backs off further while the rejoin keeps being refused", async () => {
     await joinRoom();

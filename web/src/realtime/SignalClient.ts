@@ -2,8 +2,9 @@
  * The WebSocket service: one socket to /ws, authenticated with the access token, typed events,
  * requests answered by ack or error, reconnect with backoff and jitter, and — after a reconnect —
  * rejoin of the room it was in, asking for the chat messages after `last_seq`. It renews the
- * socket's access token on the socket before the token expires; a socket closed because its session
- * ended reconnects with a freshly refreshed token, and a refused refresh means signed out.
+ * socket's access token on the socket before the token expires (trying again while it lasts if the
+ * server is busy); a socket closed because its session ended reconnects with a freshly refreshed
+ * token, and a refused refresh means signed out.
  *
  * It holds no UI and no peer connections (LiveKit's SignalClient plays the same part).
  */
@@ -19,7 +20,9 @@ import type { ClientMessage, Joined, MediaState, Request, ServerMessage } from "
 import { BackoffWithJitter } from "./ReconnectPolicy";
 import type { ReconnectPolicy } from "./ReconnectPolicy";
 
-export type ConnectionState = "idle" | "connecting" | "connected" | "reconnecting" | "closed";
+/** `unreachable`: reconnecting still, but the last attempts were all refused before opening. */
+export type ConnectionState =
+  "idle" | "connecting" | "connected" | "reconnecting" | "unreachable" | "closed";
 
 /** The server refused a request; `code` is one of docs/protocol.md's error codes. */
 export class RequestError extends Error {
@@ -55,6 +58,14 @@ type Ack = Extract<ServerMessage, { type: "ack" }>;
 
 /** Renew the socket's access token once this fraction of its lifetime has passed. */
 const RENEW_AT = 0.75;
+/** A failed renewal is tried again after half the time left, at most this long… */
+const RENEW_RETRY_MAX_MS = 30_000;
+/** …until less than this is left: the server then closes the socket (4401) and it reconnects. */
+const RENEW_GIVE_UP_MS = 2_000;
+/** The longest delay setTimeout takes; a longer one fires at once. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+/** After this many attempts in a row refused before the socket opened, the state is unreachable. */
+const UNREACHABLE_AFTER = 5;
 
 export interface SignalEvents extends Record<string, unknown[]> {
   state: [ConnectionState];
@@ -90,6 +101,10 @@ export class SignalClient extends Emitter<SignalEvents> {
   private connectionState: ConnectionState = "idle";
   private attempt = 0;
   private authFailures = 0;
+  /** Attempts in a row whose socket never opened (handshake refused, server down). */
+  private unopened = 0;
+  /** The last `error` code the current socket received: it explains a 4429 close. */
+  private lastErrorCode: string | null = null;
   private nextRef = 0;
   private readonly pending = new Map<string, Pending>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -97,6 +112,8 @@ export class SignalClient extends Emitter<SignalEvents> {
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   /** The access token the socket was authenticated (or last renewed) with. */
   private socketToken: string | null = null;
+  /** When the socket's access token expires (Date.now() milliseconds). */
+  private socketTokenExpiry = 0;
   private joinOptions: JoinOptions | null = null;
   /** This client's participant id in its room, named in `replaces` when it rejoins. */
   private participantId: string | null = null;
@@ -211,10 +228,15 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   private open(state: "connecting" | "reconnecting"): void {
-    this.setState(state);
+    this.setState(this.unopened >= UNREACHABLE_AFTER ? "unreachable" : state);
+    this.unopened++;
+    this.lastErrorCode = null;
     const socket = this.options.createSocket(this.options.url);
     this.socket = socket;
-    socket.onopen = () => void this.authenticate(socket);
+    socket.onopen = () => {
+      if (socket === this.socket) this.unopened = 0;
+      void this.authenticate(socket);
+    };
     socket.onmessage = (event: MessageEvent) => {
       if (socket !== this.socket) return;
       this.keepAlive(socket);
@@ -261,9 +283,12 @@ export class SignalClient extends Emitter<SignalEvents> {
       case "ping":
         this.send({ type: "pong" });
         return;
+      case "error":
+        this.lastErrorCode = message.code;
+        this.answer(message);
+        return;
       case "ack":
       case "joined":
-      case "error":
         this.answer(message);
         return;
       default:
@@ -311,13 +336,18 @@ export class SignalClient extends Emitter<SignalEvents> {
 
   /** Renew the socket's access token before it expires, when the server would close the socket. */
   private renewIn(expiresInSeconds: number): void {
+    this.socketTokenExpiry = Date.now() + expiresInSeconds * 1000;
+    this.scheduleRenewal(expiresInSeconds * RENEW_AT * 1000);
+  }
+
+  private scheduleRenewal(delayMs: number): void {
     clearTimeout(this.renewTimer);
     const socket = this.socket;
     this.renewTimer = setTimeout(
       () => {
         if (socket !== null && socket === this.socket) void this.renew(socket);
       },
-      expiresInSeconds * RENEW_AT * 1000,
+      Math.min(delayMs, MAX_TIMEOUT_MS),
     );
   }
 
@@ -331,8 +361,15 @@ export class SignalClient extends Emitter<SignalEvents> {
       if (ack.expires_in != null) this.renewIn(ack.expires_in);
     } catch (error) {
       if (socket !== this.socket) return;
-      if (error instanceof ApiError && error.status === 401) this.close("signed out");
-      // Otherwise the server closes the socket when the token expires (4401): reconnect then.
+      if (error instanceof ApiError && error.status === 401) {
+        this.close("signed out");
+        return;
+      }
+      // Refused for good: the server closes the socket at the token's expiry (4401), and it reconnects.
+      if (error instanceof RequestError && !TRANSIENT_ERROR_CODES.has(error.code)) return;
+      // Busy, rate limited or offline: try again while the token lasts.
+      const left = this.socketTokenExpiry - Date.now();
+      if (left > RENEW_GIVE_UP_MS) this.scheduleRenewal(Math.min(RENEW_RETRY_MAX_MS, left / 2));
     }
   }
 
@@ -343,7 +380,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.socket = null;
     this.failPending();
     if (FINAL_CLOSE_CODES.has(code)) {
-      this.close(code === 4404 ? "the room was closed" : `disconnected (${code})`);
+      this.close(this.finalCloseReason(code));
       return;
     }
     // A fresh token for the next socket; refreshing fails (signed out) if the session has ended.
@@ -352,9 +389,19 @@ export class SignalClient extends Emitter<SignalEvents> {
       this.close("signed out");
       return;
     }
+    // 1013 (the server could not reach its database) and any other close: try again with backoff.
     const delay = this.options.policy.delayBefore(this.attempt++);
-    this.setState("reconnecting");
+    this.setState(this.unopened >= UNREACHABLE_AFTER ? "unreachable" : "reconnecting");
     this.retryTimer = setTimeout(() => this.open("reconnecting"), delay);
+  }
+
+  /** What to tell the user when the server closed the socket for good. */
+  private finalCloseReason(code: number): string {
+    if (code === 4404) return "the room was closed";
+    if (code !== 4429) return `disconnected (${code})`;
+    return this.lastErrorCode === "too_many_sockets"
+      ? "You have too many Glimpse tabs or devices connected; close one and rejoin."
+      : "The server disconnected this tab for sending too many invalid messages.";
   }
 
   private failPending(): void {

@@ -35,9 +35,14 @@ export const AUTH_FAILED_CLOSE = 4401;
 /** The login session ended (log-out, refresh-token reuse, password change elsewhere). */
 export const SESSION_ENDED_CLOSE = 4403;
 
-/** Refusals that pass (server briefly unable to reach its bus or database, rate limit): try again. */
+/**
+ * Refusals that pass (server briefly unable to reach its bus or database, overloaded, rate limit):
+ * not the client's fault, try again.
+ */
 export const TRANSIENT_ERROR_CODES: ReadonlySet<string> = new Set([
   "unavailable",
+  "database_unavailable",
+  "server_busy",
   "rate_limited",
   "internal_error",
 ]);
