@@ -33,6 +33,8 @@ GLIMPSE_BENCH_SETTINGS = {
     "GLIMPSE_MAX_ROOM_PARTICIPANTS": "1000",
     "GLIMPSE_MAX_SOCKETS_PER_ADDRESS": "1000000",  # every bench client comes from 127.0.0.1
     "GLIMPSE_MAX_UNAUTHENTICATED_SOCKETS": "1000000",
+    "GLIMPSE_MAX_UNAUTHENTICATED_SOCKETS_PER_ADDRESS": "1000000",
+    "GLIMPSE_MAX_CONNECTIONS": "12000",  # WebSockets get 10,800 of them: the 10,000 idle fit
     "GLIMPSE_ALLOWED_ORIGINS": "*",  # the browser metric's call page comes from another origin
 }
 """Limits raised for the bench (the baselines have none); every other setting is the default."""

@@ -80,16 +80,16 @@ class RoomService:
         return room
 
     async def check_password(self, room: RoomRecord, password: str | None, user_id: str) -> None:
-        """Wrong passwords count against the user and the room, on every socket and instance;
-        past either limit a password is not even checked (RateLimited)."""
+        """Wrong passwords count against the user, on every socket and instance, and against the
+        room unless the user belongs to it (so that strangers cannot lock its people out); past
+        a limit a password is not even checked (RateLimited)."""
         if room.password_hash is None:
             return
         if not password:
             raise Forbidden("this room needs a password", code="room_password_required")
-        guesses = (
-            Limit("room-password:user", user_id, self._guesses_per_user),
-            Limit("room-password:room", room.id, self._guesses_per_room),
-        )
+        guesses = [Limit("room-password:user", user_id, self._guesses_per_user)]
+        if not await self.belongs(room, user_id):
+            guesses.append(Limit("room-password:room", room.id, self._guesses_per_room))
         await self._limiter.enforce(*guesses)
         if not await self._passwords.verify(room.password_hash, password):
             raise Forbidden("wrong room password", code="wrong_room_password")
@@ -99,5 +99,6 @@ class RoomService:
         """Remember the join: it lists the room among the user's recent ones, opens its history."""
         await self._store.record_join(room_id, user_id, datetime.now(UTC))
 
-    async def may_read_history(self, room: RoomRecord, user_id: str) -> bool:
+    async def belongs(self, room: RoomRecord, user_id: str) -> bool:
+        """The room's owner, or a user who has joined it before: may read its history."""
         return room.owner_id == user_id or await self._store.is_member(room.id, user_id)

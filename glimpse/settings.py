@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     room_password_limit_per_user: RateSetting = Rate.parse("10/10minutes")
     """Wrong room passwords only, across all of the user's sockets and every instance."""
     room_password_limit_per_room: RateSetting = Rate.parse("30/10minutes")
+    """Wrong passwords from users who are neither the room's owner nor have joined it before."""
+    room_with_password_limit_per_user: RateSetting = Rate.parse("10/minute")
+    """Rooms created with a password (each one a password hash)."""
+    password_change_limit_per_user: RateSetting = Rate.parse("5/15minutes")
+    """Password changes, right or wrong current password alike (each one a check and a hash)."""
+    invite_limit_per_user: RateSetting = Rate.parse("20/day")
 
     # Observability: who may scrape /metrics, and the log format (README, "Deploying").
     metrics_allow: str = "127.0.0.1/32,::1/128"
@@ -129,6 +135,8 @@ class Settings(BaseSettings):
     """WebSockets from one client address on one instance (a NAT can hide a whole office)."""
     max_unauthenticated_sockets: int = Field(default=1000, gt=0)
     """WebSockets of one instance that have not authenticated yet, from all addresses together."""
+    max_unauthenticated_sockets_per_address: int = Field(default=16, gt=0)
+    """WebSockets from one client address on one instance that have not authenticated yet."""
 
     # Checks on relayed WebRTC signaling (glimpse/realtime/sdp.py, docs/protocol.md)
     max_sdp_bytes: int = Field(default=32 * 1024, gt=0)
@@ -145,7 +153,9 @@ class Settings(BaseSettings):
     fd_reserve: int = Field(default=256, ge=16)
     """File descriptors kept out of the connection cap: database, files, listening sockets."""
     max_websockets: int = Field(default=10_000, gt=0)
-    """Open WebSockets, at most; the next handshake gets a 503."""
+    """Open WebSockets, at most; the next handshake gets a 503. Lowered to leave HTTP a share of
+    the connections: at most max_connections - max(16, max_connections / 10), and at most half
+    of them when max_connections is below 32."""
     trusted_proxies: str = "127.0.0.1,::1"
     """Comma-separated addresses or networks whose X-Forwarded-For/-Proto are believed; `*`: any."""
     allowed_origins: str = ""

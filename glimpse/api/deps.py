@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Request
@@ -11,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from glimpse.api.schemas import ErrorBody
 from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessClaims
+from glimpse.edge.client_address import address_group
 from glimpse.errors import Unauthorized
 from glimpse.limits import Limiter
 from glimpse.realtime.hub import Hub
@@ -61,23 +61,11 @@ RoomsDep = Annotated[RoomService, Depends(_rooms)]
 HubDep = Annotated[Hub, Depends(_hub)]
 LimiterDep = Annotated[Limiter, Depends(_limiter)]
 
-IPV6_CLIENT_PREFIX: Final = 64
-"""An IPv6 client is counted by its /64: one host commonly holds a whole /64."""
-
 
 def _client_address(request: Request) -> str:
     """Whom per-address limits count: the peer, or what the trusted proxies say it is (uvicorn
-    resolves X-Forwarded-For only from them)."""
-    host = request.client.host if request.client else ""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host  # not an IP address (a Unix socket)
-    if not isinstance(address, ipaddress.IPv6Address):
-        return str(address)
-    if address.ipv4_mapped is not None:
-        return str(address.ipv4_mapped)
-    return str(ipaddress.IPv6Network((address, IPV6_CLIENT_PREFIX), strict=False))
+    resolves X-Forwarded-For only from them), by `address_group`."""
+    return address_group(request.client.host if request.client else "")
 
 
 ClientAddress = Annotated[str, Depends(_client_address)]

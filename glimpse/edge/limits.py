@@ -13,6 +13,9 @@ log = logging.getLogger(__name__)
 
 REFUSAL_LOG_INTERVAL: Final = 10.0
 """Seconds between two log lines about refused connections (a flood writes one line per period)."""
+HTTP_HEADROOM: Final = 16
+"""Connections WebSockets always leave to HTTP (/healthz, log-in), or a tenth of the cap if more;
+at most half of it."""
 
 
 class ConnectionLimits:
@@ -46,8 +49,9 @@ class ConnectionLimits:
                     "GLIMPSE_FD_RESERVE"
                 )
             cap = min(cap, soft - settings.fd_reserve)
-        log.info("at most %d connections, %d of them WebSockets", cap, settings.max_websockets)
-        return cls(cap, settings.max_websockets)
+        websockets = min(settings.max_websockets, cap - _http_headroom(cap))
+        log.info("at most %d connections, %d of them WebSockets", cap, websockets)
+        return cls(cap, websockets)
 
     def open_websocket(self) -> bool:
         """Take a WebSocket slot; False when all are taken (the handshake is refused)."""
@@ -68,6 +72,11 @@ class ConnectionLimits:
             log.warning("refused %d connections over the cap (the last: %s)", self._refused, what)
             self._logged_at = now
             self._refused = 0
+
+
+def _http_headroom(max_connections: int) -> int:
+    """Connections kept from WebSockets, so that HTTP still answers when they are all taken."""
+    return min(max(HTTP_HEADROOM, max_connections // 10), max_connections // 2)
 
 
 def _raise_open_file_limit(wanted: int) -> int:

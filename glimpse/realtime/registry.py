@@ -1,9 +1,10 @@
 """This instance's WebSockets by client address, by user and by login session.
 
-The registry holds the socket caps: per client address and for sockets not yet authenticated
-(checked at the handshake, refused with an HTTP status), and per user (checked when a socket
-authenticates). It also closes the sockets of login sessions that ended (log-out, refresh-token
-reuse, password change), here at once and on the other instances through the bus.
+The registry holds the socket caps: per client address (its `address_group`, as the HTTP limits
+count it), for sockets not yet authenticated from one address and from all together (checked at
+the handshake, refused with an HTTP status), and per user (checked when a socket authenticates).
+It also closes the sockets of login sessions that ended (log-out, refresh-token reuse, password
+change), here at once and on the other instances through the bus.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Final, Protocol
 from glimpse.auth.revocation import Revocation
 from glimpse.auth.tokens import AccessClaims
 from glimpse.bus import Bus, BusUnavailable
+from glimpse.edge.client_address import address_group
 from glimpse.errors import GlimpseError
 from glimpse.settings import Settings
 
@@ -23,6 +25,10 @@ log = logging.getLogger(__name__)
 SESSION_ENDED: Final = 4403
 """Close code of a socket whose login session ended (docs/protocol.md)."""
 TOO_MANY_FROM_ADDRESS: Final = (429, "Too many connections from your address.\n")
+TOO_MANY_SIGNING_IN_FROM_ADDRESS: Final = (
+    429,
+    "Too many connections from your address are signing in; try again shortly.\n",
+)
 TOO_MANY_SIGNING_IN: Final = (503, "Too many connections are signing in; try again shortly.\n")
 
 
@@ -42,6 +48,7 @@ class TooManySockets(GlimpseError):
 @dataclass(slots=True)
 class _Entry:
     address: str
+    """The client address's group (`address_group`)."""
     claims: AccessClaims | None = None
     """The access token the socket authenticated (or last renewed) with; None before."""
 
@@ -52,26 +59,31 @@ class ConnectionRegistry:
         self._per_user = settings.max_sockets_per_user
         self._per_address = settings.max_sockets_per_address
         self._unauthenticated_cap = settings.max_unauthenticated_sockets
+        self._unauthenticated_per_address = settings.max_unauthenticated_sockets_per_address
         self._entries: dict[Socket, _Entry] = {}
         self._by_address: dict[str, set[Socket]] = {}
         self._by_user: dict[str, set[Socket]] = {}
         self._by_session: dict[str, set[Socket]] = {}
         self._unauthenticated = 0
+        self._unauthenticated_by_address: dict[str, int] = {}
         bus.on_revocation(self._on_revocation)
 
     def refusal(self, address: str) -> tuple[int, str] | None:
         """The HTTP status and text that refuse a new socket from this address now, if any."""
+        group = address_group(address)
+        if self._unauthenticated_by_address.get(group, 0) >= self._unauthenticated_per_address:
+            return TOO_MANY_SIGNING_IN_FROM_ADDRESS
+        if len(self._by_address.get(group, ())) >= self._per_address:
+            return TOO_MANY_FROM_ADDRESS
         if self._unauthenticated >= self._unauthenticated_cap:
             return TOO_MANY_SIGNING_IN
-        if len(self._by_address.get(address, ())) >= self._per_address:
-            return TOO_MANY_FROM_ADDRESS
         return None
 
     def add(self, socket: Socket, address: str) -> None:
         """A new socket, not authenticated yet."""
-        self._entries[socket] = _Entry(address)
-        _index(self._by_address, address, socket)
-        self._unauthenticated += 1
+        entry = self._entries[socket] = _Entry(address_group(address))
+        _index(self._by_address, entry.address, socket)
+        self._count_unauthenticated(entry.address, 1)
 
     def authenticate(self, socket: Socket, claims: AccessClaims) -> None:
         """File a socket under its access token's user and login session (again, on a renewal).
@@ -84,7 +96,7 @@ class ConnectionRegistry:
                 raise TooManySockets(
                     f"you have {self._per_user} connections open already; close one first"
                 )
-            self._unauthenticated -= 1
+            self._count_unauthenticated(entry.address, -1)
         else:
             self._unfile(socket, entry.claims)
         entry.claims = claims
@@ -96,9 +108,17 @@ class ConnectionRegistry:
         entry = self._entries.pop(socket)
         _unindex(self._by_address, entry.address, socket)
         if entry.claims is None:
-            self._unauthenticated -= 1
+            self._count_unauthenticated(entry.address, -1)
         else:
             self._unfile(socket, entry.claims)
+
+    def _count_unauthenticated(self, group: str, change: int) -> None:
+        self._unauthenticated += change
+        count = self._unauthenticated_by_address.get(group, 0) + change
+        if count:
+            self._unauthenticated_by_address[group] = count
+        else:
+            del self._unauthenticated_by_address[group]
 
     def _unfile(self, socket: Socket, claims: AccessClaims) -> None:
         _unindex(self._by_user, claims.user_id, socket)

@@ -17,6 +17,9 @@ LIMITED_ROUTES = {
     ("post", "/api/auth/refresh"),
     ("get", "/api/ice-servers"),
     ("get", "/api/rooms/by-code/{code}"),
+    ("post", "/api/rooms"),
+    ("patch", "/api/users/me"),
+    ("post", "/api/auth/invites"),
 }
 
 

@@ -113,3 +113,23 @@ async def test_an_expired_or_foreign_invite_is_refused(start_server: ServerFacto
     assert (await _register(server, "late@example.org", foreign)).json()["error"][
         "code"
     ] == "invalid_invite"
+
+
+async def test_invites_are_limited_per_user(
+    start_server: ServerFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = await start_server(signup="invite", invite_limit_per_user="2/day")
+    ann = await _register(
+        server, "ann@example.org", _operator_invite(server, "ann@example.org", monkeypatch)
+    )
+    headers = {"Authorization": f"Bearer {ann.json()['access_token']}"}
+
+    async def mint(email: str) -> httpx.Response:
+        return await server.http.post("/api/auth/invites", json={"email": email}, headers=headers)
+
+    assert (await mint("bob@example.org")).status_code == 201
+    assert (await mint("cy@example.org")).status_code == 201
+    refused = await mint("dee@example.org")
+    assert refused.status_code == 429, refused.text
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert int(refused.headers["Retry-After"]) >= 1

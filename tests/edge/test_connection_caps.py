@@ -8,6 +8,7 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
@@ -56,6 +57,29 @@ async def test_websockets_over_the_cap_are_refused_and_http_still_answers(
         return True
 
     await wait_until(a_slot_is_free, 20, "the closed socket's slot never came back")
+
+
+async def test_websockets_leave_connections_for_http(start_server: ServerFactory) -> None:
+    """With 30 connections, WebSockets get 30 - 15 of them (the headroom is 16, or half of a
+    cap below 32): once they are all open, /healthz and a log-in still answer."""
+    server = await start_server(max_connections=30, max_sockets_per_user=100, request_timeout=60)
+    user = await server.register()
+    sockets = []
+    async with asyncio.timeout(120):
+        while True:
+            try:
+                sockets.append(await server.connect(user))
+            except InvalidStatus as refused:
+                assert refused.response.status_code == 503
+                assert b"WebSocket limit" in refused.response.body
+                break
+    assert len(sockets) == 15
+    assert (await status_of_a_new_connection(server))[0] == 200
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=20) as newcomer:
+        login = await newcomer.post(
+            "/api/auth/login", json={"email": user.profile["email"], "password": "correct horse"}
+        )
+    assert login.status_code == 200, login.text
 
 
 async def test_connections_over_the_cap_get_503_and_open_ones_still_answer(

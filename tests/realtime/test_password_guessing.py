@@ -99,3 +99,23 @@ async def test_guesses_on_two_instances_count_together(
     assert await guess(eve, room, "guess 5") == "wrong_room_password"
     ann = await one.connect(await one.register("Ann"))
     assert await guess(ann, room, PASSWORD) == "rate_limited"  # per room, across instances
+
+
+async def test_strangers_guessing_do_not_lock_out_the_owner_or_former_members(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(room_password_limit_per_room=THREE)
+    owner = await server.register("Owner")
+    room = await server.create_room(owner, password=PASSWORD)
+    member = await server.connect(await server.register("Member"))
+    assert await guess(member, room, PASSWORD) == "joined"
+    await member.send({"type": "leave"})
+    await member.expect("ack")
+    guessers = [await server.connect(await server.register()) for _ in range(3)]
+    for n, guesser in enumerate(guessers):
+        assert await guess(guesser, room, f"guess {n}") == "wrong_room_password"
+    newcomer = await server.connect(await server.register("Newcomer"))
+    assert await guess(newcomer, room, PASSWORD) == "rate_limited"
+
+    assert await guess(await server.connect(owner), room, PASSWORD) == "joined"
+    assert await guess(member, room, PASSWORD) == "joined"

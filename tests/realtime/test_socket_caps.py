@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 import websockets
 
-from tests.conftest import RECEIVE_TIMEOUT, ServerFactory, WsClient
+from tests.conftest import RECEIVE_TIMEOUT, RunningServer, ServerFactory, WsClient
 
 
 async def eventually(connect: Callable[[], Awaitable[WsClient]]) -> WsClient:
@@ -67,3 +67,58 @@ async def test_sockets_not_yet_authenticated_beyond_the_cap_are_refused(
     await first.send({"type": "auth", "token": user.token})
     await first.expect("authenticated")
     await server.connect()  # authenticated sockets do not count
+
+
+async def connect_as(
+    server: RunningServer, source: str = "127.0.0.1", forwarded_for: str | None = None
+) -> WsClient:
+    """A socket, not authenticated, from this loopback address or forwarded for another one."""
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return WsClient(
+        await websockets.connect(server.ws_url, local_addr=(source, 0), additional_headers=headers)
+    )
+
+
+async def refusal_status(connect: Awaitable[WsClient]) -> int:
+    with pytest.raises(websockets.InvalidStatus) as refused:
+        await connect
+    status: int = refused.value.response.status_code
+    return status
+
+
+async def test_unauthenticated_sockets_are_capped_per_address(
+    start_server: ServerFactory,
+) -> None:
+    """Two addresses opening silent sockets cannot fill the cap for all addresses."""
+    server = await start_server(
+        max_unauthenticated_sockets=6, max_unauthenticated_sockets_per_address=2, auth_timeout=60
+    )
+    user = await server.register()
+    silent = []
+    for source in ("127.0.0.2", "127.0.0.3"):
+        silent += [await connect_as(server, source) for _ in range(2)]
+        assert await refusal_status(connect_as(server, source)) == 429
+        assert await refusal_status(connect_as(server, source)) == 429
+    await server.connect(user)
+
+    await silent[0].send({"type": "auth", "token": user.token})
+    await silent[0].expect("authenticated")
+    await eventually(lambda: connect_as(server, "127.0.0.2"))  # authenticated: no longer counted
+
+
+async def test_ipv6_addresses_count_by_their_64_and_ipv4_mapped_ones_as_ipv4(
+    start_server: ServerFactory,
+) -> None:
+    """Behind the trusted proxy 127.0.0.1: one /64 is one client, and so is an IPv4 address
+    however it is written."""
+    server = await start_server(max_sockets_per_address=2, auth_timeout=60)
+    first, second = "2001:db8:0:7::1", "2001:DB8:0:7:ffff:ffff:ffff:fffe"
+    for forwarded_for in (first, second):
+        await connect_as(server, forwarded_for=forwarded_for)
+    assert await refusal_status(connect_as(server, forwarded_for="2001:db8:0:7::99")) == 429
+    await connect_as(server, forwarded_for="2001:db8:0:8::1")  # another /64
+
+    await connect_as(server, forwarded_for="203.0.113.7")
+    await connect_as(server, forwarded_for="::ffff:203.0.113.7")
+    assert await refusal_status(connect_as(server, forwarded_for="203.0.113.7")) == 429
+    assert await refusal_status(connect_as(server, forwarded_for="::ffff:cb00:7107")) == 429

@@ -25,7 +25,7 @@ from glimpse.api.schemas import (
 )
 from glimpse.auth.service import LoginSession
 from glimpse.auth.signup import invite_path
-from glimpse.errors import Unauthorized
+from glimpse.errors import ServerBusy, Unauthorized
 from glimpse.limits import Limit
 from glimpse.settings import Settings
 
@@ -75,9 +75,16 @@ async def policy(auth: AuthDep) -> AuthPolicy:
     return AuthPolicy(signup=auth.signup.mode)
 
 
-@router.post("/invites", status_code=status.HTTP_201_CREATED)
-async def create_invite(body: InviteCreate, user: CurrentUser, auth: AuthDep) -> InvitePublic:
+@router.post("/invites", status_code=status.HTTP_201_CREATED, responses=RATE_LIMITED)
+async def create_invite(
+    body: InviteCreate,
+    user: CurrentUser,
+    auth: AuthDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+) -> InvitePublic:
     """Invite someone to sign up (needed when sign-up is invite-only): a link for their e-mail."""
+    await limiter.enforce(Limit("invite:user", user.id, settings.invite_limit_per_user))
     invite = auth.signup.invite(body.email)
     return InvitePublic(
         invite=invite, invite_path=invite_path(invite), expires_in=auth.signup.invite_ttl
@@ -93,12 +100,17 @@ async def log_in(
     limiter: LimiterDep,
     address: ClientAddress,
 ) -> TokenResponse:
-    """Every attempt counts against the address; only failed ones against the account."""
+    """Every attempt counts against the address; only failed ones against the account (a
+    right password, or one left unchecked for a busy server, gives its attempt back)."""
     account = Limit("login:account", body.email.strip().lower(), settings.login_limit_per_account)
     await limiter.enforce(
         Limit("login:address", address, settings.login_limit_per_address), account
     )
-    session = await auth.log_in(body.email, body.password)
+    try:
+        session = await auth.log_in(body.email, body.password)
+    except ServerBusy:
+        await limiter.refund(account)
+        raise
     await limiter.refund(account)
     return _signed_in(session, response, settings)
 

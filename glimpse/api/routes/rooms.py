@@ -39,8 +39,19 @@ MAX_SEQ = 2**63 - 1
 """Sequence numbers are 64-bit signed integers in every store: a larger `before` is refused."""
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-async def create_room(body: RoomCreate, user: CurrentUser, rooms: RoomsDep) -> RoomPublic:
+@router.post("", status_code=status.HTTP_201_CREATED, responses=RATE_LIMITED)
+async def create_room(
+    body: RoomCreate,
+    user: CurrentUser,
+    rooms: RoomsDep,
+    settings: SettingsDep,
+    limiter: LimiterDep,
+) -> RoomPublic:
+    """Rooms with a password (each a password hash) are limited per user."""
+    if body.password:
+        await limiter.enforce(
+            Limit("room-with-password:user", user.id, settings.room_with_password_limit_per_user)
+        )
     return RoomPublic.of(await rooms.create(user.id, body.name, body.password))
 
 
@@ -112,7 +123,7 @@ async def list_messages(
 ) -> MessagePage:
     """A room's chat history, newest first, for users who have joined the room."""
     room = await rooms.get(room_id)
-    if not await rooms.may_read_history(room, user.id):
+    if not await rooms.belongs(room, user.id):
         raise Forbidden("join this room to read its history", code="not_a_member")
     records = await store.list_messages(room.id, before_seq=before, limit=limit + 1)
     more = len(records) > limit

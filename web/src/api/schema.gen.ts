@@ -35,7 +35,8 @@ export interface paths {
         put?: never;
         /**
          * Log In
-         * @description Every attempt counts against the address; only failed ones against the account.
+         * @description Every attempt counts against the address; only failed ones against the account (a
+         *     right password, or one left unchecked for a busy server, gives its attempt back).
          */
         post: operations["log_in_api_auth_login_post"];
         delete?: never;
@@ -148,7 +149,10 @@ export interface paths {
          */
         get: operations["list_rooms_api_rooms_get"];
         put?: never;
-        /** Create Room */
+        /**
+         * Create Room
+         * @description Rooms with a password (each a password hash) are limited per user.
+         */
         post: operations["create_room_api_rooms_post"];
         delete?: never;
         options?: never;
@@ -235,6 +239,8 @@ export interface paths {
         /**
          * Update Me
          * @description A new password signs out every other session of the user (their sockets close too).
+         *
+         *     Password changes are limited per user, whether the current password is right or wrong.
          */
         patch: operations["update_me_api_users_me_patch"];
         trace?: never;
@@ -498,6 +504,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InvitePublic"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A typed error */
@@ -786,6 +802,16 @@ export interface operations {
                     "application/json": components["schemas"]["RoomPublic"];
                 };
             };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
             /** @description A typed error */
             default: {
                 headers: {
@@ -1017,6 +1043,16 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description A typed error */
