@@ -114,7 +114,9 @@ async def serve_in_a_process(
     **settings: str,
 ) -> AsyncIterator[ServerProcess]:
     """A server process (see `start_server_process`) stopped however the block ends."""
-    server = await start_server_process(command, folder, preexec_fn, **settings)
+    server = await start_server_process(
+        command, folder, preexec_fn=preexec_fn, environment=None, **settings
+    )
     try:
         yield server
     finally:
