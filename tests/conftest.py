@@ -1,4 +1,10 @@
-"""A real Glimpse server on a free port, and real HTTP and WebSocket clients for it."""
+"""A real Glimpse server on a free port, real HTTP and WebSocket clients for it, and the real
+services tests share: PostgreSQL, MongoDB (nx-27017) and redis-server.
+
+PostgreSQL: a fresh database per test run on the local server (TEST_POSTGRES_URL overrides where).
+MongoDB: an nx-27017 wire-protocol server started for the run on a free port, in memory.
+Outside CI an unreachable service skips its tests; in CI (CI=true) it fails them.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,18 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
+import shutil
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+import asyncpg
 import httpx
 import pytest
 import uvicorn
@@ -86,13 +99,25 @@ class RunningServer:
         await a.expect("participant-joined")
         return a, b, room
 
-    async def connect(self, user: User | None = None) -> WsClient:
-        """A WebSocket client, authenticated as `user` when given."""
+    async def connect(self, user: User | str | None = None) -> WsClient:
+        """A WebSocket client, authenticated when given a user or an access token."""
         client = WsClient(await websockets.connect(self.ws_url, max_size=None))
         if user is not None:
-            await client.send({"type": "auth", "token": user.token})
+            token = user.token if isinstance(user, User) else user
+            await client.send({"type": "auth", "token": token})
             await client.expect("authenticated")
         return client
+
+    async def log_in_again(self, user: User) -> str:
+        """An access token of a second login session of the user (another device)."""
+        async with httpx.AsyncClient(base_url=self.base_url, timeout=10) as device:
+            response = await device.post(
+                "/api/auth/login",
+                json={"email": user.profile["email"], "password": "correct horse"},
+            )
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
 
 
 class InProcessServer(RunningServer):
@@ -188,8 +213,23 @@ class WsClient:
                     await self.connection.recv()
         return self.connection.close_code
 
+    async def still_open(self) -> None:
+        """Assert that the socket still answers requests (outside a room)."""
+        await self.send({"type": "leave", "ref": "alive?"})
+        assert (await self.expect("error"))["code"] == "not_in_room"
+
     async def close(self) -> None:
         await self.connection.close()
+
+
+async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
+    """Poll `check` until it holds; fail with `what` after `timeout` seconds."""
+    try:
+        async with asyncio.timeout(timeout):
+            while not await check():  # noqa: ASYNC110 (the state is elsewhere: a server, a process)
+                await asyncio.sleep(0.1)
+    except TimeoutError:
+        raise AssertionError(f"{what} (after {timeout} s)") from None
 
 
 ServerFactory = Callable[..., Awaitable[InProcessServer]]
@@ -247,3 +287,149 @@ async def start_server(tmp_path: Path) -> AsyncIterator[ServerFactory]:
 @pytest.fixture
 async def server(start_server: ServerFactory) -> RunningServer:
     return await start_server()
+
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+MONGO_START_TIMEOUT = 30.0
+BACKENDS = ["sqlite", "postgresql", "mongodb"]
+
+
+def service_unavailable(message: str) -> NoReturn:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI must provide it)", pytrace=False)
+    pytest.skip(message)
+
+
+async def create_postgres_database() -> str:
+    """A new, empty database on the test server; returns its URL."""
+    name = f"glimpse_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+async def drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A database for this test run, so runs on one server don't collide."""
+    try:
+        url = asyncio.run(create_postgres_database())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        service_unavailable(f"PostgreSQL at {POSTGRES_ADMIN_URL} unreachable: {error}")
+    yield url
+    asyncio.run(drop_postgres_database(url))
+
+
+@pytest.fixture
+async def postgres_database(postgresql_url: str) -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for this test alone, dropped afterwards."""
+    url = await create_postgres_database()
+    yield url
+    await drop_postgres_database(url)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + MONGO_START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            service_unavailable(f"nx-27017 exited with code {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    service_unavailable(f"nx-27017 did not listen on port {port}")
+
+
+@pytest.fixture(scope="session")
+def mongodb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An in-memory nx-27017 server for this test run."""
+    binary = shutil.which("nx-27017", path=str(Path(sys.executable).parent)) or shutil.which(
+        "nx-27017"
+    )
+    if binary is None:
+        service_unavailable("nx-27017 is not installed (pip install -e '.[test]')")
+    folder = tmp_path_factory.mktemp("nx-27017")
+    port = free_port()
+    command = [binary, "--db", "memory", "-p", str(port), "--log-file", str(folder / "log"),
+               "--pid-file", str(folder / "pid")]  # fmt: skip
+    process = subprocess.Popen(  # noqa: S603 (our own test server)
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait_for_port(port, process)
+        yield f"mongodb://127.0.0.1:{port}/glimpse_test_{uuid.uuid4().hex[:12]}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database URL of one backend: a new SQLite file, or the run's PostgreSQL or MongoDB."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'glimpse.db'}"
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+class RedisServer:
+    """A redis-server of the test's own (on a free port, nothing kept on disk), which the test
+    may stop and start again; nothing else shares its keys and channels."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._folder = folder
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is not installed (.ci/services.sh installs it)"
+        self._process = await asyncio.create_subprocess_exec(
+            binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+            "--appendonly", "no", "--dir", str(self._folder),
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        await wait_until(self._answers, 10, "redis-server did not start")
+
+    async def _answers(self) -> bool:
+        with contextlib.suppress(OSError):
+            _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+            writer.close()
+            return True
+        return False
+
+    async def stop(self) -> None:
+        """Kill the server: everything it held is gone, as after a crash without persistence."""
+        if self._process is not None:
+            self._process.kill()
+            await self._process.wait()
+            self._process = None
+
+
+@pytest.fixture
+async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    try:
+        await server.start()
+        yield server
+    finally:
+        await server.stop()

@@ -5,9 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ServerFactory
-from tests.store.conftest import mongodb_url, postgresql_url, store_url
-
-__all__ = ["mongodb_url", "postgresql_url", "store_url"]  # fixtures used by name
 
 OUT_OF_RANGE = [str(2**63), str(-(2**63) - 1), "-1", "0", str(10**400)]
 

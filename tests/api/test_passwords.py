@@ -105,9 +105,12 @@ async def test_hashing_beyond_the_bound_gets_a_fast_503(start_server: ServerFact
     assert busy, [response.status_code for response in responses]
     assert all(response.json()["error"]["code"] == "server_busy" for response in busy)
     assert all(int(response.headers["Retry-After"]) >= 1 for response in busy)
-    served = [response.status_code for response in responses if response.status_code != 503]
-    assert set(served) <= {200, 401}
+    served = [response for response in responses if response.status_code != 503]
+    assert {response.status_code for response in served} <= {200, 401}
     assert len(served) >= 3  # one hashing, two waiting: these are served, not refused
+    slowest_served = max(response.elapsed for response in served)
+    slowest_refusal = max(response.elapsed for response in busy)
+    assert slowest_refusal < slowest_served  # refused at once, not after waiting for a turn
     me = await server.http.get("/api/users/me", headers=user.headers)
     assert me.status_code == 200
 

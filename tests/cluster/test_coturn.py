@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.conftest import wait_until
 from tests.cluster.turn import TurnClient
-from tests.conftest import RunningServer, ServerFactory, free_port
+from tests.conftest import RunningServer, ServerFactory, free_port, wait_until
 
 CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "turnserver.conf"
 

@@ -14,9 +14,10 @@ import httpx
 import pytest
 
 from glimpse.settings import Settings
-from tests.cluster.conftest import STARTUP_TIMEOUT, Cluster, wait_until
-from tests.conftest import RunningServer, free_port
+from tests.cluster.conftest import Cluster
+from tests.conftest import RunningServer, free_port, wait_until
 from tests.realtime.fixtures import CHROMIUM_OFFER
+from tests.server_process import STARTUP_TIMEOUT
 
 REPO = Path(__file__).resolve().parents[2]
 

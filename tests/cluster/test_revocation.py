@@ -7,9 +7,7 @@ import secrets
 import httpx
 import pytest
 
-from tests.cluster.conftest import RedisServer, wait_until
-from tests.conftest import InProcessServer, ServerFactory
-from tests.realtime.test_session_end import authenticated, log_in_again, still_open
+from tests.conftest import InProcessServer, RedisServer, ServerFactory, wait_until
 
 CLOSE_DEADLINE = 10.0
 """The promise is "within a few seconds"; generous for a loaded machine."""
@@ -41,12 +39,12 @@ async def test_log_out_on_one_instance_closes_the_sessions_socket_on_another(
     a, b = a_and_b
     user = await a.register()
     on_b = await b.connect(user)
-    other_session_on_b = await authenticated(b, await log_in_again(a, user))
+    other_session_on_b = await b.connect(await a.log_in_again(user))
 
     assert (await user.http.post("/api/auth/logout")).status_code == 204
 
     assert await on_b.close_code(CLOSE_DEADLINE) == 4403
-    await still_open(other_session_on_b)
+    await other_session_on_b.still_open()
 
 
 async def test_refresh_token_reuse_on_one_instance_closes_the_sessions_socket_on_another(
@@ -73,8 +71,8 @@ async def test_a_password_change_closes_the_users_other_sessions_sockets_everywh
     a, b = a_and_b
     user = await a.register()
     own_on_a, own_on_b = await a.connect(user), await b.connect(user)
-    other_token = await log_in_again(a, user)
-    others = [await authenticated(server, other_token) for server in (a, b)]
+    other_token = await a.log_in_again(user)
+    others = [await server.connect(other_token) for server in (a, b)]
     bystander = await b.connect(await a.register())
 
     response = await a.http.patch(
@@ -87,4 +85,4 @@ async def test_a_password_change_closes_the_users_other_sessions_sockets_everywh
     for client in others:
         assert await client.close_code(CLOSE_DEADLINE) == 4403
     for client in (own_on_a, own_on_b, bystander):
-        await still_open(client)
+        await client.still_open()

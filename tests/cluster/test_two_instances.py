@@ -6,21 +6,25 @@ import asyncio
 import uuid
 from typing import Any
 
-from tests.cluster.conftest import Cluster, Instance, RedisLink, wait_until
-from tests.conftest import WsClient
+from tests.cluster.conftest import Cluster
+from tests.conftest import WsClient, wait_until
 from tests.realtime.fixtures import CHROMIUM_ANSWER, CHROMIUM_CANDIDATES, CHROMIUM_OFFER
+from tests.server_process import ServerProcess
+from tests.tcp_relay import TcpRelay
 
 DEPARTURE_DEADLINE = 30.0
 """The issue's promise: participants of a killed instance leave the others' rosters within 30 s."""
 
 
-async def in_room(instance: Instance, room: str, user_name: str) -> tuple[WsClient, str]:
+async def in_room(instance: ServerProcess, room: str, user_name: str) -> tuple[WsClient, str]:
     """A new user connected to `instance` and joined to `room`, with its participant id."""
     client, joined = await joining(instance, room, user_name)
     return client, joined["participant_id"]
 
 
-async def joining(instance: Instance, room: str, user_name: str) -> tuple[WsClient, dict[str, Any]]:
+async def joining(
+    instance: ServerProcess, room: str, user_name: str
+) -> tuple[WsClient, dict[str, Any]]:
     """A new user connected to `instance` and joined to `room`, with its `joined` message."""
     client = await instance.connect(await instance.register(user_name))
     return client, await client.join(room)
@@ -30,7 +34,7 @@ def roster_of(joined: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {participant["id"]: participant for participant in joined["participants"]}
 
 
-async def test_roster_spans_instances(two: tuple[Instance, Instance]) -> None:
+async def test_roster_spans_instances(two: tuple[ServerProcess, ServerProcess]) -> None:
     a, b = two
     owner = await a.register("ann")
     room = (await a.create_room(owner))["code"]
@@ -65,7 +69,7 @@ async def test_roster_spans_instances(two: tuple[Instance, Instance]) -> None:
 
 
 async def test_chat_keeps_each_senders_order_across_instances(
-    two: tuple[Instance, Instance],
+    two: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = two
     owner = await a.register("ann")
@@ -108,7 +112,7 @@ async def test_chat_keeps_each_senders_order_across_instances(
 
 
 async def test_a_retry_sent_to_the_other_instance_is_stored_once(
-    two: tuple[Instance, Instance],
+    two: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = two
     owner = await a.register("ann")
@@ -137,7 +141,7 @@ async def test_a_retry_sent_to_the_other_instance_is_stored_once(
 
 
 async def test_a_rejoin_through_the_other_instance_replaces_the_lingering_participant(
-    two: tuple[Instance, Instance],
+    two: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = two
     owner = await a.register("ann")
@@ -160,7 +164,7 @@ async def test_a_rejoin_through_the_other_instance_replaces_the_lingering_partic
 
 
 async def test_typing_media_and_signaling_cross_instances(
-    two: tuple[Instance, Instance],
+    two: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = two
     owner = await a.register("ann")
@@ -204,7 +208,7 @@ async def test_typing_media_and_signaling_cross_instances(
 
 
 async def test_signals_to_participants_outside_the_room_are_refused(
-    two: tuple[Instance, Instance],
+    two: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = two
     owner = await a.register("ann")
@@ -228,7 +232,7 @@ async def test_signals_to_participants_outside_the_room_are_refused(
     await bob.nothing_more()
 
 
-async def test_nobody_gets_an_event_twice(two: tuple[Instance, Instance]) -> None:
+async def test_nobody_gets_an_event_twice(two: tuple[ServerProcess, ServerProcess]) -> None:
     a, b = two
     owner = await a.register("ann")
     room = (await a.create_room(owner))["code"]
@@ -260,7 +264,7 @@ async def test_participants_of_a_killed_instance_leave(cluster: Cluster) -> None
     _, bob_id = await in_room(b, room, "bob")
     await ann.expect("participant-joined")
 
-    b.kill()
+    await b.kill()
     left = await ann.expect("participant-left", timeout=DEPARTURE_DEADLINE)
     assert left["participant_id"] == bob_id
     await ann.nothing_more()
@@ -275,7 +279,9 @@ async def test_participants_of_a_killed_instance_leave(cluster: Cluster) -> None
     await ann.expect("participant-joined")
 
 
-async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster: Cluster) -> None:
+async def test_redis_restart_is_survived(
+    two: tuple[ServerProcess, ServerProcess], cluster: Cluster
+) -> None:
     a, b = two
     owner = await a.register("ann")
     room = (await a.create_room(owner))["code"]
@@ -329,10 +335,10 @@ async def test_redis_restart_is_survived(two: tuple[Instance, Instance], cluster
 
 
 async def test_a_redis_connection_gone_silent_is_replaced(
-    cluster: Cluster, redis_link: RedisLink
+    cluster: Cluster, redis_link: TcpRelay
 ) -> None:
     """A Redis host that vanishes sends no reset: instances must notice the silence themselves."""
-    cluster.bus_url = redis_link.url
+    cluster.bus_url = redis_link.url(cluster.redis.url)
     a, b = await asyncio.gather(cluster.start(), cluster.start())
     owner = await a.register("ann")
     room = (await a.create_room(owner))["code"]
@@ -341,7 +347,7 @@ async def test_a_redis_connection_gone_silent_is_replaced(
     bob, _ = await in_room(b, room, "bob")
     await ann.expect("participant-joined")
 
-    redis_link.cut()
+    redis_link.cut(silently=True)
     for instance in (a, b):
         await wait_until(lambda i=instance: unready(i), 30, "/readyz stayed 200")
     redis_link.restore()
@@ -354,10 +360,10 @@ async def test_a_redis_connection_gone_silent_is_replaced(
 
 
 async def test_an_instance_taken_for_dead_makes_its_clients_rejoin(
-    cluster: Cluster, redis_link: RedisLink
+    cluster: Cluster, redis_link: TcpRelay
 ) -> None:
     """Cut off from Redis longer than the presence TTL, an instance is reaped though alive."""
-    cluster.bus_url = redis_link.url
+    cluster.bus_url = redis_link.url(cluster.redis.url)
     a = await cluster.start()
     cluster.bus_url = cluster.redis.url
     b = await cluster.start()
@@ -368,7 +374,7 @@ async def test_an_instance_taken_for_dead_makes_its_clients_rejoin(
     bob, bob_id = await in_room(b, room, "bob")
     await ann.expect("participant-joined")
 
-    redis_link.cut()
+    redis_link.cut(silently=True)
     left = await bob.expect("participant-left", timeout=DEPARTURE_DEADLINE)
     assert left["participant_id"] == ann_id
     redis_link.restore()
@@ -385,5 +391,5 @@ async def test_an_instance_taken_for_dead_makes_its_clients_rejoin(
     assert (await bob.expect("chat"))["message"] == sent
 
 
-async def unready(instance: Instance) -> bool:
+async def unready(instance: ServerProcess) -> bool:
     return not await instance.ready()

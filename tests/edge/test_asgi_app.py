@@ -11,7 +11,7 @@ import websockets
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
 
-from tests.edge.server_process import BIN, serve_in_a_process
+from tests.server_process import BIN, serve_in_a_process
 
 FACTORY = [str(BIN / "uvicorn"), "glimpse.app:create_app", "--factory", "--host", "127.0.0.1"]
 

@@ -13,9 +13,8 @@ import pytest
 import websockets
 from websockets.exceptions import InvalidStatus
 
-from tests.cluster.conftest import wait_until
-from tests.conftest import RunningServer, ServerFactory, free_port
-from tests.edge.server_process import BIN, serve_in_a_process
+from tests.conftest import RunningServer, ServerFactory, free_port, wait_until
+from tests.server_process import GLIMPSE_SERVE, serve_in_a_process, server_environment
 
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
@@ -101,9 +100,13 @@ async def test_connections_over_the_cap_get_503_and_open_ones_still_answer(
     assert (await server.http.get("/healthz")).status_code == 200
     assert (await user.http.get("/api/users/me", headers=user.headers)).status_code == 200
     opened[0].close()
-    async with asyncio.timeout(20):  # its place comes back once the server has seen it go
-        while (await status_of_a_new_connection(server))[0] != 200:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+
+    async def a_place_is_free() -> bool:  # once the server has seen the connection go
+        status, writer = await status_of_a_new_connection(server)
+        writer.close()
+        return status == 200
+
+    await wait_until(a_place_is_free, 20, "the closed connection's place never came back")
 
 
 async def flood(server: RunningServer, count: int) -> tuple[list[asyncio.StreamWriter], int]:
@@ -138,7 +141,7 @@ async def test_a_connection_flood_is_refused_before_file_descriptors_run_out(
     """With 400 open files and 150 kept in reserve, a flood of 1,000 connections is refused
     beyond 250, while a WebSocket opened before still chats and the process never hits EMFILE."""
     async with serve_in_a_process(
-        [str(BIN / "glimpse"), "serve"], tmp_path, open_file_limit(400, 400),
+        GLIMPSE_SERVE, tmp_path, open_file_limit(400, 400),
         fd_reserve="150", request_timeout="60",
     ) as server:  # fmt: skip
         a, b, _ = await server.ann_and_bob_in_a_room()
@@ -165,7 +168,7 @@ def open_file_limit(soft: int, hard: int) -> Callable[[], None]:
 
 async def test_the_soft_open_file_limit_is_raised_to_fit_the_cap(tmp_path: Path) -> None:
     async with serve_in_a_process(
-        [str(BIN / "glimpse"), "serve"], tmp_path, open_file_limit(300, 2000),
+        GLIMPSE_SERVE, tmp_path, open_file_limit(300, 2000),
         max_connections="1000", fd_reserve="100",
     ) as server:  # fmt: skip
         log = server.log.read_text()
@@ -179,9 +182,9 @@ async def test_a_limit_that_leaves_nothing_for_connections_stops_the_start(
     log = tmp_path / "server.log"
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
-            str(BIN / "glimpse"), "serve", "--port", str(free_port()),
-            "--data-dir", str(tmp_path / "data"),
-            stdout=output, stderr=subprocess.STDOUT, preexec_fn=open_file_limit(200, 200),
+            *GLIMPSE_SERVE, "--port", str(free_port()), "--data-dir", str(tmp_path / "data"),
+            env=server_environment(), stdout=output, stderr=subprocess.STDOUT,
+            preexec_fn=open_file_limit(200, 200),
         )  # fmt: skip
     async with asyncio.timeout(30):
         assert await process.wait() != 0

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import io
 import json
 import logging
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +15,8 @@ import pytest
 import websockets
 
 from glimpse.observability.logs import LogFormat, log_handler
-from glimpse.settings import Settings
-from tests.conftest import RunningServer, ServerFactory, free_port
+from tests.conftest import RunningServer, ServerFactory
+from tests.server_process import GLIMPSE_SERVE, serve_in_a_process
 
 
 class Lines:
@@ -161,35 +158,12 @@ async def test_a_rate_limit_close_is_audited(start_server: ServerFactory, lines:
 
 
 async def test_glimpse_serve_writes_every_line_as_json_uvicorns_too(tmp_path: Path) -> None:
-    port = free_port()
-    env = {
-        **os.environ,
-        "GLIMPSE_LOG_FORMAT": "json",
-        "GLIMPSE_HOST": "127.0.0.1",
-        "GLIMPSE_PORT": str(port),
-        "GLIMPSE_DATA_DIR": str(tmp_path),
-        "GLIMPSE_DATABASE_URL": "",
-        "GLIMPSE_BUS_URL": "memory://",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "glimpse", "serve", env=env, stderr=asyncio.subprocess.PIPE
-    )
-    server = RunningServer(Settings(host="127.0.0.1", port=port))
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                with contextlib.suppress(httpx.TransportError):
-                    if (await server.http.get("/healthz")).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
+    async with serve_in_a_process(
+        GLIMPSE_SERVE, tmp_path, log_format="json", database_url="", bus_url="memory://"
+    ) as server:
         login = {"email": "nobody@example.org", "password": "not the password"}
         assert (await server.http.post("/api/auth/login", json=login)).status_code == 401
-    finally:
-        await server.http.aclose()
-        process.terminate()
-        async with asyncio.timeout(30):
-            _, errors = await process.communicate()
-    parsed = [json.loads(line) for line in errors.decode().splitlines()]
+    parsed = [json.loads(line) for line in server.log.read_text().splitlines()]
     assert any(
         line["logger"] == "uvicorn.error" and line["message"] == "Application startup complete."
         for line in parsed

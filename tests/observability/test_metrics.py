@@ -10,7 +10,7 @@ from glimpse.bus.memory import MemoryBus
 from glimpse.observability.metrics import Metrics
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
-from tests.conftest import RunningServer, ServerFactory
+from tests.conftest import RedisServer, RunningServer, ServerFactory
 from tests.observability.scrape import parse, scrape, scrape_until, value
 
 TOKEN = "t" * 40
@@ -90,9 +90,11 @@ async def test_event_loop_lag_is_sampled(server: RunningServer) -> None:
     assert value(samples, "glimpse_event_loop_lag_seconds_sum") is not None
 
 
-async def test_bus_lag_is_measured_through_redis(start_server: ServerFactory) -> None:
+async def test_bus_lag_is_measured_through_redis(
+    start_server: ServerFactory, redis_server: RedisServer
+) -> None:
     server = await start_server(
-        bus_url="redis://127.0.0.1:6379/0", bus_heartbeat_interval=0.2, bus_presence_ttl=2
+        bus_url=redis_server.url, bus_heartbeat_interval=0.2, bus_presence_ttl=2
     )
     samples = await scrape_until(
         server, lambda samples: value(samples, "glimpse_bus_lag_seconds") is not None

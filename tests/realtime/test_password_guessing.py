@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import RunningServer, ServerFactory, WsClient
+from tests.conftest import RedisServer, RunningServer, ServerFactory, WsClient
 
 PASSWORD = "let me in"
 THREE = "3/hour"
@@ -74,12 +74,11 @@ async def test_right_passwords_do_not_use_the_limit_up(start_server: ServerFacto
 
 
 async def test_guesses_on_two_instances_count_together(
-    start_server: ServerFactory, tmp_path: Path
+    start_server: ServerFactory, tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    """Two servers on one database and the Redis at 127.0.0.1:6379 (room ids are fresh uuids,
-    so runs sharing that Redis never count against each other)."""
+    """Two servers on one database and one Redis of the test's own."""
     shared = {
-        "bus_url": "redis://127.0.0.1:6379/0",
+        "bus_url": redis_server.url,
         "database_url": f"sqlite:///{tmp_path / 'shared.db'}",
         "secret_key": secrets.token_urlsafe(48),
         "room_password_limit_per_user": THREE,

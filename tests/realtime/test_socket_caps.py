@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
 import websockets
 
-from tests.conftest import RECEIVE_TIMEOUT, RunningServer, ServerFactory, WsClient
+from tests.conftest import RECEIVE_TIMEOUT, RunningServer, ServerFactory, WsClient, wait_until
 
 
-async def eventually(connect: Callable[[], Awaitable[WsClient]]) -> WsClient:
-    """Connect once a freed place is counted free (the server forgets a socket as it closes)."""
-    async with asyncio.timeout(RECEIVE_TIMEOUT):
-        while True:
-            try:
-                return await connect()
-            except (websockets.InvalidStatus, AssertionError):
-                await asyncio.sleep(0.05)
+async def a_place_comes_back(connect: Callable[[], Awaitable[WsClient]]) -> None:
+    """`connect` succeeds once a freed place is counted free (the server forgets a socket as it
+    closes)."""
+
+    async def connects() -> bool:
+        try:
+            await (await connect()).close()
+        except (websockets.InvalidStatus, AssertionError):
+            return False
+        return True
+
+    await wait_until(connects, RECEIVE_TIMEOUT, "the closed socket's place never came back")
 
 
 async def test_a_users_sockets_beyond_the_cap_are_refused(start_server: ServerFactory) -> None:
@@ -34,7 +37,7 @@ async def test_a_users_sockets_beyond_the_cap_are_refused(start_server: ServerFa
     await server.connect(other)  # other users are not concerned
 
     await first.close()
-    await eventually(lambda: server.connect(user))
+    await a_place_comes_back(lambda: server.connect(user))
 
 
 async def test_sockets_from_one_address_beyond_the_cap_are_refused_at_the_handshake(
@@ -49,7 +52,7 @@ async def test_sockets_from_one_address_beyond_the_cap_are_refused_at_the_handsh
     assert (await server.http.get("/healthz")).status_code == 200
 
     await first.close()
-    await eventually(server.connect)
+    await a_place_comes_back(server.connect)
 
 
 async def test_sockets_not_yet_authenticated_beyond_the_cap_are_refused(
@@ -103,7 +106,7 @@ async def test_unauthenticated_sockets_are_capped_per_address(
 
     await silent[0].send({"type": "auth", "token": user.token})
     await silent[0].expect("authenticated")
-    await eventually(lambda: connect_as(server, "127.0.0.2"))  # authenticated: no longer counted
+    await connect_as(server, "127.0.0.2")  # the authenticated one no longer counts
 
 
 async def test_ipv6_addresses_count_by_their_64_and_ipv4_mapped_ones_as_ipv4(

@@ -10,7 +10,7 @@ import pytest
 
 from glimpse.store import open_store
 from glimpse.store.postgres_migrations import LATEST_VERSION, MIGRATIONS
-from tests.store.conftest import create_postgres_database, drop_postgres_database
+from tests.conftest import create_postgres_database, drop_postgres_database
 
 
 @pytest.fixture

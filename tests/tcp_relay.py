@@ -1,0 +1,91 @@
+"""A TCP relay a test can cut, like the network path to a host that vanished, and restore."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from tests.conftest import free_port
+
+
+class TcpRelay:
+    """Relays connections on `port` to a target port on 127.0.0.1.
+
+    `cut()` ends every connection, open or new: reset, or with `silently` kept open but
+    swallowing what it is sent and answering nothing (a host gone without a reset, which the
+    client must notice itself). `restore()` lets new connections through again; those cut
+    stay dead.
+    """
+
+    def __init__(self, target_port: int) -> None:
+        self._target_port = target_port
+        self.port = free_port()
+        self._generation = 0
+        self._cut = False
+        self._silently = False
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def url(self, url: str) -> str:
+        """`url` (of the target) with its port replaced by the relay's."""
+        return url.replace(f":{self._target_port}/", f":{self.port}/", 1)
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+
+    def cut(self, *, silently: bool = False) -> None:
+        self._generation += 1
+        self._cut, self._silently = True, silently
+        if not silently:
+            for writer in self._writers:
+                writer.transport.abort()
+
+    def restore(self) -> None:
+        self._generation += 1
+        self._cut = False
+
+    async def _relay(
+        self, client_in: asyncio.StreamReader, client_out: asyncio.StreamWriter
+    ) -> None:
+        if self._cut and not self._silently:
+            client_out.transport.abort()
+            return
+        generation, alive = self._generation, not self._cut
+        target_in, target_out = await asyncio.open_connection("127.0.0.1", self._target_port)
+        self._writers |= {client_out, target_out}
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await source.read(65536):
+                    if alive and self._generation == generation:
+                        sink.write(data)
+                        await sink.drain()
+            sink.transport.abort()
+
+        pumps = {asyncio.create_task(pump(client_in, target_out)),
+                 asyncio.create_task(pump(target_in, client_out))}  # fmt: skip
+        self._tasks |= pumps
+        await asyncio.wait(pumps)
+        self._writers -= {client_out, target_out}
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for writer in self._writers:
+            writer.transport.abort()
+
+
+@contextlib.asynccontextmanager
+async def tcp_relay(target_port: int) -> AsyncIterator[TcpRelay]:
+    """A started relay to `target_port`, stopped however the test ends."""
+    relay = TcpRelay(target_port)
+    await relay.start()
+    try:
+        yield relay
+    finally:
+        await relay.stop()
