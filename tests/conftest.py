@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # no stubs; mypy reaches this file from bench/browser.py
 import httpx
 import pytest
 import uvicorn
