@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   {
     // Tests index into sockets and transceivers they have just created.
-    files: ["**/*.test.ts"],
+    files: ["**/*.test.{ts,tsx}"],
     rules: { "@typescript-eslint/no-non-null-assertion": "off" },
   },
 );

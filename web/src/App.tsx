@@ -2,6 +2,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
+import { ApiProvider } from "./api/ApiContext";
 import { ApiClient, ApiError } from "./api/client";
 import { AuthProvider, useAuth } from "./auth/AuthContext";
 import { DashboardPage } from "./pages/DashboardPage";
@@ -65,9 +66,11 @@ export function App() {
   const [queryClient] = useState(createQueryClient);
   return (
     <QueryClientProvider client={queryClient}>
-      <AuthProvider api={api}>
-        <Routes />
-      </AuthProvider>
+      <ApiProvider api={api}>
+        <AuthProvider>
+          <Routes />
+        </AuthProvider>
+      </ApiProvider>
     </QueryClientProvider>
   );
 }

@@ -1,7 +1,7 @@
 /** TanStack Query hooks over the API service: server data lives in the query cache. */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
-import { useApi } from "../auth/AuthContext";
+import { useApi } from "./ApiContext";
 import type { RoomCreate } from "./types";
 
 export const queryKeys = {

@@ -6,7 +6,8 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
 
-import { ApiClient, ApiError } from "../api/client";
+import { useApi } from "../api/ApiContext";
+import { ApiError } from "../api/client";
 import type { User } from "../api/types";
 
 type AuthState =
@@ -18,7 +19,6 @@ type AuthState =
 
 interface AuthValue {
   state: AuthState;
-  api: ApiClient;
   signIn(email: string, password: string): Promise<void>;
   signUp(email: string, displayName: string, password: string, invite?: string): Promise<void>;
   signOut(): Promise<void>;
@@ -44,7 +44,8 @@ function unreachableMessage(error: unknown): string {
     : "Cannot reach the server; trying again…";
 }
 
-export function AuthProvider({ children, api }: { children: ReactNode; api: ApiClient }) {
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const api = useApi();
   const [state, setState] = useState<AuthState>({ status: "loading", user: null });
 
   useEffect(() => {
@@ -96,8 +97,8 @@ export function AuthProvider({ children, api }: { children: ReactNode; api: ApiC
   const signOut = useCallback(() => api.logOut(), [api]);
 
   const value = useMemo(
-    () => ({ state, api, signIn, signUp, signOut }),
-    [state, api, signIn, signUp, signOut],
+    () => ({ state, signIn, signUp, signOut }),
+    [state, signIn, signUp, signOut],
   );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
@@ -106,10 +107,6 @@ export function useAuth(): AuthValue {
   const value = useContext(AuthContext);
   if (value === null) throw new Error("useAuth outside AuthProvider");
   return value;
-}
-
-export function useApi(): ApiClient {
-  return useAuth().api;
 }
 
 /** The signed-in user; only for pages behind the sign-in guard. */

@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent, UIEvent } from "react";
 
-import { useChat } from "../chat/useChat";
+import { useChat } from "../chat/ChatContext";
 import type { Participant } from "../realtime/protocol";
 
 function typingText(names: string[]): string {

@@ -7,7 +7,7 @@ import { CopyButton } from "../components/CopyButton";
 import { MediaToggles } from "../components/MediaToggles";
 import { ParticipantsPanel } from "../components/ParticipantsPanel";
 import { VideoTile } from "../components/VideoTile";
-import { useChat } from "../chat/useChat";
+import { useChat } from "../chat/ChatContext";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 import type { ConnectionState } from "../realtime/SignalClient";
 import { inviteLink } from "./DashboardPage";

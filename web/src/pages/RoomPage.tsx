@@ -1,6 +1,11 @@
-/** /r/<code>: find the room, then pre-join, the call, and what follows it. */
+/**
+ * /r/<code>: find the room, then pre-join, the call, and what follows it; the room visit's
+ * WebSocket service carries both the call and the chat.
+ */
 import { useRoomByCode } from "../api/queries";
 import { useUser } from "../auth/AuthContext";
+import { ChatProvider } from "../chat/ChatContext";
+import { SignalProvider } from "../realtime/SignalContext";
 import { CallProvider, useCall } from "../rtc/CallContext";
 import { Link } from "../router";
 import { InCall } from "./InCall";
@@ -43,8 +48,12 @@ export function RoomPage({ code }: { code: string }) {
     );
   }
   return (
-    <CallProvider>
-      <RoomFlow room={room.data} />
-    </CallProvider>
+    <SignalProvider>
+      <CallProvider>
+        <ChatProvider>
+          <RoomFlow room={room.data} />
+        </ChatProvider>
+      </CallProvider>
+    </SignalProvider>
   );
 }

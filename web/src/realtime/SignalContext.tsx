@@ -1,0 +1,42 @@
+/**
+ * React adapter of the WebSocket service: one `SignalClient` for one visit to a room, shared by the
+ * call and the chat (read through `useSignal`), closed on unmount.
+ */
+import { createContext, useContext, useEffect, useState } from "react";
+import type { ReactNode } from "react";
+
+import { useApi } from "../api/ApiContext";
+import { SignalClient } from "./SignalClient";
+
+/** Exported for tests, which provide a `SignalClient` on a fake socket. */
+export const SignalContext = createContext<SignalClient | null>(null);
+
+function socketUrl(): string {
+  const scheme = window.location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${window.location.host}/ws`;
+}
+
+export function SignalProvider({ children }: { children: ReactNode }) {
+  const api = useApi();
+  const [signal, setSignal] = useState<SignalClient | null>(null);
+
+  useEffect(() => {
+    const client = new SignalClient({
+      url: socketUrl(),
+      token: async (fresh) => (fresh ? (await api.refresh()).access_token : api.token()),
+    });
+    // The client lives exactly as long as this effect (StrictMode mounts it twice in development).
+    // eslint-disable-next-line react-hooks/set-state-in-effect
+    setSignal(client);
+    return () => client.close("left");
+  }, [api]);
+
+  if (signal === null) return null;
+  return <SignalContext.Provider value={signal}>{children}</SignalContext.Provider>;
+}
+
+export function useSignal(): SignalClient {
+  const signal = useContext(SignalContext);
+  if (signal === null) throw new Error("useSignal outside SignalProvider");
+  return signal;
+}
