@@ -1,15 +1,25 @@
-"""Rooms: creation with a short shareable code, lookup, ownership and password checks."""
+"""Rooms, in one service for the HTTP API and the WebSocket sessions: creation with a short
+shareable code, lookup, renaming and deletion by the owner, the rooms a user owns or joined,
+membership, the password check with its limits, and chat history paging."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Final, Protocol
 
 from glimpse.auth.passwords import PasswordHashing
+from glimpse.bus import BusUnavailable
 from glimpse.errors import Forbidden, NotFound
 from glimpse.limits import Limit, Limiter, Rate
-from glimpse.store import DuplicateError, RoomRecord, Store
+from glimpse.store import DuplicateError, MessageRecord, RoomRecord, Store
+
+log = logging.getLogger(__name__)
+
+RECENT_ROOMS: Final = 20
 
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud
 CODE_GROUPS = 3
@@ -25,24 +35,55 @@ def new_room_code() -> str:
     return "-".join(groups)
 
 
+class RoomCloser(Protocol):
+    """Who tells a deleted room's participants, on every instance (glimpse/realtime/hub.py)."""
+
+    async def close_room(self, room_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RoomLists:
+    owned: list[RoomRecord]
+    """Newest first."""
+    recent: list[RoomRecord]
+    """Most recently joined first."""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    messages: list[MessageRecord]
+    more: bool
+    """Whether further messages exist beyond these, in the direction read."""
+
+
 class RoomService:
     def __init__(
         self,
         store: Store,
         passwords: PasswordHashing,
         limiter: Limiter,
+        closer: RoomCloser,
         *,
         guesses_per_user: Rate,
         guesses_per_room: Rate,
+        with_password_per_user: Rate,
     ) -> None:
         self._store = store
+        self._closer = closer
         self._passwords = passwords
         self._limiter = limiter
         self._guesses_per_user = guesses_per_user
         self._guesses_per_room = guesses_per_room
+        self._with_password_per_user = with_password_per_user
 
     async def create(self, owner_id: str, name: str, password: str | None) -> RoomRecord:
-        password_hash = await self._passwords.hash(password) if password else None
+        """Rooms with a password (each a password hash) are limited per user."""
+        password_hash = None
+        if password:
+            await self._limiter.enforce(
+                Limit("room-with-password:user", owner_id, self._with_password_per_user)
+            )
+            password_hash = await self._passwords.hash(password)
         while True:
             room = RoomRecord(
                 id=uuid.uuid4().hex,
@@ -79,6 +120,33 @@ class RoomService:
             raise Forbidden("only the room's owner may do this", code="not_room_owner")
         return room
 
+    async def rename(self, room_id: str, user_id: str, name: str) -> RoomRecord:
+        await self.owned(room_id, user_id)
+        renamed = await self._store.rename_room(room_id, name)
+        return renamed or await self.get(room_id)
+
+    async def delete(self, room_id: str, user_id: str) -> None:
+        """Delete the room with its history; anyone in it is told and disconnected."""
+        await self.owned(room_id, user_id)
+        await self._store.delete_room(room_id)
+        try:
+            await self._closer.close_room(room_id)
+        except BusUnavailable:  # deleted all the same; those on other instances find out on rejoin
+            log.warning("room %s deleted while the bus is down", room_id)
+
+    async def lists(self, user_id: str) -> RoomLists:
+        """The rooms the user owns, and those they joined most recently."""
+        return RoomLists(
+            owned=await self._store.list_owned_rooms(user_id),
+            recent=await self._store.list_recent_rooms(user_id, RECENT_ROOMS),
+        )
+
+    async def admit(self, id_or_code: str, password: str | None, user_id: str) -> RoomRecord:
+        """The room a user asks to join, once its password (if any) is checked."""
+        room = await self.find(id_or_code)
+        await self.check_password(room, password, user_id)
+        return room
+
     async def check_password(self, room: RoomRecord, password: str | None, user_id: str) -> None:
         """Wrong passwords count against the user, on every socket and instance, and against the
         room unless the user belongs to it (so that strangers cannot lock its people out); past
@@ -102,3 +170,14 @@ class RoomService:
     async def belongs(self, room: RoomRecord, user_id: str) -> bool:
         """The room's owner, or a user who has joined it before: may read its history."""
         return room.owner_id == user_id or await self._store.is_member(room.id, user_id)
+
+    async def history(
+        self, room_id: str, limit: int, *, before: int | None = None, after: int | None = None
+    ) -> HistoryPage:
+        """Up to `limit` chat messages: the newest first (those with seq < `before` when given),
+        or, `after` a seq, the oldest first (what a reconnecting client missed)."""
+        if after is None:
+            records = await self._store.list_messages(room_id, before_seq=before, limit=limit + 1)
+        else:
+            records = await self._store.messages_after(room_id, after, limit + 1)
+        return HistoryPage(records[:limit], more=len(records) > limit)

@@ -7,7 +7,7 @@ import http
 from dataclasses import dataclass
 
 from glimpse.edge.origins import origin_allowed
-from glimpse.services import Services
+from glimpse.edge.services import EdgeServices
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +28,7 @@ NO_SLOT = Refusal(
 
 
 def admit_websocket(
-    origin: str | None, host: str | None, address: str, services: Services
+    origin: str | None, host: str | None, address: str, services: EdgeServices
 ) -> Refusal | None:
     """None when the socket may open: it then holds a WebSocket slot until it closes
     (`services.connection_limits.close_websocket()`)."""

@@ -16,7 +16,7 @@ import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from glimpse.services import Services
+from glimpse.edge.services import EdgeServices
 
 
 def plain_response(status: http.HTTPStatus, text: str) -> bytes:
@@ -54,7 +54,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
-        self._services: Services = app_state["services"]  # the lifespan ran before listening
+        self._services: EdgeServices = app_state["services"]  # the lifespan ran before listening
         self._deadline: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]

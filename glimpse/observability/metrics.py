@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -19,7 +19,7 @@ from prometheus_client.gc_collector import GCCollector
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 
-from glimpse.realtime.hub import Hub
+from glimpse.bus import Bus
 
 LOOP_LAG_INTERVAL: Final = 0.5
 """How often (s) the event-loop lag is sampled."""
@@ -72,7 +72,7 @@ class Metrics:
         )
         self._instance = Info("glimpse_instance", "This server instance", registry=registry)
 
-    def watch(self, hub: Hub) -> None:
+    def watch(self, hub: WatchedHub) -> None:
         """Report the hub's rooms, participants and deliveries, and its bus, at each scrape."""
         self._instance.info({"bus_instance": hub.bus.instance_id})
         self.registry.register(_LiveCollector(self, hub))
@@ -89,10 +89,27 @@ class Metrics:
             self.loop_lag.observe(max(0.0, loop.time() - start - LOOP_LAG_INTERVAL))
 
 
+class WatchedHub(Protocol):
+    """What the metrics read of the hub (glimpse/realtime/hub.py) at each scrape."""
+
+    @property
+    def bus(self) -> Bus: ...
+
+    @property
+    def sent(self) -> collections.Counter[str]:
+        """Room events sent, by type, each counted once."""
+
+    @property
+    def publish_failures(self) -> int: ...
+
+    def census(self) -> tuple[int, int]:
+        """Rooms and participants on this instance."""
+
+
 class _LiveCollector(Collector):
     """The tallies, and the state of the hub and the bus, as they are at scrape time."""
 
-    def __init__(self, metrics: Metrics, hub: Hub) -> None:
+    def __init__(self, metrics: Metrics, hub: WatchedHub) -> None:
         self._metrics = metrics
         self._hub = hub
 

@@ -18,8 +18,7 @@ from starlette.websockets import WebSocket
 from glimpse.edge.admission import admit_websocket
 from glimpse.realtime.connection import CLOSE_TIMEOUT, MESSAGE_TOO_BIG
 from glimpse.realtime.frames import frame_payload
-from glimpse.realtime.session import LinkClosed, Session
-from glimpse.services import Services
+from glimpse.realtime.session import LinkClosed, Session, SessionServices
 from glimpse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -112,7 +111,7 @@ class AsgiLink:
 
 async def serve_websocket(socket: WebSocket) -> None:
     """The /ws endpoint: the same checks as connection.py, then one Session."""
-    services: Services = socket.state.services
+    services: SessionServices = socket.state.services
     address = socket.client.host if socket.client else ""  # uvicorn's, behind trusted proxies
     refusal = admit_websocket(
         socket.headers.get("origin"), socket.headers.get("host"), address, services

@@ -72,25 +72,6 @@ class ChatHandler:
             self._unpublished.pop(record.id, None)
         return message
 
-    async def history_for_joiner(
-        self, room_id: str, last_seq: int | None, limit: int
-    ) -> tuple[list[protocol.ChatMessage], bool]:
-        """What `joined` carries, oldest first, and whether there is more.
-
-        The latest `limit` messages, or, for a client rejoining with the last seq it holds, the
-        first `limit` messages after it.
-        """
-        if last_seq is None:
-            records = await self._store.list_messages(room_id, limit=limit + 1)
-            records.reverse()
-            more = len(records) > limit
-            records = records[1:] if more else records
-        else:
-            records = await self._store.messages_after(room_id, last_seq, limit + 1)
-            more = len(records) > limit
-            records = records[:limit]
-        return [chat_message(record) for record in records], more
-
     async def typing(self, room_id: str, participant_id: str, active: bool) -> None:
         """Relayed to the room, never stored."""
         event = protocol.encode(

@@ -24,8 +24,7 @@ from websockets.server import ServerProtocol
 from glimpse.edge.admission import admit_websocket
 from glimpse.edge.client_address import client_address
 from glimpse.edge.limits import ConnectionLimits
-from glimpse.realtime.session import LinkClosed, Session
-from glimpse.services import Services
+from glimpse.realtime.session import LinkClosed, Session, SessionServices
 
 PATH: Final = "/ws"
 CLOSE_TIMEOUT: Final = 2.0
@@ -165,7 +164,7 @@ class WebSocketConnection(asyncio.Protocol):
     # Internals
 
     def _handshake(self, request: Request) -> None:
-        services: Services | None = self._app_state.get("services")
+        services: SessionServices | None = self._app_state.get("services")
         address = ""
         if request.path.partition("?")[0] != PATH:
             response = self._ws.reject(404, "No WebSocket endpoint here: it is at /ws.\n")
@@ -192,7 +191,7 @@ class WebSocketConnection(asyncio.Protocol):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _client_address(self, request: Request, services: Services) -> str:
+    def _client_address(self, request: Request, services: SessionServices) -> str:
         assert self._transport is not None
         peer = self._transport.get_extra_info("peername")  # (host, port, …)
         return client_address(

@@ -15,17 +15,21 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessClaims
 from glimpse.bus import BusUnavailable
+from glimpse.edge.services import EdgeServices
 from glimpse.errors import GlimpseError, Unauthorized
 from glimpse.observability import audit, log_context
+from glimpse.observability.metrics import Metrics
 from glimpse.realtime import protocol
+from glimpse.realtime.chat import ChatHandler, chat_message
 from glimpse.realtime.frames import text_frame
-from glimpse.realtime.hub import RoomFull
+from glimpse.realtime.hub import Hub, RoomFull
 from glimpse.realtime.ratelimit import Strikes, TokenBucket
-from glimpse.realtime.registry import TooManySockets
+from glimpse.realtime.registry import ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
-from glimpse.services import Services
+from glimpse.rooms import RoomService
 from glimpse.store import RoomRecord, StoreUnavailable, UserRecord
 
 log = logging.getLogger(__name__)
@@ -65,6 +69,28 @@ class Link(Protocol):
         """Drop the connection without a close frame."""
 
 
+class SessionServices(EdgeServices, Protocol):
+    """What a session needs of the server's services (built by glimpse/services.py)."""
+
+    @property
+    def connections(self) -> ConnectionRegistry: ...
+
+    @property
+    def auth(self) -> AuthService: ...
+
+    @property
+    def rooms(self) -> RoomService: ...
+
+    @property
+    def hub(self) -> Hub: ...
+
+    @property
+    def chat(self) -> ChatHandler: ...
+
+    @property
+    def metrics(self) -> Metrics: ...
+
+
 class SessionState(enum.Enum):
     CONNECTED = "connected"
     AUTHENTICATED = "authenticated"
@@ -94,7 +120,7 @@ class Session:
         "_settings", "_signal_limit", "_strikes", "log_fields", "membership", "state", "user",
     )  # fmt: skip
 
-    def __init__(self, link: Link, services: Services, client_address: str) -> None:
+    def __init__(self, link: Link, services: SessionServices, client_address: str) -> None:
         """A new socket from `client_address`, counted in the registry until `run` ends."""
         self._link = link
         self._services = services
@@ -403,8 +429,7 @@ class Session:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
         services = self._services
         await services.auth.check_session(self._claims.session_id)  # revoked, yet still open
-        room = await services.rooms.find(request.room)
-        await services.rooms.check_password(room, request.password, self.user.id)
+        room = await services.rooms.admit(request.room, request.password, self.user.id)
         replaced = request.replaces is not None and await services.hub.replace(
             room.id, request.replaces, self.user.id
         )  # a reconnect: its old socket may linger still
@@ -443,15 +468,16 @@ class Session:
         assert self.user is not None
         services = self._services
         await services.rooms.record_join(room.id, self.user.id)
-        messages, more = await services.chat.history_for_joiner(
-            room.id, request.last_seq, self._settings.join_history
-        )
+        page = await services.rooms.history(
+            room.id, self._settings.join_history, after=request.last_seq
+        )  # the latest messages, or the first ones after what a rejoining client holds
+        records = page.messages if request.last_seq is not None else page.messages[::-1]
         joined = protocol.Joined(
             room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
             participant_id=participant.id,
             participants=services.hub.roster(room.id),
-            messages=messages,
-            more_messages=more,
+            messages=[chat_message(record) for record in records],  # oldest first
+            more_messages=page.more,
             ref=request.ref,
         )
         if not self._closing:  # ahead of the room events held back while joining

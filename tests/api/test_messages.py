@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from tests.conftest import RunningServer
 
 
@@ -65,3 +68,25 @@ async def test_history_is_readable_only_by_members(server: RunningServer) -> Non
 
     unknown = await server.http.get("/api/rooms/nope/messages", headers=owner.headers)
     assert unknown.status_code == 404
+
+
+async def test_a_message_reads_the_same_over_http_and_the_websocket(server: RunningServer) -> None:
+    """The chat message has one shape on the wire: in the ack, in `joined` and in the history."""
+    owner = await server.register()
+    room = await server.create_room(owner)
+    client = await server.connect(owner)
+    await client.join(room["id"])
+    acked = await client.chat("hello")
+    await client.send({"type": "leave"})
+    await client.expect("ack")
+    joined = await client.join(room["id"])
+    page = (
+        await server.http.get(f"/api/rooms/{room['id']}/messages", headers=owner.headers)
+    ).json()
+    await client.close()
+
+    def same_instant(message: dict[str, Any]) -> dict[str, Any]:
+        return {**message, "created_at": datetime.fromisoformat(message["created_at"])}
+
+    assert same_instant(page["messages"][0]) == same_instant(acked)
+    assert same_instant(joined["messages"][0]) == same_instant(acked)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -11,11 +10,9 @@ from glimpse.api.deps import (
     RATE_LIMITED,
     ClientAddress,
     CurrentUser,
-    HubDep,
     LimiterDep,
     RoomsDep,
     SettingsDep,
-    StoreDep,
 )
 from glimpse.api.schemas import (
     MessagePage,
@@ -25,44 +22,29 @@ from glimpse.api.schemas import (
     RoomPublic,
     RoomUpdate,
 )
-from glimpse.bus import BusUnavailable
 from glimpse.errors import Forbidden
 from glimpse.limits import Limit
 
-log = logging.getLogger(__name__)
-
 router = APIRouter(prefix="/rooms", tags=["rooms"])
 
-RECENT_ROOMS = 20
 MAX_PAGE = 100
 MAX_SEQ = 2**63 - 1
 """Sequence numbers are 64-bit signed integers in every store: a larger `before` is refused."""
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, responses=RATE_LIMITED)
-async def create_room(
-    body: RoomCreate,
-    user: CurrentUser,
-    rooms: RoomsDep,
-    settings: SettingsDep,
-    limiter: LimiterDep,
-) -> RoomPublic:
+async def create_room(body: RoomCreate, user: CurrentUser, rooms: RoomsDep) -> RoomPublic:
     """Rooms with a password (each a password hash) are limited per user."""
-    if body.password:
-        await limiter.enforce(
-            Limit("room-with-password:user", user.id, settings.room_with_password_limit_per_user)
-        )
     return RoomPublic.of(await rooms.create(user.id, body.name, body.password))
 
 
 @router.get("")
-async def list_rooms(user: CurrentUser, store: StoreDep) -> RoomLists:
+async def list_rooms(user: CurrentUser, rooms: RoomsDep) -> RoomLists:
     """The rooms I own, and the rooms I joined most recently."""
-    owned = await store.list_owned_rooms(user.id)
-    recent = await store.list_recent_rooms(user.id, RECENT_ROOMS)
+    lists = await rooms.lists(user.id)
     return RoomLists(
-        owned=[RoomPublic.of(room) for room in owned],
-        recent=[RoomPublic.of(room) for room in recent],
+        owned=[RoomPublic.of(room) for room in lists.owned],
+        recent=[RoomPublic.of(room) for room in lists.recent],
     )
 
 
@@ -90,24 +72,15 @@ async def get_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> RoomPubl
 
 @router.patch("/{room_id}")
 async def rename_room(
-    room_id: str, body: RoomUpdate, user: CurrentUser, rooms: RoomsDep, store: StoreDep
+    room_id: str, body: RoomUpdate, user: CurrentUser, rooms: RoomsDep
 ) -> RoomPublic:
-    await rooms.owned(room_id, user.id)
-    renamed = await store.rename_room(room_id, body.name)
-    return RoomPublic.of(renamed or await rooms.get(room_id))
+    return RoomPublic.of(await rooms.rename(room_id, user.id, body.name))
 
 
 @router.delete("/{room_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_room(
-    room_id: str, user: CurrentUser, rooms: RoomsDep, store: StoreDep, hub: HubDep
-) -> None:
+async def delete_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> None:
     """Delete the room with its history; anyone in it is told and disconnected."""
-    await rooms.owned(room_id, user.id)
-    await store.delete_room(room_id)
-    try:
-        await hub.close_room(room_id)
-    except BusUnavailable:  # deleted all the same; those on other instances find out on rejoin
-        log.warning("room %s deleted while the bus is down", room_id)
+    await rooms.delete(room_id, user.id)
 
 
 @router.get("/{room_id}/messages")
@@ -115,7 +88,6 @@ async def list_messages(
     room_id: str,
     user: CurrentUser,
     rooms: RoomsDep,
-    store: StoreDep,
     before: Annotated[
         int | None, Query(ge=1, le=MAX_SEQ, description="Only messages with seq < before")
     ] = None,
@@ -125,10 +97,8 @@ async def list_messages(
     room = await rooms.get(room_id)
     if not await rooms.belongs(room, user.id):
         raise Forbidden("join this room to read its history", code="not_a_member")
-    records = await store.list_messages(room.id, before_seq=before, limit=limit + 1)
-    more = len(records) > limit
-    page = records[:limit]
+    page = await rooms.history(room.id, limit, before=before)
     return MessagePage(
-        messages=[MessagePublic.model_validate(record) for record in page],
-        next_before=page[-1].seq if more else None,
+        messages=[MessagePublic.model_validate(record) for record in page.messages],
+        next_before=page.messages[-1].seq if page.more else None,
     )
