@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 passwords,
                 limiter,
                 hub,
+                join_history=settings.join_history,
                 guesses_per_user=settings.room_password_limit_per_user,
                 guesses_per_room=settings.room_password_limit_per_room,
                 with_password_per_user=settings.room_with_password_limit_per_user,

@@ -1,6 +1,7 @@
 """Rooms, in one service for the HTTP API and the WebSocket sessions: creation with a short
 shareable code, lookup, renaming and deletion by the owner, the rooms a user owns or joined,
-membership, the password check with its limits, and chat history paging."""
+joining (the password check with its limits, capacity, a reconnect's takeover) and leaving,
+membership, and chat history paging."""
 
 from __future__ import annotations
 
@@ -9,11 +10,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Protocol
+from typing import Final, Generic, Protocol, TypeVar
 
 from glimpse.auth.passwords import PasswordHashing
 from glimpse.bus import BusUnavailable
-from glimpse.errors import Forbidden, NotFound
+from glimpse.errors import Conflict, Forbidden, NotFound
 from glimpse.limits import Limit, Limiter, Rate
 from glimpse.store import DuplicateError, MessageRecord, RoomRecord, Store
 
@@ -35,10 +36,47 @@ def new_room_code() -> str:
     return "-".join(groups)
 
 
-class RoomCloser(Protocol):
-    """Who tells a deleted room's participants, on every instance (glimpse/realtime/hub.py)."""
+class RoomFull(Conflict):
+    code = "room_full"
 
-    async def close_room(self, room_id: str) -> None: ...
+
+class Attendee(Protocol):
+    """A participant of a room, as far as its rules read one (the hub's own type)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def user_id(self) -> str: ...
+
+
+AttendeeT = TypeVar("AttendeeT", bound=Attendee)
+MemberT = TypeVar("MemberT")
+MemberT_contra = TypeVar("MemberT_contra", contravariant=True)
+
+
+class RoomHub(Protocol[AttendeeT, MemberT_contra]):
+    """Who seats the participants of rooms, on every instance (glimpse/realtime/hub.py); each
+    comes with its member, the connection the hub delivers the room's events to."""
+
+    async def replace(self, room_id: str, participant_id: str, user_id: str) -> bool:
+        """Drop this user's participant that a reconnect replaces; False when there is none."""
+
+    async def join(
+        self,
+        room_id: str,
+        participant: AttendeeT,
+        member: MemberT_contra,
+        replaces: str | None = None,
+    ) -> None:
+        """Seat a participant, or raise RoomFull; a participant `replaces` does not count."""
+
+    async def leave(self, room_id: str, participant_id: str) -> None: ...
+
+    def roster(self, room_id: str) -> list[AttendeeT]: ...
+
+    async def close_room(self, room_id: str) -> None:
+        """Tell a deleted room's participants, and disconnect them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +94,33 @@ class HistoryPage:
     """Whether further messages exist beyond these, in the direction read."""
 
 
-class RoomService:
+@dataclass(frozen=True, slots=True)
+class Joined(Generic[AttendeeT]):
+    """What a joiner is told: the room, who is in it, and the chat it has not seen."""
+
+    room: RoomRecord
+    roster: list[AttendeeT]
+    """The joiner among them."""
+    history: HistoryPage
+    """Oldest first: the latest messages, or the first ones after what a rejoiner holds."""
+
+
+class RoomService(Generic[AttendeeT, MemberT]):
     def __init__(
         self,
         store: Store,
         passwords: PasswordHashing,
         limiter: Limiter,
-        closer: RoomCloser,
+        hub: RoomHub[AttendeeT, MemberT],
         *,
+        join_history: int,
         guesses_per_user: Rate,
         guesses_per_room: Rate,
         with_password_per_user: Rate,
     ) -> None:
         self._store = store
-        self._closer = closer
+        self._hub = hub
+        self._join_history = join_history
         self._passwords = passwords
         self._limiter = limiter
         self._guesses_per_user = guesses_per_user
@@ -130,7 +181,7 @@ class RoomService:
         await self.owned(room_id, user_id)
         await self._store.delete_room(room_id)
         try:
-            await self._closer.close_room(room_id)
+            await self._hub.close_room(room_id)
         except BusUnavailable:  # deleted all the same; those on other instances find out on rejoin
             log.warning("room %s deleted while the bus is down", room_id)
 
@@ -162,6 +213,40 @@ class RoomService:
         if not await self._passwords.verify(room.password_hash, password):
             raise Forbidden("wrong room password", code="wrong_room_password")
         await self._limiter.refund(*guesses)
+
+    async def join(
+        self,
+        id_or_code: str,
+        password: str | None,
+        participant: AttendeeT,
+        member: MemberT,
+        *,
+        replaces: str | None = None,
+        last_seq: int | None = None,
+    ) -> Joined[AttendeeT]:
+        """Seat a participant in the room it asks for, once admitted; `replaces` names its user's
+        participant of a previous connection, which it takes over (a reconnect: the old socket
+        may linger still). A join that fails once seated leaves the room again."""
+        room = await self.admit(id_or_code, password, participant.user_id)
+        replaced = replaces is not None and await self._hub.replace(
+            room.id, replaces, participant.user_id
+        )
+        await self._hub.join(room.id, participant, member, replaces if replaced else None)
+        try:
+            await self.record_join(room.id, participant.user_id)
+            page = await self.history(room.id, self._join_history, after=last_seq)
+        except BaseException:
+            await self.leave(room.id, participant.id)
+            raise
+        messages = page.messages if last_seq is not None else page.messages[::-1]
+        return Joined(room, self._hub.roster(room.id), HistoryPage(messages, page.more))
+
+    async def leave(self, room_id: str, participant_id: str) -> None:
+        """Take a participant out of its room (with the bus down, other instances are not told)."""
+        try:
+            await self._hub.leave(room_id, participant_id)
+        except BusUnavailable:
+            log.warning("could not announce a departure to other instances")
 
     async def record_join(self, room_id: str, user_id: str) -> None:
         """Remember the join: it lists the room among the user's recent ones, opens its history."""

@@ -9,9 +9,8 @@ from glimpse.edge.limits import ConnectionLimits
 from glimpse.limits import Limiter
 from glimpse.observability.metrics import Metrics
 from glimpse.realtime.chat import ChatHandler
-from glimpse.realtime.hub import Hub
+from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.registry import ConnectionRegistry
-from glimpse.rooms import RoomService
 from glimpse.settings import Settings
 from glimpse.store import Store
 
@@ -20,7 +19,7 @@ from glimpse.store import Store
 class Services:
     settings: Settings
     auth: AuthService
-    rooms: RoomService
+    rooms: Rooms
     store: Store
     hub: Hub
     chat: ChatHandler

@@ -13,8 +13,7 @@ from glimpse.auth.tokens import AccessClaims
 from glimpse.edge.client_address import address_group
 from glimpse.errors import Unauthorized
 from glimpse.limits import Limiter
-from glimpse.realtime.hub import Hub
-from glimpse.rooms import RoomService
+from glimpse.realtime.hub import Hub, Rooms
 from glimpse.services import Services
 from glimpse.settings import Settings
 from glimpse.store import Store, UserRecord
@@ -42,7 +41,7 @@ def _auth(services: ServicesDep) -> AuthService:
     return services.auth
 
 
-def _rooms(services: ServicesDep) -> RoomService:
+def _rooms(services: ServicesDep) -> Rooms:
     return services.rooms
 
 
@@ -57,7 +56,7 @@ def _limiter(services: ServicesDep) -> Limiter:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[Store, Depends(_store)]
 AuthDep = Annotated[AuthService, Depends(_auth)]
-RoomsDep = Annotated[RoomService, Depends(_rooms)]
+RoomsDep = Annotated[Rooms, Depends(_rooms)]
 HubDep = Annotated[Hub, Depends(_hub)]
 LimiterDep = Annotated[Limiter, Depends(_limiter)]
 

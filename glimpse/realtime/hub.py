@@ -13,12 +13,13 @@ import collections
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
 from glimpse.realtime.frames import text_frame
 from glimpse.realtime.protocol import Participant
+from glimpse.rooms import RoomFull, RoomService
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ class Member(Protocol):
         """Close the connection after what was delivered before."""
 
 
+Rooms: TypeAlias = RoomService[Participant, Member]
+"""The room service, seating the hub's participants with their connections."""
+
 # Envelope flags on the bus: what the receiving hub must do besides delivering.
 PLAIN, JOINED, LEFT, UPDATED, CLOSED, REPLACED = b"-", b"j", b"l", b"u", b"x", b"r"
 
@@ -50,10 +54,6 @@ class RoomState:
     """Every participant of the room, on any instance."""
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the roster has been read from the bus."""
-
-
-class RoomFull(Exception):
-    pass
 
 
 class Hub:

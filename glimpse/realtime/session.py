@@ -25,12 +25,12 @@ from glimpse.observability.metrics import Metrics
 from glimpse.realtime import protocol
 from glimpse.realtime.chat import ChatHandler, chat_message
 from glimpse.realtime.frames import text_frame
-from glimpse.realtime.hub import Hub, RoomFull
+from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.ratelimit import Strikes, TokenBucket
 from glimpse.realtime.registry import ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
-from glimpse.rooms import RoomService
-from glimpse.store import RoomRecord, StoreUnavailable, UserRecord
+from glimpse.rooms import Joined
+from glimpse.store import StoreUnavailable, UserRecord
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class SessionServices(EdgeServices, Protocol):
     def auth(self) -> AuthService: ...
 
     @property
-    def rooms(self) -> RoomService: ...
+    def rooms(self) -> Rooms: ...
 
     @property
     def hub(self) -> Hub: ...
@@ -427,12 +427,7 @@ class Session:
         assert self.user is not None and self._claims is not None
         if self.membership is not None:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
-        services = self._services
-        await services.auth.check_session(self._claims.session_id)  # revoked, yet still open
-        room = await services.rooms.admit(request.room, request.password, self.user.id)
-        replaced = request.replaces is not None and await services.hub.replace(
-            room.id, request.replaces, self.user.id
-        )  # a reconnect: its old socket may linger still
+        await self._services.auth.check_session(self._claims.session_id)  # revoked, yet open
         participant = protocol.Participant(
             id=uuid.uuid4().hex,
             user_id=self.user.id,
@@ -441,48 +436,23 @@ class Session:
         )
         self._held = []
         try:
-            try:
-                await services.hub.join(
-                    room.id, participant, self, replaces=request.replaces if replaced else None
-                )
-            except RoomFull as error:
-                raise GlimpseError(str(error), code="room_full") from None
+            joined = await self._services.rooms.join(
+                request.room, request.password, participant, self,
+                replaces=request.replaces, last_seq=request.last_seq,
+            )  # fmt: skip
+            room = joined.room
             self.membership = Membership(room.id, participant)
             self._move_to(SessionState.JOINED)
             self.log_fields.room, self.log_fields.participant = room.id, participant.id
             log.info("joined the room")
-            try:
-                await self._welcome(room, participant, request)
-            except BaseException:
-                await self._leave_room()
-                raise
+            if not self._closing:  # ahead of the room events held back while joining
+                self._services.metrics.messages_out["joined"] += 1
+                welcome = _joined_message(joined, participant.id, request.ref)
+                self._link.send(text_frame(protocol.encode(welcome)))
         finally:
             held, self._held, self._held_bytes = self._held, None, 0
             for event in held:
                 self.deliver(event)
-
-    async def _welcome(
-        self, room: RoomRecord, participant: protocol.Participant, request: protocol.Join
-    ) -> None:
-        """Send `joined`: the room, its roster and the chat the joiner has not seen."""
-        assert self.user is not None
-        services = self._services
-        await services.rooms.record_join(room.id, self.user.id)
-        page = await services.rooms.history(
-            room.id, self._settings.join_history, after=request.last_seq
-        )  # the latest messages, or the first ones after what a rejoining client holds
-        records = page.messages if request.last_seq is not None else page.messages[::-1]
-        joined = protocol.Joined(
-            room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
-            participant_id=participant.id,
-            participants=services.hub.roster(room.id),
-            messages=[chat_message(record) for record in records],  # oldest first
-            more_messages=page.more,
-            ref=request.ref,
-        )
-        if not self._closing:  # ahead of the room events held back while joining
-            self._services.metrics.messages_out["joined"] += 1
-            self._link.send(text_frame(protocol.encode(joined)))
 
     async def _leave_room(self) -> None:
         membership, self.membership = self.membership, None
@@ -492,10 +462,22 @@ class Session:
             self._move_to(SessionState.AUTHENTICATED)
         log.info("left the room")
         self.log_fields.room = self.log_fields.participant = None
-        try:
-            await self._services.hub.leave(membership.room_id, membership.participant.id)
-        except BusUnavailable:
-            log.warning("could not announce a departure to other instances")
+        await self._services.rooms.leave(membership.room_id, membership.participant.id)
+
+
+def _joined_message(
+    joined: Joined[protocol.Participant], participant_id: str, ref: str | None
+) -> protocol.Joined:
+    """`joined`: the room, its roster and the chat the joiner has not seen (oldest first)."""
+    room = joined.room
+    return protocol.Joined(
+        room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
+        participant_id=participant_id,
+        participants=joined.roster,
+        messages=[chat_message(record) for record in joined.history.messages],
+        more_messages=joined.history.more,
+        ref=ref,
+    )
 
 
 def _seconds_until(unix_time: int) -> int:
