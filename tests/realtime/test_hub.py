@@ -9,7 +9,8 @@ import pytest
 from glimpse.bus.memory import MemoryBus
 from glimpse.realtime import protocol
 from glimpse.realtime.frames import text_frame
-from glimpse.realtime.hub import Hub, RoomFull
+from glimpse.realtime.hub import Hub
+from glimpse.rooms import RoomFull
 from tests.gate import Gate
 
 
