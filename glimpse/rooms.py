@@ -16,7 +16,7 @@ from glimpse.auth.passwords import PasswordHashing
 from glimpse.bus import BusUnavailable
 from glimpse.errors import Conflict, Forbidden, NotFound
 from glimpse.limits import Limit, Limiter, Rate
-from glimpse.store import DuplicateError, MessageRecord, RoomRecord, Store
+from glimpse.store import DuplicateError, MessageRecord, RoomChanges, RoomRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
 
     async def rename(self, room_id: str, user_id: str, name: str) -> RoomRecord:
         await self.owned(room_id, user_id)
-        renamed = await self._store.rename_room(room_id, name)
+        renamed = await self._store.update_room(room_id, RoomChanges(name=name))
         return renamed or await self.get(room_id)
 
     async def delete(self, room_id: str, user_id: str) -> None:
@@ -254,7 +254,9 @@ class RoomService(Generic[AttendeeT, MemberT]):
 
     async def belongs(self, room: RoomRecord, user_id: str) -> bool:
         """The room's owner, or a user who has joined it before: may read its history."""
-        return room.owner_id == user_id or await self._store.is_member(room.id, user_id)
+        return (
+            room.owner_id == user_id or await self._store.member_role(room.id, user_id) is not None
+        )
 
     async def history(
         self, room_id: str, limit: int, *, before: int | None = None, after: int | None = None

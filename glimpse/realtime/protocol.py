@@ -6,6 +6,7 @@ however many participants receive them.
 
 from __future__ import annotations
 
+import typing
 from datetime import datetime
 from typing import Annotated, Final, Literal
 
@@ -18,6 +19,20 @@ Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 MAX_INT64 = 2**63 - 1
 """Every integer a client sends is bounded; none is larger than what the stores keep."""
+
+
+Role = Literal["host", "cohost", "member", "guest"]
+"""In a meeting: the room's owner is its host, co-hosts share the host's powers (both "hosts"),
+members have an account, guests joined with a name through the invite link."""
+
+Emoji = Literal["👍", "👏", "😂", "❤️", "🎉", "😮"]
+"""The reactions a participant can send (a small fixed set)."""
+
+ModerationAction = Literal[
+    "mute", "ask-unmute", "camera-off", "stop-screen", "lower-hand", "remove",
+    "make-cohost", "revoke-cohost",
+]  # fmt: skip
+"""What a host does to another participant; `make-cohost` and `revoke-cohost` are the owner's."""
 
 
 class MediaState(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,6 +75,9 @@ class Join(ClientMessage, tag="join"):
     """Highest chat sequence number the client already has: send what came after it."""
     replaces: Id | None = None
     """The participant id this client had before reconnecting: drop it if it is still there."""
+    ticket: Annotated[str, msgspec.Meta(max_length=512)] | None = None
+    """An admission ticket (from `admitted` or an earlier `joined`): lets its holder past the
+    lobby and the lock of that room's meeting, not past a removal."""
 
 
 class Leave(ClientMessage, tag="leave"):
@@ -94,10 +112,51 @@ class Pong(ClientMessage, tag="pong"):
     pass
 
 
-AnyClientMessage = Auth | Renew | Join | Leave | Chat | Typing | Signal | Media | Pong
-CLIENT_TYPES = frozenset(
-    cls.__struct_config__.tag
-    for cls in (Auth, Renew, Join, Leave, Chat, Typing, Signal, Media, Pong)
+class Hand(ClientMessage, tag="hand"):
+    """Raise or lower one's own hand."""
+
+    raised: bool
+
+
+class React(ClientMessage, tag="react"):
+    emoji: Emoji
+
+
+class Moderate(ClientMessage, tag="moderate"):
+    """A host's action on another participant of the meeting (hosts only)."""
+
+    action: ModerationAction
+    participant_id: Id
+
+
+class Admit(ClientMessage, tag="admit"):
+    """Let someone waiting in the lobby in (hosts only)."""
+
+    participant_id: Id
+
+
+class Deny(ClientMessage, tag="deny"):
+    """Turn someone waiting in the lobby away (hosts only)."""
+
+    participant_id: Id
+
+
+class Lock(ClientMessage, tag="lock"):
+    """Lock the meeting against new joins, or unlock it (hosts only)."""
+
+    locked: bool
+
+
+class EndMeeting(ClientMessage, tag="end-meeting"):
+    """End the meeting for everyone (hosts only)."""
+
+
+AnyClientMessage = (
+    Auth | Renew | Join | Leave | Chat | Typing | Signal | Media | Pong
+    | Hand | React | Moderate | Admit | Deny | Lock | EndMeeting
+)  # fmt: skip
+CLIENT_TYPES: Final = frozenset(
+    cls.__struct_config__.tag for cls in typing.get_args(AnyClientMessage)
 )
 
 # Server -> client
@@ -106,8 +165,26 @@ CLIENT_TYPES = frozenset(
 class Participant(msgspec.Struct):
     id: str
     user_id: str
+    """The account's id, or for a guest its guest id (guest credentials carry it)."""
     display_name: str
     media: MediaState
+    role: Role = "member"
+    hand: int | None = None
+    """When the hand went up (Unix time, ms): raised hands are listed in this order."""
+
+
+class LobbyEntry(msgspec.Struct):
+    """Someone waiting to be let in, as the hosts see them."""
+
+    id: str
+    """The waiting participant's id (`admit` and `deny` name it)."""
+    user_id: str
+    display_name: str
+    guest: bool
+    reason: Literal["lobby", "removed"]
+    """`removed`: a host removed this person from the meeting earlier."""
+    since: int
+    """When they started waiting (Unix time, ms)."""
 
 
 class ChatMessage(msgspec.Struct):
@@ -119,6 +196,7 @@ class ChatMessage(msgspec.Struct):
     client_id: str
     text: str
     created_at: datetime
+    sender_guest: bool = False
 
 
 class RoomInfo(msgspec.Struct):
@@ -137,6 +215,8 @@ class Authenticated(ServerMessage, tag="authenticated"):
     display_name: str
     expires_in: int
     """Seconds until the socket's access token expires: `renew` before, or the socket closes."""
+    guest: bool = False
+    """A guest's credential: it admits to one room only."""
     ref: str | None = None
 
 
@@ -148,7 +228,63 @@ class Joined(ServerMessage, tag="joined"):
     """Oldest first."""
     more_messages: bool
     """True when older (or, after last_seq, further) messages exist than those sent here."""
+    ticket: str
+    """Present it in `join` when reconnecting: back in past the lobby and the lock."""
+    locked: bool = False
+    lobby: list[LobbyEntry] = msgspec.field(default_factory=list)
+    """Who waits to be let in, oldest first: for hosts only (others get an empty list)."""
     ref: str | None = None
+
+
+class Waiting(ServerMessage, tag="waiting"):
+    """The answer to a `join` that must wait in the lobby: nothing of the room arrives until
+    `admitted` (then `join` again with its ticket), or the socket closes with 4413 (denied)."""
+
+    room: RoomInfo
+    participant_id: str
+    reason: Literal["lobby", "removed"]
+    ref: str | None = None
+
+
+class Admitted(ServerMessage, tag="admitted"):
+    """To someone waiting: a host let them in; `join` with this ticket."""
+
+    room_id: str
+    ticket: str
+
+
+class LobbyRequest(ServerMessage, tag="lobby-request"):
+    """To hosts: someone started waiting."""
+
+    entry: LobbyEntry
+
+
+class LobbyLeft(ServerMessage, tag="lobby-left"):
+    """To hosts: someone no longer waits."""
+
+    participant_id: str
+    outcome: Literal["admitted", "denied", "gone"]
+    by: str | None = None
+    """The host who admitted or denied them."""
+
+
+class Moderated(ServerMessage, tag="moderated"):
+    """To the participant a host acted on (mute, ask-unmute, camera-off, stop-screen,
+    lower-hand): the client does what it says (ask-unmute only asks)."""
+
+    action: ModerationAction
+    by: str
+    """The host's participant id."""
+
+
+class LockChanged(ServerMessage, tag="lock-changed"):
+    locked: bool
+    by: str
+
+
+class Reaction(ServerMessage, tag="reaction"):
+    participant_id: str
+    emoji: Emoji
 
 
 class ParticipantJoined(ServerMessage, tag="participant-joined"):
@@ -298,6 +434,7 @@ def encode_info(participant: Participant) -> bytes:
 AnyServerMessage = (
     Authenticated | Joined | ParticipantJoined | ParticipantLeft | ParticipantUpdated
     | ChatBroadcast | TypingBroadcast | SignalRelay | Ack | Error | Ping | RoomClosed
+    | Waiting | Admitted | LobbyRequest | LobbyLeft | Moderated | LockChanged | Reaction
 )  # fmt: skip
 """Every server message; the web client's types are generated from its schema."""
 

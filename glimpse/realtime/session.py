@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from glimpse.auth.identity import Identity
 from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessClaims
 from glimpse.bus import BusUnavailable
@@ -30,7 +31,7 @@ from glimpse.realtime.ratelimit import Strikes, TokenBucket
 from glimpse.realtime.registry import ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.rooms import Joined
-from glimpse.store import StoreUnavailable, UserRecord
+from glimpse.store import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +118,7 @@ class Session:
     __slots__ = (
         "_chat_limit", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
         "_heartbeat", "_held", "_held_bytes", "_join_limit", "_last_seen", "_link", "_services",
-        "_settings", "_signal_limit", "_strikes", "log_fields", "membership", "state", "user",
+        "_settings", "_signal_limit", "_strikes", "identity", "log_fields", "membership", "state",
     )  # fmt: skip
 
     def __init__(self, link: Link, services: SessionServices, client_address: str) -> None:
@@ -128,7 +129,8 @@ class Session:
         settings = services.settings
         self._settings = settings
         self.state = SessionState.CONNECTED
-        self.user: UserRecord | None = None
+        self.identity: Identity | None = None
+        """Whom the socket speaks for, once authenticated."""
         self._claims: AccessClaims | None = None
         """The access token the socket authenticated (or last renewed) with."""
         self._expiry: asyncio.TimerHandle | None = None
@@ -244,7 +246,7 @@ class Session:
             self.state = SessionState.CLOSED
             self._link.close(self._close_code, self._close_reason)
             self._services.metrics.connections.dec()
-            if self.user is not None:
+            if self.identity is not None:
                 self._services.metrics.authenticated.dec()
             log.info("connection closed")
 
@@ -279,7 +281,7 @@ class Session:
                 )
             claims = self._services.auth.tokens.verify(request.token)
             self._services.connections.authenticate(self, claims)
-            self.user = await self._services.auth.user_for_claims(claims)
+            self.identity = Identity.of_user(await self._services.auth.user_for_claims(claims))
         except protocol.ProtocolError as error:
             self._refuse(error.code, error.message, error.request, error.ref)
         except GlimpseError as error:
@@ -290,13 +292,13 @@ class Session:
         else:
             self._services.metrics.messages_in["auth"] += 1
             self._services.metrics.authenticated.inc()
-            self.log_fields.user = self.user.id
+            self.log_fields.user = self.identity.id
             self._move_to(SessionState.AUTHENTICATED)
             self._hold_token(claims)
             self._reply(
                 protocol.Authenticated(
-                    user_id=self.user.id,
-                    display_name=self.user.display_name,
+                    user_id=self.identity.id,
+                    display_name=self.identity.display_name,
                     expires_in=_seconds_until(claims.expires_at),
                     ref=request.ref,
                 )
@@ -315,10 +317,10 @@ class Session:
 
     async def _renew(self, request: protocol.Renew) -> None:
         """Go on with a newer access token of the same user, from a login session still valid."""
-        assert self.user is not None and self._claims is not None
+        assert self.identity is not None and self._claims is not None
         services = self._services
         claims = services.auth.tokens.verify(request.token)
-        if claims.user_id != self.user.id:
+        if claims.user_id != self.identity.id:
             raise Unauthorized("the token is another user's", code="wrong_user")
         previous = self._claims
         services.connections.authenticate(self, claims)  # filed first, as in _authenticate
@@ -393,10 +395,10 @@ class Session:
                 await self._leave_room()
                 self._reply(protocol.Ack(request="leave", ref=request.ref))
             case protocol.Chat():
-                membership, user = self._require_membership()
+                membership, identity = self._require_membership()
                 message = await self._services.chat.send(
-                    membership.room_id, membership.participant.id, user.id,
-                    user.display_name, request,
+                    membership.room_id, membership.participant.id, identity.id,
+                    identity.display_name, request,
                 )  # fmt: skip
                 self._reply(protocol.Ack(request="chat", ref=request.ref, message=message))
             case protocol.Typing():
@@ -418,20 +420,20 @@ class Session:
                 await self._services.hub.update(membership.room_id, membership.participant)
                 self._reply(protocol.Ack(request="media", ref=request.ref))
 
-    def _require_membership(self) -> tuple[Membership, UserRecord]:
-        if self.membership is None or self.user is None:
+    def _require_membership(self) -> tuple[Membership, Identity]:
+        if self.membership is None or self.identity is None:
             raise GlimpseError("join a room first", code="not_in_room")
-        return self.membership, self.user
+        return self.membership, self.identity
 
     async def _join(self, request: protocol.Join) -> None:
-        assert self.user is not None and self._claims is not None
+        assert self.identity is not None and self._claims is not None
         if self.membership is not None:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
         await self._services.auth.check_session(self._claims.session_id)  # revoked, yet open
         participant = protocol.Participant(
             id=uuid.uuid4().hex,
-            user_id=self.user.id,
-            display_name=self.user.display_name,
+            user_id=self.identity.id,
+            display_name=self.identity.display_name,
             media=request.media,
         )
         self._held = []

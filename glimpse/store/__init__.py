@@ -7,9 +7,13 @@ from urllib.parse import urlsplit
 
 from glimpse.store.base import (
     DuplicateError,
+    LobbyMode,
+    MemberRecord,
+    MemberRole,
     MessageRecord,
     NewMessage,
     RefreshTokenRecord,
+    RoomChanges,
     RoomRecord,
     Store,
     StoreUnavailable,
@@ -18,9 +22,13 @@ from glimpse.store.base import (
 
 __all__ = [
     "DuplicateError",
+    "LobbyMode",
+    "MemberRecord",
+    "MemberRole",
     "MessageRecord",
     "NewMessage",
     "RefreshTokenRecord",
+    "RoomChanges",
     "RoomRecord",
     "Store",
     "StoreUnavailable",

@@ -8,7 +8,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
+
+LobbyMode = Literal["off", "guests", "everyone"]
+"""Who waits to be let in: nobody; guests; everyone but the owner, co-hosts and invited members."""
+
+MemberRole = Literal["member", "invited", "cohost"]
+"""A member's standing in a room: joined before; invited by the owner (never waits in the lobby);
+co-host (shares the host's powers in its meetings, and never waits either)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +50,30 @@ class RoomRecord:
     owner_id: str
     password_hash: str | None
     created_at: datetime
+    allow_guests: bool = True
+    """Whether people without an account may join through the invite link."""
+    lobby: LobbyMode = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomChanges:
+    """What an `update_room` call changes: the fields given (not None)."""
+
+    name: str | None = None
+    password_hash: str | None = None
+    remove_password: bool = False
+    allow_guests: bool | None = None
+    lobby: LobbyMode | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """A user who has joined a room (or been invited to it), with their role."""
+
+    user_id: str
+    display_name: str
+    role: MemberRole
+    last_joined_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +88,8 @@ class MessageRecord:
     """The sender's own id for the message; a retry with the same id is stored once."""
     text: str
     created_at: datetime
+    sender_guest: bool = False
+    """Sent by a guest (no account; `sender_id` is the guest's id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +100,7 @@ class NewMessage:
     client_id: str
     text: str
     created_at: datetime
+    sender_guest: bool = False
 
 
 def user_changes(*, display_name: str | None, password_hash: str | None) -> dict[str, str]:
@@ -186,7 +220,8 @@ class Store(ABC):
     async def get_room_by_code(self, code: str) -> RoomRecord | None: ...
 
     @abstractmethod
-    async def rename_room(self, room_id: str, name: str) -> RoomRecord | None: ...
+    async def update_room(self, room_id: str, changes: RoomChanges) -> RoomRecord | None:
+        """Apply the changes; the room as it is now, or None when it does not exist."""
 
     @abstractmethod
     async def delete_room(self, room_id: str) -> bool:
@@ -198,11 +233,19 @@ class Store(ABC):
 
     @abstractmethod
     async def record_join(self, room_id: str, user_id: str, at: datetime) -> None:
-        """Remember that a user joined a room (and when, last)."""
+        """Remember that a user joined a room (and when, last); a member keeps their role."""
 
     @abstractmethod
-    async def is_member(self, room_id: str, user_id: str) -> bool:
-        """Whether the user has ever joined the room."""
+    async def member_role(self, room_id: str, user_id: str) -> MemberRole | None:
+        """The user's role in the room; None when they have never joined it."""
+
+    @abstractmethod
+    async def set_member_role(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        """Change a member's role; False when the user is not a member of the room."""
+
+    @abstractmethod
+    async def list_members(self, room_id: str) -> list[MemberRecord]:
+        """The room's members with their display names, most recently joined first."""
 
     @abstractmethod
     async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
