@@ -19,6 +19,27 @@ export interface components {
             /** @enum {unknown} */
             type: "ack";
         };
+        /**
+         * Admit
+         * @description Let someone waiting in the lobby in (hosts only).
+         */
+        Admit: {
+            participant_id: string;
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "admit";
+        };
+        /**
+         * Admitted
+         * @description To someone waiting: a host let them in; `join` with this ticket.
+         */
+        Admitted: {
+            room_id: string;
+            ticket: string;
+            /** @enum {unknown} */
+            type: "admitted";
+        };
         /** Auth */
         Auth: {
             /** @default null */
@@ -31,6 +52,8 @@ export interface components {
         Authenticated: {
             display_name: string;
             expires_in: number;
+            /** @default false */
+            guest?: boolean;
             /** @default null */
             ref?: string | null;
             /** @enum {unknown} */
@@ -58,12 +81,35 @@ export interface components {
             created_at: string;
             id: string;
             room_id: string;
+            /** @default false */
+            sender_guest?: boolean;
             sender_id: string;
             sender_name: string;
             seq: number;
             text: string;
         };
-        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Renew"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"];
+        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Renew"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"] | components["schemas"]["Hand"] | components["schemas"]["React"] | components["schemas"]["Moderate"] | components["schemas"]["Admit"] | components["schemas"]["Deny"] | components["schemas"]["Lock"] | components["schemas"]["EndMeeting"];
+        /**
+         * Deny
+         * @description Turn someone waiting in the lobby away (hosts only).
+         */
+        Deny: {
+            participant_id: string;
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "deny";
+        };
+        /**
+         * EndMeeting
+         * @description End the meeting for everyone (hosts only).
+         */
+        EndMeeting: {
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "end-meeting";
+        };
         /** Error */
         Error: {
             code: string;
@@ -74,6 +120,17 @@ export interface components {
             request?: string | null;
             /** @enum {unknown} */
             type: "error";
+        };
+        /**
+         * Hand
+         * @description Raise or lower one's own hand.
+         */
+        Hand: {
+            raised: boolean;
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "hand";
         };
         /** IceCandidate */
         IceCandidate: {
@@ -97,11 +154,17 @@ export interface components {
             /** @default null */
             replaces?: string | null;
             room: string;
+            /** @default null */
+            ticket?: string | null;
             /** @enum {unknown} */
             type: "join";
         };
         /** Joined */
         Joined: {
+            /** @default [] */
+            lobby?: components["schemas"]["LobbyEntry"][];
+            /** @default false */
+            locked?: boolean;
             messages: components["schemas"]["ChatMessage"][];
             more_messages: boolean;
             participant_id: string;
@@ -109,6 +172,7 @@ export interface components {
             /** @default null */
             ref?: string | null;
             room: components["schemas"]["RoomInfo"];
+            ticket: string;
             /** @enum {unknown} */
             type: "joined";
         };
@@ -118,6 +182,59 @@ export interface components {
             ref?: string | null;
             /** @enum {unknown} */
             type: "leave";
+        };
+        /**
+         * LobbyEntry
+         * @description Someone waiting to be let in, as the hosts see them.
+         */
+        LobbyEntry: {
+            display_name: string;
+            guest: boolean;
+            id: string;
+            /** @enum {unknown} */
+            reason: "lobby" | "removed";
+            since: number;
+            user_id: string;
+        };
+        /**
+         * LobbyLeft
+         * @description To hosts: someone no longer waits.
+         */
+        LobbyLeft: {
+            /** @default null */
+            by?: string | null;
+            /** @enum {unknown} */
+            outcome: "admitted" | "denied" | "gone";
+            participant_id: string;
+            /** @enum {unknown} */
+            type: "lobby-left";
+        };
+        /**
+         * LobbyRequest
+         * @description To hosts: someone started waiting.
+         */
+        LobbyRequest: {
+            entry: components["schemas"]["LobbyEntry"];
+            /** @enum {unknown} */
+            type: "lobby-request";
+        };
+        /**
+         * Lock
+         * @description Lock the meeting against new joins, or unlock it (hosts only).
+         */
+        Lock: {
+            locked: boolean;
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "lock";
+        };
+        /** LockChanged */
+        LockChanged: {
+            by: string;
+            locked: boolean;
+            /** @enum {unknown} */
+            type: "lock-changed";
         };
         /** Media */
         Media: {
@@ -138,11 +255,43 @@ export interface components {
             /** @default false */
             video?: boolean;
         };
+        /**
+         * Moderate
+         * @description A host's action on another participant of the meeting (hosts only).
+         */
+        Moderate: {
+            /** @enum {unknown} */
+            action: "ask-unmute" | "camera-off" | "lower-hand" | "make-cohost" | "mute" | "remove" | "revoke-cohost" | "stop-screen";
+            participant_id: string;
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "moderate";
+        };
+        /**
+         * Moderated
+         * @description To the participant a host acted on (mute, ask-unmute, camera-off, stop-screen,
+         *     lower-hand): the client does what it says (ask-unmute only asks).
+         */
+        Moderated: {
+            /** @enum {unknown} */
+            action: "ask-unmute" | "camera-off" | "lower-hand" | "make-cohost" | "mute" | "remove" | "revoke-cohost" | "stop-screen";
+            by: string;
+            /** @enum {unknown} */
+            type: "moderated";
+        };
         /** Participant */
         Participant: {
             display_name: string;
+            /** @default null */
+            hand?: number | null;
             id: string;
             media: components["schemas"]["MediaState"];
+            /**
+             * @default member
+             * @enum {unknown}
+             */
+            role?: "cohost" | "guest" | "host" | "member";
             user_id: string;
         };
         /** ParticipantJoined */
@@ -175,6 +324,23 @@ export interface components {
             /** @enum {unknown} */
             type: "pong";
         };
+        /** React */
+        React: {
+            /** @enum {unknown} */
+            emoji: "❤️" | "🎉" | "👍" | "👏" | "😂" | "😮";
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "react";
+        };
+        /** Reaction */
+        Reaction: {
+            /** @enum {unknown} */
+            emoji: "❤️" | "🎉" | "👍" | "👏" | "😂" | "😮";
+            participant_id: string;
+            /** @enum {unknown} */
+            type: "reaction";
+        };
         /**
          * Renew
          * @description A newer access token of the same user, before the socket's one expires.
@@ -199,7 +365,7 @@ export interface components {
             name: string;
             owner_id: string;
         };
-        ServerMessage: components["schemas"]["Authenticated"] | components["schemas"]["Joined"] | components["schemas"]["ParticipantJoined"] | components["schemas"]["ParticipantLeft"] | components["schemas"]["ParticipantUpdated"] | components["schemas"]["ChatBroadcast"] | components["schemas"]["TypingBroadcast"] | components["schemas"]["SignalRelay"] | components["schemas"]["Ack"] | components["schemas"]["Error"] | components["schemas"]["Ping"] | components["schemas"]["RoomClosed"];
+        ServerMessage: components["schemas"]["Authenticated"] | components["schemas"]["Joined"] | components["schemas"]["ParticipantJoined"] | components["schemas"]["ParticipantLeft"] | components["schemas"]["ParticipantUpdated"] | components["schemas"]["ChatBroadcast"] | components["schemas"]["TypingBroadcast"] | components["schemas"]["SignalRelay"] | components["schemas"]["Ack"] | components["schemas"]["Error"] | components["schemas"]["Ping"] | components["schemas"]["RoomClosed"] | components["schemas"]["Waiting"] | components["schemas"]["Admitted"] | components["schemas"]["LobbyRequest"] | components["schemas"]["LobbyLeft"] | components["schemas"]["Moderated"] | components["schemas"]["LockChanged"] | components["schemas"]["Reaction"];
         /** Signal */
         Signal: {
             /** @default null */
@@ -240,6 +406,21 @@ export interface components {
             participant_id: string;
             /** @enum {unknown} */
             type: "typing";
+        };
+        /**
+         * Waiting
+         * @description The answer to a `join` that must wait in the lobby: nothing of the room arrives until
+         *     `admitted` (then `join` again with its ticket), or the socket closes with 4413 (denied).
+         */
+        Waiting: {
+            participant_id: string;
+            /** @enum {unknown} */
+            reason: "lobby" | "removed";
+            /** @default null */
+            ref?: string | null;
+            room: components["schemas"]["RoomInfo"];
+            /** @enum {unknown} */
+            type: "waiting";
         };
     };
     responses: never;
