@@ -13,8 +13,9 @@ if ! [ -x /usr/sbin/nginx ] || ! [ -x /usr/bin/turnserver ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx coturn >/dev/null
 fi
-# Debian's Chromium, for the web client's end-to-end tests (Playwright drives it; it downloads no browser).
-if ! [ -x /usr/lib/chromium/chromium ]; then
+# Debian's Chromium, for the web client's end-to-end tests (Playwright drives it; it downloads no browser),
+# and a colour emoji font, so reactions render as emoji rather than boxes in the tests' screenshots.
+if ! [ -x /usr/lib/chromium/chromium ] || ! [ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 fi
