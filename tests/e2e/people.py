@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, Locator, ViewportSize, expect
 
 INSTRUMENT = Path(__file__).with_name("instrument.js")
 MEDIA_TIMEOUT_MS = 20_000
+SILENCE = 0.001
+"""Peak level under which received audio counts as silence (the fake microphone beeps near 1)."""
 PASSWORD = "correct horse battery"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -113,6 +115,12 @@ class Person:
 
     def hears(self, name: str) -> None:
         eventually(lambda: self.audio_peak(name) > 0, f"{self.name} hears {name}")
+
+    def hears_silence_from(self, name: str) -> None:
+        """What this page receives of `name`'s microphone peaks under `SILENCE` for a second."""
+        eventually(
+            lambda: self.audio_peak(name) < SILENCE, f"{self.name} hears nothing from {name}"
+        )
 
     def join_to_first_frame_ms(self) -> float:
         """From the click on "Join room" to the first decoded remote video frame."""
