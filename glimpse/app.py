@@ -31,6 +31,8 @@ from glimpse.edge.limits import ConnectionLimits
 from glimpse.edge.security_headers import SecurityHeaders
 from glimpse.errors import GlimpseError
 from glimpse.limits import open_limiter
+from glimpse.meetings.state import Meetings
+from glimpse.meetings.tickets import Tickets
 from glimpse.observability.log_context import ClientAddressMiddleware
 from glimpse.observability.metrics import Metrics
 from glimpse.observability.timed_store import timed_store
@@ -38,6 +40,7 @@ from glimpse.realtime import connection
 from glimpse.realtime.asgi_link import serve_websocket
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub
+from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.rooms import RoomService
 from glimpse.services import Services
@@ -140,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_waiting=settings.password_hash_queue,
             wait=settings.password_hash_wait,
         )
+        meetings = Meetings(bus)
+        tickets = Tickets(settings.admission_ticket_key, settings.admission_ticket_ttl)
         signup = SignupPolicy(
             settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
         )
@@ -158,6 +163,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 passwords,
                 limiter,
                 hub,
+                meetings,
+                tickets,
                 join_history=settings.join_history,
                 guesses_per_user=settings.room_password_limit_per_user,
                 guesses_per_room=settings.room_password_limit_per_room,
@@ -166,6 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store=store,
             hub=hub,
             chat=ChatHandler(store, hub, settings.max_chat_chars),
+            meeting=MeetingHandler(hub, meetings, tickets, store),
             limiter=limiter,
             metrics=instance_metrics,
             connections=connections,

@@ -1,7 +1,7 @@
 """Rooms, in one service for the HTTP API and the WebSocket sessions: creation with a short
 shareable code, lookup, renaming and deletion by the owner, the rooms a user owns or joined,
-joining (the password check with its limits, capacity, a reconnect's takeover) and leaving,
-membership, and chat history paging."""
+joining (the password check with its limits, the meeting's roles, lobby and lock, capacity, a
+reconnect's takeover) and leaving, membership, and chat history paging."""
 
 from __future__ import annotations
 
@@ -10,12 +10,17 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Final, Generic, Protocol, TypeVar
+from typing import Final, Generic, Literal, Protocol, TypeVar
 
+from glimpse.auth.identity import Identity
 from glimpse.auth.passwords import PasswordHashing
 from glimpse.bus import BusUnavailable
 from glimpse.errors import Conflict, Forbidden, NotFound
 from glimpse.limits import Limit, Limiter, Rate
+from glimpse.meetings import roles
+from glimpse.meetings.state import Meetings
+from glimpse.meetings.tickets import Tickets
+from glimpse.realtime.protocol import Role
 from glimpse.store import DuplicateError, MessageRecord, RoomChanges, RoomRecord, Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +45,10 @@ class RoomFull(Conflict):
     code = "room_full"
 
 
+class RoomLocked(Forbidden):
+    code = "room_locked"
+
+
 class Attendee(Protocol):
     """A participant of a room, as far as its rules read one (the hub's own type)."""
 
@@ -48,6 +57,9 @@ class Attendee(Protocol):
 
     @property
     def user_id(self) -> str: ...
+
+    role: Role
+    """Set when it joins (glimpse/meetings/roles.py)."""
 
 
 AttendeeT = TypeVar("AttendeeT", bound=Attendee)
@@ -72,6 +84,20 @@ class RoomHub(Protocol[AttendeeT, MemberT_contra]):
         """Seat a participant, or raise RoomFull; a participant `replaces` does not count."""
 
     async def leave(self, room_id: str, participant_id: str) -> None: ...
+
+    async def wait(
+        self,
+        room_id: str,
+        waiter: AttendeeT,
+        member: MemberT_contra,
+        reason: Literal["lobby", "removed"],
+    ) -> None:
+        """Put someone in the room's lobby; its hosts hear of it."""
+
+    async def leave_lobby(self, room_id: str, waiter_id: str) -> None: ...
+
+    async def occupied(self, room_id: str) -> bool:
+        """Whether anyone is in the room, on any instance (its lobby aside)."""
 
     def roster(self, room_id: str) -> list[AttendeeT]: ...
 
@@ -103,6 +129,17 @@ class Joined(Generic[AttendeeT]):
     """The joiner among them."""
     history: HistoryPage
     """Oldest first: the latest messages, or the first ones after what a rejoiner holds."""
+    ticket: str
+    """Lets the joiner back into this meeting (a reconnect) past its lobby and lock."""
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A joiner held in the lobby until a host lets them in."""
+
+    room: RoomRecord
+    reason: Literal["lobby", "removed"]
 
 
 class RoomService(Generic[AttendeeT, MemberT]):
@@ -112,6 +149,8 @@ class RoomService(Generic[AttendeeT, MemberT]):
         passwords: PasswordHashing,
         limiter: Limiter,
         hub: RoomHub[AttendeeT, MemberT],
+        meetings: Meetings,
+        tickets: Tickets,
         *,
         join_history: int,
         guesses_per_user: Rate,
@@ -120,6 +159,8 @@ class RoomService(Generic[AttendeeT, MemberT]):
     ) -> None:
         self._store = store
         self._hub = hub
+        self.meetings = meetings
+        self.tickets = tickets
         self._join_history = join_history
         self._passwords = passwords
         self._limiter = limiter
@@ -218,35 +259,85 @@ class RoomService(Generic[AttendeeT, MemberT]):
         self,
         id_or_code: str,
         password: str | None,
+        identity: Identity,
         participant: AttendeeT,
         member: MemberT,
         *,
+        ticket: str | None = None,
         replaces: str | None = None,
         last_seq: int | None = None,
-    ) -> Joined[AttendeeT]:
-        """Seat a participant in the room it asks for, once admitted; `replaces` names its user's
-        participant of a previous connection, which it takes over (a reconnect: the old socket
-        may linger still). A join that fails once seated leaves the room again."""
-        room = await self.admit(id_or_code, password, participant.user_id)
+    ) -> Joined[AttendeeT] | Waiting:
+        """Seat a participant of `identity` in the room it asks for, once admitted, or hold it in
+        the lobby: someone a host removed from the meeting, or whom the room's lobby setting
+        holds back (hosts, and holders of a valid `ticket`, pass); a locked meeting refuses
+        everyone else (RoomLocked). `replaces` names its user's participant of a previous
+        connection, which it takes over (a reconnect: the old socket may linger still). A join
+        that fails once seated leaves the room again."""
+        room = await self.admit(id_or_code, password, identity.id)
+        if identity.guest_room is not None and identity.guest_room != room.id:
+            raise Forbidden("a guest may join only the room it was invited to")
+        if identity.is_guest and not room.allow_guests:
+            raise Forbidden("the host has turned off guest access", code="guests_not_allowed")
+        member_role = (
+            None if identity.is_guest else await self._store.member_role(room.id, identity.id)
+        )
+        participant.role = roles.role_of(room, identity, member_role)
+        meeting = await self.meetings.current(room.id)
+        if identity.id in meeting.removed:
+            return await self._wait(room, participant, member, "removed")
+        passes = roles.is_host(participant.role) or (
+            ticket is not None and self.tickets.valid(ticket, room.id, identity.id, meeting.id)
+        )
+        if not passes and meeting.locked:
+            raise RoomLocked("the meeting is locked: no one new may join")
+        if not passes and roles.must_wait(room, participant.role, member_role):
+            return await self._wait(room, participant, member, "lobby")
         replaced = replaces is not None and await self._hub.replace(
             room.id, replaces, participant.user_id
         )
         await self._hub.join(room.id, participant, member, replaces if replaced else None)
         try:
-            await self.record_join(room.id, participant.user_id)
+            if not identity.is_guest:
+                await self.record_join(room.id, identity.id)
             page = await self.history(room.id, self._join_history, after=last_seq)
         except BaseException:
             await self.leave(room.id, participant.id)
             raise
         messages = page.messages if last_seq is not None else page.messages[::-1]
-        return Joined(room, self._hub.roster(room.id), HistoryPage(messages, page.more))
+        return Joined(
+            room,
+            self._hub.roster(room.id),
+            HistoryPage(messages, page.more),
+            ticket=self.tickets.issue(room.id, identity.id, meeting.id),
+            locked=meeting.locked,
+        )
+
+    async def _wait(
+        self,
+        room: RoomRecord,
+        participant: AttendeeT,
+        member: MemberT,
+        reason: Literal["lobby", "removed"],
+    ) -> Waiting:
+        await self._hub.wait(room.id, participant, member, reason)
+        return Waiting(room, reason)
 
     async def leave(self, room_id: str, participant_id: str) -> None:
-        """Take a participant out of its room (with the bus down, other instances are not told)."""
+        """Take a participant out of its room (with the bus down, other instances are not told);
+        the last one out ends the meeting."""
         try:
             await self._hub.leave(room_id, participant_id)
+            if not await self._hub.occupied(room_id):
+                await self.meetings.end(room_id)
         except BusUnavailable:
             log.warning("could not announce a departure to other instances")
+
+    async def leave_lobby(self, room_id: str, waiter_id: str) -> None:
+        """Take someone out of the room's lobby (admitted, turned away or gone)."""
+        try:
+            await self._hub.leave_lobby(room_id, waiter_id)
+        except BusUnavailable:
+            log.warning("could not announce a departure from the lobby to other instances")
 
     async def record_join(self, room_id: str, user_id: str) -> None:
         """Remember the join: it lists the room among the user's recent ones, opens its history."""

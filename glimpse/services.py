@@ -10,6 +10,7 @@ from glimpse.limits import Limiter
 from glimpse.observability.metrics import Metrics
 from glimpse.realtime.chat import ChatHandler
 from glimpse.realtime.hub import Hub, Rooms
+from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.settings import Settings
 from glimpse.store import Store
@@ -23,6 +24,7 @@ class Services:
     store: Store
     hub: Hub
     chat: ChatHandler
+    meeting: MeetingHandler
     limiter: Limiter
     metrics: Metrics
     connections: ConnectionRegistry

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
 import secrets
 from functools import cached_property
@@ -84,6 +86,13 @@ class Settings(BaseSettings):
     signal_burst: int = Field(default=400, gt=0)
     join_rate: float = Field(default=1.0, gt=0)
     join_burst: int = Field(default=5, gt=0)
+    reaction_rate: float = Field(default=2.0, gt=0)
+    reaction_burst: int = Field(default=10, gt=0)
+    meeting_action_rate: float = Field(default=2.0, gt=0)
+    """Host actions (moderate, admit, deny, lock, end-meeting) and hands, per connection."""
+    meeting_action_burst: int = Field(default=20, gt=0)
+    admission_ticket_ttl: int = Field(default=3600, gt=0)
+    """Seconds an admission ticket (past the lobby and the lock of one meeting) stays valid."""
     rate_limit_strikes: int = Field(default=20, gt=0)
     """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
     join_history: int = Field(default=50, ge=0, le=100)
@@ -198,6 +207,14 @@ class Settings(BaseSettings):
         if len(stored) < MIN_SECRET_LENGTH:
             raise ValueError(f"{path} holds no usable secret; delete it to generate a new one")
         return stored
+
+    @cached_property
+    def admission_ticket_key(self) -> bytes:
+        """The key admission tickets are signed with: derived from the signing secret, so every
+        instance of a cluster (which shares it) accepts the others' tickets."""
+        return hmac.new(
+            self.signing_secret.encode(), b"glimpse admission tickets", hashlib.sha256
+        ).digest()
 
     @field_validator("metrics_allow")
     @classmethod

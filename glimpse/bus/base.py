@@ -79,6 +79,21 @@ class Bus(ABC):
     async def participants(self, room_id: str) -> dict[str, bytes]:
         """The room's roster across all instances: participant id -> info."""
 
+    @abstractmethod
+    async def meeting(self, room_id: str) -> dict[str, bytes]:
+        """The fields of the room's meeting state (glimpse/meetings/state.py); empty if none."""
+
+    @abstractmethod
+    async def set_meeting(
+        self, room_id: str, field: str, value: bytes | None, *, if_absent: bool = False
+    ) -> bool:
+        """Set one field of the room's meeting state (None deletes it); with `if_absent`, only
+        when it is not set yet. False when `if_absent` left it as it was."""
+
+    @abstractmethod
+    async def clear_meeting(self, room_id: str) -> None:
+        """Drop the room's meeting state (the meeting ended)."""
+
 
 def _ignore(payload: bytes) -> None:
     """No one listens for revocations (until `on_revocation`)."""

@@ -11,6 +11,7 @@ class MemoryBus(Bus):
     def __init__(self) -> None:
         super().__init__()
         self._rosters: dict[str, dict[str, bytes]] = {}
+        self._meetings: dict[str, dict[str, bytes]] = {}
 
     async def connect(
         self, on_event: EventHandler, on_departure: DepartureHandler, on_eviction: EvictionHandler
@@ -19,6 +20,7 @@ class MemoryBus(Bus):
 
     async def close(self) -> None:
         self._rosters.clear()
+        self._meetings.clear()
 
     async def ping(self) -> None:
         return None
@@ -47,3 +49,21 @@ class MemoryBus(Bus):
 
     async def participants(self, room_id: str) -> dict[str, bytes]:
         return dict(self._rosters.get(room_id, {}))
+
+    async def meeting(self, room_id: str) -> dict[str, bytes]:
+        return dict(self._meetings.get(room_id, {}))
+
+    async def set_meeting(
+        self, room_id: str, field: str, value: bytes | None, *, if_absent: bool = False
+    ) -> bool:
+        fields = self._meetings.setdefault(room_id, {})
+        if if_absent and field in fields:
+            return False
+        if value is None:
+            fields.pop(field, None)
+        else:
+            fields[field] = value
+        return True
+
+    async def clear_meeting(self, room_id: str) -> None:
+        self._meetings.pop(room_id, None)

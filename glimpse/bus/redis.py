@@ -38,6 +38,9 @@ ROOM_CHANNEL: Final = PREFIX + "room:"
 REVOCATIONS: Final = (PREFIX + "revocations").encode()
 """The instance-wide channel of revocations, which every instance's listener is subscribed to."""
 ROSTER_SUFFIX: Final = ":participants"
+MEETING_SUFFIX: Final = ":meeting"
+MEETING_TTL: Final = 24 * 3600
+"""A meeting's state outlives its last write by this long (s), should nobody end it."""
 ID_LENGTH: Final = 32
 """Every event and roster entry starts with its instance's id (uuid4 hex)."""
 COMMAND_TIMEOUT: Final = 5.0
@@ -84,6 +87,10 @@ def _channel(room_id: str) -> str:
 
 def _roster_key(room_id: str) -> str:
     return ROOM_CHANNEL + room_id + ROSTER_SUFFIX
+
+
+def _meeting_key(room_id: str) -> str:
+    return ROOM_CHANNEL + room_id + MEETING_SUFFIX
 
 
 class RedisBus(Bus):
@@ -345,6 +352,40 @@ class RedisBus(Bus):
             for participant, value in entries.items()
             if value[:ID_LENGTH].decode() in living
         }
+
+    # Meeting state: a hash per room
+
+    async def meeting(self, room_id: str) -> dict[str, bytes]:
+        try:
+            fields: dict[bytes, bytes] = await self._redis.hgetall(_meeting_key(room_id))  # type: ignore[assignment]
+        except REDIS_ERRORS as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+        return {name.decode(): value for name, value in fields.items()}
+
+    async def set_meeting(
+        self, room_id: str, field: str, value: bytes | None, *, if_absent: bool = False
+    ) -> bool:
+        key = _meeting_key(room_id)
+        try:
+            if value is None:
+                await self._redis.hdel(key, field)
+                return True
+            pipe = self._redis.pipeline(transaction=True)
+            if if_absent:
+                pipe.hsetnx(key, field, value)
+            else:
+                pipe.hset(key, field, value)
+            pipe.expire(key, MEETING_TTL)
+            written, _ = await pipe.execute()
+        except REDIS_ERRORS as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+        return bool(written) or not if_absent
+
+    async def clear_meeting(self, room_id: str) -> None:
+        try:
+            await self._redis.delete(_meeting_key(room_id))
+        except REDIS_ERRORS as error:
+            raise BusUnavailable(f"Redis: {error}") from error
 
     async def _register(self) -> bool:
         """Mark this instance alive and write all of its participants (Redis may have lost them).

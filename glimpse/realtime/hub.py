@@ -3,7 +3,9 @@
 An event is encoded once by its sender and framed once by the hub; the frame is handed to each
 local recipient without waiting for any of them, and the event published once on the bus for
 the participants of other instances.
-The hub also keeps each room's roster (local and remote participants) for rooms it serves.
+The hub also keeps each room's roster (local and remote participants) for rooms it serves,
+and its lobby: who waits to be let in. A waiting connection receives nothing of the room: only
+the hosts hear of the lobby, and the waiter only what a host sends to it (admitted, denied).
 """
 
 from __future__ import annotations
@@ -12,13 +14,15 @@ import asyncio
 import collections
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, TypeAlias
+from typing import Final, Literal, Protocol, TypeAlias
 
 from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
 from glimpse.realtime.frames import text_frame
-from glimpse.realtime.protocol import Participant
+from glimpse.realtime.protocol import LobbyEntry, Participant
 from glimpse.rooms import RoomFull, RoomService
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,11 @@ ROOM_CLOSED_CODE = 4404
 REPLACED_CODE = 4409
 EVICTED_CODE = 1012
 """WebSocket's "service restart": clients reconnect."""
+MEETING_ENDED_CODE = 4410
+LOBBY: Final = "lobby:"
+"""Waiters share the room's roster on the bus under this prefix (so a dead instance's waiters
+leave the lobby as its participants leave the room)."""
+HOST_ROLES: Final = frozenset({"host", "cohost"})
 
 
 class Member(Protocol):
@@ -42,8 +51,14 @@ class Member(Protocol):
 Rooms: TypeAlias = RoomService[Participant, Member]
 """The room service, seating the hub's participants with their connections."""
 
+Command: TypeAlias = Callable[[str, str, Member, protocol.ServerMessage], None]
+"""Carries out a host's command (glimpse/realtime/meeting.py) for a participant or waiter of
+this instance: (room id, target id, its connection, the command)."""
+
 # Envelope flags on the bus: what the receiving hub must do besides delivering.
 PLAIN, JOINED, LEFT, UPDATED, CLOSED, REPLACED = b"-", b"j", b"l", b"u", b"x", b"r"
+LOBBY_CHANGE, COMMAND, ENDED = b"w", b"c", b"e"
+"""For the hosts only and kept in the lobby; a command to one target; the meeting ended."""
 
 
 @dataclass(slots=True)
@@ -52,6 +67,10 @@ class RoomState:
     """Participants connected to this instance."""
     roster: dict[str, Participant] = field(default_factory=dict)
     """Every participant of the room, on any instance."""
+    waiting: dict[str, Member] = field(default_factory=dict)
+    """Connections of this instance waiting in the lobby."""
+    lobby: dict[str, LobbyEntry] = field(default_factory=dict)
+    """Everyone waiting in the lobby, on any instance."""
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the roster has been read from the bus."""
 
@@ -65,6 +84,11 @@ class Hub:
         """Events delivered to local participants, by type: once per event, not per recipient."""
         self.publish_failures = 0
         """Events the bus could not carry to the other instances."""
+        self._command: Command = _no_command
+
+    def on_command(self, command: Command) -> None:
+        """Carry out the commands hosts send to targets on this instance with `command`."""
+        self._command = command
 
     async def start(self) -> None:
         await self.bus.connect(self._on_bus_event, self._on_departure, self._on_eviction)
@@ -84,6 +108,23 @@ class Hub:
     def is_in_room(self, room_id: str, participant_id: str) -> bool:
         room = self._rooms.get(room_id)
         return room is not None and participant_id in room.roster
+
+    def participant(self, room_id: str, participant_id: str) -> Participant | None:
+        room = self._rooms.get(room_id)
+        return room.roster.get(participant_id) if room else None
+
+    def lobby(self, room_id: str) -> list[LobbyEntry]:
+        """Who waits to be let in, oldest first."""
+        room = self._rooms.get(room_id)
+        return sorted(room.lobby.values(), key=lambda entry: entry.since) if room else []
+
+    def lobby_entry(self, room_id: str, waiter_id: str) -> LobbyEntry | None:
+        room = self._rooms.get(room_id)
+        return room.lobby.get(waiter_id) if room else None
+
+    async def occupied(self, room_id: str) -> bool:
+        """Whether anyone, on any instance, is in the room (not counting its lobby)."""
+        return any(not key.startswith(LOBBY) for key in await self.bus.participants(room_id))
 
     async def join(
         self, room_id: str, participant: Participant, member: Member, replaces: str | None = None
@@ -123,9 +164,13 @@ class Hub:
         room = self._rooms[room_id] = RoomState()
         try:
             await self.bus.subscribe(room_id)
-            for info in (await self.bus.participants(room_id)).values():
-                remote = protocol.decode_info(info)
-                room.roster[remote.id] = remote
+            for key, info in (await self.bus.participants(room_id)).items():
+                if key.startswith(LOBBY):
+                    entry = protocol.decode_lobby_entry(info)
+                    room.lobby[entry.id] = entry
+                else:
+                    remote = protocol.decode_info(info)
+                    room.roster[remote.id] = remote
         except BaseException:
             await self._forget(room_id, room)
             raise
@@ -147,15 +192,81 @@ class Hub:
         finally:
             await self._forget(room_id, room)
 
-    async def update(self, room_id: str, participant: Participant) -> None:
-        """A participant's media state changed: keep it in the roster and tell the room."""
+    async def update(
+        self, room_id: str, participant: Participant, *, tell_self: bool = False
+    ) -> None:
+        """A local participant changed (media, hand, role): keep it in the roster and tell the
+        room; the participant too with `tell_self` (a host changed it)."""
         room = self._rooms.get(room_id)
         if room is None or participant.id not in room.local:
             return
         room.roster[participant.id] = participant
         await self.bus.add_participant(room_id, participant.id, protocol.encode_info(participant))
         event = protocol.encode(protocol.ParticipantUpdated(participant=participant))
-        await self.broadcast(room_id, event, exclude=participant.id, flag=UPDATED)
+        exclude = None if tell_self else participant.id
+        await self.broadcast(room_id, event, exclude=exclude, flag=UPDATED)
+
+    async def wait(
+        self,
+        room_id: str,
+        waiter: Participant,
+        member: Member,
+        reason: Literal["lobby", "removed"],
+    ) -> None:
+        """Put a connection in the room's lobby; the hosts hear lobby-request."""
+        await self.bus.ping()
+        room = await self._open(room_id)
+        entry = LobbyEntry(
+            id=waiter.id,
+            user_id=waiter.user_id,
+            display_name=waiter.display_name,
+            guest=waiter.role == "guest",
+            reason=reason,
+            since=int(time.time() * 1000),
+        )
+        room.waiting[waiter.id] = member
+        try:
+            await self.bus.add_participant(room_id, LOBBY + waiter.id, protocol.encode_info(entry))
+            await self.to_hosts(room_id, protocol.LobbyRequest(entry=entry))
+        except BusUnavailable:
+            with contextlib.suppress(BusUnavailable):
+                await self.leave_lobby(room_id, waiter.id)
+            raise
+
+    async def leave_lobby(self, room_id: str, waiter_id: str) -> None:
+        """A local waiter is gone from the lobby; unless a host let it in or turned it away
+        already, the hosts hear lobby-left (gone)."""
+        room = self._rooms.get(room_id)
+        if room is None or room.waiting.pop(waiter_id, None) is None:
+            return
+        try:
+            await self.bus.remove_participant(room_id, LOBBY + waiter_id)
+            if waiter_id in room.lobby:
+                await self.to_hosts(
+                    room_id, protocol.LobbyLeft(participant_id=waiter_id, outcome="gone")
+                )
+        finally:
+            await self._forget(room_id, room)
+
+    async def to_hosts(
+        self, room_id: str, message: protocol.LobbyRequest | protocol.LobbyLeft
+    ) -> None:
+        """A change of the lobby: kept by every instance, delivered to the hosts only."""
+        room = self._rooms.get(room_id)
+        event = protocol.encode(message)
+        if room is not None:
+            self._change_lobby(room, message)
+            self._deliver_to_hosts(room, event)
+        await self._publish(room_id, event, flag=LOBBY_CHANGE)
+
+    async def command(self, room_id: str, target_id: str, message: protocol.ServerMessage) -> None:
+        """Have a host's command carried out for a participant or waiter, on whichever instance."""
+        room = self._rooms.get(room_id)
+        member = room and (room.local.get(target_id) or room.waiting.get(target_id))
+        if member:
+            self._command(room_id, target_id, member, message)
+        else:
+            await self._publish(room_id, protocol.encode(message), flag=COMMAND, to=target_id)
 
     async def close_room(self, room_id: str) -> None:
         """The room was deleted: tell its participants on every instance and disconnect them."""
@@ -163,7 +274,14 @@ class Hub:
         try:
             await self.broadcast(room_id, event, flag=CLOSED)
         finally:
-            self._disconnect_local(room_id)
+            self._disconnect_local(room_id, ROOM_CLOSED_CODE, "room deleted")
+
+    async def end_meeting(self, room_id: str) -> None:
+        """Disconnect everyone in the room and its lobby, on every instance."""
+        try:
+            await self._publish(room_id, b"", flag=ENDED)
+        finally:
+            self._disconnect_local(room_id, MEETING_ENDED_CODE, "meeting ended")
 
     async def replace(self, room_id: str, participant_id: str, user_id: str) -> bool:
         """Disconnect a participant of this user that a reconnected client of theirs replaces.
@@ -186,10 +304,10 @@ class Hub:
             await self._publish(room_id, b"", flag=REPLACED, to=participant_id)
         return True
 
-    def _disconnect_local(self, room_id: str) -> None:
+    def _disconnect_local(self, room_id: str, code: int, reason: str) -> None:
         room = self._rooms.get(room_id)
-        for member in list(room.local.values()) if room else []:
-            member.close(ROOM_CLOSED_CODE, "room deleted")
+        for member in [*room.local.values(), *room.waiting.values()] if room else []:
+            member.close(code, reason)
 
     async def broadcast(
         self,
@@ -241,6 +359,24 @@ class Hub:
         self.sent[protocol.event_type(event)] += 1
         return text_frame(event)
 
+    def _deliver_to_hosts(self, room: RoomState, event: bytes) -> None:
+        hosts = [
+            member
+            for participant_id, member in room.local.items()
+            if (participant := room.roster.get(participant_id)) and participant.role in HOST_ROLES
+        ]
+        if hosts:
+            frame = self._frame(event)
+            for member in hosts:
+                member.deliver(frame)
+
+    @staticmethod
+    def _change_lobby(room: RoomState, message: protocol.ServerMessage) -> None:
+        if isinstance(message, protocol.LobbyRequest):
+            room.lobby[message.entry.id] = message.entry
+        elif isinstance(message, protocol.LobbyLeft):
+            room.lobby.pop(message.participant_id, None)
+
     def _deliver_local(self, room_id: str, event: bytes, exclude: str | None) -> None:
         room = self._rooms.get(room_id)
         if room is None or len(room.local) <= (exclude in room.local):
@@ -258,18 +394,26 @@ class Hub:
         flag, exclude, to, event = payload.split(b"\n", 3)
         if flag in (JOINED, LEFT, UPDATED):
             self._apply_roster_change(room, flag, event)
-        if to:
-            member = room.local.get(to.decode())
+        if flag == LOBBY_CHANGE:
+            self._change_lobby(room, protocol.decode_server(event))
+            self._deliver_to_hosts(room, event)
+        elif flag == ENDED:
+            self._disconnect_local(room_id, MEETING_ENDED_CODE, "meeting ended")
+        elif to:
+            target = to.decode()
+            member = room.local.get(target) or room.waiting.get(target)
             if member is None:
                 return
             if flag == REPLACED:
                 member.close(REPLACED_CODE, "replaced by a newer connection")
+            elif flag == COMMAND:
+                self._command(room_id, target, member, protocol.decode_server(event))
             else:
                 member.deliver(self._frame(event))
         else:
             self._deliver_local(room_id, event, exclude.decode() or None)
         if flag == CLOSED:
-            self._disconnect_local(room_id)
+            self._disconnect_local(room_id, ROOM_CLOSED_CODE, "room deleted")
 
     @staticmethod
     def _apply_roster_change(room: RoomState, flag: bytes, event: bytes) -> None:
@@ -286,6 +430,12 @@ class Hub:
 
         The bus calls this once per departure, on one instance, which may not serve the room.
         """
+        if participant_id.startswith(LOBBY):
+            waiter_id = participant_id.removeprefix(LOBBY)
+            await self.to_hosts(
+                room_id, protocol.LobbyLeft(participant_id=waiter_id, outcome="gone")
+            )
+            return
         room = self._rooms.get(room_id)
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
         if room is not None and room.roster.pop(participant_id, None) is not None:
@@ -296,12 +446,18 @@ class Hub:
     async def _on_eviction(self) -> None:
         """The other instances dropped this one's participants: their clients reconnect, rejoin."""
         for room in list(self._rooms.values()):
-            for member in list(room.local.values()):
+            for member in [*room.local.values(), *room.waiting.values()]:
                 member.close(EVICTED_CODE, "reconnect: this server lost touch with the others")
 
     async def _forget(self, room_id: str, room: RoomState) -> None:
         """Drop a room nobody here is in any more (unless a newer state has taken its place)."""
-        if room.local or self._rooms.get(room_id) is not room:
+        if room.local or room.waiting or self._rooms.get(room_id) is not room:
             return
         del self._rooms[room_id]
         await self.bus.unsubscribe(room_id)
+
+
+def _no_command(
+    room_id: str, target_id: str, member: Member, message: protocol.ServerMessage
+) -> None:
+    log.warning("no one carries out %s commands", type(message).__name__)

@@ -427,8 +427,9 @@ def event_type(event: bytes) -> str:
     return event[_TYPE_START : event.index(b'"', _TYPE_START)].decode()
 
 
-def encode_info(participant: Participant) -> bytes:
-    return _encoder.encode(participant)
+def encode_info(info: Participant | LobbyEntry) -> bytes:
+    """A roster entry on the bus: a participant, or someone waiting in the lobby."""
+    return _encoder.encode(info)
 
 
 AnyServerMessage = (
@@ -439,6 +440,7 @@ AnyServerMessage = (
 """Every server message; the web client's types are generated from its schema."""
 
 _participant_decoder = msgspec.json.Decoder(Participant)
+_lobby_entry_decoder = msgspec.json.Decoder(LobbyEntry)
 _server_decoder = msgspec.json.Decoder(AnyServerMessage)
 
 
@@ -450,3 +452,7 @@ def decode_server(frame: str | bytes) -> ServerMessage:
 
 def decode_info(info: bytes) -> Participant:
     return _participant_decoder.decode(info)
+
+
+def decode_lobby_entry(info: bytes) -> LobbyEntry:
+    return _lobby_entry_decoder.decode(info)

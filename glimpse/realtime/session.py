@@ -21,17 +21,19 @@ from glimpse.auth.tokens import AccessClaims
 from glimpse.bus import BusUnavailable
 from glimpse.edge.services import EdgeServices
 from glimpse.errors import GlimpseError, Unauthorized
+from glimpse.meetings.roles import is_host
 from glimpse.observability import audit, log_context
 from glimpse.observability.metrics import Metrics
 from glimpse.realtime import protocol
 from glimpse.realtime.chat import ChatHandler, chat_message
 from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import Hub, Rooms
+from glimpse.realtime.meeting import MeetingHandler, MeetingRequest
 from glimpse.realtime.ratelimit import Strikes, TokenBucket
 from glimpse.realtime.registry import ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
-from glimpse.rooms import Joined
-from glimpse.store import StoreUnavailable
+from glimpse.rooms import Joined, Waiting
+from glimpse.store import RoomRecord, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -89,19 +91,25 @@ class SessionServices(EdgeServices, Protocol):
     def chat(self) -> ChatHandler: ...
 
     @property
+    def meeting(self) -> MeetingHandler: ...
+
+    @property
     def metrics(self) -> Metrics: ...
 
 
 class SessionState(enum.Enum):
     CONNECTED = "connected"
     AUTHENTICATED = "authenticated"
+    WAITING = "waiting"
+    """In a room's lobby: nothing of the room arrives, only what a host sends to it."""
     JOINED = "joined"
     CLOSED = "closed"
 
 
 _TRANSITIONS: Final = {
     SessionState.CONNECTED: {SessionState.AUTHENTICATED, SessionState.CLOSED},
-    SessionState.AUTHENTICATED: {SessionState.JOINED, SessionState.CLOSED},
+    SessionState.AUTHENTICATED: {SessionState.WAITING, SessionState.JOINED, SessionState.CLOSED},
+    SessionState.WAITING: {SessionState.AUTHENTICATED, SessionState.CLOSED},
     SessionState.JOINED: {SessionState.AUTHENTICATED, SessionState.CLOSED},
     SessionState.CLOSED: set(),
 }
@@ -117,8 +125,9 @@ class Membership:
 class Session:
     __slots__ = (
         "_chat_limit", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
-        "_heartbeat", "_held", "_held_bytes", "_join_limit", "_last_seen", "_link", "_services",
-        "_settings", "_signal_limit", "_strikes", "identity", "log_fields", "membership", "state",
+        "_heartbeat", "_held", "_held_bytes", "_join_limit", "_last_seen", "_link",
+        "_meeting_limit", "_reaction_limit", "_services", "_settings", "_signal_limit",
+        "_strikes", "identity", "log_fields", "membership", "state",
     )  # fmt: skip
 
     def __init__(self, link: Link, services: SessionServices, client_address: str) -> None:
@@ -136,6 +145,7 @@ class Session:
         self._expiry: asyncio.TimerHandle | None = None
         """Closes the socket when its access token expires."""
         self.membership: Membership | None = None
+        """The room joined, or whose lobby the socket waits in (state WAITING)."""
         self._held: list[bytes] | None = None
         """Room events that arrive while joining wait here until `joined` has been sent."""
         self._held_bytes = 0
@@ -148,6 +158,10 @@ class Session:
         self._chat_limit = TokenBucket(settings.chat_rate, settings.chat_burst)
         self._signal_limit = TokenBucket(settings.signal_rate, settings.signal_burst)
         self._join_limit = TokenBucket(settings.join_rate, settings.join_burst)
+        self._reaction_limit = TokenBucket(settings.reaction_rate, settings.reaction_burst)
+        self._meeting_limit = TokenBucket(
+            settings.meeting_action_rate, settings.meeting_action_burst
+        )
         self._strikes = Strikes(settings.rate_limit_strikes)
         self.log_fields = log_context.ConnectionFields(client_address)
         """What this connection's log lines carry; kept up to date as it goes."""
@@ -376,6 +390,10 @@ class Session:
             bucket = self._signal_limit
         elif isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
             bucket = self._join_limit
+        elif isinstance(request, protocol.React):
+            bucket = self._reaction_limit
+        elif isinstance(request, MeetingRequest):
+            bucket = self._meeting_limit
         else:
             return True
         return bucket.allow()
@@ -391,15 +409,15 @@ class Session:
             case protocol.Join():
                 await self._join(request)
             case protocol.Leave():
-                self._require_membership()
+                if self.membership is None:
+                    raise GlimpseError("join a room first", code="not_in_room")
                 await self._leave_room()
                 self._reply(protocol.Ack(request="leave", ref=request.ref))
             case protocol.Chat():
                 membership, identity = self._require_membership()
                 message = await self._services.chat.send(
-                    membership.room_id, membership.participant.id, identity.id,
-                    identity.display_name, request,
-                )  # fmt: skip
+                    membership.room_id, membership.participant.id, identity, request
+                )
                 self._reply(protocol.Ack(request="chat", ref=request.ref, message=message))
             case protocol.Typing():
                 membership, _ = self._require_membership()
@@ -419,14 +437,28 @@ class Session:
                 membership.participant.media = media
                 await self._services.hub.update(membership.room_id, membership.participant)
                 self._reply(protocol.Ack(request="media", ref=request.ref))
+            case (
+                protocol.Hand() | protocol.React() | protocol.Moderate() | protocol.Admit()
+                | protocol.Deny() | protocol.Lock() | protocol.EndMeeting()
+            ):  # fmt: skip
+                membership, _ = self._require_membership()
+                await self._services.meeting.handle(
+                    membership.room_id, membership.participant, request
+                )
+                kind: str = request.__struct_config__.tag  # type: ignore[assignment]
+                self._reply(protocol.Ack(request=kind, ref=request.ref))
 
     def _require_membership(self) -> tuple[Membership, Identity]:
+        if self.state is SessionState.WAITING:
+            raise GlimpseError("wait until a host lets you in", code="waiting")
         if self.membership is None or self.identity is None:
             raise GlimpseError("join a room first", code="not_in_room")
         return self.membership, self.identity
 
     async def _join(self, request: protocol.Join) -> None:
         assert self.identity is not None and self._claims is not None
+        if self.state is SessionState.WAITING:  # admitted (with a ticket), or trying again
+            await self._leave_room()
         if self.membership is not None:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
         await self._services.auth.check_session(self._claims.session_id)  # revoked, yet open
@@ -439,47 +471,74 @@ class Session:
         self._held = []
         try:
             joined = await self._services.rooms.join(
-                request.room, request.password, participant, self,
-                replaces=request.replaces, last_seq=request.last_seq,
+                request.room, request.password, self.identity, participant, self,
+                ticket=request.ticket, replaces=request.replaces, last_seq=request.last_seq,
             )  # fmt: skip
             room = joined.room
             self.membership = Membership(room.id, participant)
-            self._move_to(SessionState.JOINED)
             self.log_fields.room, self.log_fields.participant = room.id, participant.id
-            log.info("joined the room")
+            welcome: protocol.ServerMessage
+            if isinstance(joined, Waiting):
+                self._move_to(SessionState.WAITING)
+                log.info("waiting in the lobby")
+                welcome = protocol.Waiting(
+                    room=_room_info(room), participant_id=participant.id,
+                    reason=joined.reason, ref=request.ref,
+                )  # fmt: skip
+            else:
+                self._move_to(SessionState.JOINED)
+                log.info("joined the room")
+                lobby = self._services.hub.lobby(room.id) if is_host(participant.role) else []
+                welcome = _joined_message(joined, participant.id, lobby, request.ref)
             if not self._closing:  # ahead of the room events held back while joining
-                self._services.metrics.messages_out["joined"] += 1
-                welcome = _joined_message(joined, participant.id, request.ref)
-                self._link.send(text_frame(protocol.encode(welcome)))
+                event = protocol.encode(welcome)
+                self._services.metrics.messages_out[protocol.event_type(event)] += 1
+                self._link.send(text_frame(event))
         finally:
             held, self._held, self._held_bytes = self._held, None, 0
             for event in held:
                 self.deliver(event)
 
     async def _leave_room(self) -> None:
+        """Out of the room joined, or of the lobby waited in."""
         membership, self.membership = self.membership, None
         if membership is None:
             return
-        if self.state is SessionState.JOINED:
+        waiting = self.state is SessionState.WAITING
+        if self.state in (SessionState.JOINED, SessionState.WAITING):
             self._move_to(SessionState.AUTHENTICATED)
-        log.info("left the room")
         self.log_fields.room = self.log_fields.participant = None
-        await self._services.rooms.leave(membership.room_id, membership.participant.id)
+        if waiting:
+            log.info("left the lobby")
+            await self._services.rooms.leave_lobby(membership.room_id, membership.participant.id)
+        else:
+            log.info("left the room")
+            await self._services.rooms.leave(membership.room_id, membership.participant.id)
 
 
 def _joined_message(
-    joined: Joined[protocol.Participant], participant_id: str, ref: str | None
+    joined: Joined[protocol.Participant],
+    participant_id: str,
+    lobby: list[protocol.LobbyEntry],
+    ref: str | None,
 ) -> protocol.Joined:
-    """`joined`: the room, its roster and the chat the joiner has not seen (oldest first)."""
-    room = joined.room
+    """`joined`: the room, its roster, the chat the joiner has not seen (oldest first), its
+    ticket back in, and for hosts who waits in the lobby."""
     return protocol.Joined(
-        room=protocol.RoomInfo(room.id, room.code, room.name, room.owner_id),
+        room=_room_info(joined.room),
         participant_id=participant_id,
         participants=joined.roster,
         messages=[chat_message(record) for record in joined.history.messages],
         more_messages=joined.history.more,
+        ticket=joined.ticket,
+        locked=joined.locked,
+        lobby=lobby,
         ref=ref,
     )
+
+
+def _room_info(room: RoomRecord) -> protocol.RoomInfo:
+    return protocol.RoomInfo(room.id, room.code, room.name, room.owner_id)
 
 
 def _seconds_until(unix_time: int) -> int:

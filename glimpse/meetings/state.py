@@ -1,0 +1,59 @@
+"""Each room's meeting state, kept in the bus so that every instance sees the same: the meeting's
+id (which admission tickets bind), whether it is locked, and who was removed from it.
+
+One field per fact (`id`, `locked`, `removed:<identity id>`), so that hosts acting at once on
+different instances never overwrite each other. A meeting starts with its first join and ends
+when a host ends it or its last participant leaves.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Final
+
+from glimpse.bus import Bus
+
+ID: Final = "id"
+LOCKED: Final = "locked"
+REMOVED: Final = "removed:"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingState:
+    id: str
+    locked: bool
+    removed: frozenset[str]
+    """Identity ids a host removed: they wait in the lobby if they come back."""
+
+
+class Meetings:
+    def __init__(self, bus: Bus) -> None:
+        self._bus = bus
+
+    async def current(self, room_id: str) -> MeetingState:
+        """The room's meeting, started now if there is none."""
+        fields = await self._bus.meeting(room_id)
+        if ID not in fields:
+            await self._bus.set_meeting(room_id, ID, uuid.uuid4().hex.encode(), if_absent=True)
+            fields = await self._bus.meeting(room_id)
+        return MeetingState(
+            id=fields[ID].decode(),
+            locked=LOCKED in fields,
+            removed=frozenset(
+                name.removeprefix(REMOVED) for name in fields if name.startswith(REMOVED)
+            ),
+        )
+
+    async def lock(self, room_id: str, locked: bool) -> None:
+        await self._bus.set_meeting(room_id, LOCKED, b"1" if locked else None)
+
+    async def remove(self, room_id: str, identity_id: str) -> None:
+        await self._bus.set_meeting(room_id, REMOVED + identity_id, b"1")
+
+    async def readmit(self, room_id: str, identity_id: str) -> None:
+        """A host let a removed person back in."""
+        await self._bus.set_meeting(room_id, REMOVED + identity_id, None)
+
+    async def end(self, room_id: str) -> None:
+        await self._bus.clear_meeting(room_id)
