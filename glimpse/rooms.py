@@ -274,8 +274,9 @@ class RoomService(Generic[AttendeeT, MemberT]):
     async def invite(
         self, room_id: str, user_id: str, email: str, role: MemberRole
     ) -> MemberRecord:
-        """The owner makes an existing user a member, with a role ("invited": never waits in the
-        lobby); 404 `user_not_found` when no account has the e-mail."""
+        """The owner makes an existing user a member with a role ("invited": never waits in the
+        lobby), or gives a member that role; 404 `user_not_found` when no account has the
+        e-mail. Limited per owner: each answer tells whether an account has the e-mail."""
         room = await self.owned(room_id, user_id)
         await self._limiter.enforce(
             Limit("member-invite:user", user_id, self._member_invites_per_user)
@@ -285,7 +286,8 @@ class RoomService(Generic[AttendeeT, MemberT]):
             raise NotFound("no account has this e-mail", code="user_not_found")
         if user.id == room.owner_id:
             raise Conflict("the owner is the room's host already", code="owner_not_member")
-        await self._store.add_member(room.id, user.id, role)
+        if not await self._store.add_member(room.id, user.id, role):
+            await self._store.set_member_role(room.id, user.id, role)  # a member already
         return await self._member(room.id, user.id)
 
     async def _member(self, room_id: str, user_id: str) -> MemberRecord:
