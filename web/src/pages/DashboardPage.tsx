@@ -12,7 +12,7 @@ import { useAuth, useUser } from "../auth/AuthContext";
 import { CopyButton } from "../components/CopyButton";
 import { Link, navigate } from "../router";
 
-export function inviteLink(room: Room): string {
+export function inviteLink(room: Pick<Room, "invite_path">): string {
   return new URL(room.invite_path, window.location.origin).toString();
 }
 
