@@ -48,6 +48,14 @@ function server(options: { allowGuests?: boolean; refuseGuests?: boolean } = {})
       return Response.json({ error }, { status: 404 });
     }
     if (input === "/api/auth/policy") return Response.json({ signup: "open" });
+    if (input === "/api/auth/login") {
+      return Response.json({
+        access_token: "token",
+        token_type: "bearer",
+        expires_in: 900,
+        user: { id: "u-bob", email: "bob@example.org", display_name: "Bob", created_at: "" },
+      });
+    }
     return Response.json({ error: { code: "unauthorized", message: "no" } }, { status: 401 });
   });
   vi.stubGlobal("fetch", fetch);
@@ -80,6 +88,18 @@ describe("InvitePage", () => {
     expect(screen.getByRole("button", { name: "Join as a guest" })).toBeTruthy();
     const signIn = screen.getByRole("link", { name: "Sign in" });
     expect(signIn.getAttribute("href")).toBe(`/signin?next=${encodeURIComponent(`/r/${CODE}`)}`);
+  });
+
+  it("comes back to the room after signing in", async () => {
+    server();
+    open(`/r/${CODE}`);
+    fireEvent.click(await screen.findByRole("link", { name: "Sign in" }));
+    fireEvent.change(await screen.findByLabelText("Email"), {
+      target: { value: "bob@example.org" },
+    });
+    fireEvent.change(screen.getByLabelText("Password"), { target: { value: "a fine password" } });
+    fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+    await waitFor(() => expect(window.location.pathname).toBe(`/r/${CODE}`));
   });
 
   it("offers only signing in when the host turned guests off", async () => {
