@@ -13,6 +13,8 @@ const RENEW_AT = 0.8;
 const RENEW_RETRY_MAX_MS = 30_000;
 /** …until less than this is left: the session then ends. */
 const RENEW_GIVE_UP_MS = 2_000;
+/** Renewal answers that end the session: expired, guests turned off, room deleted. */
+const REFUSED: ReadonlySet<number> = new Set([401, 403, 404]);
 /** The longest delay setTimeout takes; a longer one fires at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -126,7 +128,7 @@ export class GuestSession {
       lifetimeMs,
       guestId: token.guest_id,
       roomId: token.room_id,
-      displayName,
+      displayName: token.display_name ?? displayName,
     };
   }
 
@@ -199,8 +201,8 @@ export class GuestSession {
           return this.credential.token;
         },
         (error: unknown) => {
-          // Refused (expired, or the room turned guests off): the session is over.
-          if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
+          // Refused (expired, the room turned guests off or is gone): the session is over.
+          if (error instanceof ApiError && REFUSED.has(error.status)) {
             this.end();
             throw ended();
           }
