@@ -2,7 +2,8 @@
  * Wire types of issue 10's HTTP API (guests, room settings, members), written by hand from the
  * brief until `make web-types` regenerates schema.gen.ts with them. Then `types.ts` takes each
  * from `components["schemas"]` instead (the server's schema names are in brackets below) and this
- * module goes.
+ * module goes. The generator makes a field with a server default required, so RoomChanges becomes
+ * `Partial<Schemas["RoomSettings"]>`.
  */
 import type { components } from "./schema.gen";
 
@@ -39,8 +40,8 @@ export interface GuestToken {
   expires_in: number;
   guest_id: string;
   room_id: string;
-  /** The name as the server keeps it (not in the brief's contract; the guests branch sends it). */
-  display_name?: string;
+  /** The name as the server keeps it (beyond the brief's contract; the server sends it). */
+  display_name: string;
 }
 
 /** PATCH /api/rooms/{id}: only the fields present change [RoomSettings]. */
@@ -65,5 +66,5 @@ export interface Member {
 /** POST /api/rooms/{id}/members: invite an existing user by e-mail [MemberInvite]. */
 export interface MemberInvite {
   email: string;
-  role?: MemberRole;
+  role: MemberRole;
 }

@@ -8,7 +8,13 @@ const CODE = "abcd-efgh-ijkl";
 const TTL = 600;
 
 function credential(n: number): GuestToken {
-  return { token: `guest-token-${n}`, expires_in: TTL, guest_id: "g-1", room_id: "room-1" };
+  return {
+    token: `guest-token-${n}`,
+    expires_in: TTL,
+    guest_id: "g-1",
+    room_id: "room-1",
+    display_name: "Gus",
+  };
 }
 
 /** The API's renewal: each call answers the next credential, or what `answer` says. */
@@ -34,7 +40,7 @@ describe("GuestSession", () => {
 
   it("is kept for its room's code across a reload, and not once it expired", () => {
     const renew = renewals();
-    GuestSession.begin(CODE, "Gus", credential(1), renew);
+    GuestSession.begin(CODE, credential(1), renew);
 
     const restored = GuestSession.restore(CODE, renew);
     expect(restored?.identity).toEqual({ id: "g-1", displayName: "Gus", roomId: "room-1" });
@@ -47,7 +53,7 @@ describe("GuestSession", () => {
 
   it("renews at 80% of the credential's lifetime while kept renewed, and stores the new one", async () => {
     const renew = renewals();
-    const session = GuestSession.begin(CODE, "Gus", credential(1), renew);
+    const session = GuestSession.begin(CODE, credential(1), renew);
     const stop = session.keepRenewed();
 
     await vi.advanceTimersByTimeAsync(0.8 * TTL * 1000 - 1);
@@ -69,7 +75,7 @@ describe("GuestSession", () => {
 
   it("resumes the renewal schedule of a restored credential", async () => {
     const renew = renewals();
-    GuestSession.begin(CODE, "Gus", credential(1), renew);
+    GuestSession.begin(CODE, credential(1), renew);
     await vi.advanceTimersByTimeAsync(0.5 * TTL * 1000); // the tab reloads half-way
     GuestSession.restore(CODE, renew)!.keepRenewed();
     await vi.advanceTimersByTimeAsync(0.3 * TTL * 1000 - 1);
@@ -84,7 +90,7 @@ describe("GuestSession", () => {
       if (fail) throw new ApiError(503, "server_busy", "busy");
       return credential(2);
     });
-    const session = GuestSession.begin(CODE, "Gus", credential(1), renew);
+    const session = GuestSession.begin(CODE, credential(1), renew);
     session.keepRenewed();
 
     await vi.advanceTimersByTimeAsync(0.8 * TTL * 1000);
@@ -102,7 +108,7 @@ describe("GuestSession", () => {
     const renew = renewals(async () => {
       throw new ApiError(401, "token_expired", "expired");
     });
-    const session = GuestSession.begin(CODE, "Gus", credential(1), renew);
+    const session = GuestSession.begin(CODE, credential(1), renew);
     const ended = vi.fn();
     session.onEnded(ended);
     session.keepRenewed();
@@ -117,7 +123,7 @@ describe("GuestSession", () => {
 
   it("shares one renewal between callers asking for a fresh credential at once", async () => {
     const renew = renewals();
-    const session = GuestSession.begin(CODE, "Gus", credential(1), renew);
+    const session = GuestSession.begin(CODE, credential(1), renew);
     const tokens = await Promise.all([session.token(true), session.token(true)]);
     expect(tokens).toEqual(["guest-token-2", "guest-token-2"]);
     expect(renew).toHaveBeenCalledOnce();

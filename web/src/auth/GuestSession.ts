@@ -102,25 +102,19 @@ export class GuestSession {
     return new GuestSession(code, stored, renewal, storage);
   }
 
-  /** A new session from the credential the invite gave to `displayName`; it is stored. */
+  /** A new session from the credential the invite gave; it is stored. */
   static begin(
     code: string,
-    displayName: string,
     token: GuestToken,
     renewal: GuestRenewal,
     storage: Storage = sessionStorage,
   ): GuestSession {
-    const session = new GuestSession(
-      code,
-      GuestSession.stored(token, displayName),
-      renewal,
-      storage,
-    );
+    const session = new GuestSession(code, GuestSession.stored(token), renewal, storage);
     session.save();
     return session;
   }
 
-  private static stored(token: GuestToken, displayName: string): StoredGuest {
+  private static stored(token: GuestToken): StoredGuest {
     const lifetimeMs = token.expires_in * 1000;
     return {
       token: token.token,
@@ -128,7 +122,7 @@ export class GuestSession {
       lifetimeMs,
       guestId: token.guest_id,
       roomId: token.room_id,
-      displayName: token.display_name ?? displayName,
+      displayName: token.display_name,
     };
   }
 
@@ -195,7 +189,7 @@ export class GuestSession {
     this.renewing ??= this.renewal(this.credential.token)
       .then(
         (token) => {
-          this.credential = GuestSession.stored(token, this.credential.displayName);
+          this.credential = GuestSession.stored(token);
           this.save();
           this.schedule(this.credential.expiresAt - (1 - RENEW_AT) * this.credential.lifetimeMs);
           return this.credential.token;

@@ -8,7 +8,13 @@ import type { GuestToken } from "../api/types";
 import { GuestSession } from "./GuestSession";
 import { GuestIdentityProvider, useCallToken, useIdentity } from "./IdentityContext";
 
-const GUEST: GuestToken = { token: "guest-1", expires_in: 600, guest_id: "g-1", room_id: "room-1" };
+const GUEST: GuestToken = {
+  token: "guest-1",
+  expires_in: 600,
+  guest_id: "g-1",
+  room_id: "room-1",
+  display_name: "Gus",
+};
 
 /** Shows the identity, and fetches the ICE servers with the call's token. */
 function Probe({ api }: { api: ApiClient }) {
@@ -47,7 +53,7 @@ describe("GuestIdentityProvider", () => {
     });
     const api = new ApiClient();
     const renew = vi.fn(async () => ({ ...GUEST, token: `guest-${++renewed + 1}` }));
-    const session = GuestSession.begin("code", "Gus", GUEST, renew);
+    const session = GuestSession.begin("code", GUEST, renew);
     const { unmount } = render(
       <ApiProvider api={api}>
         <GuestIdentityProvider session={session}>

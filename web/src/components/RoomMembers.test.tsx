@@ -100,6 +100,9 @@ describe("RoomMembers", () => {
       sent
         .filter((request) => request.method === "POST" && request.path.endsWith("/members"))
         .map((r) => r.body),
-    ).toEqual([{ email: "nobody@example.org" }, { email: "cy@example.org" }]);
+    ).toEqual([
+      { email: "nobody@example.org", role: "invited" },
+      { email: "cy@example.org", role: "invited" },
+    ]);
   });
 });

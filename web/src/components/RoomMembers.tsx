@@ -55,7 +55,7 @@ function InviteMember({ roomId }: { roomId: string }) {
   const [email, setEmail] = useState("");
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    invite.mutate({ email: email.trim() }, { onSuccess: () => setEmail("") });
+    invite.mutate({ email: email.trim(), role: "invited" }, { onSuccess: () => setEmail("") });
   };
   return (
     <form onSubmit={submit} className="inline-form">

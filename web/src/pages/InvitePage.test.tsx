@@ -26,6 +26,7 @@ const GUEST: GuestToken = {
   expires_in: 600,
   guest_id: "g-1",
   room_id: "room-1",
+  display_name: "Gus",
 };
 
 /** Nobody is signed in; the invite endpoints answer for `CODE`, guests on or off. */

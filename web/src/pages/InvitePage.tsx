@@ -56,7 +56,7 @@ function GuestForm({
     setError(null);
     try {
       const token = await api.joinAsGuest(code, name);
-      onJoined(GuestSession.begin(code, name, token, renewal));
+      onJoined(GuestSession.begin(code, token, renewal));
     } catch (failure) {
       setBusy(false);
       if (failure instanceof ApiError && failure.code === "guests_not_allowed") onRefused();
