@@ -1,7 +1,7 @@
 /** The room: video tiles (grid or speaker view), controls, chat and participants panels. */
 import { useState } from "react";
 
-import type { Room } from "../api/types";
+import type { CallRoom } from "../api/types";
 import { ChatPanel } from "../components/ChatPanel";
 import { CopyButton } from "../components/CopyButton";
 import { MediaToggles } from "../components/MediaToggles";
@@ -23,7 +23,7 @@ export const CONNECTION_TEXT: Record<ConnectionState, string> = {
 
 type Panel = "chat" | "people" | null;
 
-export function InCall({ room }: { room: Room }) {
+export function InCall({ room }: { room: CallRoom }) {
   const { media, call } = useCallServices();
   const snapshot = useCall();
   const local = useLocalMedia();

@@ -1,19 +1,20 @@
 /**
- * /r/<code>: find the room, then pre-join, the call, and what follows it; the room visit's
- * WebSocket service carries both the call and the chat.
+ * /r/<code> signed in: find the room, then pre-join, the call, and what follows it; the room
+ * visit's WebSocket service carries both the call and the chat. A guest's visit (`RoomVisit`)
+ * starts from the invite page instead.
  */
 import { useRoomByCode } from "../api/queries";
-import { useUser } from "../auth/AuthContext";
+import { UserIdentityProvider, useIdentity } from "../auth/IdentityContext";
 import { ChatProvider } from "../chat/ChatContext";
 import { SignalProvider } from "../realtime/SignalContext";
 import { CallProvider, useCall } from "../rtc/CallContext";
 import { Link } from "../router";
 import { InCall } from "./InCall";
 import { PreJoin } from "./PreJoin";
-import type { Room } from "../api/types";
+import type { CallRoom } from "../api/types";
 
-function RoomFlow({ room }: { room: Room }) {
-  const user = useUser();
+function RoomFlow({ room }: { room: CallRoom }) {
+  const identity = useIdentity();
   const { phase, reason } = useCall();
   if (phase === "in-call") return <InCall room={room} />;
   if (phase === "ended") {
@@ -27,7 +28,7 @@ function RoomFlow({ room }: { room: Room }) {
       </main>
     );
   }
-  return <PreJoin room={room} displayName={user.display_name} />;
+  return <PreJoin room={room} displayName={identity.displayName} />;
 }
 
 export function RoomPage({ code }: { code: string }) {
@@ -48,10 +49,19 @@ export function RoomPage({ code }: { code: string }) {
     );
   }
   return (
+    <UserIdentityProvider>
+      <RoomVisit room={room.data} />
+    </UserIdentityProvider>
+  );
+}
+
+/** One visit to a room by whoever the identity provider above names (a user or a guest). */
+export function RoomVisit({ room }: { room: CallRoom }) {
+  return (
     <SignalProvider>
       <CallProvider>
         <ChatProvider>
-          <RoomFlow room={room.data} />
+          <RoomFlow room={room} />
         </ChatProvider>
       </CallProvider>
     </SignalProvider>
