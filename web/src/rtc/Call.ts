@@ -22,6 +22,7 @@ import { TRANSIENT_ERROR_CODES } from "../realtime/protocol";
 import { RequestError } from "../realtime/SignalClient";
 import type { ConnectionState, SignalClient, Stop, StopKind } from "../realtime/SignalClient";
 import { AudioLevels } from "./AudioLevels";
+import { Ephemeral } from "./Ephemeral";
 import { isHost } from "./roles";
 import type { LocalMedia } from "./LocalMedia";
 import { PeerLink } from "./PeerLink";
@@ -128,9 +129,11 @@ export class Call extends Emitter<CallEvents> {
   };
   private current: CallSnapshot;
   private readonly unsubscribe: (() => void)[];
-  /** Notices and reactions that go away after a while. */
-  private readonly expiries = new Set<ReturnType<typeof setTimeout>>();
-  private nextId = 0;
+  private readonly notices = new Ephemeral<{ text: string }>(NOTICE_MS, () => this.publish({}));
+  private readonly reactions = new Ephemeral<{ participantId: string; emoji: Emoji }>(
+    REACTION_MS,
+    () => this.publish({}),
+  );
 
   constructor(signal: SignalClient, media: LocalMedia, iceServers: IceServerSource) {
     super();
@@ -245,7 +248,10 @@ export class Call extends Emitter<CallEvents> {
       await this.signal.request(request);
       return true;
     } catch (error) {
-      this.notify(error instanceof Error ? error.message : String(error));
+      // After the end (a host's end-meeting closes this socket too) there is no one to tell.
+      if (this.current.phase !== "ended") {
+        this.notify(error instanceof Error ? error.message : String(error));
+      }
       return false;
     }
   }
@@ -254,8 +260,8 @@ export class Call extends Emitter<CallEvents> {
   dispose(): void {
     clearTimeout(this.iceRenewalTimer);
     clearTimeout(this.mediaRetryTimer);
-    for (const timer of this.expiries) clearTimeout(timer);
-    this.expiries.clear();
+    this.notices.clear();
+    this.reactions.clear();
     for (const off of this.unsubscribe) off();
     this.closeLinks();
     this.levels?.close();
@@ -413,27 +419,11 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private notify(text: string): void {
-    const notice = { id: ++this.nextId, text };
-    this.publish({ notices: [...this.current.notices, notice] });
-    this.expire(NOTICE_MS, () =>
-      this.publish({ notices: this.current.notices.filter((n) => n !== notice) }),
-    );
+    this.notices.add({ text });
   }
 
   private float(participantId: string, emoji: Emoji): void {
-    const reaction = { id: ++this.nextId, participantId, emoji };
-    this.publish({ reactions: [...this.current.reactions, reaction] });
-    this.expire(REACTION_MS, () =>
-      this.publish({ reactions: this.current.reactions.filter((r) => r !== reaction) }),
-    );
-  }
-
-  private expire(ms: number, done: () => void): void {
-    const timer = setTimeout(() => {
-      this.expiries.delete(timer);
-      done();
-    }, ms);
-    this.expiries.add(timer);
+    this.reactions.add({ participantId, emoji });
   }
 
   private addRemote(participant: Participant, initiator: boolean): void {
@@ -530,7 +520,13 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private publish(changes: Partial<CallSnapshot>): void {
-    this.current = { ...this.current, ...changes, remotes: [...this.remotes.values()] };
+    this.current = {
+      ...this.current,
+      ...changes,
+      remotes: [...this.remotes.values()],
+      notices: this.notices.items,
+      reactions: this.reactions.items,
+    };
     this.emit("change");
   }
 }
