@@ -9,6 +9,7 @@ const SENTENCES: Readonly<Record<string, string>> = {
   wrong_room_password: "Wrong room password.",
   room_full: "The room is full.",
   not_in_room: "You are not in the meeting.",
+  waiting: "Wait until a host lets you in.",
   unknown_participant: "That person is no longer in the meeting.",
   unavailable: "The server is having trouble right now; try again in a moment.",
   database_unavailable: "The server is having trouble right now; try again in a moment.",
