@@ -50,8 +50,11 @@ class Person:
     # Account and dashboard
 
     def sign_up(self, path: str = "/") -> None:
-        """Open `path`; signed out, that leads to sign-in, from where they create an account."""
+        """Open `path`; signed out, that leads to sign-in (from an invite link's page, through
+        its "Sign in"), from where they create an account and come back to `path`."""
         self.page.goto(path)
+        if "/r/" in path:
+            self.page.get_by_role("link", name="Sign in").click()
         self.page.get_by_role("link", name="Create an account").click()
         self.page.get_by_label("Email").fill(self.email)
         self.page.get_by_label("Display name").fill(self.name)
