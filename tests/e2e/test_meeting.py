@@ -58,6 +58,11 @@ def test_a_guest_joins_by_link_raises_a_hand_reacts_and_is_muted_by_the_host(
     expect(gus.control("Unmute microphone")).to_be_visible()
     expect(ann.tile("Gus").locator("[data-indicator=muted]")).to_be_visible()
     ann.hears_silence_from("Gus")
+    # Only the guest unmutes, when asked; then the host hears them again.
+    act_on(ann, "Gus", "Ask to unmute")
+    expect(notice(gus, "Ann asks you to unmute")).to_be_visible()
+    gus.control("Unmute microphone").click()
+    ann.hears("Gus")
 
 
 def test_the_lobby_admits_and_denies_and_a_removed_member_cannot_get_back_in(
