@@ -507,12 +507,11 @@ class Session:
         waiting = self.state is SessionState.WAITING
         if self.state in (SessionState.JOINED, SessionState.WAITING):
             self._move_to(SessionState.AUTHENTICATED)
+        log.info("left the lobby" if waiting else "left the room")
         self.log_fields.room = self.log_fields.participant = None
         if waiting:
-            log.info("left the lobby")
             await self._services.rooms.leave_lobby(membership.room_id, membership.participant.id)
         else:
-            log.info("left the room")
             await self._services.rooms.leave(membership.room_id, membership.participant.id)
 
 
