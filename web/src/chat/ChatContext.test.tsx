@@ -129,6 +129,7 @@ describe("ChatProvider", () => {
       participants: [],
       messages: [message(1, "u-bob")],
       more_messages: false,
+      ticket: "ticket",
     });
     await act(() => joining);
     expect(await screen.findByText("message 1")).toBeTruthy();

@@ -6,26 +6,26 @@ import { useRoomByCode } from "../api/queries";
 import { useUser } from "../auth/AuthContext";
 import { ChatProvider } from "../chat/ChatContext";
 import { SignalProvider } from "../realtime/SignalContext";
-import { CallProvider, useCall } from "../rtc/CallContext";
+import { CallProvider, useCall, useCallServices } from "../rtc/CallContext";
 import { Link } from "../router";
+import { CallEnded } from "./CallEnded";
 import { InCall } from "./InCall";
 import { PreJoin } from "./PreJoin";
+import { WaitingScreen } from "./WaitingScreen";
 import type { Room } from "../api/types";
 
 function RoomFlow({ room }: { room: Room }) {
   const user = useUser();
-  const { phase, reason } = useCall();
+  const { call } = useCallServices();
+  const { phase, reason, stop, waiting, guest } = useCall();
   if (phase === "in-call") return <InCall room={room} />;
-  if (phase === "ended") {
+  if (phase === "waiting") {
     return (
-      <main className="centered card">
-        <h1>{reason === "left" ? "You left the room" : "The call ended"}</h1>
-        {reason !== "left" && <p role="alert">{reason}</p>}
-        <p>
-          <a href={room.invite_path}>Rejoin</a> · <Link href="/">Back to the dashboard</Link>
-        </p>
-      </main>
+      <WaitingScreen roomName={room.name} reason={waiting} onLeave={() => void call.leave()} />
     );
+  }
+  if (phase === "ended") {
+    return <CallEnded stop={stop} reason={reason} rejoinHref={room.invite_path} isGuest={guest} />;
   }
   return <PreJoin room={room} displayName={user.display_name} />;
 }

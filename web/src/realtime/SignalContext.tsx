@@ -28,7 +28,7 @@ export function SignalProvider({ children }: { children: ReactNode }) {
     // The client lives exactly as long as this effect (StrictMode mounts it twice in development).
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setSignal(client);
-    return () => client.close("left");
+    return () => client.close();
   }, [api]);
 
   if (signal === null) return null;
