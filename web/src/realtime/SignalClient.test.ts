@@ -24,6 +24,7 @@ function joinedAnswer(ref: string | null | undefined, participantId = "p-ann"): 
     participants: [{ ...ann, id: participantId }],
     messages: [],
     more_messages: false,
+    ticket: `ticket-${participantId}`,
   };
 }
 

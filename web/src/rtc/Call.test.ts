@@ -36,6 +36,7 @@ function joined(
     participants,
     messages: [],
     more_messages: false,
+    ticket: "ticket",
   };
 }
 
