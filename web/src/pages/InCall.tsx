@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from "react";
 
-import type { Room } from "../api/types";
+import type { CallRoom } from "../api/types";
 import "../components/call.css";
 import { ChatPanel } from "../components/ChatPanel";
 import { playChime } from "../components/chime";
@@ -33,7 +33,7 @@ export const CONNECTION_TEXT: Record<ConnectionState, string> = {
 
 type Panel = "chat" | "people" | "lobby" | null;
 
-export function InCall({ room }: { room: Room }) {
+export function InCall({ room }: { room: CallRoom }) {
   const { media, call } = useCallServices();
   const snapshot = useCall();
   const local = useLocalMedia();
