@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, cast, get_args
 
 LobbyMode = Literal["off", "guests", "everyone"]
 """Who waits to be let in: nobody; guests; everyone but the owner, co-hosts and invited members."""
@@ -16,6 +16,20 @@ LobbyMode = Literal["off", "guests", "everyone"]
 MemberRole = Literal["member", "invited", "cohost"]
 """A member's standing in a room: joined before; invited by the owner (never waits in the lobby);
 co-host (shares the host's powers in its meetings, and never waits either)."""
+
+
+def parse_lobby_mode(value: str) -> LobbyMode:
+    """A stored lobby mode, checked."""
+    if value not in get_args(LobbyMode):
+        raise ValueError(f"unknown lobby mode {value!r}")
+    return cast(LobbyMode, value)
+
+
+def parse_member_role(value: str) -> MemberRole:
+    """A stored member role, checked."""
+    if value not in get_args(MemberRole):
+        raise ValueError(f"unknown member role {value!r}")
+    return cast(MemberRole, value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +121,22 @@ def user_changes(*, display_name: str | None, password_hash: str | None) -> dict
     """The fields an `update_user` call sets: those given."""
     fields = {"display_name": display_name, "password_hash": password_hash}
     return {key: value for key, value in fields.items() if value is not None}
+
+
+def room_changes(changes: RoomChanges) -> dict[str, object]:
+    """The fields an `update_room` call sets: those given; `remove_password` sets no password."""
+    if changes.remove_password and changes.password_hash is not None:
+        raise ValueError("a room change cannot both set and remove the password")
+    fields: dict[str, object] = {
+        "name": changes.name,
+        "password_hash": changes.password_hash,
+        "allow_guests": changes.allow_guests,
+        "lobby": changes.lobby,
+    }
+    given = {key: value for key, value in fields.items() if value is not None}
+    if changes.remove_password:
+        given["password_hash"] = None
+    return given
 
 
 class DuplicateError(Exception):
@@ -236,8 +266,13 @@ class Store(ABC):
         """Remember that a user joined a room (and when, last); a member keeps their role."""
 
     @abstractmethod
+    async def add_member(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        """Make a user a member without a join (an invitation): False, and nothing changed,
+        when they are a member already."""
+
+    @abstractmethod
     async def member_role(self, room_id: str, user_id: str) -> MemberRole | None:
-        """The user's role in the room; None when they have never joined it."""
+        """The user's role in the room; None when they are not a member of it."""
 
     @abstractmethod
     async def set_member_role(self, room_id: str, user_id: str, role: MemberRole) -> bool:
@@ -245,11 +280,12 @@ class Store(ABC):
 
     @abstractmethod
     async def list_members(self, room_id: str) -> list[MemberRecord]:
-        """The room's members with their display names, most recently joined first."""
+        """The room's members with their display names, most recently joined first; those who
+        never joined (invited) last, by name."""
 
     @abstractmethod
     async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
-        """Rooms the user joined, most recently joined first."""
+        """Rooms the user joined (not those only invited to), most recently joined first."""
 
     # Messages
     @abstractmethod

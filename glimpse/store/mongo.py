@@ -12,6 +12,10 @@ Times are stored as integer microseconds since the epoch (UTC): they come back e
 from the SQL stores, where BSON dates keep milliseconds (and nx-27017, the test server, stores a
 date written by `$set` as a string).
 
+Fields added since the first version (a room's `allow_guests` and `lobby`, a membership's `role`, a
+message's `sender_guest`) read with their defaults from documents stored before them, so no
+migration rewrites old documents.
+
 Without transactions, a room deleted while a message is being appended to it can leave that one
 message behind, unreachable (nothing lists messages of a room that does not exist).
 """
@@ -29,12 +33,18 @@ from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from glimpse.store.base import (
     DuplicateError,
+    MemberRecord,
+    MemberRole,
     MessageRecord,
     NewMessage,
     RefreshTokenRecord,
+    RoomChanges,
     RoomRecord,
     Store,
     UserRecord,
+    parse_lobby_mode,
+    parse_member_role,
+    room_changes,
     unavailable_when,
     user_changes,
 )
@@ -94,15 +104,26 @@ def _token(doc: Document) -> RefreshTokenRecord:
 def _room(doc: Document) -> RoomRecord:
     return RoomRecord(
         doc["_id"], doc["code"], doc["name"], doc["owner_id"], doc["password_hash"],
-        _time(doc["created_at"]),
+        _time(doc["created_at"]), doc.get("allow_guests", True),
+        parse_lobby_mode(doc.get("lobby", "off")),
     )  # fmt: skip
+
+
+def _role(membership: Document) -> MemberRole:
+    return parse_member_role(membership.get("role", "member"))
 
 
 def _message(doc: Document) -> MessageRecord:
     return MessageRecord(
         doc["_id"], doc["room_id"], doc["seq"], doc["sender_id"], doc["sender_name"],
-        doc["client_id"], doc["text"], _time(doc["created_at"]),
+        doc["client_id"], doc["text"], _time(doc["created_at"]), doc.get("sender_guest", False),
     )  # fmt: skip
+
+
+def _joined_order(member: MemberRecord) -> tuple[int, str, str]:
+    """Most recently joined first, then those who never joined, by name."""
+    joined = member.last_joined_at
+    return (-_micros(joined) if joined else 1, member.display_name, member.user_id)
 
 
 def _unreachable(error: BaseException) -> bool:
@@ -244,6 +265,7 @@ class MongoStore(Store):
             {
                 "_id": room.id, "code": room.code, "name": room.name, "owner_id": room.owner_id,
                 "password_hash": room.password_hash, "created_at": _micros(room.created_at),
+                "allow_guests": room.allow_guests, "lobby": room.lobby,
             },
         )  # fmt: skip
 
@@ -255,9 +277,12 @@ class MongoStore(Store):
         doc = await self._collection("rooms").find_one({"code": code})
         return None if doc is None else _room(doc)
 
-    async def rename_room(self, room_id: str, name: str) -> RoomRecord | None:
+    async def update_room(self, room_id: str, changes: RoomChanges) -> RoomRecord | None:
+        fields = room_changes(changes)
+        if not fields:
+            return await self.get_room(room_id)
         doc = await self._collection("rooms").find_one_and_update(
-            {"_id": room_id}, {"$set": {"name": name}}, return_document=ReturnDocument.AFTER
+            {"_id": room_id}, {"$set": fields}, return_document=ReturnDocument.AFTER
         )
         return None if doc is None else _room(doc)
 
@@ -278,21 +303,58 @@ class MongoStore(Store):
     async def record_join(self, room_id: str, user_id: str, at: datetime) -> None:
         memberships = self._collection("memberships")
         key = {"room_id": room_id, "user_id": user_id}
-        change = {"$set": {"last_joined_at": _micros(at)}}
+        joined = {"$set": {"last_joined_at": _micros(at)}}
         try:
-            await memberships.update_one(key, change, upsert=True)
+            await memberships.update_one(
+                key, {**joined, "$setOnInsert": {"role": "member"}}, upsert=True
+            )
         except DuplicateKeyError:  # a first join racing another: the document exists now
-            await memberships.update_one(key, change)
+            await memberships.update_one(key, joined)
 
-    async def is_member(self, room_id: str, user_id: str) -> bool:
+    async def add_member(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        try:
+            await self._collection("memberships").insert_one(
+                {"room_id": room_id, "user_id": user_id, "role": role, "last_joined_at": None}
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def member_role(self, room_id: str, user_id: str) -> MemberRole | None:
         doc = await self._collection("memberships").find_one(
             {"room_id": room_id, "user_id": user_id}
         )
-        return doc is not None
+        return None if doc is None else _role(doc)
+
+    async def set_member_role(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        result = await self._collection("memberships").update_one(
+            {"room_id": room_id, "user_id": user_id}, {"$set": {"role": role}}
+        )
+        return result.matched_count > 0
+
+    async def list_members(self, room_id: str) -> list[MemberRecord]:
+        memberships = [
+            doc async for doc in self._collection("memberships").find({"room_id": room_id})
+        ]
+        names = {
+            doc["_id"]: doc["display_name"]
+            async for doc in self._collection("users").find(
+                {"_id": {"$in": [doc["user_id"] for doc in memberships]}}
+            )
+        }
+        members = [
+            MemberRecord(user_id, names[user_id], _role(doc), _optional_time(doc["last_joined_at"]))
+            for doc in memberships
+            if (user_id := doc["user_id"]) in names
+        ]
+        return sorted(members, key=_joined_order)
 
     async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
         joins = await self._find(
-            "memberships", {"user_id": user_id}, [("last_joined_at", DESCENDING)], limit
+            "memberships",
+            {"user_id": user_id, "last_joined_at": {"$ne": None}},
+            [("last_joined_at", DESCENDING)],
+            limit,
         )
         room_ids = [doc["room_id"] for doc in joins]
         rooms = {
@@ -315,6 +377,7 @@ class MongoStore(Store):
                 client_id=message.client_id,
                 text=message.text,
                 created_at=message.created_at,
+                sender_guest=message.sender_guest,
             )
             try:
                 await messages.insert_one(
@@ -323,6 +386,7 @@ class MongoStore(Store):
                         "sender_id": record.sender_id, "sender_name": record.sender_name,
                         "client_id": record.client_id, "text": record.text,
                         "created_at": _micros(record.created_at),
+                        "sender_guest": record.sender_guest,
                     }
                 )  # fmt: skip
                 return record, True

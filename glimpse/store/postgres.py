@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     MetaData,
@@ -38,12 +39,17 @@ from sqlalchemy.sql.dml import Insert
 
 from glimpse.store.base import (
     DuplicateError,
+    MemberRecord,
+    MemberRole,
     MessageRecord,
     NewMessage,
     RefreshTokenRecord,
+    RoomChanges,
     RoomRecord,
     Store,
     UserRecord,
+    parse_member_role,
+    room_changes,
     unavailable_when,
     user_changes,
 )
@@ -73,23 +79,27 @@ rooms = Table(
     Column("id", Text, primary_key=True), Column("code", Text), Column("name", Text),
     Column("owner_id", Text), Column("password_hash", Text),
     Column("created_at", DateTime(timezone=True)), Column("last_seq", BigInteger),
+    Column("allow_guests", Boolean), Column("lobby", Text),
 )  # fmt: skip
 memberships = Table(
     "memberships", _metadata,
     Column("room_id", Text, primary_key=True), Column("user_id", Text, primary_key=True),
-    Column("last_joined_at", DateTime(timezone=True)),
+    Column("role", Text), Column("last_joined_at", DateTime(timezone=True)),
 )  # fmt: skip
 messages = Table(
     "messages", _metadata,
     Column("id", Text, primary_key=True), Column("room_id", Text), Column("seq", BigInteger),
     Column("sender_id", Text), Column("sender_name", Text), Column("client_id", Text),
     Column("text", Text), Column("created_at", DateTime(timezone=True)),
+    Column("sender_guest", Boolean),
 )  # fmt: skip
 
 USER_COLUMNS = tuple(users.c)
 TOKEN_COLUMNS = tuple(refresh_tokens.c)
 ROOM_COLUMNS = (rooms.c.id, rooms.c.code, rooms.c.name, rooms.c.owner_id, rooms.c.password_hash,
-                rooms.c.created_at)  # fmt: skip
+                rooms.c.created_at, rooms.c.allow_guests, rooms.c.lobby)  # fmt: skip
+MEMBER_COLUMNS = (memberships.c.user_id, users.c.display_name, memberships.c.role,
+                  memberships.c.last_joined_at)  # fmt: skip
 MESSAGE_COLUMNS = tuple(messages.c)
 
 
@@ -270,13 +280,16 @@ class PostgresStore(Store):
         row = await self._row(select(*ROOM_COLUMNS).where(rooms.c.code == code))
         return None if row is None else RoomRecord(**row._mapping)
 
-    async def rename_room(self, room_id: str, name: str) -> RoomRecord | None:
+    async def update_room(self, room_id: str, changes: RoomChanges) -> RoomRecord | None:
+        fields = room_changes(changes)
+        if not fields:
+            return await self.get_room(room_id)
         async with self.engine.begin() as connection:
             row = (
                 await connection.execute(
                     update(rooms)
                     .where(rooms.c.id == room_id)
-                    .values(name=name)
+                    .values(**fields)
                     .returning(*ROOM_COLUMNS)
                 )
             ).one_or_none()
@@ -296,7 +309,9 @@ class PostgresStore(Store):
         return [RoomRecord(**row._mapping) for row in rows]
 
     async def record_join(self, room_id: str, user_id: str, at: datetime) -> None:
-        statement = insert(memberships).values(room_id=room_id, user_id=user_id, last_joined_at=at)
+        statement = insert(memberships).values(
+            room_id=room_id, user_id=user_id, role="member", last_joined_at=at
+        )
         async with self.engine.begin() as connection:
             await connection.execute(
                 statement.on_conflict_do_update(
@@ -305,19 +320,57 @@ class PostgresStore(Store):
                 )
             )
 
-    async def is_member(self, room_id: str, user_id: str) -> bool:
+    async def add_member(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        async with self.engine.begin() as connection:
+            added = (
+                await connection.execute(
+                    insert(memberships)
+                    .values(room_id=room_id, user_id=user_id, role=role, last_joined_at=None)
+                    .on_conflict_do_nothing(
+                        index_elements=[memberships.c.room_id, memberships.c.user_id]
+                    )
+                    .returning(memberships.c.user_id)
+                )
+            ).scalar_one_or_none()
+        return added is not None
+
+    async def member_role(self, room_id: str, user_id: str) -> MemberRole | None:
         row = await self._row(
-            select(memberships.c.room_id)
+            select(memberships.c.role)
             .where(memberships.c.room_id == room_id)
             .where(memberships.c.user_id == user_id)
         )
-        return row is not None
+        return None if row is None else parse_member_role(row.role)
+
+    async def set_member_role(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                update(memberships)
+                .where(memberships.c.room_id == room_id)
+                .where(memberships.c.user_id == user_id)
+                .values(role=role)
+            )
+        return result.rowcount > 0
+
+    async def list_members(self, room_id: str) -> list[MemberRecord]:
+        rows = await self._rows(
+            select(*MEMBER_COLUMNS)
+            .select_from(memberships.join(users, users.c.id == memberships.c.user_id))
+            .where(memberships.c.room_id == room_id)
+            .order_by(
+                memberships.c.last_joined_at.desc().nulls_last(),
+                users.c.display_name,
+                memberships.c.user_id,
+            )
+        )
+        return [MemberRecord(**row._mapping) for row in rows]
 
     async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
         rows = await self._rows(
             select(*ROOM_COLUMNS)
             .join(memberships, memberships.c.room_id == rooms.c.id)
             .where(memberships.c.user_id == user_id)
+            .where(memberships.c.last_joined_at.is_not(None))
             .order_by(memberships.c.last_joined_at.desc())
             .limit(limit)
         )
@@ -346,6 +399,7 @@ class PostgresStore(Store):
                     client_id=message.client_id,
                     text=message.text,
                     created_at=message.created_at,
+                    sender_guest=message.sender_guest,
                 )
                 inserted = (
                     await connection.execute(

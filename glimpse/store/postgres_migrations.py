@@ -66,6 +66,20 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        2,
+        "room settings (guests, lobby), member roles and invitations, guest senders",
+        (
+            "ALTER TABLE rooms ADD COLUMN allow_guests BOOLEAN NOT NULL DEFAULT true",
+            "ALTER TABLE rooms ADD COLUMN lobby TEXT NOT NULL DEFAULT 'off'"
+            " CHECK (lobby IN ('off', 'guests', 'everyone'))",
+            "ALTER TABLE messages ADD COLUMN sender_guest BOOLEAN NOT NULL DEFAULT false",
+            "ALTER TABLE memberships ADD COLUMN role TEXT NOT NULL DEFAULT 'member'"
+            " CHECK (role IN ('member', 'invited', 'cohost'))",
+            # An invited member has not joined yet.
+            "ALTER TABLE memberships ALTER COLUMN last_joined_at DROP NOT NULL",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -16,18 +16,26 @@ import aiosqlite
 
 from glimpse.store.base import (
     DuplicateError,
+    MemberRecord,
+    MemberRole,
     MessageRecord,
     NewMessage,
     RefreshTokenRecord,
+    RoomChanges,
     RoomRecord,
     Store,
     UserRecord,
+    parse_lobby_mode,
+    parse_member_role,
+    room_changes,
     unavailable_when,
 )
 from glimpse.store.sqlite_migrations import migrate
 
-ROOM_COLUMNS = "id, code, name, owner_id, password_hash, created_at"
-MESSAGE_COLUMNS = "id, room_id, seq, sender_id, sender_name, client_id, text, created_at"
+ROOM_COLUMNS = "id, code, name, owner_id, password_hash, created_at, allow_guests, lobby"
+MESSAGE_COLUMNS = (
+    "id, room_id, seq, sender_id, sender_name, client_id, text, created_at, sender_guest"
+)
 TOKEN_COLUMNS = "token_hash, session_id, user_id, expires_at, used_at, revoked_at"  # noqa: S105
 
 
@@ -40,15 +48,18 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def _room(row: Iterable[Any]) -> RoomRecord:
-    id_, code, name, owner_id, password_hash, created_at = row
-    return RoomRecord(id_, code, name, owner_id, password_hash, datetime.fromisoformat(created_at))
+    id_, code, name, owner_id, password_hash, created_at, allow_guests, lobby = row
+    return RoomRecord(
+        id_, code, name, owner_id, password_hash, datetime.fromisoformat(created_at),
+        bool(allow_guests), parse_lobby_mode(lobby),
+    )  # fmt: skip
 
 
 def _message(row: Iterable[Any]) -> MessageRecord:
-    id_, room_id, seq, sender_id, sender_name, client_id, text, created_at = row
+    id_, room_id, seq, sender_id, sender_name, client_id, text, created_at, sender_guest = row
     return MessageRecord(
         id_, room_id, seq, sender_id, sender_name, client_id, text,
-        datetime.fromisoformat(created_at),
+        datetime.fromisoformat(created_at), bool(sender_guest),
     )  # fmt: skip
 
 
@@ -131,6 +142,10 @@ class SQLiteStore(Store):
                 await self.db.execute("ROLLBACK")
                 raise
             await self.db.execute("COMMIT")
+
+    async def _write_returning(self, sql: str, *params: Any) -> sqlite3.Row | None:
+        async with self._write_lock:
+            return await self._one(sql, *params)
 
     async def _write(self, sql: str, *params: Any) -> int:
         async with self._write_lock:
@@ -223,9 +238,9 @@ class SQLiteStore(Store):
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:
         await self._write(
-            f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             room.id, room.code, room.name, room.owner_id, room.password_hash,
-            _time(room.created_at),
+            _time(room.created_at), room.allow_guests, room.lobby,
         )  # fmt: skip
 
     async def get_room(self, room_id: str) -> RoomRecord | None:
@@ -236,9 +251,16 @@ class SQLiteStore(Store):
         row = await self._one(f"SELECT {ROOM_COLUMNS} FROM rooms WHERE code = ?", code)
         return None if row is None else _room(row)
 
-    async def rename_room(self, room_id: str, name: str) -> RoomRecord | None:
-        await self._write("UPDATE rooms SET name = ? WHERE id = ?", name, room_id)
-        return await self.get_room(room_id)
+    async def update_room(self, room_id: str, changes: RoomChanges) -> RoomRecord | None:
+        fields = room_changes(changes)
+        if not fields:
+            return await self.get_room(room_id)
+        assignments = ", ".join(f"{column} = ?" for column in fields)  # names from room_changes
+        row = await self._write_returning(
+            f"UPDATE rooms SET {assignments} WHERE id = ? RETURNING {ROOM_COLUMNS}",
+            *fields.values(), room_id,
+        )  # fmt: skip
+        return None if row is None else _room(row)
 
     async def delete_room(self, room_id: str) -> bool:
         return await self._write("DELETE FROM rooms WHERE id = ?", room_id) > 0
@@ -252,23 +274,51 @@ class SQLiteStore(Store):
 
     async def record_join(self, room_id: str, user_id: str, at: datetime) -> None:
         await self._write(
-            "INSERT INTO memberships (room_id, user_id, last_joined_at) VALUES (?, ?, ?)"
-            " ON CONFLICT (room_id, user_id)"
+            "INSERT INTO memberships (room_id, user_id, role, last_joined_at)"
+            " VALUES (?, ?, 'member', ?) ON CONFLICT (room_id, user_id)"
             " DO UPDATE SET last_joined_at = excluded.last_joined_at",
             room_id, user_id, _time(at),
         )  # fmt: skip
 
-    async def is_member(self, room_id: str, user_id: str) -> bool:
+    async def add_member(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        added = await self._write(
+            "INSERT INTO memberships (room_id, user_id, role, last_joined_at)"
+            " VALUES (?, ?, ?, NULL) ON CONFLICT (room_id, user_id) DO NOTHING",
+            room_id, user_id, role,
+        )  # fmt: skip
+        return added > 0
+
+    async def member_role(self, room_id: str, user_id: str) -> MemberRole | None:
         row = await self._one(
-            "SELECT 1 FROM memberships WHERE room_id = ? AND user_id = ?", room_id, user_id
+            "SELECT role FROM memberships WHERE room_id = ? AND user_id = ?", room_id, user_id
         )
-        return row is not None
+        return None if row is None else parse_member_role(row[0])
+
+    async def set_member_role(self, room_id: str, user_id: str, role: MemberRole) -> bool:
+        changed = await self._write(
+            "UPDATE memberships SET role = ? WHERE room_id = ? AND user_id = ?",
+            role, room_id, user_id,
+        )  # fmt: skip
+        return changed > 0
+
+    async def list_members(self, room_id: str) -> list[MemberRecord]:
+        rows = await self._all(
+            "SELECT m.user_id, u.display_name, m.role, m.last_joined_at"
+            " FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.room_id = ?"
+            " ORDER BY m.last_joined_at IS NULL, m.last_joined_at DESC, u.display_name, m.user_id",
+            room_id,
+        )  # fmt: skip
+        return [
+            MemberRecord(user_id, display_name, parse_member_role(role), _parse_time(joined))
+            for user_id, display_name, role, joined in rows
+        ]
 
     async def list_recent_rooms(self, user_id: str, limit: int) -> list[RoomRecord]:
         columns = ", ".join(f"r.{column}" for column in ROOM_COLUMNS.split(", "))
         rows = await self._all(
             f"SELECT {columns} FROM memberships m JOIN rooms r ON r.id = m.room_id"
-            " WHERE m.user_id = ? ORDER BY m.last_joined_at DESC LIMIT ?",
+            " WHERE m.user_id = ? AND m.last_joined_at IS NOT NULL"
+            " ORDER BY m.last_joined_at DESC LIMIT ?",
             user_id, limit,
         )  # fmt: skip
         return [_room(row) for row in rows]
@@ -286,15 +336,15 @@ class SQLiteStore(Store):
             client_id=message.client_id,
             text=message.text,
             created_at=message.created_at,
+            sender_guest=message.sender_guest,
         )
-        async with self._write_lock:
-            inserted = await self._one(
-                f"INSERT INTO messages ({MESSAGE_COLUMNS})"
-                " SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ? FROM rooms WHERE id = ?"
-                " ON CONFLICT (room_id, sender_id, client_id) DO NOTHING RETURNING seq",
-                record.id, record.sender_id, record.sender_name, record.client_id,
-                record.text, _time(record.created_at), record.room_id,
-            )  # fmt: skip
+        inserted = await self._write_returning(
+            f"INSERT INTO messages ({MESSAGE_COLUMNS})"
+            " SELECT ?, id, last_seq + 1, ?, ?, ?, ?, ?, ? FROM rooms WHERE id = ?"
+            " ON CONFLICT (room_id, sender_id, client_id) DO NOTHING RETURNING seq",
+            record.id, record.sender_id, record.sender_name, record.client_id,
+            record.text, _time(record.created_at), record.sender_guest, record.room_id,
+        )  # fmt: skip
         if inserted is not None:
             return replace(record, seq=inserted[0]), True
         existing = await self._one(

@@ -73,6 +73,32 @@ MIGRATIONS: tuple[Migration, ...] = (
         "refresh tokens by user (a password change revokes the user's other sessions)",
         ("CREATE INDEX refresh_tokens_user ON refresh_tokens(user_id)",),
     ),
+    Migration(
+        3,
+        "room settings (guests, lobby), member roles and invitations, guest senders",
+        (
+            "ALTER TABLE rooms ADD COLUMN allow_guests INTEGER NOT NULL DEFAULT 1"
+            " CHECK (allow_guests IN (0, 1))",
+            "ALTER TABLE rooms ADD COLUMN lobby TEXT NOT NULL DEFAULT 'off'"
+            " CHECK (lobby IN ('off', 'guests', 'everyone'))",
+            "ALTER TABLE messages ADD COLUMN sender_guest INTEGER NOT NULL DEFAULT 0"
+            " CHECK (sender_guest IN (0, 1))",
+            # An invited member has not joined yet: last_joined_at becomes nullable, which
+            # SQLite does only by rebuilding the table.
+            """CREATE TABLE memberships_v3 (
+                room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                role TEXT NOT NULL DEFAULT 'member' CHECK (role IN ('member', 'invited', 'cohost')),
+                last_joined_at TEXT,
+                PRIMARY KEY (room_id, user_id)
+            )""",
+            "INSERT INTO memberships_v3 (room_id, user_id, last_joined_at)"
+            " SELECT room_id, user_id, last_joined_at FROM memberships",
+            "DROP TABLE memberships",
+            "ALTER TABLE memberships_v3 RENAME TO memberships",
+            "CREATE INDEX memberships_user ON memberships(user_id, last_joined_at)",
+        ),
+    ),
 )
 
 

@@ -11,9 +11,11 @@ import pytest
 
 from glimpse.store import (
     DuplicateError,
+    MemberRecord,
     MessageRecord,
     NewMessage,
     RefreshTokenRecord,
+    RoomChanges,
     RoomRecord,
     Store,
     UserRecord,
@@ -32,11 +34,11 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-async def add_user(store: Store, email: str | None = None) -> UserRecord:
+async def add_user(store: Store, email: str | None = None, display_name: str = "Ada") -> UserRecord:
     user = UserRecord(
         id=new_id(),
         email=email or f"{new_id()}@example.org",
-        display_name="Ada",
+        display_name=display_name,
         password_hash="$argon2id$hash",
         created_at=T0,
     )
@@ -58,7 +60,7 @@ async def add_room(store: Store, owner: UserRecord, created_at: datetime = T0) -
 
 
 def message(
-    room: RoomRecord, client_id: str, sender: str = "alice", text: str = "hi"
+    room: RoomRecord, client_id: str, sender: str = "alice", text: str = "hi", guest: bool = False
 ) -> NewMessage:
     return NewMessage(
         room_id=room.id,
@@ -67,6 +69,7 @@ def message(
         client_id=client_id,
         text=text,
         created_at=at(1),
+        sender_guest=guest,
     )
 
 
@@ -199,9 +202,16 @@ async def test_a_room_reads_back_by_id_and_by_code(store: Store) -> None:
     owner = await add_user(store)
     room = RoomRecord(new_id(), new_id()[:10], "Retro", owner.id, "$argon2id$room", T0)
     await store.create_room(room)
+    settings = RoomRecord(
+        new_id(), new_id()[:10], "Board", owner.id, None, T0, allow_guests=False, lobby="everyone"
+    )
+    await store.create_room(settings)
 
+    assert (room.allow_guests, room.lobby) == (True, "off")
     assert await store.get_room(room.id) == room
     assert await store.get_room_by_code(room.code) == room
+    assert await store.get_room(settings.id) == settings
+    assert await store.get_room_by_code(settings.code) == settings
     assert await store.get_room(new_id()) is None
     assert await store.get_room_by_code("no-such-code") is None
 
@@ -216,14 +226,36 @@ async def test_room_codes_are_unique(store: Store) -> None:
     assert await store.get_room(clash.id) is None
 
 
-async def test_rename_room(store: Store) -> None:
+async def test_update_room_changes_only_what_is_given(store: Store) -> None:
     owner = await add_user(store)
     room = await add_room(store, owner)
 
-    renamed = await store.rename_room(room.id, "Planning")
+    renamed = await store.update_room(room.id, RoomChanges(name="Planning"))
     assert renamed == RoomRecord(room.id, room.code, "Planning", owner.id, None, T0)
-    assert await store.get_room(room.id) == renamed
-    assert await store.rename_room(new_id(), "Nowhere") is None
+    locked = await store.update_room(
+        room.id, RoomChanges(password_hash="$argon2id$pw", allow_guests=False, lobby="guests")
+    )
+    assert locked == RoomRecord(
+        room.id, room.code, "Planning", owner.id, "$argon2id$pw", T0, False, "guests"
+    )
+    assert await store.get_room(room.id) == locked
+    assert await store.update_room(room.id, RoomChanges()) == locked
+    opened = await store.update_room(
+        room.id, RoomChanges(remove_password=True, allow_guests=True, lobby="off")
+    )
+    assert opened == RoomRecord(room.id, room.code, "Planning", owner.id, None, T0, True, "off")
+    assert await store.get_room_by_code(room.code) == opened
+    assert await store.update_room(new_id(), RoomChanges(name="Nowhere")) is None
+    assert await store.update_room(new_id(), RoomChanges()) is None
+
+
+async def test_a_room_change_cannot_both_set_and_remove_the_password(store: Store) -> None:
+    owner = await add_user(store)
+    room = await add_room(store, owner)
+
+    with pytest.raises(ValueError, match="password"):
+        await store.update_room(room.id, RoomChanges(password_hash="$h", remove_password=True))
+    assert await store.get_room(room.id) == room
 
 
 async def test_owned_rooms_newest_first(store: Store) -> None:
@@ -238,7 +270,7 @@ async def test_owned_rooms_newest_first(store: Store) -> None:
 async def test_recent_rooms_by_last_join(store: Store) -> None:
     owner, guest = await add_user(store), await add_user(store)
     first, second, third = [await add_room(store, owner) for _ in range(3)]
-    assert not await store.is_member(first.id, guest.id)
+    assert await store.member_role(first.id, guest.id) is None
 
     await store.record_join(first.id, guest.id, at(1))
     await store.record_join(second.id, guest.id, at(2))
@@ -248,9 +280,90 @@ async def test_recent_rooms_by_last_join(store: Store) -> None:
     assert await store.list_recent_rooms(guest.id, 10) == [first, third, second]
     assert await store.list_recent_rooms(guest.id, 2) == [first, third]
     assert await store.list_recent_rooms(guest.id, 0) == []
-    assert await store.is_member(first.id, guest.id)
-    assert not await store.is_member(first.id, owner.id)
+    assert await store.member_role(first.id, guest.id) == "member"
+    assert await store.member_role(first.id, owner.id) is None
     assert await store.list_recent_rooms(owner.id, 10) == []
+
+
+async def test_a_member_keeps_their_role_when_joining_again(store: Store) -> None:
+    owner, ann, bob = await add_user(store), await add_user(store), await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+    await store.record_join(room.id, ann.id, at(1))
+    await store.record_join(room.id, bob.id, at(1))
+    await store.record_join(other.id, ann.id, at(1))
+
+    assert await store.set_member_role(room.id, ann.id, "cohost")
+    await store.record_join(room.id, ann.id, at(2))
+
+    assert await store.member_role(room.id, ann.id) == "cohost"
+    assert await store.member_role(room.id, bob.id) == "member"  # the room's other members
+    assert await store.member_role(other.id, ann.id) == "member"  # and her other rooms: unchanged
+    assert await store.set_member_role(room.id, ann.id, "member")
+    assert await store.member_role(room.id, ann.id) == "member"
+
+
+async def test_only_a_member_has_a_role_set(store: Store) -> None:
+    owner, stranger = await add_user(store), await add_user(store)
+    room = await add_room(store, owner)
+
+    assert not await store.set_member_role(room.id, stranger.id, "cohost")
+    assert not await store.set_member_role(new_id(), stranger.id, "cohost")
+    assert await store.member_role(room.id, stranger.id) is None
+    assert await store.list_members(room.id) == []
+
+
+async def test_an_invited_user_is_a_member_who_has_not_joined(store: Store) -> None:
+    owner, ann = await add_user(store), await add_user(store, display_name="Ann")
+    room = await add_room(store, owner)
+
+    assert await store.add_member(room.id, ann.id, "invited")
+
+    assert await store.member_role(room.id, ann.id) == "invited"
+    assert await store.list_members(room.id) == [MemberRecord(ann.id, "Ann", "invited", None)]
+    assert await store.list_recent_rooms(ann.id, 10) == []  # invited, not joined
+    assert not await store.add_member(room.id, ann.id, "cohost")  # a member already: unchanged
+    assert await store.member_role(room.id, ann.id) == "invited"
+
+    await store.record_join(room.id, ann.id, at(5))  # joining keeps the invitation's role
+
+    assert await store.list_members(room.id) == [MemberRecord(ann.id, "Ann", "invited", at(5))]
+    assert await store.list_recent_rooms(ann.id, 10) == [room]
+
+
+async def test_adding_a_member_who_joined_before_changes_nothing(store: Store) -> None:
+    owner, bob = await add_user(store), await add_user(store, display_name="Bob")
+    room = await add_room(store, owner)
+    await store.record_join(room.id, bob.id, at(3))
+
+    assert not await store.add_member(room.id, bob.id, "cohost")
+
+    assert await store.list_members(room.id) == [MemberRecord(bob.id, "Bob", "member", at(3))]
+
+
+async def test_members_most_recently_joined_first_then_the_invited_by_name(store: Store) -> None:
+    owner = await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+    ann, bob, cy, dee, eve = [
+        await add_user(store, display_name=name) for name in ("Ann", "Bob", "Cy", "Dee", "Eve")
+    ]
+    await store.record_join(room.id, ann.id, at(1))
+    await store.record_join(room.id, bob.id, at(3))
+    await store.add_member(room.id, eve.id, "invited")
+    await store.add_member(room.id, dee.id, "cohost")
+    await store.record_join(room.id, cy.id, at(2))
+    await store.set_member_role(room.id, cy.id, "cohost")
+    await store.record_join(other.id, eve.id, at(9))
+    await store.update_user(ann.id, display_name="Annie")  # names are read from the users
+
+    assert await store.list_members(room.id) == [
+        MemberRecord(bob.id, "Bob", "member", at(3)),
+        MemberRecord(cy.id, "Cy", "cohost", at(2)),
+        MemberRecord(ann.id, "Annie", "member", at(1)),
+        MemberRecord(dee.id, "Dee", "cohost", None),
+        MemberRecord(eve.id, "Eve", "invited", None),
+    ]
+    assert await store.list_members(other.id) == [MemberRecord(eve.id, "Eve", "member", at(9))]
+    assert await store.list_members(new_id()) == []
 
 
 async def test_deleting_a_room_deletes_its_messages_and_memberships(store: Store) -> None:
@@ -258,6 +371,7 @@ async def test_deleting_a_room_deletes_its_messages_and_memberships(store: Store
     room, kept = await add_room(store, owner), await add_room(store, owner)
     for target in (room, kept):
         await store.record_join(target.id, guest.id, at(1))
+        await store.add_member(target.id, owner.id, "invited")
         await post(store, target, 3)
 
     assert await store.delete_room(room.id)
@@ -266,7 +380,9 @@ async def test_deleting_a_room_deletes_its_messages_and_memberships(store: Store
     assert await store.get_room_by_code(room.code) is None
     assert await store.list_messages(room.id) == []
     assert await store.messages_after(room.id, 0, 10) == []
-    assert not await store.is_member(room.id, guest.id)
+    assert await store.member_role(room.id, guest.id) is None
+    assert await store.list_members(room.id) == []
+    assert len(await store.list_members(kept.id)) == 2
     assert await store.list_recent_rooms(guest.id, 10) == [kept]
     assert await store.list_owned_rooms(owner.id) == [kept]
     assert [record.seq for record in await store.list_messages(kept.id)] == [3, 2, 1]
@@ -289,6 +405,20 @@ async def test_messages_are_numbered_per_room_from_one(store: Store) -> None:
     second, _ = await store.append_message(message(room, "c1"))
     assert second.seq == 2
     assert await store.list_messages(room.id) == [second, record]
+
+
+async def test_a_guests_message_says_so(store: Store) -> None:
+    owner = await add_user(store)
+    room = await add_room(store, owner)
+
+    by_guest, _ = await store.append_message(message(room, "g0", sender="guest-1", guest=True))
+    by_user, _ = await store.append_message(message(room, "u0"))
+
+    assert (by_guest.sender_guest, by_user.sender_guest) == (True, False)
+    assert await store.list_messages(room.id) == [by_user, by_guest]
+    assert await store.messages_after(room.id, 0, 10) == [by_guest, by_user]
+    retry, created = await store.append_message(message(room, "g0", sender="guest-1", guest=True))
+    assert (retry, created) == (by_guest, False)
 
 
 async def test_a_retried_message_is_stored_once(store: Store) -> None:

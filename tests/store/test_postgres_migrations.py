@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from glimpse.store import open_store
+from glimpse.store import open_store, postgres_migrations
 from glimpse.store.postgres_migrations import LATEST_VERSION, MIGRATIONS
 from tests.conftest import create_postgres_database, drop_postgres_database
+from tests.store.earlier_data import SQL_ROWS, check_read_with_defaults
 
 
 @pytest.fixture
@@ -44,6 +45,29 @@ async def test_instances_starting_together_migrate_an_empty_database_once(
     for store in stores:
         await store.ping()
         await store.close()
+
+
+async def test_a_database_at_version_1_gets_room_settings_and_roles_with_defaults(
+    empty_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as version_1:
+        version_1.setattr(postgres_migrations, "MIGRATIONS", MIGRATIONS[:1])
+        store = open_store(empty_database, pool_size=1)
+        await store.connect()
+        await store.close()
+    connection = await asyncpg.connect(empty_database)
+    try:
+        for statement in SQL_ROWS:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+    await store.connect()
+    try:
+        await check_read_with_defaults(store)
+    finally:
+        await store.close()
+    assert await applied_versions(empty_database) == [1, 2]
 
 
 async def test_a_schema_newer_than_the_code_is_refused(empty_database: str) -> None:

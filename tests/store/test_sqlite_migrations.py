@@ -14,6 +14,7 @@ import pytest
 
 from glimpse.store import open_store, sqlite_migrations
 from glimpse.store.sqlite_migrations import MIGRATIONS
+from tests.store.earlier_data import SQL_ROWS, check_read_with_defaults
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 PROCESSES = 4
@@ -51,7 +52,7 @@ async def start_and_stop(path: Path) -> None:
     await store.close()
 
 
-async def test_a_database_at_version_1_gets_migration_2_once(
+async def test_a_database_at_version_1_gets_the_later_migrations_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "glimpse.db"
@@ -63,10 +64,35 @@ async def test_a_database_at_version_1_gets_migration_2_once(
     await start_and_stop(path)
     await start_and_stop(path)  # nothing to do: a second CREATE INDEX would fail
 
-    assert applied(path) == [(1, MIGRATIONS[0].description), (2, MIGRATIONS[1].description)]
+    assert applied(path) == [(m.version, m.description) for m in MIGRATIONS]
     with opened(path) as db:
         indexes = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
     assert ("refresh_tokens_user",) in indexes
+
+
+async def test_a_database_at_version_2_gets_room_settings_and_roles_with_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "glimpse.db"
+    with monkeypatch.context() as version_2:
+        version_2.setattr(sqlite_migrations, "MIGRATIONS", MIGRATIONS[:2])
+        await start_and_stop(path)
+    with opened(path) as db:
+        for statement in SQL_ROWS:
+            db.execute(statement)
+
+    store = open_store(f"sqlite:///{path}")
+    await store.connect()
+    try:
+        await check_read_with_defaults(store)
+    finally:
+        await store.close()
+
+    assert [version for version, _ in applied(path)] == [1, 2, 3]
+    with opened(path) as db:
+        indexes = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
+        assert ("memberships_user",) in indexes
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
 async def test_a_database_from_before_numbered_migrations_keeps_its_data(tmp_path: Path) -> None:
