@@ -59,10 +59,6 @@ class Attendee(Protocol):
     @property
     def user_id(self) -> str: ...
 
-    @property
-    def role(self) -> str:
-        """"guest" for a guest (no account: not remembered as a member)."""
-
 
 AttendeeT = TypeVar("AttendeeT", bound=Attendee)
 MemberT = TypeVar("MemberT")
@@ -248,13 +244,6 @@ class RoomService(Generic[AttendeeT, MemberT]):
             raise Forbidden("the host has turned off guest access", code="guests_not_allowed")
         return room
 
-    async def check_guest(self, id_or_code: str, guest_room: str) -> None:
-        """A guest may join the one room of its credential (any other is `forbidden`, whether it
-        exists or not), while that room lets guests in."""
-        room = await self.open_to_guests(guest_room)
-        if id_or_code != room.id and id_or_code.strip().lower() != room.code:
-            raise Forbidden("a guest may join only the room it was invited to", code="forbidden")
-
     async def members(self, room_id: str, user_id: str) -> list[MemberRecord]:
         """The room's members (the owner excluded), for its owner."""
         room = await self.owned(room_id, user_id)
@@ -337,8 +326,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
         )
         await self._hub.join(room.id, participant, member, replaces if replaced else None)
         try:
-            if participant.role != "guest":
-                await self.record_join(room.id, participant.user_id)
+            await self.record_join(room.id, participant.user_id)
             page = await self.history(room.id, self._join_history, after=last_seq)
         except BaseException:
             await self.leave(room.id, participant.id)
