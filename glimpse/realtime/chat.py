@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from glimpse.auth.identity import Identity
 from glimpse.bus import BusUnavailable
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
@@ -33,8 +34,7 @@ class ChatHandler:
         self,
         room_id: str,
         participant_id: str,
-        user_id: str,
-        user_name: str,
+        sender: Identity,
         request: protocol.Chat,
     ) -> protocol.ChatMessage:
         """Store and broadcast a message; a retry (same client_id) is acknowledged, not resent.
@@ -52,11 +52,12 @@ class ChatHandler:
         record, created = await self._store.append_message(
             NewMessage(
                 room_id=room_id,
-                sender_id=user_id,
-                sender_name=user_name,
+                sender_id=sender.id,
+                sender_name=sender.display_name,
                 client_id=request.client_id,
                 text=request.text,
                 created_at=datetime.now(UTC),
+                sender_guest=sender.is_guest,
             )
         )
         message = chat_message(record)
