@@ -20,8 +20,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from glimpse.api.routes import auth, health, ice, metrics, rooms, users
+from glimpse.api.routes import auth, guests, health, ice, metrics, rooms, users
 from glimpse.api.schemas import ErrorBody
+from glimpse.auth.guests import GuestTokens
 from glimpse.auth.passwords import PasswordHashing
 from glimpse.auth.service import AuthService
 from glimpse.auth.signup import SignupPolicy
@@ -157,6 +158,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 connections.end_sessions,
                 passwords=passwords,
                 signup=signup,
+                guests=GuestTokens(
+                    settings.signing_secret,
+                    settings.jwt_issuer,
+                    settings.jwt_audience,
+                    settings.guest_token_ttl,
+                ),
             ),
             rooms=RoomService(
                 store,
@@ -169,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 guesses_per_user=settings.room_password_limit_per_user,
                 guesses_per_room=settings.room_password_limit_per_room,
                 with_password_per_user=settings.room_with_password_limit_per_user,
+                member_invites_per_user=settings.member_invite_limit_per_user,
             ),
             store=store,
             hub=hub,
@@ -200,7 +208,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     app.add_middleware(ClientAddressMiddleware)
-    for module in (auth, users, rooms, ice):
+    for module in (auth, users, rooms, guests, ice):
         app.include_router(module.router, prefix="/api")
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -1,7 +1,8 @@
 """Rooms, in one service for the HTTP API and the WebSocket sessions: creation with a short
-shareable code, lookup, renaming and deletion by the owner, the rooms a user owns or joined,
-joining (the password check with its limits, the meeting's roles, lobby and lock, capacity, a
-reconnect's takeover) and leaving, membership, and chat history paging."""
+shareable code, lookup, the owner's settings (name, password, guests, lobby) and deletion, the
+rooms a user owns or joined, invite links and guests, joining (the password check with its
+limits, the meeting's roles, lobby and lock, capacity, a reconnect's takeover) and leaving,
+membership and members' roles, and chat history paging."""
 
 from __future__ import annotations
 
@@ -21,7 +22,16 @@ from glimpse.meetings import roles
 from glimpse.meetings.state import Meetings
 from glimpse.meetings.tickets import Tickets
 from glimpse.realtime.protocol import Role
-from glimpse.store import DuplicateError, MessageRecord, RoomChanges, RoomRecord, Store
+from glimpse.store import (
+    DuplicateError,
+    LobbyMode,
+    MemberRecord,
+    MemberRole,
+    MessageRecord,
+    RoomChanges,
+    RoomRecord,
+    Store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +166,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
         guesses_per_user: Rate,
         guesses_per_room: Rate,
         with_password_per_user: Rate,
+        member_invites_per_user: Rate,
     ) -> None:
         self._store = store
         self._hub = hub
@@ -167,6 +178,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
         self._guesses_per_user = guesses_per_user
         self._guesses_per_room = guesses_per_room
         self._with_password_per_user = with_password_per_user
+        self._member_invites_per_user = member_invites_per_user
 
     async def create(self, owner_id: str, name: str, password: str | None) -> RoomRecord:
         """Rooms with a password (each a password hash) are limited per user."""
@@ -212,10 +224,37 @@ class RoomService(Generic[AttendeeT, MemberT]):
             raise Forbidden("only the room's owner may do this", code="not_room_owner")
         return room
 
-    async def rename(self, room_id: str, user_id: str, name: str) -> RoomRecord:
+    async def change_settings(
+        self,
+        room_id: str,
+        user_id: str,
+        *,
+        name: str | None = None,
+        password: str | None = None,
+        remove_password: bool = False,
+        allow_guests: bool | None = None,
+        lobby: LobbyMode | None = None,
+    ) -> RoomRecord:
+        """The owner renames the room, sets or removes its password (stored hashed; new
+        passwords are limited per user, as at creation), lets guests in or not, sets its lobby."""
         await self.owned(room_id, user_id)
-        renamed = await self._store.update_room(room_id, RoomChanges(name=name))
-        return renamed or await self.get(room_id)
+        password_hash = None
+        if password:
+            await self._limiter.enforce(
+                Limit("room-with-password:user", user_id, self._with_password_per_user)
+            )
+            password_hash = await self._passwords.hash(password)
+        changes = RoomChanges(
+            name=name.strip() if name is not None else None,
+            password_hash=password_hash,
+            remove_password=remove_password,
+            allow_guests=allow_guests,
+            lobby=lobby,
+        )
+        changed = await self._store.update_room(room_id, changes)
+        if changed is None:
+            raise NotFound("no such room", code="room_not_found")
+        return changed
 
     async def delete(self, room_id: str, user_id: str) -> None:
         """Delete the room with its history; anyone in it is told and disconnected."""
@@ -232,6 +271,60 @@ class RoomService(Generic[AttendeeT, MemberT]):
             owned=await self._store.list_owned_rooms(user_id),
             recent=await self._store.list_recent_rooms(user_id, RECENT_ROOMS),
         )
+
+    async def invitation(self, code: str) -> tuple[RoomRecord, str]:
+        """The room of an invite link, and its owner's name: what the link shows anyone."""
+        room = await self.find(code)
+        owner = await self._store.get_user(room.owner_id)
+        return room, owner.display_name if owner is not None else ""
+
+    async def open_to_guests(self, id_or_code: str) -> RoomRecord:
+        """The room, when it lets guests in (else 403 `guests_not_allowed`)."""
+        room = await self.find(id_or_code)
+        if not room.allow_guests:
+            raise Forbidden("the host has turned off guest access", code="guests_not_allowed")
+        return room
+
+    async def members(self, room_id: str, user_id: str) -> list[MemberRecord]:
+        """The room's members (the owner excluded), for its owner."""
+        room = await self.owned(room_id, user_id)
+        return [m for m in await self._store.list_members(room.id) if m.user_id != room.owner_id]
+
+    async def set_role(
+        self, room_id: str, user_id: str, member_id: str, role: MemberRole
+    ) -> MemberRecord:
+        """The owner changes a member's role (404 `member_not_found` for anyone else)."""
+        room = await self.owned(room_id, user_id)
+        if member_id == room.owner_id or not await self._store.set_member_role(
+            room.id, member_id, role
+        ):
+            raise NotFound("this user is not a member of the room", code="member_not_found")
+        return await self._member(room.id, member_id)
+
+    async def invite(
+        self, room_id: str, user_id: str, email: str, role: MemberRole
+    ) -> MemberRecord:
+        """The owner makes an existing user a member with a role ("invited": never waits in the
+        lobby), or gives a member that role; 404 `user_not_found` when no account has the
+        e-mail. Limited per owner: each answer tells whether an account has the e-mail."""
+        room = await self.owned(room_id, user_id)
+        await self._limiter.enforce(
+            Limit("member-invite:user", user_id, self._member_invites_per_user)
+        )
+        user = await self._store.get_user_by_email(email.strip().lower())
+        if user is None:
+            raise NotFound("no account has this e-mail", code="user_not_found")
+        if user.id == room.owner_id:
+            raise Conflict("the owner is the room's host already", code="owner_not_member")
+        if not await self._store.add_member(room.id, user.id, role):
+            await self._store.set_member_role(room.id, user.id, role)  # a member already
+        return await self._member(room.id, user.id)
+
+    async def _member(self, room_id: str, user_id: str) -> MemberRecord:
+        for member in await self._store.list_members(room_id):
+            if member.user_id == user_id:
+                return member
+        raise NotFound("this user is not a member of the room", code="member_not_found")
 
     async def admit(self, id_or_code: str, password: str | None, user_id: str) -> RoomRecord:
         """The room a user asks to join, once its password (if any) is checked."""

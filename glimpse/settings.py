@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     jwt_audience: str = "glimpse"
     access_token_ttl: int = Field(default=900, gt=0)
     refresh_token_ttl: int = Field(default=30 * 24 * 3600, gt=0)
+    guest_token_ttl: int = Field(default=600, gt=0)
+    """Seconds a guest's credential (one room, no account) is valid; renewed while in the call."""
     cookie_secure: bool = False
     """Mark the refresh cookie Secure (set it when served over HTTPS)."""
 
@@ -115,6 +117,10 @@ class Settings(BaseSettings):
     password_change_limit_per_user: RateSetting = Rate.parse("5/15minutes")
     """Password changes, right or wrong current password alike (each one a check and a hash)."""
     invite_limit_per_user: RateSetting = Rate.parse("20/day")
+    guest_limit_per_address: RateSetting = Rate.parse("10/hour")
+    """Guests created through invite links, per client address."""
+    member_invite_limit_per_user: RateSetting = Rate.parse("30/hour")
+    """Members a room's owner invites by e-mail (each tells whether the e-mail has an account)."""
 
     # Observability: who may scrape /metrics, and the log format (README, "Deploying").
     metrics_allow: str = "127.0.0.1/32,::1/128"

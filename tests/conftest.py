@@ -88,6 +88,12 @@ class RunningServer:
         room: dict[str, Any] = response.json()
         return room
 
+    async def guest(self, code: str, name: str = "Guest") -> Guest:
+        """A guest of the room whose invite code this is (its credential)."""
+        response = await self.http.post(f"/api/invites/{code}/guests", json={"display_name": name})
+        assert response.status_code == 201, response.text
+        return Guest(response.json())
+
     async def ann_and_bob_in_a_room(self) -> tuple[WsClient, WsClient, dict[str, Any]]:
         """Ann and Bob joined to a new room of Ann's; the room dict also holds their participant
         ids under "ann" and "bob". Ann has heard Bob join."""
@@ -99,11 +105,11 @@ class RunningServer:
         await a.expect("participant-joined")
         return a, b, room
 
-    async def connect(self, user: User | str | None = None) -> WsClient:
-        """A WebSocket client, authenticated when given a user or an access token."""
+    async def connect(self, user: User | Guest | str | None = None) -> WsClient:
+        """A WebSocket client, authenticated when given a user, a guest or a token."""
         client = WsClient(await websockets.connect(self.ws_url, max_size=None))
         if user is not None:
-            token = user.token if isinstance(user, User) else user
+            token = user if isinstance(user, str) else user.token
             await client.send({"type": "auth", "token": token})
             await client.expect("authenticated")
         return client
@@ -153,6 +159,21 @@ class User:
         self.token = token
         self.http = http
         """Keeps this user's refresh cookie."""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Guest:
+    """A guest's credential, as POST /api/invites/{code}/guests gave it."""
+
+    def __init__(self, credential: dict[str, Any]) -> None:
+        self.credential = credential
+        self.id: str = credential["guest_id"]
+        self.name: str = credential["display_name"]
+        self.room_id: str = credential["room_id"]
+        self.token: str = credential["token"]
 
     @property
     def headers(self) -> dict[str, str]:

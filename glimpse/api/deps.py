@@ -8,6 +8,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from glimpse.api.schemas import ErrorBody
+from glimpse.auth.guests import GuestClaims
+from glimpse.auth.identity import Identity
 from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessClaims
 from glimpse.edge.client_address import address_group
@@ -79,13 +81,20 @@ RATE_LIMITED: Final[dict[int | str, dict[str, Any]]] = {
 """The OpenAPI response of a rate-limited route."""
 
 
-async def _current_claims(  # async: no thread-pool hop for a signature check
-    auth: AuthDep,
+def _bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> AccessClaims:
+) -> str:
     if credentials is None:
         raise Unauthorized("sign in first: no access token", code="not_authenticated")
-    return auth.tokens.verify(credentials.credentials)
+    return credentials.credentials
+
+
+BearerToken = Annotated[str, Depends(_bearer_token)]
+
+
+async def _current_claims(auth: AuthDep, token: BearerToken) -> AccessClaims:
+    """A user's access token; a guest's is refused (another audience): 401 `invalid_token`."""
+    return auth.tokens.verify(token)  # async: no thread-pool hop for a signature check
 
 
 CurrentClaims = Annotated[AccessClaims, Depends(_current_claims)]
@@ -97,3 +106,20 @@ async def _current_user(auth: AuthDep, claims: CurrentClaims) -> UserRecord:
 
 
 CurrentUser = Annotated[UserRecord, Depends(_current_user)]
+
+
+async def _current_guest(auth: AuthDep, token: BearerToken) -> GuestClaims:
+    return auth.guests.verify(token)
+
+
+CurrentGuest = Annotated[GuestClaims, Depends(_current_guest)]
+"""The request's verified guest token (a user's access token is refused)."""
+
+
+async def _caller(auth: AuthDep, token: BearerToken) -> Identity:
+    return await auth.identity(auth.verify(token))
+
+
+Caller = Annotated[Identity, Depends(_caller)]
+"""Whom the request speaks for: a signed-in user, or a guest (only the routes a call needs
+accept guests)."""

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
-from glimpse.store import RoomRecord
+from glimpse.store import LobbyMode, MemberRole, RoomRecord
 
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+def _without_control_characters(text: str) -> str:
+    if any(unicodedata.category(character) == "Cc" for character in text):
+        raise ValueError("must not contain control characters")
+    return text
+
+
+DisplayName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(_without_control_characters),
+]
+"""A person's name as others see it: a user's, or a guest's."""
 Password = Annotated[str, Field(min_length=8, max_length=256)]
 RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -83,8 +104,24 @@ class RoomCreate(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=256)] | None = None
 
 
-class RoomUpdate(BaseModel):
-    name: RoomName
+class RoomSettings(BaseModel):
+    """What a room's owner changes: the fields given."""
+
+    name: RoomName | None = None
+    password: Annotated[str, Field(min_length=1, max_length=256)] | None = None
+    """A new password (stored hashed)."""
+    remove_password: bool = False
+    allow_guests: bool | None = None
+    """Whether people without an account may join through the invite link."""
+    lobby: LobbyMode | None = None
+    """Who waits to be let in: nobody, guests, everyone but the owner, co-hosts and invited
+    members."""
+
+    @model_validator(mode="after")
+    def _one_password_change(self) -> RoomSettings:
+        if self.password is not None and self.remove_password:
+            raise ValueError("set a password or remove it, not both")
+        return self
 
 
 class RoomPublic(BaseModel):
@@ -93,6 +130,8 @@ class RoomPublic(BaseModel):
     name: str
     owner_id: str
     has_password: bool
+    allow_guests: bool
+    lobby: LobbyMode
     created_at: datetime
     invite_path: str
     """Path of the invite link, relative to the server's origin."""
@@ -105,9 +144,63 @@ class RoomPublic(BaseModel):
             name=room.name,
             owner_id=room.owner_id,
             has_password=room.password_hash is not None,
+            allow_guests=room.allow_guests,
+            lobby=room.lobby,
             created_at=room.created_at,
             invite_path=f"/r/{room.code}",
         )
+
+
+class InviteRoom(BaseModel):
+    """A room as its invite link shows it to anyone who has the link."""
+
+    id: str
+    code: str
+    name: str
+    has_password: bool
+    allow_guests: bool
+    lobby: LobbyMode
+
+
+class InviteInfo(BaseModel):
+    room: InviteRoom
+    owner_name: str
+
+
+class GuestCreate(BaseModel):
+    display_name: DisplayName
+
+
+class GuestCredential(BaseModel):
+    token: str
+    """Bearer token of the guest: for the WebSocket's `auth` and `renew`, GET /api/ice-servers
+    and POST /api/guests/renew, and nothing else."""
+    expires_in: int
+    """Seconds until the token expires: renew it before then."""
+    guest_id: str
+    room_id: str
+    """The one room the token admits to."""
+    display_name: str
+
+
+class MemberPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from a MemberRecord
+
+    user_id: str
+    display_name: str
+    role: MemberRole
+    last_joined_at: datetime | None
+    """Null for an invited member who has not joined yet."""
+
+
+class MemberRoleUpdate(BaseModel):
+    role: MemberRole
+
+
+class MemberInvite(BaseModel):
+    email: EmailStr
+    """The e-mail of an existing account."""
+    role: MemberRole = "invited"
 
 
 class RoomLists(BaseModel):
@@ -126,6 +219,8 @@ class MessagePublic(BaseModel):
     client_id: str
     text: str
     created_at: datetime
+    sender_guest: bool
+    """Sent by a guest (`sender_id` is the guest's id)."""
 
 
 class MessagePage(BaseModel):

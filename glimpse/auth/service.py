@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from glimpse.auth.guests import Credential, GuestClaims, GuestTokens
+from glimpse.auth.identity import Identity
 from glimpse.auth.password_policy import check_new_password
 from glimpse.auth.passwords import PasswordHashing
 from glimpse.auth.revocation import Revocation, SessionsEnded
@@ -41,6 +43,7 @@ class AuthService:
         *,
         passwords: PasswordHashing,
         signup: SignupPolicy,
+        guests: GuestTokens,
     ) -> None:
         self._store = store
         self.tokens = tokens
@@ -49,6 +52,8 @@ class AuthService:
         """Closes the ended sessions' WebSockets, on every instance."""
         self._passwords = passwords
         self.signup = signup
+        self.guests = guests
+        """Guest credentials (one room, no account)."""
 
     async def register(
         self, email: str, display_name: str, password: str, invite: str | None = None
@@ -118,6 +123,16 @@ class AuthService:
     async def _end_session(self, record: RefreshTokenRecord, at: datetime) -> None:
         await self._store.revoke_session(record.session_id, at)
         await self._sessions_ended(Revocation(record.user_id, session_id=record.session_id))
+
+    def verify(self, token: str) -> Credential:
+        """A user's access token or a guest's token (told apart by audience), verified."""
+        return self.guests.verify(token) if self.guests.holds(token) else self.tokens.verify(token)
+
+    async def identity(self, credential: Credential) -> Identity:
+        """Whom a verified token speaks for: a guest, or a user whose login session is valid."""
+        if isinstance(credential, GuestClaims):
+            return credential.identity
+        return Identity.of_user(await self.user_for_claims(credential))
 
     async def user_for_token(self, access_token: str) -> UserRecord:
         """The user of a valid access token whose login session has not been revoked."""

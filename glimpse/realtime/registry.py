@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from glimpse.auth.guests import Credential, holder_id
 from glimpse.auth.revocation import Revocation
 from glimpse.auth.tokens import AccessClaims
 from glimpse.bus import Bus, BusUnavailable
@@ -49,8 +50,9 @@ class TooManySockets(GlimpseError):
 class _Entry:
     address: str
     """The client address's group (`address_group`)."""
-    claims: AccessClaims | None = None
-    """The access token the socket authenticated (or last renewed) with; None before."""
+    claims: Credential | None = None
+    """The token (a user's or a guest's) the socket authenticated (or last renewed) with; None
+    before."""
 
 
 class ConnectionRegistry:
@@ -85,14 +87,15 @@ class ConnectionRegistry:
         _index(self._by_address, entry.address, socket)
         self._count_unauthenticated(entry.address, 1)
 
-    def authenticate(self, socket: Socket, claims: AccessClaims) -> None:
-        """File a socket under its access token's user and login session (again, on a renewal).
+    def authenticate(self, socket: Socket, claims: Credential) -> None:
+        """File a socket under its token's user and login session, or its guest (again, on a
+        renewal).
 
-        Raises TooManySockets for a user's socket beyond the cap.
+        Raises TooManySockets for a user's (or guest's) socket beyond the cap.
         """
         entry = self._entries[socket]
         if entry.claims is None:
-            if len(self._by_user.get(claims.user_id, ())) >= self._per_user:
+            if len(self._by_user.get(holder_id(claims), ())) >= self._per_user:
                 raise TooManySockets(
                     f"you have {self._per_user} connections open already; close one first"
                 )
@@ -100,8 +103,9 @@ class ConnectionRegistry:
         else:
             self._unfile(socket, entry.claims)
         entry.claims = claims
-        _index(self._by_user, claims.user_id, socket)
-        _index(self._by_session, claims.session_id, socket)
+        _index(self._by_user, holder_id(claims), socket)
+        if isinstance(claims, AccessClaims):
+            _index(self._by_session, claims.session_id, socket)
 
     def remove(self, socket: Socket) -> None:
         """A socket that closed."""
@@ -120,9 +124,10 @@ class ConnectionRegistry:
         else:
             del self._unauthenticated_by_address[group]
 
-    def _unfile(self, socket: Socket, claims: AccessClaims) -> None:
-        _unindex(self._by_user, claims.user_id, socket)
-        _unindex(self._by_session, claims.session_id, socket)
+    def _unfile(self, socket: Socket, claims: Credential) -> None:
+        _unindex(self._by_user, holder_id(claims), socket)
+        if isinstance(claims, AccessClaims):
+            _unindex(self._by_session, claims.session_id, socket)
 
     async def end_sessions(self, revocation: Revocation) -> None:
         """Close the revoked sessions' sockets here, and have every other instance close theirs.
@@ -146,7 +151,9 @@ class ConnectionRegistry:
             candidates = self._by_user.get(revocation.user_id, set())
         for socket in list(candidates):
             claims = self._entries[socket].claims
-            if claims is not None and revocation.covers(claims.user_id, claims.session_id):
+            if isinstance(claims, AccessClaims) and revocation.covers(
+                claims.user_id, claims.session_id
+            ):
                 socket.close(SESSION_ENDED, "session ended")
 
 

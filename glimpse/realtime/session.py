@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
+from glimpse.auth.guests import Credential, holder_id
 from glimpse.auth.identity import Identity
 from glimpse.auth.service import AuthService
 from glimpse.auth.tokens import AccessClaims
@@ -140,10 +141,11 @@ class Session:
         self.state = SessionState.CONNECTED
         self.identity: Identity | None = None
         """Whom the socket speaks for, once authenticated."""
-        self._claims: AccessClaims | None = None
-        """The access token the socket authenticated (or last renewed) with."""
+        self._claims: Credential | None = None
+        """The token (a user's access token, or a guest's) the socket authenticated (or last
+        renewed) with."""
         self._expiry: asyncio.TimerHandle | None = None
-        """Closes the socket when its access token expires."""
+        """Closes the socket when its token expires."""
         self.membership: Membership | None = None
         """The room joined, or whose lobby the socket waits in (state WAITING)."""
         self._held: list[bytes] | None = None
@@ -281,7 +283,8 @@ class Session:
         return message
 
     async def _authenticate(self, frame: str | bytes) -> None:
-        """The first frame must be a valid `auth`; anything else closes the socket with 4401.
+        """The first frame must be a valid `auth`, with a user's access token or a guest's token;
+        anything else closes the socket with 4401.
 
         The socket is filed under its user and login session before the session is checked, so
         a revocation stored meanwhile is either seen by the check or closes the socket.
@@ -293,9 +296,9 @@ class Session:
                 raise protocol.ProtocolError(
                     "not_authenticated", "the first message must be auth", kind, request.ref
                 )
-            claims = self._services.auth.tokens.verify(request.token)
+            claims = self._services.auth.verify(request.token)
             self._services.connections.authenticate(self, claims)
-            self.identity = Identity.of_user(await self._services.auth.user_for_claims(claims))
+            self.identity = await self._services.auth.identity(claims)
         except protocol.ProtocolError as error:
             self._refuse(error.code, error.message, error.request, error.ref)
         except GlimpseError as error:
@@ -314,14 +317,15 @@ class Session:
                     user_id=self.identity.id,
                     display_name=self.identity.display_name,
                     expires_in=_seconds_until(claims.expires_at),
+                    guest=self.identity.is_guest,
                     ref=request.ref,
                 )
             )
             return
         self._end(AUTH_FAILED, "authentication failed")
 
-    def _hold_token(self, claims: AccessClaims) -> None:
-        """Bind the socket to this access token: closed with 4401 when it expires unrenewed."""
+    def _hold_token(self, claims: Credential) -> None:
+        """Bind the socket to this token: closed with 4401 when it expires unrenewed."""
         self._claims = claims
         if self._expiry is not None:
             self._expiry.cancel()
@@ -330,16 +334,17 @@ class Session:
         )
 
     async def _renew(self, request: protocol.Renew) -> None:
-        """Go on with a newer access token of the same user, from a login session still valid."""
+        """Go on with a newer token of the same user, from a login session still valid, or of
+        the same guest."""
         assert self.identity is not None and self._claims is not None
         services = self._services
-        claims = services.auth.tokens.verify(request.token)
-        if claims.user_id != self.identity.id:
+        claims = services.auth.verify(request.token)
+        if holder_id(claims) != self.identity.id:
             raise Unauthorized("the token is another user's", code="wrong_user")
         previous = self._claims
         services.connections.authenticate(self, claims)  # filed first, as in _authenticate
         try:
-            await services.auth.user_for_claims(claims)
+            await services.auth.identity(claims)
         except BaseException:  # refused, the database unreachable, cancelled: as it was
             services.connections.authenticate(self, previous)
             raise
@@ -461,7 +466,7 @@ class Session:
             await self._leave_room()
         if self.membership is not None:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
-        await self._services.auth.check_session(self._claims.session_id)  # revoked, yet open
+        await self._check_login_session()  # revoked, yet open
         participant = protocol.Participant(
             id=uuid.uuid4().hex,
             user_id=self.identity.id,
@@ -498,6 +503,12 @@ class Session:
             held, self._held, self._held_bytes = self._held, None, 0
             for event in held:
                 self.deliver(event)
+
+    async def _check_login_session(self) -> None:
+        """A user's login session may have ended while the socket stayed open (a guest's
+        credential has none; the room service checks the guest's room at the join)."""
+        if isinstance(self._claims, AccessClaims):
+            await self._services.auth.check_session(self._claims.session_id)
 
     async def _leave_room(self) -> None:
         """Out of the room joined, or of the lobby waited in."""

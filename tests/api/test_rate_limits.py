@@ -20,6 +20,10 @@ LIMITED_ROUTES = {
     ("post", "/api/rooms"),
     ("patch", "/api/users/me"),
     ("post", "/api/auth/invites"),
+    ("patch", "/api/rooms/{room_id}"),
+    ("post", "/api/rooms/{room_id}/members"),
+    ("get", "/api/invites/{code}"),
+    ("post", "/api/invites/{code}/guests"),
 }
 
 

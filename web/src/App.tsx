@@ -1,4 +1,8 @@
-/** Providers and routes: /signin, /signup, / (dashboard) and /r/<code> (pre-join, then the room). */
+/**
+ * Providers and routes: /signin, /signup, / (dashboard) and /r/<code> (pre-join, then the room;
+ * signed out, the invite page, where a guest joins). Anything else signed out goes to sign-in, so
+ * a guest never sees the dashboard.
+ */
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 
@@ -6,6 +10,7 @@ import { ApiProvider } from "./api/ApiContext";
 import { ApiClient, ApiError } from "./api/client";
 import { AuthProvider, useAuth } from "./auth/AuthContext";
 import { DashboardPage } from "./pages/DashboardPage";
+import { InvitePage } from "./pages/InvitePage";
 import { RoomPage } from "./pages/RoomPage";
 import { SignInPage, SignUpPage } from "./pages/SignInPage";
 import { navigate, useLocation } from "./router";
@@ -25,15 +30,17 @@ function Routes() {
   const { state } = useAuth();
   const { pathname, search } = useLocation();
   const publicPage = pathname === "/signin" || pathname === "/signup";
+  const room = /^\/r\/([^/]+)$/.exec(pathname)?.[1];
+  const code = room === undefined ? null : decodeURIComponent(room);
 
   useEffect(() => {
-    if (state.status === "signed-out" && !publicPage) {
+    if (state.status === "signed-out" && !publicPage && code === null) {
       navigate(`/signin?next=${encodeURIComponent(pathname + search)}`, { replace: true });
     }
     if (state.status === "signed-in" && publicPage) {
       navigate(new URLSearchParams(search).get("next") ?? "/", { replace: true });
     }
-  }, [state.status, publicPage, pathname, search]);
+  }, [state.status, publicPage, code, pathname, search]);
 
   if (state.status === "loading")
     return (
@@ -55,9 +62,9 @@ function Routes() {
       </>
     );
   }
+  if (state.status === "signed-out" && code !== null) return <InvitePage key={code} code={code} />;
   if (state.status !== "signed-in") return unreachable || null;
-  const room = /^\/r\/([^/]+)$/.exec(pathname);
-  if (room?.[1]) return <RoomPage key={room[1]} code={decodeURIComponent(room[1])} />;
+  if (code !== null) return <RoomPage key={code} code={code} />;
   return <DashboardPage />;
 }
 

@@ -9,7 +9,7 @@ import time
 
 from fastapi import APIRouter
 
-from glimpse.api.deps import RATE_LIMITED, CurrentUser, LimiterDep, SettingsDep
+from glimpse.api.deps import RATE_LIMITED, Caller, LimiterDep, SettingsDep
 from glimpse.api.schemas import IceServer, IceServers
 from glimpse.limits import Limit
 
@@ -24,13 +24,14 @@ def turn_credentials(secret: str, user_id: str, ttl: int) -> tuple[str, str]:
 
 
 @router.get("/ice-servers", responses=RATE_LIMITED)
-async def ice_servers(user: CurrentUser, settings: SettingsDep, limiter: LimiterDep) -> IceServers:
-    await limiter.enforce(Limit("ice-servers:user", user.id, settings.ice_servers_limit_per_user))
+async def ice_servers(caller: Caller, settings: SettingsDep, limiter: LimiterDep) -> IceServers:
+    """For a signed-in user or a guest (each limited on their own)."""
+    await limiter.enforce(Limit("ice-servers:user", caller.id, settings.ice_servers_limit_per_user))
     servers = []
     for url in settings.ice_server_urls:
         if url.startswith(("turn:", "turns:")) and settings.turn_secret is not None:
             username, credential = turn_credentials(
-                settings.turn_secret.get_secret_value(), user.id, settings.turn_ttl
+                settings.turn_secret.get_secret_value(), caller.id, settings.turn_ttl
             )
             servers.append(IceServer(urls=[url], username=username, credential=credential))
         else:

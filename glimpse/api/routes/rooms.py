@@ -15,12 +15,15 @@ from glimpse.api.deps import (
     SettingsDep,
 )
 from glimpse.api.schemas import (
+    MemberInvite,
+    MemberPublic,
+    MemberRoleUpdate,
     MessagePage,
     MessagePublic,
     RoomCreate,
     RoomLists,
     RoomPublic,
-    RoomUpdate,
+    RoomSettings,
 )
 from glimpse.errors import Forbidden
 from glimpse.limits import Limit
@@ -70,17 +73,54 @@ async def get_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> RoomPubl
     return RoomPublic.of(await rooms.get(room_id))
 
 
-@router.patch("/{room_id}")
-async def rename_room(
-    room_id: str, body: RoomUpdate, user: CurrentUser, rooms: RoomsDep
+@router.patch("/{room_id}", responses=RATE_LIMITED)
+async def change_room_settings(
+    room_id: str, body: RoomSettings, user: CurrentUser, rooms: RoomsDep
 ) -> RoomPublic:
-    return RoomPublic.of(await rooms.rename(room_id, user.id, body.name))
+    """The owner's settings: name, password (set, or remove), guests allowed, lobby. New
+    passwords are limited per user, as rooms created with one are."""
+    room = await rooms.change_settings(
+        room_id,
+        user.id,
+        name=body.name,
+        password=body.password,
+        remove_password=body.remove_password,
+        allow_guests=body.allow_guests,
+        lobby=body.lobby,
+    )
+    return RoomPublic.of(room)
 
 
 @router.delete("/{room_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> None:
     """Delete the room with its history; anyone in it is told and disconnected."""
     await rooms.delete(room_id, user.id)
+
+
+@router.get("/{room_id}/members")
+async def list_members(room_id: str, user: CurrentUser, rooms: RoomsDep) -> list[MemberPublic]:
+    """The room's members, most recently joined first (the owner excluded); owner only."""
+    members = await rooms.members(room_id, user.id)
+    return [MemberPublic.model_validate(member) for member in members]
+
+
+@router.put("/{room_id}/members/{member_id}")
+async def set_member_role(
+    room_id: str, member_id: str, body: MemberRoleUpdate, user: CurrentUser, rooms: RoomsDep
+) -> MemberPublic:
+    """Change a member's role; owner only."""
+    member = await rooms.set_role(room_id, user.id, member_id, body.role)
+    return MemberPublic.model_validate(member)
+
+
+@router.post("/{room_id}/members", status_code=status.HTTP_201_CREATED, responses=RATE_LIMITED)
+async def invite_member(
+    room_id: str, body: MemberInvite, user: CurrentUser, rooms: RoomsDep
+) -> MemberPublic:
+    """Make an existing user (by e-mail) a member, "invited" unless another role is given: an
+    invited member never waits in the lobby. Owner only, limited per owner."""
+    member = await rooms.invite(room_id, user.id, body.email, body.role)
+    return MemberPublic.model_validate(member)
 
 
 @router.get("/{room_id}/messages")

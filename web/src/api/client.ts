@@ -7,11 +7,17 @@
 import type {
   AuthPolicy,
   ErrorBody,
+  GuestToken,
   IceServers,
   InvitePublic,
+  Member,
+  MemberInvite,
+  MemberRole,
   MessagePage,
   Room,
+  RoomChanges,
   RoomCreate,
+  RoomInvite,
   RoomLists,
   TokenResponse,
   User,
@@ -34,7 +40,13 @@ export class ApiError extends Error {
   }
 }
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+/** A bearer token for a request; `fresh` asks for a renewed one after the server answered 401. */
+export type TokenSource = (fresh: boolean) => Promise<string>;
+
+/** A request's credentials: a token source (retried once on 401), one fixed token, or none. */
+type Bearer = TokenSource | string | null;
 
 /** A readable message for an error response without a JSON body (a proxy's 502, 503, 429…). */
 function messageForStatus(status: number): string {
@@ -84,13 +96,17 @@ export class ApiClient {
     return this.accessToken ?? (await this.refresh()).access_token;
   }
 
+  /** The signed-in user's token source: `fresh` refreshes it first. */
+  readonly userToken: TokenSource = async (fresh) =>
+    fresh ? (await this.refresh()).access_token : this.token();
+
   /**
    * Exchange the refresh cookie for a new access token; concurrent callers share one request.
    * Tabs share the cookie, and a refresh token presented twice revokes the session, so tabs take
    * turns through a Web Lock: the next tab's request then carries the cookie the last one set.
    */
   refresh(): Promise<TokenResponse> {
-    const request = () => this.send<TokenResponse>("POST", "/auth/refresh", undefined, false);
+    const request = () => this.send<TokenResponse>("POST", "/auth/refresh", undefined, null);
     const locks = typeof navigator === "undefined" ? undefined : navigator.locks;
     this.refreshing ??= (locks ? locks.request(REFRESH_LOCK, request) : request())
       .then(
@@ -120,7 +136,7 @@ export class ApiClient {
       "POST",
       "/auth/register",
       { email, display_name: displayName, password, ...(invite ? { invite } : {}) },
-      false,
+      null,
     );
     this.setSession(session);
     return session;
@@ -131,7 +147,7 @@ export class ApiClient {
       "POST",
       "/auth/login",
       { email, password },
-      false,
+      null,
     );
     this.setSession(session);
     return session;
@@ -139,7 +155,7 @@ export class ApiClient {
 
   async logOut(): Promise<void> {
     try {
-      await this.send<undefined>("POST", "/auth/logout", undefined, false);
+      await this.send<undefined>("POST", "/auth/logout", undefined, null);
     } finally {
       this.setSession(null);
     }
@@ -147,7 +163,7 @@ export class ApiClient {
 
   /** Who may sign up on this server: anyone, invitees, nobody. */
   authPolicy(): Promise<AuthPolicy> {
-    return this.send("GET", "/auth/policy", undefined, false);
+    return this.send("GET", "/auth/policy", undefined, null);
   }
 
   /** An invite link for one e-mail address. */
@@ -178,20 +194,61 @@ export class ApiClient {
     return this.send("GET", `/rooms/${encodeURIComponent(roomId)}/messages?${query}`);
   }
 
-  iceServers(): Promise<IceServers> {
-    return this.send("GET", "/ice-servers");
+  /** TURN/STUN servers, for the user or for a guest (`token`: the call's token source). */
+  iceServers(token: TokenSource = this.userToken): Promise<IceServers> {
+    return this.send("GET", "/ice-servers", undefined, token);
+  }
+
+  updateRoom(roomId: string, changes: RoomChanges): Promise<Room> {
+    return this.send("PATCH", `/rooms/${encodeURIComponent(roomId)}`, changes);
+  }
+
+  deleteRoom(roomId: string): Promise<void> {
+    return this.send("DELETE", `/rooms/${encodeURIComponent(roomId)}`);
+  }
+
+  /** The room's members, the owner left out (owner only). */
+  members(roomId: string): Promise<Member[]> {
+    return this.send("GET", `/rooms/${encodeURIComponent(roomId)}/members`);
+  }
+
+  setMemberRole(roomId: string, userId: string, role: MemberRole): Promise<Member> {
+    const path = `/rooms/${encodeURIComponent(roomId)}/members/${encodeURIComponent(userId)}`;
+    return this.send("PUT", path, { role });
+  }
+
+  /** Make an existing user a member of the room by their e-mail (`user_not_found` if none). */
+  inviteMember(roomId: string, invite: MemberInvite): Promise<Member> {
+    return this.send("POST", `/rooms/${encodeURIComponent(roomId)}/members`, invite);
+  }
+
+  /** What an invite link shows to anyone: the room and its owner's name. */
+  roomInvite(code: string): Promise<RoomInvite> {
+    return this.send("GET", `/invites/${encodeURIComponent(code)}`, undefined, null);
+  }
+
+  /** A guest credential for the invite's room. */
+  joinAsGuest(code: string, displayName: string): Promise<GuestToken> {
+    const path = `/invites/${encodeURIComponent(code)}/guests`;
+    return this.send("POST", path, { display_name: displayName }, null);
+  }
+
+  /** A new guest credential for a guest whose `token` is still valid. */
+  renewGuest(token: string): Promise<GuestToken> {
+    return this.send("POST", "/guests/renew", undefined, token);
   }
 
   private async send<T>(
     method: Method,
     path: string,
     body?: unknown,
-    authorized = true,
+    bearer: Bearer = this.userToken,
   ): Promise<T> {
-    const attempt = async (): Promise<Response> => {
+    const attempt = async (fresh: boolean): Promise<Response> => {
       const headers: Record<string, string> = {};
       if (body !== undefined) headers["Content-Type"] = "application/json";
-      if (authorized) headers.Authorization = `Bearer ${await this.token()}`;
+      const token = typeof bearer === "function" ? await bearer(fresh) : bearer;
+      if (token !== null) headers.Authorization = `Bearer ${token}`;
       return fetch(`/api${path}`, {
         method,
         headers,
@@ -199,11 +256,10 @@ export class ApiClient {
         credentials: "same-origin",
       });
     };
-    let response = await attempt();
-    if (response.status === 401 && authorized) {
-      await this.refresh();
-      response = await attempt();
-      if (response.status === 401) this.setSession(null);
+    let response = await attempt(false);
+    if (response.status === 401 && typeof bearer === "function") {
+      response = await attempt(true);
+      if (response.status === 401 && bearer === this.userToken) this.setSession(null);
     }
     if (!response.ok) throw await errorOf(response);
     return (response.status === 204 ? undefined : await response.json()) as T;

@@ -2,11 +2,13 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "./ApiContext";
-import type { RoomCreate } from "./types";
+import type { MemberInvite, MemberRole, RoomChanges, RoomCreate } from "./types";
 
 export const queryKeys = {
   rooms: ["rooms"] as const,
   room: (code: string) => ["room", code] as const,
+  invite: (code: string) => ["invite", code] as const,
+  members: (roomId: string) => ["members", roomId] as const,
   authPolicy: ["auth-policy"] as const,
 };
 
@@ -45,5 +47,61 @@ export function useCreateRoom() {
   return useMutation({
     mutationFn: (body: RoomCreate) => api.createRoom(body),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.rooms }),
+  });
+}
+
+/** The room behind an invite link, for anyone (signed in or not). */
+export function useRoomInvite(code: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.invite(code),
+    queryFn: () => api.roomInvite(code),
+    retry: false,
+  });
+}
+
+/** Change a room's name or settings; the room lists and the room by code follow. */
+export function useUpdateRoom(roomId: string) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (changes: RoomChanges) => api.updateRoom(roomId, changes),
+    onSuccess: (room) => {
+      queryClient.setQueryData(queryKeys.room(room.code), room);
+      return queryClient.invalidateQueries({ queryKey: queryKeys.rooms });
+    },
+  });
+}
+
+export function useDeleteRoom() {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (roomId: string) => api.deleteRoom(roomId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.rooms }),
+  });
+}
+
+export function useMembers(roomId: string) {
+  const api = useApi();
+  return useQuery({ queryKey: queryKeys.members(roomId), queryFn: () => api.members(roomId) });
+}
+
+export function useSetMemberRole(roomId: string) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ userId, role }: { userId: string; role: MemberRole }) =>
+      api.setMemberRole(roomId, userId, role),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.members(roomId) }),
+  });
+}
+
+export function useInviteMember(roomId: string) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (invite: MemberInvite) => api.inviteMember(roomId, invite),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.members(roomId) }),
   });
 }

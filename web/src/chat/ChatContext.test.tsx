@@ -5,6 +5,7 @@ import type { ReactNode } from "react";
 import { ApiProvider } from "../api/ApiContext";
 import { ApiClient } from "../api/client";
 import { AuthProvider, useAuth } from "../auth/AuthContext";
+import { UserIdentityProvider } from "../auth/IdentityContext";
 import { socketFactory } from "../realtime/fakeSocket";
 import type { FakeSocket } from "../realtime/fakeSocket";
 import type { ChatMessage } from "../realtime/protocol";
@@ -95,9 +96,11 @@ describe("ChatProvider", () => {
         <AuthProvider>
           <SignalContext value={signal}>
             <SignedIn>
-              <ChatProvider>
-                <ChatView />
-              </ChatProvider>
+              <UserIdentityProvider>
+                <ChatProvider>
+                  <ChatView />
+                </ChatProvider>
+              </UserIdentityProvider>
             </SignedIn>
           </SignalContext>
         </AuthProvider>
@@ -129,6 +132,7 @@ describe("ChatProvider", () => {
       participants: [],
       messages: [message(1, "u-bob")],
       more_messages: false,
+      ticket: "ticket",
     });
     await act(() => joining);
     expect(await screen.findByText("message 1")).toBeTruthy();

@@ -8,7 +8,8 @@ import { createContext, useContext, useEffect, useState, useSyncExternalStore } 
 import type { ReactNode } from "react";
 
 import { useApi } from "../api/ApiContext";
-import { useUser } from "../auth/AuthContext";
+import type { MessagePage } from "../api/types";
+import { useIdentity } from "../auth/IdentityContext";
 import { useSignal } from "../realtime/SignalContext";
 import { ChatStore } from "./ChatStore";
 import type { ChatSnapshot } from "./ChatStore";
@@ -18,16 +19,21 @@ const ChatContext = createContext<ChatStore | null>(null);
 export function ChatProvider({ children }: { children: ReactNode }) {
   const api = useApi();
   const signal = useSignal();
-  const user = useUser();
+  const identity = useIdentity();
   const [store, setStore] = useState<ChatStore | null>(null);
 
   useEffect(() => {
-    const chat = new ChatStore(signal, (roomId, before) => api.messages(roomId, before), user.id);
+    // A guest's credential opens the call only: the history before they came is not theirs to page.
+    const history =
+      identity.kind === "guest"
+        ? async (): Promise<MessagePage> => ({ messages: [], next_before: null })
+        : (roomId: string, before: number | undefined) => api.messages(roomId, before);
+    const chat = new ChatStore(signal, history, identity.id);
     // The store lives exactly as long as this effect (StrictMode mounts it twice in development).
     // eslint-disable-next-line react-hooks/set-state-in-effect
     setStore(chat);
     return () => chat.dispose();
-  }, [api, signal, user.id]);
+  }, [api, signal, identity.kind, identity.id]);
 
   if (store === null) return null;
   return <ChatContext.Provider value={store}>{children}</ChatContext.Provider>;

@@ -38,6 +38,7 @@ function joined(ref: string | null | undefined, messages: ChatMessage[], more = 
     participants: [],
     messages,
     more_messages: more,
+    ticket: "ticket",
   };
 }
 

@@ -4,6 +4,7 @@ import type { FormEvent, UIEvent } from "react";
 
 import { useChat } from "../chat/ChatContext";
 import type { Participant } from "../realtime/protocol";
+import { RoleBadge } from "./RoleBadge";
 
 function typingText(names: string[]): string {
   if (names.length === 0) return "";
@@ -61,7 +62,9 @@ export function ChatPanel({
             className={message.sender_id === selfUserId ? "mine" : undefined}
             data-seq={message.seq}
           >
-            <span className="sender">{message.sender_name}</span>
+            <span className="sender">
+              {message.sender_name} {message.sender_guest && <RoleBadge role="guest" />}
+            </span>
             <span className="text">{message.text}</span>
           </li>
         ))}

@@ -1,7 +1,13 @@
-/** One participant's video with name, muted, camera-off and connection indicators. */
+/**
+ * One participant's video with name, role, muted, camera-off, raised-hand and connection
+ * indicators, and the reactions floating over it.
+ */
 import { useEffect, useRef } from "react";
 
+import type { FloatingReaction } from "../rtc/Call";
 import type { PeerState } from "../rtc/PeerLink";
+import type { Role } from "../realtime/protocol";
+import { RoleBadge } from "./RoleBadge";
 
 export interface VideoTileProps {
   name: string;
@@ -13,6 +19,9 @@ export interface VideoTileProps {
   /** Connection to this peer; absent for the local tile. */
   peerState?: PeerState;
   isSelf?: boolean;
+  role?: Role;
+  handRaised?: boolean;
+  reactions?: readonly FloatingReaction[];
 }
 
 const PEER_STATE_TEXT: Record<PeerState, string> = {
@@ -32,6 +41,9 @@ export function VideoTile({
   speaking,
   peerState,
   isSelf,
+  role = "member",
+  handRaised = false,
+  reactions = [],
 }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   useEffect(() => {
@@ -53,8 +65,19 @@ export function VideoTile({
           {name.slice(0, 1).toUpperCase()}
         </div>
       )}
+      {handRaised && (
+        <span className="hand" role="img" aria-label="Hand raised">
+          ✋
+        </span>
+      )}
+      {reactions.map((reaction) => (
+        <span key={reaction.id} className="reaction" role="img" aria-label={reaction.emoji}>
+          {reaction.emoji}
+        </span>
+      ))}
       <figcaption>
         <span className="name">{label}</span>
+        <RoleBadge role={role} />
         {screen && <span className="badge">Sharing screen</span>}
         {!audioOn && (
           <span className="badge" data-indicator="muted">

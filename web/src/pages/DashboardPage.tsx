@@ -1,18 +1,27 @@
 /**
- * The dashboard: create a room, join by code or link, my rooms and recent rooms, and invites to
- * sign up when the server's sign-up is invite-only.
+ * The dashboard: create a room, join by code or link, my rooms (settings, members, delete) and
+ * recent rooms, and invites to sign up when the server's sign-up is invite-only.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { FormEvent } from "react";
 
-import { useAuthPolicy, useCreateInvite, useCreateRoom, useRooms } from "../api/queries";
+import { errorMessage } from "../api/errorMessages";
+import {
+  useAuthPolicy,
+  useCreateInvite,
+  useCreateRoom,
+  useDeleteRoom,
+  useRooms,
+} from "../api/queries";
 import type { Room } from "../api/types";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { CopyButton } from "../components/CopyButton";
+import { Dialog } from "../components/Dialog";
+import { RoomSettingsDialog } from "../components/RoomSettingsDialog";
 import { Link, navigate } from "../router";
 
-export function inviteLink(room: Room): string {
+export function inviteLink(room: Pick<Room, "invite_path">): string {
   return new URL(room.invite_path, window.location.origin).toString();
 }
 
@@ -23,7 +32,66 @@ export function roomCodeFrom(input: string): string {
   return match?.[1] ? decodeURIComponent(match[1]) : trimmed;
 }
 
-function RoomList({ title, rooms, empty }: { title: string; rooms: Room[]; empty: string }) {
+/** Asks before deleting the room: its history goes, and anyone in it is told it was deleted. */
+function DeleteRoomDialog({ room, onClose }: { room: Room; onClose: () => void }) {
+  const remove = useDeleteRoom();
+  return (
+    <Dialog title={`Delete ${room.name}?`} role="alertdialog" onClose={onClose}>
+      <p>
+        The room, its chat history and its invite link go for good. Anyone in it now is told the
+        room was deleted.
+      </p>
+      {remove.error && (
+        <p className="error" role="alert">
+          {errorMessage(remove.error)}
+        </p>
+      )}
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button
+          type="button"
+          className="danger"
+          disabled={remove.isPending}
+          onClick={() => remove.mutate(room.id, { onSuccess: onClose })}
+        >
+          Delete room
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
+/** The owner's buttons for one room: its settings and members, and deleting it. */
+function OwnerActions({ room }: { room: Room }) {
+  const [open, setOpen] = useState<"settings" | "delete" | null>(null);
+  const close = () => setOpen(null);
+  return (
+    <>
+      <button type="button" onClick={() => setOpen("settings")}>
+        Settings for {room.name}
+      </button>
+      <button type="button" onClick={() => setOpen("delete")}>
+        Delete {room.name}
+      </button>
+      {open === "settings" && <RoomSettingsDialog room={room} onClose={close} />}
+      {open === "delete" && <DeleteRoomDialog room={room} onClose={close} />}
+    </>
+  );
+}
+
+function RoomList({
+  title,
+  rooms,
+  empty,
+  owned = false,
+}: {
+  title: string;
+  rooms: Room[];
+  empty: string;
+  owned?: boolean;
+}) {
   const headingId = `rooms-${title.replace(/\W+/g, "-").toLowerCase()}`;
   return (
     <section className="card" aria-labelledby={headingId}>
@@ -38,6 +106,7 @@ function RoomList({ title, rooms, empty }: { title: string; rooms: Room[]; empty
               <code>{room.code}</code>
               {room.has_password && <span className="badge">password</span>}
               <CopyButton text={inviteLink(room)} label={`Copy invite link of ${room.name}`} />
+              {owned && <OwnerActions room={room} />}
             </li>
           ))}
         </ul>
@@ -187,6 +256,7 @@ export function DashboardPage() {
               title="My rooms"
               rooms={rooms.data.owned}
               empty="You have not created a room yet."
+              owned
             />
             <RoomList title="Recent rooms" rooms={rooms.data.recent} empty="No rooms joined yet." />
           </>

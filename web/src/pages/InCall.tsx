@@ -1,14 +1,24 @@
-/** The room: video tiles (grid or speaker view), controls, chat and participants panels. */
-import { useState } from "react";
+/**
+ * The room: video tiles (grid or speaker view) with hands and reactions, controls, chat,
+ * participants and (for hosts) lobby panels, the hosts' lock and end, and notices.
+ */
+import { useEffect, useState } from "react";
 
-import type { Room } from "../api/types";
+import type { CallRoom } from "../api/types";
+import "../components/call.css";
 import { ChatPanel } from "../components/ChatPanel";
+import { playChime } from "../components/chime";
 import { CopyButton } from "../components/CopyButton";
+import { HostControls } from "../components/HostControls";
+import { LobbyPanel } from "../components/LobbyPanel";
 import { MediaToggles } from "../components/MediaToggles";
+import { Notices } from "../components/Notices";
 import { ParticipantsPanel } from "../components/ParticipantsPanel";
+import { ReactionPicker } from "../components/ReactionPicker";
 import { VideoTile } from "../components/VideoTile";
 import { useChat } from "../chat/ChatContext";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+import { isHost, roleOf } from "../rtc/roles";
 import type { ConnectionState } from "../realtime/SignalClient";
 import { inviteLink } from "./DashboardPage";
 
@@ -21,17 +31,21 @@ export const CONNECTION_TEXT: Record<ConnectionState, string> = {
   closed: "Disconnected",
 };
 
-type Panel = "chat" | "people" | null;
+type Panel = "chat" | "people" | "lobby" | null;
 
-export function InCall({ room }: { room: Room }) {
+export function InCall({ room }: { room: CallRoom }) {
   const { media, call } = useCallServices();
   const snapshot = useCall();
   const local = useLocalMedia();
   const { chat } = useChat();
   const [panel, setPanel] = useState<Panel>(null);
   const [speakerView, setSpeakerView] = useState(false);
+  // Each new request to join sounds (the hosts' badge counts them).
+  useEffect(() => call.on("lobby-request", () => playChime()), [call]);
   const self = snapshot.self;
   if (self === null) return null;
+  const host = isHost(self);
+  const reactionsOf = (id: string) => snapshot.reactions.filter((r) => r.participantId === id);
 
   const togglePanel = (which: Exclude<Panel, null>) => setPanel(panel === which ? null : which);
   const shareScreen = () => {
@@ -48,6 +62,9 @@ export function InCall({ room }: { room: Room }) {
       screen={self.media.screen}
       speaking={snapshot.speaking.includes(self.id)}
       isSelf
+      role={roleOf(self)}
+      handRaised={self.hand != null}
+      reactions={reactionsOf(self.id)}
     />,
     ...snapshot.remotes.map(({ participant, stream, peerState }) => (
       <VideoTile
@@ -59,6 +76,9 @@ export function InCall({ room }: { room: Room }) {
         screen={participant.media.screen}
         speaking={snapshot.speaking.includes(participant.id)}
         peerState={peerState}
+        role={roleOf(participant)}
+        handRaised={participant.hand != null}
+        reactions={reactionsOf(participant.id)}
       />
     )),
   ];
@@ -82,8 +102,10 @@ export function InCall({ room }: { room: Room }) {
         >
           {CONNECTION_TEXT[snapshot.connection]}
         </span>
+        {snapshot.locked && <span className="badge">Locked</span>}
         <CopyButton text={inviteLink(room)} label="Copy invite link" />
       </header>
+      <Notices notices={snapshot.notices} />
       <div className="stage-and-panel">
         <main
           className={`stage ${speakerView ? "speaker-view" : "grid-view"}`}
@@ -92,13 +114,34 @@ export function InCall({ room }: { room: Room }) {
           {ordered}
         </main>
         {panel === "chat" && <ChatPanel participants={participants} selfUserId={self.user_id} />}
-        {panel === "people" && <ParticipantsPanel self={self} remotes={snapshot.remotes} />}
+        {panel === "people" && (
+          <ParticipantsPanel
+            self={self}
+            remotes={snapshot.remotes}
+            {...(host ? { onModerate: (id, action) => void call.moderate(id, action) } : {})}
+          />
+        )}
+        {panel === "lobby" && host && (
+          <LobbyPanel
+            lobby={snapshot.lobby}
+            onAdmit={(id) => void call.admit(id)}
+            onDeny={(id) => void call.deny(id)}
+          />
+        )}
       </div>
       <nav className="controls" aria-label="Call controls">
         <MediaToggles media={media} local={local} />
         <button type="button" className={local.screen ? "on" : undefined} onClick={shareScreen}>
           {local.screen ? "Stop sharing" : "Share screen"}
         </button>
+        <button
+          type="button"
+          aria-pressed={self.hand != null}
+          onClick={() => void call.raiseHand(self.hand == null)}
+        >
+          {self.hand != null ? "Lower hand" : "Raise hand"}
+        </button>
+        <ReactionPicker onReact={(emoji) => void call.react(emoji)} />
         <button
           type="button"
           aria-pressed={panel === "chat"}
@@ -119,6 +162,28 @@ export function InCall({ room }: { room: Room }) {
         >
           Participants
         </button>
+        {host && (
+          <>
+            <button
+              type="button"
+              aria-pressed={panel === "lobby"}
+              aria-label="Lobby"
+              onClick={() => togglePanel("lobby")}
+            >
+              Lobby
+              {snapshot.lobby.length > 0 && (
+                <span className="unread" data-count={snapshot.lobby.length} aria-hidden="true">
+                  {snapshot.lobby.length}
+                </span>
+              )}
+            </button>
+            <HostControls
+              locked={snapshot.locked}
+              onLock={(locked) => void call.setLocked(locked)}
+              onEnd={() => void call.endMeeting()}
+            />
+          </>
+        )}
         <button
           type="button"
           className={speakerView ? "on" : undefined}

@@ -2,14 +2,14 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
 
-import type { Room } from "../api/types";
+import type { CallRoom } from "../api/types";
 import { DevicePicker } from "../components/DevicePicker";
 import { MediaToggles } from "../components/MediaToggles";
 import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 import { CONNECTION_TEXT } from "./InCall";
 
-export function PreJoin({ room, displayName }: { room: Room; displayName: string }) {
+export function PreJoin({ room, displayName }: { room: CallRoom; displayName: string }) {
   const { media, call } = useCallServices();
   const local = useLocalMedia();
   const { phase, reason, connection } = useCall();

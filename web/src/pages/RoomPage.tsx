@@ -1,33 +1,41 @@
 /**
- * /r/<code>: find the room, then pre-join, the call, and what follows it; the room visit's
- * WebSocket service carries both the call and the chat.
+ * /r/<code> signed in: find the room, then pre-join, the call, and what follows it; the room
+ * visit's WebSocket service carries both the call and the chat. A guest's visit (`RoomVisit`)
+ * starts from the invite page instead.
  */
 import { useRoomByCode } from "../api/queries";
-import { useUser } from "../auth/AuthContext";
+import { UserIdentityProvider, useIdentity } from "../auth/IdentityContext";
 import { ChatProvider } from "../chat/ChatContext";
 import { SignalProvider } from "../realtime/SignalContext";
-import { CallProvider, useCall } from "../rtc/CallContext";
+import { CallProvider, useCall, useCallServices } from "../rtc/CallContext";
 import { Link } from "../router";
+import { CallEnded } from "./CallEnded";
 import { InCall } from "./InCall";
 import { PreJoin } from "./PreJoin";
-import type { Room } from "../api/types";
+import { WaitingScreen } from "./WaitingScreen";
+import type { CallRoom } from "../api/types";
 
-function RoomFlow({ room }: { room: Room }) {
-  const user = useUser();
-  const { phase, reason } = useCall();
+function RoomFlow({ room }: { room: CallRoom }) {
+  const identity = useIdentity();
+  const { call } = useCallServices();
+  const { phase, reason, stop, waiting } = useCall();
   if (phase === "in-call") return <InCall room={room} />;
-  if (phase === "ended") {
+  if (phase === "waiting") {
     return (
-      <main className="centered card">
-        <h1>{reason === "left" ? "You left the room" : "The call ended"}</h1>
-        {reason !== "left" && <p role="alert">{reason}</p>}
-        <p>
-          <a href={room.invite_path}>Rejoin</a> · <Link href="/">Back to the dashboard</Link>
-        </p>
-      </main>
+      <WaitingScreen roomName={room.name} reason={waiting} onLeave={() => void call.leave()} />
     );
   }
-  return <PreJoin room={room} displayName={user.display_name} />;
+  if (phase === "ended") {
+    return (
+      <CallEnded
+        stop={stop}
+        reason={reason}
+        rejoinHref={room.invite_path}
+        isGuest={identity.kind === "guest"}
+      />
+    );
+  }
+  return <PreJoin room={room} displayName={identity.displayName} />;
 }
 
 export function RoomPage({ code }: { code: string }) {
@@ -48,10 +56,19 @@ export function RoomPage({ code }: { code: string }) {
     );
   }
   return (
+    <UserIdentityProvider>
+      <RoomVisit room={room.data} />
+    </UserIdentityProvider>
+  );
+}
+
+/** One visit to a room by whoever the identity provider above names (a user or a guest). */
+export function RoomVisit({ room }: { room: CallRoom }) {
+  return (
     <SignalProvider>
       <CallProvider>
         <ChatProvider>
-          <RoomFlow room={room.data} />
+          <RoomFlow room={room} />
         </ChatProvider>
       </CallProvider>
     </SignalProvider>

@@ -5,8 +5,8 @@ import { socketFactory } from "./fakeSocket";
 import type { FakeSocket } from "./fakeSocket";
 import type { Joined, Participant } from "./protocol";
 import { BackoffWithJitter } from "./ReconnectPolicy";
-import { Disconnected, SignalClient } from "./SignalClient";
-import type { ConnectionState } from "./SignalClient";
+import { Disconnected, RequestError, SignalClient } from "./SignalClient";
+import type { ConnectionState, Stop } from "./SignalClient";
 
 const ann: Participant = {
   id: "p-ann",
@@ -24,6 +24,7 @@ function joinedAnswer(ref: string | null | undefined, participantId = "p-ann"): 
     participants: [{ ...ann, id: participantId }],
     messages: [],
     more_messages: false,
+    ticket: `ticket-${participantId}`,
   };
 }
 
@@ -233,13 +234,13 @@ describe("SignalClient", () => {
 
   it("stops signed out when the renewal's refresh answers 401", async () => {
     const stopped: string[] = [];
-    client.on("stopped", (reason) => stopped.push(reason));
+    client.on("stopped", (stop) => stopped.push(stop.kind));
     client.connect();
     const socket = sockets[0]!;
     await authenticate(socket, 100);
     tokenFailure = new ApiError(401, "session_revoked", "this session has ended");
     await pass(socket, 75_000);
-    expect(stopped).toEqual(["signed out"]);
+    expect(stopped).toEqual(["signed-out"]);
   });
 
   it("waits out a token lifetime longer than setTimeout can hold", async () => {
@@ -269,7 +270,7 @@ describe("SignalClient", () => {
 
   it("reconnects with a fresh token and rejoins when the server closed for an expired token", async () => {
     const stopped: string[] = [];
-    client.on("stopped", (reason) => stopped.push(reason));
+    client.on("stopped", (stop) => stopped.push(stop.kind));
     await joinRoom();
     sockets[0]!.drop(4401); // the renewal did not get through in time
     await settle();
@@ -281,7 +282,7 @@ describe("SignalClient", () => {
 
   it("stops signed out when its session ended and the refresh is refused", async () => {
     const stopped: string[] = [];
-    client.on("stopped", (reason) => stopped.push(reason));
+    client.on("stopped", (stop) => stopped.push(stop.kind));
     await joinRoom();
     tokenFailure = new ApiError(401, "session_revoked", "this session has ended");
     sockets[0]!.drop(4403);
@@ -290,18 +291,18 @@ describe("SignalClient", () => {
     await settle();
     expect(tokens.at(-1)).toBe(true);
     expect(client.state).toBe("closed");
-    expect(stopped).toEqual(["signed out"]);
+    expect(stopped).toEqual(["signed-out"]);
   });
 
   it("stops for good when the room is deleted", async () => {
     const stopped: string[] = [];
-    client.on("stopped", (reason) => stopped.push(reason));
+    client.on("stopped", (stop) => stopped.push(stop.kind));
     await joinRoom();
     sockets[0]!.drop(4404);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(sockets).toHaveLength(1);
     expect(client.state).toBe("closed");
-    expect(stopped).toEqual(["the room was closed"]);
+    expect(stopped).toEqual(["room-deleted"]);
   });
 
   it.each([
@@ -312,7 +313,7 @@ describe("SignalClient", () => {
     ["bad_json", "The server disconnected this tab for sending too many invalid messages."],
   ])("explains a 4429 close after %s", async (code, reason) => {
     const stopped: string[] = [];
-    client.on("stopped", (stoppedFor) => stopped.push(stoppedFor));
+    client.on("stopped", (stop) => stopped.push(stop.message));
     await joinRoom();
     sockets[0]!.deliver({ type: "error", code, message: code });
     sockets[0]!.drop(4429);
@@ -399,7 +400,7 @@ describe("SignalClient", () => {
     "rate_limited",
   ])("retries the rejoin with backoff when it is refused with %s", async (code) => {
     const stopped: string[] = [];
-    client.on("stopped", (reason) => stopped.push(reason));
+    client.on("stopped", (stop) => stopped.push(stop.kind));
     await joinRoom();
     const refused = await reconnect();
     refuse(refused, code);
@@ -439,19 +440,19 @@ describe("SignalClient", () => {
     "stops for good when the rejoin is refused with %s",
     async (code) => {
       const stopped: string[] = [];
-      client.on("stopped", (reason) => stopped.push(reason));
+      client.on("stopped", (stop) => stopped.push(stop.kind));
       await joinRoom();
       refuse(await reconnect(), code);
       await settle();
       await vi.advanceTimersByTimeAsync(10_000);
       expect(client.state).toBe("closed");
-      expect(stopped).toEqual([`could not rejoin: ${code}`]);
+      expect(stopped).toEqual(["rejoin-refused"]);
     },
   );
 
   it("reconnects with backoff when the token cannot be fetched (offline after sleep)", async () => {
     const stopped: string[] = [];
-    client.on("stopped", (reason) => stopped.push(reason));
+    client.on("stopped", (stop) => stopped.push(stop.kind));
     await joinRoom();
     tokenFailure = new TypeError("Failed to fetch");
     sockets[0]!.drop();
@@ -471,7 +472,7 @@ describe("SignalClient", () => {
 
   it("stops signed out when refreshing the token answers 401", async () => {
     const stopped: string[] = [];
-    client.on("stopped", (reason) => stopped.push(reason));
+    client.on("stopped", (stop) => stopped.push(stop.kind));
     await joinRoom();
     tokenFailure = new ApiError(401, "invalid_token", "signed out");
     sockets[0]!.drop();
@@ -479,7 +480,7 @@ describe("SignalClient", () => {
     sockets[1]!.open();
     await settle();
     expect(client.state).toBe("closed");
-    expect(stopped).toEqual(["signed out"]);
+    expect(stopped).toEqual(["signed-out"]);
   });
 
   it("ignores a token failure for a socket it has already given up on", async () => {
@@ -491,7 +492,7 @@ describe("SignalClient", () => {
       createSocket: factory.create,
     });
     const stopped: string[] = [];
-    slow.on("stopped", (reason) => stopped.push(reason));
+    slow.on("stopped", (stop) => stopped.push(stop.kind));
     slow.connect();
     const socket = factory.sockets[0]!;
     socket.open();
@@ -501,5 +502,102 @@ describe("SignalClient", () => {
     expect(slow.state).toBe("reconnecting");
     expect(stopped).toEqual([]);
     slow.close();
+  });
+
+  describe("the lobby and the meeting's end", () => {
+    const room = { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-bob" };
+
+    it("waits in the lobby, then joins with the ticket once admitted, and rejoins with it", async () => {
+      const events: string[] = [];
+      client.on("waiting", (waiting) => events.push(`waiting:${waiting.reason}`));
+      client.on("joined", (joined, rejoined) =>
+        events.push(`joined:${joined.participant_id}:${rejoined}`),
+      );
+      client.on("event", (event) => events.push(event.type));
+      client.connect();
+      const socket = sockets[0]!;
+      await authenticate(socket);
+      const joining = client.join({ room: room.code, media: ann.media });
+      await settle();
+      const first = socket.sentOfType("join")[0];
+      expect(first?.ticket).toBeUndefined();
+      socket.deliver({
+        type: "waiting",
+        ref: first?.ref,
+        room,
+        participant_id: "p-ann",
+        reason: "lobby",
+      });
+      expect((await joining).type).toBe("waiting");
+      expect(events).toEqual(["waiting:lobby"]);
+
+      socket.deliver({ type: "admitted", room_id: room.id, ticket: "admission-ticket" });
+      await settle();
+      const second = socket.sentOfType("join")[1];
+      expect(second).toMatchObject({ room: room.code, ticket: "admission-ticket" });
+      expect(second?.replaces).toBeUndefined();
+      socket.deliver({ ...joinedAnswer(second?.ref), ticket: "meeting-ticket" });
+      await settle();
+      expect(events).toEqual(["waiting:lobby", "joined:p-ann:false"]);
+
+      const again = await reconnect();
+      expect(again.sentOfType("join")[0]).toMatchObject({
+        ticket: "meeting-ticket",
+        replaces: "p-ann",
+      });
+    });
+
+    it("waits again when a rejoin is answered with the lobby", async () => {
+      const waits: string[] = [];
+      client.on("waiting", (waiting) => waits.push(waiting.reason));
+      await joinRoom();
+      const socket = await reconnect();
+      const join = socket.sentOfType("join")[0];
+      socket.deliver({
+        type: "waiting",
+        ref: join?.ref,
+        room,
+        participant_id: "p-2",
+        reason: "removed",
+      });
+      await settle();
+      expect(waits).toEqual(["removed"]);
+      expect(client.state).toBe("connected");
+    });
+
+    it.each([
+      [4404, "room-deleted", "This room was deleted."],
+      [4410, "ended", "The meeting has ended."],
+      [4412, "removed", "You were removed from the meeting."],
+      [4413, "denied", "You were not let in."],
+    ])("stops for good without reconnecting after close %i", async (code, kind, message) => {
+      const stopped: Stop[] = [];
+      client.on("stopped", (stop) => stopped.push(stop));
+      await joinRoom();
+      sockets[0]!.drop(code);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(sockets).toHaveLength(1);
+      expect(client.state).toBe("closed");
+      expect(stopped).toEqual([{ kind, message }]);
+    });
+
+    it("says in a sentence why a request was refused, keeping the code", async () => {
+      await joinRoom();
+      const locking = client.request({ type: "lock", locked: true });
+      const lock = sockets[0]!.sentOfType("lock")[0];
+      sockets[0]!.deliver({
+        type: "error",
+        code: "forbidden",
+        message: "hosts only",
+        request: "lock",
+        ref: lock?.ref,
+      });
+      const error = await locking.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RequestError);
+      expect(error).toMatchObject({
+        code: "forbidden",
+        message: "Only a host of the meeting can do that.",
+      });
+    });
   });
 });

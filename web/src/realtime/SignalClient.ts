@@ -4,19 +4,35 @@
  * rejoin of the room it was in, asking for the chat messages after `last_seq`. It renews the
  * socket's access token on the socket before the token expires (trying again while it lasts if the
  * server is busy); a socket closed because its session ended reconnects with a freshly refreshed
- * token, and a refused refresh means signed out.
+ * token, and a refused refresh means signed out. A join may be answered `waiting` (the lobby): the
+ * client then waits for `admitted` and joins again with its ticket by itself; the ticket of the
+ * last `joined` is presented again when it rejoins after a reconnect. Close codes after which
+ * reconnecting cannot help (room deleted, meeting ended, removed, denied, flood) stop it for good,
+ * with a typed `Stop`.
  *
  * It holds no UI and no peer connections (LiveKit's SignalClient plays the same part).
  */
 import { ApiError } from "../api/client";
 import { Emitter } from "./emitter";
+import { errorSentence } from "./errors";
 import {
   AUTH_FAILED_CLOSE,
+  DENIED_CLOSE,
   FINAL_CLOSE_CODES,
+  MEETING_ENDED_CLOSE,
+  REMOVED_CLOSE,
+  ROOM_DELETED_CLOSE,
   SESSION_ENDED_CLOSE,
   TRANSIENT_ERROR_CODES,
 } from "./protocol";
-import type { ClientMessage, Joined, MediaState, Request, ServerMessage } from "./protocol";
+import type {
+  ClientMessage,
+  Joined,
+  MediaState,
+  Request,
+  ServerMessage,
+  Waiting,
+} from "./protocol";
 import { BackoffWithJitter } from "./ReconnectPolicy";
 import type { ReconnectPolicy } from "./ReconnectPolicy";
 
@@ -24,12 +40,45 @@ import type { ReconnectPolicy } from "./ReconnectPolicy";
 export type ConnectionState =
   "idle" | "connecting" | "connected" | "reconnecting" | "unreachable" | "closed";
 
-/** The server refused a request; `code` is one of docs/protocol.md's error codes. */
+/**
+ * Why the client stopped for good: `left` (closed by the page), `signed-out`, `room-deleted`
+ * (4404), `ended` (a host ended the meeting, 4410), `removed` (by a host, 4412), `denied` (turned
+ * away from the lobby, 4413), `rejoin-refused` (a rejoin refused for good), `disconnected` (4429).
+ */
+export type StopKind =
+  | "left"
+  | "signed-out"
+  | "room-deleted"
+  | "ended"
+  | "removed"
+  | "denied"
+  | "rejoin-refused"
+  | "disconnected";
+
+export interface Stop {
+  kind: StopKind;
+  /** A sentence for the person in the call. */
+  message: string;
+}
+
+const FINAL_STOPS: Readonly<Record<number, Stop>> = {
+  [ROOM_DELETED_CLOSE]: { kind: "room-deleted", message: "This room was deleted." },
+  [MEETING_ENDED_CLOSE]: { kind: "ended", message: "The meeting has ended." },
+  [REMOVED_CLOSE]: { kind: "removed", message: "You were removed from the meeting." },
+  [DENIED_CLOSE]: { kind: "denied", message: "You were not let in." },
+};
+const LEFT: Stop = { kind: "left", message: "You left the meeting." };
+const SIGNED_OUT: Stop = { kind: "signed-out", message: "You were signed out." };
+
+/**
+ * The server refused a request; `code` is one of docs/protocol.md's error codes, the message a
+ * sentence for the person in the call (the server's own for codes without one).
+ */
 export class RequestError extends Error {
   readonly code: string;
 
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, serverMessage: string) {
+    super(errorSentence(code, serverMessage));
     this.code = code;
   }
 }
@@ -53,7 +102,7 @@ export interface JoinOptions {
  */
 const REJOIN_RETRY_CODES: ReadonlySet<string> = new Set([...TRANSIENT_ERROR_CODES, "room_full"]);
 
-type Answer = Extract<ServerMessage, { type: "ack" | "joined" }>;
+type Answer = Extract<ServerMessage, { type: "ack" | "joined" | "waiting" }>;
 type Ack = Extract<ServerMessage, { type: "ack" }>;
 
 /** Renew the socket's access token once this fraction of its lifetime has passed. */
@@ -69,12 +118,14 @@ const UNREACHABLE_AFTER = 5;
 
 export interface SignalEvents extends Record<string, unknown[]> {
   state: [ConnectionState];
-  /** Joined a room; `rejoined` is true when this follows a reconnect. */
+  /** Joined a room; `rejoined` is true when this follows an earlier `joined` (a reconnect). */
   joined: [message: Joined, rejoined: boolean];
-  /** Any room event (participants, chat, typing, signal, room-closed). */
+  /** The join waits in the lobby until a host lets it in (then `joined`) or denies it. */
+  waiting: [message: Waiting];
+  /** Any room event (participants, chat, typing, signal, room-closed, lobby, moderation…). */
   event: [ServerMessage];
-  /** The client stopped for good (signed out, room deleted, rejoin refused). */
-  stopped: [reason: string];
+  /** The client stopped for good (left, signed out, room deleted, meeting ended, removed…). */
+  stopped: [stop: Stop];
 }
 
 export interface SignalClientOptions {
@@ -117,6 +168,9 @@ export class SignalClient extends Emitter<SignalEvents> {
   private joinOptions: JoinOptions | null = null;
   /** This client's participant id in its room, named in `replaces` when it rejoins. */
   private participantId: string | null = null;
+  /** The admission ticket (from `admitted` or the last `joined`), presented when joining again. */
+  private ticket: string | null = null;
+  private guestSocket = false;
   private resumePoint: () => number | undefined = () => undefined;
 
   constructor(options: SignalClientOptions) {
@@ -133,6 +187,11 @@ export class SignalClient extends Emitter<SignalEvents> {
     return this.connectionState;
   }
 
+  /** Whether the socket is authenticated with a guest's credential (one room only). */
+  get guest(): boolean {
+    return this.guestSocket;
+  }
+
   /** Where chat resumes after a reconnect: the `seq` up to which the client misses nothing. */
   setResumePoint(lastSeq: () => number | undefined): void {
     this.resumePoint = lastSeq;
@@ -145,14 +204,19 @@ export class SignalClient extends Emitter<SignalEvents> {
     }
   }
 
-  /** Join a room; after any reconnect the client rejoins it by itself. */
-  async join(options: JoinOptions): Promise<Joined> {
+  /**
+   * Join a room; after any reconnect the client rejoins it by itself. Resolves with `joined`, or
+   * with `waiting` when a host must let this client in first: it then joins by itself once
+   * `admitted` (the `joined` event tells), or stops with `denied`.
+   */
+  async join(options: JoinOptions): Promise<Joined | Waiting> {
     await this.connected();
-    const joined = (await this.request({ type: "join", ...options })) as Joined;
+    this.participantId = null;
+    this.ticket = null;
+    const answer = (await this.request({ type: "join", ...options })) as Joined | Waiting;
     this.joinOptions = options;
-    this.participantId = joined.participant_id;
-    this.emit("joined", joined, false);
-    return joined;
+    this.accept(answer);
+    return answer;
   }
 
   /** Resolves once the socket is authenticated; rejects if the client stops first. */
@@ -165,10 +229,10 @@ export class SignalClient extends Emitter<SignalEvents> {
         offStopped();
         resolve();
       });
-      const offStopped = this.on("stopped", (reason) => {
+      const offStopped = this.on("stopped", (stop) => {
         offState();
         offStopped();
-        reject(new Error(reason));
+        reject(new Error(stop.message));
       });
     });
   }
@@ -179,8 +243,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   async leave(): Promise<void> {
-    this.joinOptions = null;
-    this.participantId = null;
+    this.forgetRoom();
     if (this.connectionState === "connected") await this.request({ type: "leave" });
   }
 
@@ -201,9 +264,13 @@ export class SignalClient extends Emitter<SignalEvents> {
     if (this.connectionState === "connected") this.send(message);
   }
 
-  close(reason = "closed"): void {
-    this.joinOptions = null;
-    this.participantId = null;
+  /** Close for good (the page leaves the room). */
+  close(): void {
+    this.stop(LEFT);
+  }
+
+  private stop(stop: Stop): void {
+    this.forgetRoom();
     clearTimeout(this.retryTimer);
     clearTimeout(this.livenessTimer);
     clearTimeout(this.renewTimer);
@@ -213,8 +280,14 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.failPending();
     if (this.connectionState !== "closed") {
       this.setState("closed");
-      this.emit("stopped", reason);
+      this.emit("stopped", stop);
     }
+  }
+
+  private forgetRoom(): void {
+    this.joinOptions = null;
+    this.participantId = null;
+    this.ticket = null;
   }
 
   private setState(state: ConnectionState): void {
@@ -256,7 +329,7 @@ export class SignalClient extends Emitter<SignalEvents> {
       this.send({ type: "auth", token, ref: "auth" });
     } catch (error) {
       if (socket !== this.socket) return;
-      if (error instanceof ApiError && error.status === 401) this.close("signed out");
+      if (error instanceof ApiError && error.status === 401) this.stop(SIGNED_OUT);
       else this.drop(socket); // offline while refreshing (a laptop waking up): try again later
     }
   }
@@ -277,8 +350,14 @@ export class SignalClient extends Emitter<SignalEvents> {
   private receive(message: ServerMessage): void {
     switch (message.type) {
       case "authenticated":
+        this.guestSocket = message.guest ?? false;
         this.renewIn(message.expires_in);
         void this.authenticated();
+        return;
+      case "admitted":
+        // A host let this client in: join again, past the lobby, with the ticket.
+        this.ticket = message.ticket;
+        void this.rejoin();
         return;
       case "ping":
         this.send({ type: "pong" });
@@ -289,6 +368,7 @@ export class SignalClient extends Emitter<SignalEvents> {
         return;
       case "ack":
       case "joined":
+      case "waiting":
         this.answer(message);
         return;
       default:
@@ -297,7 +377,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   /** Settle the request this answer names by its `ref`. */
-  private answer(message: Extract<ServerMessage, { type: "ack" | "joined" | "error" }>): void {
+  private answer(message: Answer | Extract<ServerMessage, { type: "error" }>): void {
     const pending = message.ref == null ? undefined : this.pending.get(message.ref);
     if (pending === undefined || message.ref == null) return;
     this.pending.delete(message.ref);
@@ -306,32 +386,47 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   private async authenticated(): Promise<void> {
-    const socket = this.socket;
     this.authFailures = 0;
     this.setState("connected");
-    if (this.joinOptions === null || socket === null) {
-      this.attempt = 0;
-      return;
-    }
+    if (this.joinOptions === null) this.attempt = 0;
+    else await this.rejoin();
+  }
+
+  /** Join the room again: after a reconnect, or once admitted from the lobby. */
+  private async rejoin(): Promise<void> {
+    const socket = this.socket;
+    if (this.joinOptions === null || socket === null) return;
     const lastSeq = this.resumePoint();
     try {
-      const joined = (await this.request({
+      const answer = (await this.request({
         type: "join",
         ...this.joinOptions,
         ...(lastSeq === undefined ? {} : { last_seq: lastSeq }),
         // The old socket may not be found dead yet: have the server drop it now.
         ...(this.participantId === null ? {} : { replaces: this.participantId }),
-      })) as Joined;
+        ...(this.ticket === null ? {} : { ticket: this.ticket }),
+      })) as Joined | Waiting;
       this.attempt = 0;
-      this.participantId = joined.participant_id;
-      this.emit("joined", joined, true);
+      this.accept(answer);
     } catch (error) {
       // Disconnected: the next reconnect tries again.
       if (!(error instanceof RequestError) || socket !== this.socket) return;
       // A passing refusal: reconnect with backoff (attempt keeps growing) and rejoin then.
       if (REJOIN_RETRY_CODES.has(error.code)) this.drop(socket);
-      else this.close(`could not rejoin: ${error.message}`);
+      else this.stop({ kind: "rejoin-refused", message: `Could not rejoin: ${error.message}` });
     }
+  }
+
+  /** The answer to a join: in the room (keep its ticket), or waiting in the lobby. */
+  private accept(answer: Joined | Waiting): void {
+    if (answer.type === "waiting") {
+      this.emit("waiting", answer);
+      return;
+    }
+    const rejoined = this.participantId !== null;
+    this.participantId = answer.participant_id;
+    this.ticket = answer.ticket;
+    this.emit("joined", answer, rejoined);
   }
 
   /** Renew the socket's access token before it expires, when the server would close the socket. */
@@ -362,7 +457,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     } catch (error) {
       if (socket !== this.socket) return;
       if (error instanceof ApiError && error.status === 401) {
-        this.close("signed out");
+        this.stop(SIGNED_OUT);
         return;
       }
       // Refused for good: the server closes the socket at the token's expiry (4401), and it reconnects.
@@ -380,13 +475,13 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.socket = null;
     this.failPending();
     if (FINAL_CLOSE_CODES.has(code)) {
-      this.close(this.finalCloseReason(code));
+      this.stop(this.finalStop(code));
       return;
     }
     // A fresh token for the next socket; refreshing fails (signed out) if the session has ended.
     const authRefused = code === AUTH_FAILED_CLOSE || code === SESSION_ENDED_CLOSE;
     if (authRefused && ++this.authFailures > 1) {
-      this.close("signed out");
+      this.stop(SIGNED_OUT);
       return;
     }
     // 1013 (the server could not reach its database) and any other close: try again with backoff.
@@ -396,12 +491,14 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   /** What to tell the user when the server closed the socket for good. */
-  private finalCloseReason(code: number): string {
-    if (code === 4404) return "the room was closed";
-    if (code !== 4429) return `disconnected (${code})`;
-    return this.lastErrorCode === "too_many_sockets"
-      ? "You have too many Glimpse tabs or devices connected; close one and rejoin."
-      : "The server disconnected this tab for sending too many invalid messages.";
+  private finalStop(code: number): Stop {
+    const stop = FINAL_STOPS[code];
+    if (stop !== undefined) return stop;
+    const message =
+      this.lastErrorCode === "too_many_sockets"
+        ? "You have too many Glimpse tabs or devices connected; close one and rejoin."
+        : "The server disconnected this tab for sending too many invalid messages.";
+    return { kind: "disconnected", message };
   }
 
   private failPending(): void {

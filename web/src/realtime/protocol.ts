@@ -13,6 +13,11 @@ export type ChatMessage = Schemas["ChatMessage"];
 export type RoomInfo = Schemas["RoomInfo"];
 export type IceCandidate = Schemas["IceCandidate"];
 export type SignalKind = Schemas["Signal"]["kind"];
+export type Role = NonNullable<Schemas["Participant"]["role"]>;
+export type LobbyEntry = Schemas["LobbyEntry"];
+export type Emoji = Schemas["React"]["emoji"];
+export type ModerationAction = Schemas["Moderate"]["action"];
+export type Waiting = Schemas["Waiting"];
 export type Joined = Omit<Schemas["Joined"], "participants"> & { participants: Participant[] };
 export type ServerMessage =
   | Exclude<
@@ -28,8 +33,27 @@ type WithoutRef<T> = T extends unknown ? Omit<T, "ref"> : never;
 /** A request the server answers with an ack, joined or error; the client adds its `ref`. */
 export type Request = WithoutRef<Exclude<ClientMessage, { type: "auth" | "typing" | "pong" }>>;
 
+/** The reactions a participant can send, in the order the picker shows them. */
+export const EMOJIS: readonly Emoji[] = ["👍", "👏", "😂", "❤️", "🎉", "😮"];
+
+/** The room was deleted (after `room-closed`). */
+export const ROOM_DELETED_CLOSE = 4404;
+/** A host ended the meeting for everyone. */
+export const MEETING_ENDED_CLOSE = 4410;
+/** A host removed this participant from the meeting. */
+export const REMOVED_CLOSE = 4412;
+/** A host turned this person away from the lobby. */
+export const DENIED_CLOSE = 4413;
+/** Too many refused messages, or one socket too many for the user. */
+export const FLOOD_CLOSE = 4429;
 /** Close codes after which reconnecting cannot help. */
-export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([4404, 4429]);
+export const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  ROOM_DELETED_CLOSE,
+  MEETING_ENDED_CLOSE,
+  REMOVED_CLOSE,
+  DENIED_CLOSE,
+  FLOOD_CLOSE,
+]);
 /** Authentication failed, or the socket's access token expired: reconnect with a fresh token. */
 export const AUTH_FAILED_CLOSE = 4401;
 /** The login session ended (log-out, refresh-token reuse, password change elsewhere). */

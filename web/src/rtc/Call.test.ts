@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { socketFactory } from "../realtime/fakeSocket";
 import type { FakeSocket } from "../realtime/fakeSocket";
-import type { Joined, Participant } from "../realtime/protocol";
+import type { Joined, LobbyEntry, Participant } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { SignalClient } from "../realtime/SignalClient";
-import { Call } from "./Call";
+import { Call, NOTICE_MS, REACTION_MS } from "./Call";
 import { stubMediaDevices } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
@@ -36,12 +36,15 @@ function joined(
     participants,
     messages: [],
     more_messages: false,
+    ticket: "ticket",
   };
 }
 
 class FakeAudioContext {
   resume = async () => undefined;
   close = async () => undefined;
+  createMediaStreamSource = () => ({ connect: () => undefined, disconnect: () => undefined });
+  createAnalyser = () => ({ fftSize: 0, getFloatTimeDomainData: () => undefined });
 }
 
 describe("Call", () => {
@@ -228,5 +231,158 @@ describe("Call", () => {
     media.setMicrophone(false); // no device: the state announced does not change
     await vi.advanceTimersByTimeAsync(10_000);
     expect(sockets[0]!.sentOfType("media")).toHaveLength(3);
+  });
+
+  describe("the meeting", () => {
+    const entry = (id: string, name: string): LobbyEntry => ({
+      id,
+      user_id: `u-${name}`,
+      display_name: name,
+      guest: true,
+      reason: "lobby",
+      since: 1,
+    });
+
+    it("turns the microphone off when a host mutes it, and says who did", async () => {
+      const starting = media.start();
+      const microphone = deviceRequests.find((r) => r.kind === "audio")!.grant();
+      deviceRequests.find((r) => r.kind === "video")!.grant();
+      await starting;
+      await annJoinsBob();
+      expect(microphone.enabled).toBe(true);
+
+      sockets[0]!.deliver({ type: "moderated", action: "mute", by: "p-bob" });
+      expect(microphone.enabled).toBe(false);
+      expect(media.snapshot.microphoneOn).toBe(false);
+      expect(call.snapshot.self?.media.audio).toBe(false);
+      expect(sockets[0]!.sentOfType("media").at(-1)).toMatchObject({ audio: false });
+      expect(call.snapshot.notices.map((n) => n.text)).toEqual(["Bob muted your microphone"]);
+    });
+
+    it("only tells when a host asks to unmute", async () => {
+      await annJoinsBob();
+      media.setMicrophone(false);
+      sockets[0]!.deliver({ type: "moderated", action: "ask-unmute", by: "p-bob" });
+      expect(media.snapshot.microphoneOn).toBe(false);
+      expect(call.snapshot.notices.map((n) => n.text)).toEqual(["Bob asks you to unmute"]);
+      await vi.advanceTimersByTimeAsync(NOTICE_MS);
+      expect(call.snapshot.notices).toEqual([]);
+    });
+
+    it("keeps the lobby list of a host and chimes only for new requests", async () => {
+      const requests: string[] = [];
+      call.on("lobby-request", (e) => requests.push(e.display_name));
+      const joining = call.join("abcd-efgh-ijkl");
+      await settle();
+      await connect(sockets[0]!);
+      const request = sockets[0]!.sentOfType("join")[0];
+      sockets[0]!.deliver({
+        ...joined(request?.ref, "p-ann", [{ ...person("p-ann", "Ann"), role: "host" }]),
+        lobby: [entry("w-1", "Cara")],
+        locked: true,
+      });
+      await joining;
+      expect(call.snapshot.lobby.map((e) => e.id)).toEqual(["w-1"]);
+      expect(call.snapshot.locked).toBe(true);
+
+      sockets[0]!.deliver({ type: "lobby-request", entry: entry("w-2", "Dan") });
+      sockets[0]!.deliver({ type: "lobby-request", entry: entry("w-2", "Dan") });
+      expect(requests).toEqual(["Dan"]);
+      expect(call.snapshot.lobby.map((e) => e.id)).toEqual(["w-1", "w-2"]);
+
+      void call.admit("w-1");
+      expect(sockets[0]!.sentOfType("admit")[0]).toMatchObject({ participant_id: "w-1" });
+      sockets[0]!.deliver({ type: "lobby-left", participant_id: "w-1", outcome: "admitted" });
+      expect(call.snapshot.lobby.map((e) => e.id)).toEqual(["w-2"]);
+
+      sockets[0]!.deliver({ type: "lock-changed", locked: false, by: "p-ann" });
+      expect(call.snapshot.locked).toBe(false);
+      expect(call.snapshot.notices.map((n) => n.text)).toEqual(["The meeting is unlocked"]);
+    });
+
+    it("waits in the lobby with nothing of the room, then joins once admitted", async () => {
+      const joining = call.join("abcd-efgh-ijkl");
+      await settle();
+      await connect(sockets[0]!);
+      const request = sockets[0]!.sentOfType("join")[0];
+      sockets[0]!.deliver({
+        type: "waiting",
+        ref: request?.ref,
+        room: { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-Bob" },
+        participant_id: "p-ann",
+        reason: "lobby",
+      });
+      await joining;
+      expect(call.snapshot.phase).toBe("waiting");
+      expect(call.snapshot.room?.name).toBe("Standup");
+      expect(peers).toEqual([]);
+
+      sockets[0]!.deliver({ type: "admitted", room_id: "room-1", ticket: "t-1" });
+      await settle();
+      const rejoin = sockets[0]!.sentOfType("join")[1];
+      expect(rejoin?.ticket).toBe("t-1");
+      sockets[0]!.deliver(
+        joined(rejoin?.ref, "p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]),
+      );
+      await settle();
+      expect(call.snapshot.phase).toBe("in-call");
+      expect(peers).toHaveLength(1);
+    });
+
+    it.each([
+      [4410, "ended"],
+      [4412, "removed"],
+      [4413, "denied"],
+    ])("ends for good after close %i", async (code, stop) => {
+      await annJoinsBob();
+      sockets[0]!.drop(code);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(call.snapshot.phase).toBe("ended");
+      expect(call.snapshot.stop).toBe(stop);
+      expect(peers[0]!.closed).toBe(true);
+      expect(sockets).toHaveLength(1);
+    });
+
+    it("raises and lowers its hand, and a host may lower it", async () => {
+      await annJoinsBob();
+      void call.raiseHand(true);
+      expect(sockets[0]!.sentOfType("hand")[0]).toMatchObject({ raised: true });
+      expect(call.snapshot.self?.hand).not.toBeNull();
+      sockets[0]!.deliver({ type: "moderated", action: "lower-hand", by: "p-bob" });
+      expect(call.snapshot.self?.hand).toBeNull();
+      expect(call.snapshot.notices.map((n) => n.text)).toEqual(["Bob lowered your hand"]);
+    });
+
+    it("floats reactions over the sender's tile for a few seconds", async () => {
+      await annJoinsBob();
+      sockets[0]!.deliver({ type: "reaction", participant_id: "p-bob", emoji: "🎉" });
+      void call.react("👍");
+      expect(sockets[0]!.sentOfType("react")[0]).toMatchObject({ emoji: "👍" });
+      sockets[0]!.deliver({ type: "reaction", participant_id: "p-ann", emoji: "👍" }); // its echo
+      expect(call.snapshot.reactions.map((r) => [r.participantId, r.emoji])).toEqual([
+        ["p-bob", "🎉"],
+        ["p-ann", "👍"],
+      ]);
+      await vi.advanceTimersByTimeAsync(REACTION_MS);
+      expect(call.snapshot.reactions).toEqual([]);
+    });
+
+    it("tells in a notice why a host action was refused", async () => {
+      await annJoinsBob();
+      const muting = call.moderate("p-bob", "mute");
+      const moderate = sockets[0]!.sentOfType("moderate")[0];
+      expect(moderate).toMatchObject({ participant_id: "p-bob", action: "mute" });
+      sockets[0]!.deliver({
+        type: "error",
+        code: "forbidden",
+        message: "hosts only",
+        request: "moderate",
+        ref: moderate?.ref,
+      });
+      await muting;
+      expect(call.snapshot.notices.map((n) => n.text)).toEqual([
+        "Only a host of the meeting can do that.",
+      ]);
+    });
   });
 });

@@ -2,19 +2,28 @@
  * The call, as a library with typed events and no UI (LiveKit's `Room` plays this part):
  * the roster from the WebSocket service, one PeerLink per remote participant, the local media
  * sent on every link, media state announced to the room, and everything released on leave.
+ * The meeting around it: waiting in the lobby, roles, the hosts' lobby list and lock, what a host
+ * does to this participant (a mute turns the microphone off), hands, reactions, notices.
  */
 import { Emitter } from "../realtime/emitter";
 import type {
+  Emoji,
   Joined,
+  LobbyEntry,
   MediaState,
+  ModerationAction,
   Participant,
+  Request,
   RoomInfo,
   ServerMessage,
+  Waiting,
 } from "../realtime/protocol";
 import { TRANSIENT_ERROR_CODES } from "../realtime/protocol";
 import { RequestError } from "../realtime/SignalClient";
-import type { ConnectionState, SignalClient } from "../realtime/SignalClient";
+import type { ConnectionState, SignalClient, Stop, StopKind } from "../realtime/SignalClient";
 import { AudioLevels } from "./AudioLevels";
+import { Ephemeral } from "./Ephemeral";
+import { isHost } from "./roles";
 import type { LocalMedia } from "./LocalMedia";
 import { PeerLink } from "./PeerLink";
 import type { PeerState } from "./PeerLink";
@@ -25,19 +34,62 @@ export interface RemoteParticipant {
   peerState: PeerState;
 }
 
-export type CallPhase = "idle" | "joining" | "in-call" | "ended";
+/** `waiting`: in the lobby, until a host lets this participant in (nothing of the room yet). */
+export type CallPhase = "idle" | "joining" | "waiting" | "in-call" | "ended";
+
+/** A short message for the person in the call (shown with role="status"). */
+export interface Notice {
+  id: number;
+  text: string;
+}
+
+/** An emoji floating over a participant's tile for a few seconds. */
+export interface FloatingReaction {
+  id: number;
+  participantId: string;
+  emoji: Emoji;
+}
 
 export interface CallSnapshot {
   phase: CallPhase;
   connection: ConnectionState;
   /** Why the call ended, or why joining failed. */
   reason: string | null;
+  /** How the call ended, once `ended`. */
+  stop: StopKind | null;
+  /** Why this participant waits in the lobby (`removed`: a host removed them earlier). */
+  waiting: Waiting["reason"] | null;
+  /** Whether this participant is a guest (joined with a name through the invite link). */
+  guest: boolean;
   room: RoomInfo | null;
   self: Participant | null;
   remotes: readonly RemoteParticipant[];
   /** Participant ids whose audio is above the speaking level. */
   speaking: readonly string[];
+  /** Who waits to be let in, oldest first (hosts only). */
+  lobby: readonly LobbyEntry[];
+  /** No new joins but hosts' and admitted people's while locked. */
+  locked: boolean;
+  notices: readonly Notice[];
+  reactions: readonly FloatingReaction[];
 }
+
+export interface CallEvents extends Record<string, unknown[]> {
+  change: [];
+  /** Someone new waits in the lobby (hosts only): the UI chimes. */
+  "lobby-request": [entry: LobbyEntry];
+}
+
+/** What a host's action on this participant says, after the host's name. */
+const MODERATED_TEXT: Partial<Record<ModerationAction, string>> = {
+  mute: "muted your microphone",
+  "camera-off": "turned your camera off",
+  "stop-screen": "stopped your screen share",
+  "ask-unmute": "asks you to unmute",
+  "lower-hand": "lowered your hand",
+  "make-cohost": "made you a co-host",
+  "revoke-cohost": "made you a participant again",
+};
 
 /** ICE servers for the peer connections, and how long their TURN credentials stay valid. */
 export type IceServerSource = () => Promise<{ iceServers: RTCIceServer[]; ttlSeconds: number }>;
@@ -48,13 +100,17 @@ const ICE_RENEWAL_SHARE = 0.8;
 const ICE_RETRY_MS = 30_000;
 /** After a media announcement refused for a passing reason, announce again this soon. */
 const MEDIA_RETRY_MS = 3000;
+/** How long a reaction floats over the tile. */
+export const REACTION_MS = 3000;
+/** How long a notice stays. */
+export const NOTICE_MS = 6000;
 
 /** A media state as a comparable key. */
 function mediaKey(media: MediaState): string {
   return `${media.audio}/${media.video}/${media.screen}`;
 }
 
-export class Call extends Emitter<{ change: [] }> {
+export class Call extends Emitter<CallEvents> {
   private readonly signal: SignalClient;
   private readonly media: LocalMedia;
   private readonly iceServerSource: IceServerSource;
@@ -73,6 +129,11 @@ export class Call extends Emitter<{ change: [] }> {
   };
   private current: CallSnapshot;
   private readonly unsubscribe: (() => void)[];
+  private readonly notices = new Ephemeral<{ text: string }>(NOTICE_MS, () => this.publish({}));
+  private readonly reactions = new Ephemeral<{ participantId: string; emoji: Emoji }>(
+    REACTION_MS,
+    () => this.publish({}),
+  );
 
   constructor(signal: SignalClient, media: LocalMedia, iceServers: IceServerSource) {
     super();
@@ -83,16 +144,24 @@ export class Call extends Emitter<{ change: [] }> {
       phase: "idle",
       connection: signal.state,
       reason: null,
+      stop: null,
+      waiting: null,
+      guest: false,
       room: null,
       self: null,
       remotes: [],
       speaking: [],
+      lobby: [],
+      locked: false,
+      notices: [],
+      reactions: [],
     };
     this.unsubscribe = [
       signal.on("state", (connection) => this.publish({ connection })),
       signal.on("joined", (joined) => this.joined(joined)),
+      signal.on("waiting", (waiting) => this.waitingInLobby(waiting)),
       signal.on("event", (event) => this.event(event)),
-      signal.on("stopped", (reason) => this.end(reason)),
+      signal.on("stopped", (stop) => this.end(stop)),
       media.on("change", () => this.mediaChanged()),
     ];
   }
@@ -114,6 +183,7 @@ export class Call extends Emitter<{ change: [] }> {
         ...(password ? { password } : {}),
       });
     } catch (error) {
+      if (this.current.phase === "ended") return; // stopped meanwhile: the end says why
       this.publish({
         phase: "idle",
         reason: error instanceof Error ? error.message : String(error),
@@ -124,9 +194,65 @@ export class Call extends Emitter<{ change: [] }> {
   async leave(): Promise<void> {
     try {
       await this.signal.leave();
+    } catch {
+      // Gone already, or never let in: closing is all that is left.
     } finally {
-      this.signal.close("left");
+      this.signal.close();
       this.dispose();
+    }
+  }
+
+  /** Raise or lower this participant's hand. */
+  async raiseHand(raised: boolean): Promise<void> {
+    const self = this.current.self;
+    if (self === null) return;
+    this.publish({ self: { ...self, hand: raised ? Date.now() : null } });
+    if (!(await this.act({ type: "hand", raised })) && this.current.self) {
+      this.publish({ self: { ...this.current.self, hand: self.hand ?? null } });
+    }
+  }
+
+  /** Send a reaction: it floats over this participant's tile here and for everyone else. */
+  async react(emoji: Emoji): Promise<void> {
+    const self = this.current.self;
+    if (self === null) return;
+    this.float(self.id, emoji);
+    await this.act({ type: "react", emoji });
+  }
+
+  /** A host's action on another participant (the server refuses it to non-hosts). */
+  async moderate(participantId: string, action: ModerationAction): Promise<void> {
+    await this.act({ type: "moderate", participant_id: participantId, action });
+  }
+
+  async admit(participantId: string): Promise<void> {
+    await this.act({ type: "admit", participant_id: participantId });
+  }
+
+  async deny(participantId: string): Promise<void> {
+    await this.act({ type: "deny", participant_id: participantId });
+  }
+
+  async setLocked(locked: boolean): Promise<void> {
+    await this.act({ type: "lock", locked });
+  }
+
+  /** End the meeting for everyone: every socket closes (4410), this one too. */
+  async endMeeting(): Promise<void> {
+    await this.act({ type: "end-meeting" });
+  }
+
+  /** Send a request; a refusal becomes a notice. True when the server acknowledged it. */
+  private async act(request: Request): Promise<boolean> {
+    try {
+      await this.signal.request(request);
+      return true;
+    } catch (error) {
+      // After the end (a host's end-meeting closes this socket too) there is no one to tell.
+      if (this.current.phase !== "ended") {
+        this.notify(error instanceof Error ? error.message : String(error));
+      }
+      return false;
     }
   }
 
@@ -134,6 +260,8 @@ export class Call extends Emitter<{ change: [] }> {
   dispose(): void {
     clearTimeout(this.iceRenewalTimer);
     clearTimeout(this.mediaRetryTimer);
+    this.notices.clear();
+    this.reactions.clear();
     for (const off of this.unsubscribe) off();
     this.closeLinks();
     this.levels?.close();
@@ -188,8 +316,31 @@ export class Call extends Emitter<{ change: [] }> {
     clearTimeout(this.mediaRetryTimer);
     this.announcing = null;
     this.sentMedia = self ? mediaKey(self.media) : "";
-    this.publish({ phase: "in-call", room: joined.room, self, reason: null });
+    this.publish({
+      phase: "in-call",
+      room: joined.room,
+      self,
+      reason: null,
+      waiting: null,
+      guest: this.signal.guest,
+      lobby: joined.lobby ?? [],
+      locked: joined.locked ?? false,
+    });
     this.mediaChanged(); // devices may have changed while joining: announce what is sent now
+  }
+
+  /** In the lobby: nothing of the room until a host lets this participant in. */
+  private waitingInLobby(waiting: Waiting): void {
+    this.closeLinks();
+    this.remotes = new Map();
+    this.publish({
+      phase: "waiting",
+      room: waiting.room,
+      waiting: waiting.reason,
+      self: null,
+      lobby: [],
+      guest: this.signal.guest,
+    });
   }
 
   private event(event: ServerMessage): void {
@@ -201,17 +352,78 @@ export class Call extends Emitter<{ change: [] }> {
         this.removeRemote(event.participant_id);
         break;
       case "participant-updated":
-        this.updateRemote(event.participant.id, { participant: event.participant });
+        this.participantUpdated(event.participant);
         break;
       case "signal":
         void this.links.get(event.sender)?.receive(event.kind, event.sdp, event.candidate);
         break;
       case "room-closed":
-        this.end("the room was closed by its owner");
+        this.end({ kind: "room-deleted", message: "This room was deleted." });
+        break;
+      case "lobby-request":
+        this.lobbyRequest(event.entry);
+        break;
+      case "lobby-left":
+        this.publish({ lobby: this.current.lobby.filter((e) => e.id !== event.participant_id) });
+        break;
+      case "lock-changed":
+        this.publish({ locked: event.locked });
+        this.notify(event.locked ? "The meeting is locked" : "The meeting is unlocked");
+        break;
+      case "moderated":
+        this.moderated(event.action, event.by);
+        break;
+      case "reaction":
+        // This participant's own reactions float as soon as they are sent.
+        if (event.participant_id !== this.current.self?.id) {
+          this.float(event.participant_id, event.emoji);
+        }
         break;
       default:
         break;
     }
+  }
+
+  private participantUpdated(participant: Participant): void {
+    const self = this.current.self;
+    if (self === null || participant.id !== self.id) {
+      this.updateRemote(participant.id, { participant });
+      return;
+    }
+    // The role and hand as the room sees them; the media as this client sends it.
+    const updated = { ...participant, media: self.media };
+    this.publish({ self: updated, ...(isHost(updated) ? {} : { lobby: [] }) });
+  }
+
+  private lobbyRequest(entry: LobbyEntry): void {
+    const known = this.current.lobby.some((e) => e.id === entry.id);
+    this.publish({ lobby: [...this.current.lobby.filter((e) => e.id !== entry.id), entry] });
+    if (!known) this.emit("lobby-request", entry);
+  }
+
+  /** A host acted on this participant: do what it says, and tell who did it. */
+  private moderated(action: ModerationAction, by: string): void {
+    if (action === "mute") this.media.setMicrophone(false);
+    else if (action === "camera-off") void this.media.setCamera(false);
+    else if (action === "stop-screen") this.media.stopScreenShare();
+    else if (action === "lower-hand" && this.current.self) {
+      this.publish({ self: { ...this.current.self, hand: null } });
+    }
+    const text = MODERATED_TEXT[action];
+    if (text !== undefined) this.notify(`${this.nameOf(by) ?? "A host"} ${text}`);
+  }
+
+  private nameOf(participantId: string): string | undefined {
+    if (this.current.self?.id === participantId) return this.current.self.display_name;
+    return this.remotes.get(participantId)?.participant.display_name;
+  }
+
+  private notify(text: string): void {
+    this.notices.add({ text });
+  }
+
+  private float(participantId: string, emoji: Emoji): void {
+    this.reactions.add({ participantId, emoji });
   }
 
   private addRemote(participant: Participant, initiator: boolean): void {
@@ -299,16 +511,22 @@ export class Call extends Emitter<{ change: [] }> {
     );
   }
 
-  private end(reason: string): void {
+  private end(stop: Stop): void {
     clearTimeout(this.iceRenewalTimer);
     clearTimeout(this.mediaRetryTimer);
     this.closeLinks();
     this.remotes = new Map();
-    this.publish({ phase: "ended", reason });
+    this.publish({ phase: "ended", reason: stop.message, stop: stop.kind, lobby: [] });
   }
 
   private publish(changes: Partial<CallSnapshot>): void {
-    this.current = { ...this.current, ...changes, remotes: [...this.remotes.values()] };
+    this.current = {
+      ...this.current,
+      ...changes,
+      remotes: [...this.remotes.values()],
+      notices: this.notices.items,
+      reactions: this.reactions.items,
+    };
     this.emit("change");
   }
 }

@@ -7,6 +7,7 @@ import { createContext, useContext, useEffect, useState, useSyncExternalStore } 
 import type { ReactNode } from "react";
 
 import { useApi } from "../api/ApiContext";
+import { useCallToken } from "../auth/IdentityContext";
 import { useSignal } from "../realtime/SignalContext";
 import { Call } from "./Call";
 import type { CallSnapshot } from "./Call";
@@ -23,12 +24,13 @@ const CallContext = createContext<CallServices | null>(null);
 export function CallProvider({ children }: { children: ReactNode }) {
   const api = useApi();
   const signal = useSignal();
+  const callToken = useCallToken();
   const [services, setServices] = useState<CallServices | null>(null);
 
   useEffect(() => {
     const media = new LocalMedia();
     const call = new Call(signal, media, async () => {
-      const { ice_servers, ttl } = await api.iceServers();
+      const { ice_servers, ttl } = await api.iceServers(callToken);
       const iceServers = ice_servers.map((server) => ({
         urls: server.urls,
         ...(server.username ? { username: server.username } : {}),
@@ -41,7 +43,7 @@ export function CallProvider({ children }: { children: ReactNode }) {
     setServices({ media, call });
     void media.start();
     return () => call.dispose();
-  }, [api, signal]);
+  }, [api, signal, callToken]);
 
   if (services === null) return null;
   return <CallContext.Provider value={services}>{children}</CallContext.Provider>;

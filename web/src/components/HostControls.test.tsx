@@ -1,0 +1,25 @@
+import { cleanup, fireEvent, render, screen } from "@testing-library/react";
+import { afterEach, describe, expect, it, vi } from "vitest";
+
+import { HostControls } from "./HostControls";
+
+describe("HostControls", () => {
+  afterEach(cleanup);
+
+  it("locks an unlocked meeting and ends it for everyone", () => {
+    const onLock = vi.fn();
+    const onEnd = vi.fn();
+    render(<HostControls locked={false} onLock={onLock} onEnd={onEnd} />);
+    fireEvent.click(screen.getByRole("button", { name: "Lock meeting" }));
+    fireEvent.click(screen.getByRole("button", { name: "End meeting for all" }));
+    expect(onLock).toHaveBeenCalledWith(true);
+    expect(onEnd).toHaveBeenCalledOnce();
+  });
+
+  it("unlocks a locked meeting", () => {
+    const onLock = vi.fn();
+    render(<HostControls locked onLock={onLock} onEnd={vi.fn()} />);
+    fireEvent.click(screen.getByRole("button", { name: "Unlock meeting" }));
+    expect(onLock).toHaveBeenCalledWith(false);
+  });
+});
