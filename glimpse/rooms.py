@@ -285,13 +285,6 @@ class RoomService(Generic[AttendeeT, MemberT]):
             raise Forbidden("the host has turned off guest access", code="guests_not_allowed")
         return room
 
-    async def check_guest(self, id_or_code: str, guest_room: str) -> None:
-        """A guest may join the one room of its credential (any other is `forbidden`, whether it
-        exists or not), while that room lets guests in."""
-        room = await self.open_to_guests(guest_room)
-        if id_or_code != room.id and id_or_code.strip().lower() != room.code:
-            raise Forbidden("a guest may join only the room it was invited to", code="forbidden")
-
     async def members(self, room_id: str, user_id: str) -> list[MemberRecord]:
         """The room's members (the owner excluded), for its owner."""
         room = await self.owned(room_id, user_id)

@@ -15,9 +15,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from glimpse.auth.guests import Credential, GuestClaims, holder_id
+from glimpse.auth.guests import Credential, holder_id
 from glimpse.auth.identity import Identity
 from glimpse.auth.service import AuthService
+from glimpse.auth.tokens import AccessClaims
 from glimpse.bus import BusUnavailable
 from glimpse.edge.services import EdgeServices
 from glimpse.errors import GlimpseError, Unauthorized
@@ -465,13 +466,12 @@ class Session:
             await self._leave_room()
         if self.membership is not None:
             raise GlimpseError("leave your room before joining another", code="already_in_room")
-        await self._may_join(request.room, self._claims)
+        await self._check_login_session()  # revoked, yet open
         participant = protocol.Participant(
             id=uuid.uuid4().hex,
             user_id=self.identity.id,
             display_name=self.identity.display_name,
             media=request.media,
-            role="guest" if self.identity.is_guest else "member",
         )
         self._held = []
         try:
@@ -504,13 +504,11 @@ class Session:
             for event in held:
                 self.deliver(event)
 
-    async def _may_join(self, room: str, claims: Credential) -> None:
-        """A user's login session is still valid (it may have ended while the socket stayed
-        open); a guest joins only the room of its credential, while that room lets guests in."""
-        if isinstance(claims, GuestClaims):
-            await self._services.rooms.check_guest(room, claims.room_id)
-        else:
-            await self._services.auth.check_session(claims.session_id)
+    async def _check_login_session(self) -> None:
+        """A user's login session may have ended while the socket stayed open (a guest's
+        credential has none; the room service checks the guest's room at the join)."""
+        if isinstance(self._claims, AccessClaims):
+            await self._services.auth.check_session(self._claims.session_id)
 
     async def _leave_room(self) -> None:
         """Out of the room joined, or of the lobby waited in."""
@@ -520,12 +518,11 @@ class Session:
         waiting = self.state is SessionState.WAITING
         if self.state in (SessionState.JOINED, SessionState.WAITING):
             self._move_to(SessionState.AUTHENTICATED)
+        log.info("left the lobby" if waiting else "left the room")
         self.log_fields.room = self.log_fields.participant = None
         if waiting:
-            log.info("left the lobby")
             await self._services.rooms.leave_lobby(membership.room_id, membership.participant.id)
         else:
-            log.info("left the room")
             await self._services.rooms.leave(membership.room_id, membership.participant.id)
 
 

@@ -4,7 +4,7 @@ other; the lobby, the lock and the removed list are the meeting's wherever one c
 from __future__ import annotations
 
 from tests.cluster.conftest import Cluster
-from tests.meetings import change_room, done, meeting, member_role, refused, waits
+from tests.meeting_people import change_room, done, meeting, member_role, refused, waits
 from tests.server_process import ServerProcess
 
 

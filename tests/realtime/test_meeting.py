@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from tests.conftest import InProcessServer, RunningServer, ServerFactory
-from tests.meetings import change_room, done, meeting, member_role, refused, waits
+from tests.meeting_people import change_room, done, meeting, member_role, refused, waits
 
 MODERATIONS = ("mute", "ask-unmute", "camera-off", "stop-screen", "lower-hand", "remove",
                "make-cohost", "revoke-cohost")  # fmt: skip

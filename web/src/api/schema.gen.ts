@@ -119,6 +119,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/guests/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Renew Guest
+         * @description A new token of the same guest (send the current one, still valid, as the bearer token),
+         *     while its room lets guests in.
+         */
+        post: operations["renew_guest_api_guests_renew_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/ice-servers": {
         parameters: {
             query?: never;
@@ -126,10 +147,55 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Ice Servers */
+        /**
+         * Ice Servers
+         * @description For a signed-in user or a guest (each limited on their own).
+         */
         get: operations["ice_servers_api_ice_servers_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invites/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Invite
+         * @description The room of an invite link and who hosts it, for anyone with the link (no sign-in).
+         *     Limited per address as room lookups are, so codes cannot be enumerated.
+         */
+        get: operations["read_invite_api_invites__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invites/{code}/guests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create Guest
+         * @description Join through an invite link with a name: a guest credential for that room only (403
+         *     `guests_not_allowed` when its owner turned guests off). Limited per client address.
+         */
+        post: operations["create_guest_api_invites__code__guests_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -198,8 +264,57 @@ export interface paths {
         delete: operations["delete_room_api_rooms__room_id__delete"];
         options?: never;
         head?: never;
-        /** Rename Room */
-        patch: operations["rename_room_api_rooms__room_id__patch"];
+        /**
+         * Change Room Settings
+         * @description The owner's settings: name, password (set, or remove), guests allowed, lobby. New
+         *     passwords are limited per user, as rooms created with one are.
+         */
+        patch: operations["change_room_settings_api_rooms__room_id__patch"];
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Members
+         * @description The room's members, most recently joined first (the owner excluded); owner only.
+         */
+        get: operations["list_members_api_rooms__room_id__members_get"];
+        put?: never;
+        /**
+         * Invite Member
+         * @description Make an existing user (by e-mail) a member, "invited" unless another role is given: an
+         *     invited member never waits in the lobby. Owner only, limited per owner.
+         */
+        post: operations["invite_member_api_rooms__room_id__members_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/rooms/{room_id}/members/{member_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set Member Role
+         * @description Change a member's role; owner only.
+         */
+        put: operations["set_member_role_api_rooms__room_id__members__member_id__put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/rooms/{room_id}/messages": {
@@ -308,6 +423,24 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** GuestCreate */
+        GuestCreate: {
+            /** Display Name */
+            display_name: string;
+        };
+        /** GuestCredential */
+        GuestCredential: {
+            /** Display Name */
+            display_name: string;
+            /** Expires In */
+            expires_in: number;
+            /** Guest Id */
+            guest_id: string;
+            /** Room Id */
+            room_id: string;
+            /** Token */
+            token: string;
+        };
         /** Health */
         Health: {
             /**
@@ -340,6 +473,12 @@ export interface components {
              */
             email: string;
         };
+        /** InviteInfo */
+        InviteInfo: {
+            /** Owner Name */
+            owner_name: string;
+            room: components["schemas"]["InviteRoom"];
+        };
         /** InvitePublic */
         InvitePublic: {
             /** Expires In */
@@ -349,12 +488,69 @@ export interface components {
             /** Invite Path */
             invite_path: string;
         };
+        /**
+         * InviteRoom
+         * @description A room as its invite link shows it to anyone who has the link.
+         */
+        InviteRoom: {
+            /** Allow Guests */
+            allow_guests: boolean;
+            /** Code */
+            code: string;
+            /** Has Password */
+            has_password: boolean;
+            /** Id */
+            id: string;
+            /**
+             * Lobby
+             * @enum {string}
+             */
+            lobby: "off" | "guests" | "everyone";
+            /** Name */
+            name: string;
+        };
         /** LoginRequest */
         LoginRequest: {
             /** Email */
             email: string;
             /** Password */
             password: string;
+        };
+        /** MemberInvite */
+        MemberInvite: {
+            /**
+             * Email
+             * Format: email
+             */
+            email: string;
+            /**
+             * Role
+             * @default invited
+             * @enum {string}
+             */
+            role: "member" | "invited" | "cohost";
+        };
+        /** MemberPublic */
+        MemberPublic: {
+            /** Display Name */
+            display_name: string;
+            /** Last Joined At */
+            last_joined_at: string | null;
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "member" | "invited" | "cohost";
+            /** User Id */
+            user_id: string;
+        };
+        /** MemberRoleUpdate */
+        MemberRoleUpdate: {
+            /**
+             * Role
+             * @enum {string}
+             */
+            role: "member" | "invited" | "cohost";
         };
         /** MessagePage */
         MessagePage: {
@@ -376,6 +572,8 @@ export interface components {
             id: string;
             /** Room Id */
             room_id: string;
+            /** Sender Guest */
+            sender_guest: boolean;
             /** Sender Id */
             sender_id: string;
             /** Sender Name */
@@ -424,6 +622,8 @@ export interface components {
         };
         /** RoomPublic */
         RoomPublic: {
+            /** Allow Guests */
+            allow_guests: boolean;
             /** Code */
             code: string;
             /**
@@ -437,15 +637,34 @@ export interface components {
             id: string;
             /** Invite Path */
             invite_path: string;
+            /**
+             * Lobby
+             * @enum {string}
+             */
+            lobby: "off" | "guests" | "everyone";
             /** Name */
             name: string;
             /** Owner Id */
             owner_id: string;
         };
-        /** RoomUpdate */
-        RoomUpdate: {
+        /**
+         * RoomSettings
+         * @description What a room's owner changes: the fields given.
+         */
+        RoomSettings: {
+            /** Allow Guests */
+            allow_guests?: boolean | null;
+            /** Lobby */
+            lobby?: ("off" | "guests" | "everyone") | null;
             /** Name */
-            name: string;
+            name?: string | null;
+            /** Password */
+            password?: string | null;
+            /**
+             * Remove Password
+             * @default false
+             */
+            remove_password: boolean;
         };
         /** TokenResponse */
         TokenResponse: {
@@ -712,6 +931,35 @@ export interface operations {
             };
         };
     };
+    renew_guest_api_guests_renew_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestCredential"];
+                };
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     ice_servers_api_ice_servers_get: {
         parameters: {
             query?: never;
@@ -728,6 +976,92 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IceServers"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    read_invite_api_invites__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InviteInfo"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_guest_api_invites__code__guests_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["GuestCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GuestCredential"];
                 };
             };
             /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
@@ -924,7 +1258,7 @@ export interface operations {
             };
         };
     };
-    rename_room_api_rooms__room_id__patch: {
+    change_room_settings_api_rooms__room_id__patch: {
         parameters: {
             query?: never;
             header?: never;
@@ -935,7 +1269,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RoomUpdate"];
+                "application/json": components["schemas"]["RoomSettings"];
             };
         };
         responses: {
@@ -946,6 +1280,128 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RoomPublic"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_members_api_rooms__room_id__members_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPublic"][];
+                };
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    invite_member_api_rooms__room_id__members_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberInvite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPublic"];
+                };
+            };
+            /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A typed error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_member_role_api_rooms__room_id__members__member_id__put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                room_id: string;
+                member_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MemberRoleUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberPublic"];
                 };
             };
             /** @description A typed error */

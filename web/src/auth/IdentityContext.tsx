@@ -3,7 +3,7 @@
  * of this one room. `useIdentity` gives the identity, `useCallToken` the token (`fresh` renews it)
  * for the WebSocket's `auth`/`renew` and the ICE servers.
  */
-import { createContext, useContext, useEffect, useMemo } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo } from "react";
 import type { ReactNode } from "react";
 
 import { useApi } from "../api/ApiContext";
@@ -33,12 +33,11 @@ const IdentityContext = createContext<CallIdentity | null>(null);
 export function UserIdentityProvider({ children }: { children: ReactNode }) {
   const api = useApi();
   const user = useUser();
+  // The token stays the same function when the user renames themselves: the socket stays open.
+  const callToken = useCallback<CallToken>((fresh = false) => api.userToken(fresh), [api]);
   const value = useMemo<CallIdentity>(
-    () => ({
-      identity: { kind: "user", id: user.id, displayName: user.display_name },
-      callToken: (fresh = false) => api.userToken(fresh),
-    }),
-    [api, user.id, user.display_name],
+    () => ({ identity: { kind: "user", id: user.id, displayName: user.display_name }, callToken }),
+    [callToken, user.id, user.display_name],
   );
   return <IdentityContext.Provider value={value}>{children}</IdentityContext.Provider>;
 }

@@ -44,6 +44,10 @@ function server(options: { allowGuests?: boolean; refuseGuests?: boolean } = {})
       guestsCreated.push(JSON.parse(String(init.body)));
       return Response.json(GUEST);
     }
+    if (input === "/api/guests/renew") {
+      const error = { code: "token_expired", message: "the token has expired" };
+      return Response.json({ error }, { status: 401 });
+    }
     if (input.startsWith("/api/invites/")) {
       const error = { code: "room_not_found", message: "room not found" };
       return Response.json({ error }, { status: 404 });
@@ -61,6 +65,21 @@ function server(options: { allowGuests?: boolean; refuseGuests?: boolean } = {})
   });
   vi.stubGlobal("fetch", fetch);
   return { guestsCreated };
+}
+
+/** A guest credential this tab holds for `CODE`, expiring in `expiresInMs`. */
+function storeGuest(expiresInMs: number): void {
+  sessionStorage.setItem(
+    `glimpse-guest:${CODE}`,
+    JSON.stringify({
+      token: "guest-token",
+      expiresAt: Date.now() + expiresInMs,
+      lifetimeMs: 600_000,
+      guestId: "g-1",
+      roomId: "room-1",
+      displayName: "Gus",
+    }),
+  );
 }
 
 function open(path: string): void {
@@ -153,19 +172,20 @@ describe("InvitePage", () => {
     expect(screen.queryByLabelText("Your name")).toBeNull();
   });
 
+  it("asks the guest to join again when their credential could not be renewed", async () => {
+    server();
+    storeGuest(10_000); // past the time to renew: renewed at once, and refused
+    open(`/r/${CODE}`);
+    expect(
+      await screen.findByText("Your guest pass has expired. Join again with your name."),
+    ).toBeTruthy();
+    expect(screen.getByLabelText("Your name")).toBeTruthy();
+    expect(sessionStorage.getItem(`glimpse-guest:${CODE}`)).toBeNull();
+  });
+
   it("sends a guest who goes to the dashboard to sign in", async () => {
     server();
-    sessionStorage.setItem(
-      `glimpse-guest:${CODE}`,
-      JSON.stringify({
-        token: "guest-token",
-        expiresAt: Date.now() + 600_000,
-        lifetimeMs: 600_000,
-        guestId: "g-1",
-        roomId: "room-1",
-        displayName: "Gus",
-      }),
-    );
+    storeGuest(600_000);
     open("/");
     expect(await screen.findByRole("heading", { name: "Sign in to Glimpse" })).toBeTruthy();
     await waitFor(() => expect(window.location.pathname).toBe("/signin"));

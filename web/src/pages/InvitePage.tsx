@@ -132,6 +132,10 @@ export function InvitePage({ code }: { code: string }) {
       <section className="card" aria-labelledby="invite-title">
         <h1 id="invite-title">{room.name}</h1>
         <p>{`Hosted by ${owner_name}`}</p>
+        {room.has_password && <p className="muted">You will need the room's password to join.</p>}
+        {room.allow_guests && room.lobby !== "off" && (
+          <p className="muted">A host lets you in once you ask to join.</p>
+        )}
         {expired && <p role="status">Your guest pass has expired. Join again with your name.</p>}
         {room.allow_guests ? (
           <>

@@ -18,7 +18,7 @@ import type { CallRoom } from "../api/types";
 function RoomFlow({ room }: { room: CallRoom }) {
   const identity = useIdentity();
   const { call } = useCallServices();
-  const { phase, reason, stop, waiting, guest } = useCall();
+  const { phase, reason, stop, waiting } = useCall();
   if (phase === "in-call") return <InCall room={room} />;
   if (phase === "waiting") {
     return (
@@ -26,7 +26,14 @@ function RoomFlow({ room }: { room: CallRoom }) {
     );
   }
   if (phase === "ended") {
-    return <CallEnded stop={stop} reason={reason} rejoinHref={room.invite_path} isGuest={guest} />;
+    return (
+      <CallEnded
+        stop={stop}
+        reason={reason}
+        rejoinHref={room.invite_path}
+        isGuest={identity.kind === "guest"}
+      />
+    );
   }
   return <PreJoin room={room} displayName={identity.displayName} />;
 }
