@@ -35,8 +35,8 @@ MeetingRequest = (
 )  # fmt: skip
 
 
-def unknown_participant() -> GlimpseError:
-    return GlimpseError("no such participant in your meeting", code="unknown_participant")
+def unknown_participant(message: str) -> GlimpseError:
+    return GlimpseError(message, code="unknown_participant")
 
 
 class MeetingHandler:
@@ -103,7 +103,7 @@ class MeetingHandler:
     def _waiter(self, room_id: str, waiter_id: str) -> protocol.LobbyEntry:
         entry = self._hub.lobby_entry(room_id, waiter_id)
         if entry is None:
-            raise GlimpseError("no one by that id waits in the lobby", code="unknown_participant")
+            raise unknown_participant("no one by that id waits in the lobby")
         return entry
 
     async def _moderate(
@@ -111,7 +111,7 @@ class MeetingHandler:
     ) -> None:
         target = self._hub.participant(room_id, request.participant_id)
         if target is None:
-            raise unknown_participant()
+            raise unknown_participant("no such participant in your meeting")
         if not roles.may_act_on(actor.role, target.role):
             raise Forbidden(f"you may not act on this participant (a {target.role})")
         command = protocol.Moderated(action=request.action, by=actor.id)

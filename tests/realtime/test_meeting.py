@@ -371,3 +371,35 @@ async def test_host_actions_are_rate_limited(start_server: ServerFactory) -> Non
     await done(m.ann, {"type": "lock", "locked": True})
     await done(m.ann, {"type": "lock", "locked": False})
     assert await refused(m.ann, {"type": "lock", "locked": True}) == "rate_limited"
+
+
+async def test_guests_wait_in_a_guests_lobby_are_marked_and_never_co_hosts(
+    server: RunningServer,
+) -> None:
+    m = await meeting(server)  # Bob, a member, came in: lobby off
+    await change_room(database(server), m.room["id"], "guests")
+    guest = await server.guest(m.room["code"], "Gus")
+    gus = await server.connect(guest)
+    waiting = await waits(gus, m.room["code"])
+    entry = (await m.ann.expect("lobby-request"))["entry"]
+    assert (entry["id"], entry["user_id"], entry["guest"]) == (
+        waiting["participant_id"], guest.id, True
+    )  # fmt: skip
+    carl = await server.connect(await server.register("Carl"))  # a member does not wait
+    await carl.join(m.room["code"])
+    await m.ann.expect("participant-joined")
+    await m.bob.expect("participant-joined")
+    await gus.nothing_more()
+
+    await done(m.ann, {"type": "admit", "participant_id": waiting["participant_id"]})
+    joined = await gus.join(m.room["code"], ticket=(await gus.expect("admitted"))["ticket"])
+    me = {p["id"]: p for p in joined["participants"]}[joined["participant_id"]]
+    assert (me["role"], me["user_id"], me["display_name"]) == ("guest", guest.id, "Gus")
+    await m.ann.expect("participant-joined")
+    message = await gus.chat("hello from a guest")
+    assert message["sender_guest"] is True and message["sender_id"] == guest.id
+    assert (await m.ann.expect("chat"))["message"]["sender_guest"] is True
+
+    make = {"type": "moderate", "action": "make-cohost", "participant_id": joined["participant_id"]}
+    assert await refused(m.ann, make) == "forbidden"
+    assert await refused(gus, {"type": "lock", "locked": True}) == "forbidden"

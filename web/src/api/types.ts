@@ -1,5 +1,4 @@
 /** Names for the server's wire schemas, taken from the generated OpenAPI types. */
-import type { RoomPublic } from "./guestContract";
 import type { components } from "./schema.gen";
 
 type Schemas = components["schemas"];
@@ -13,19 +12,19 @@ export type ErrorBody = Schemas["ErrorBody"];
 export type AuthPolicy = Schemas["AuthPolicy"];
 export type InvitePublic = Schemas["InvitePublic"];
 
-// Issue 10's routes, by hand until schema.gen.ts has them (see guestContract.ts).
-export type Room = RoomPublic;
-export type RoomLists = { owned: Room[]; recent: Room[] };
-export type {
-  GuestCreate,
-  GuestToken,
-  LobbyMode,
-  Member,
-  MemberInvite,
-  MemberRole,
-  RoomChanges,
-  RoomInvite,
-} from "./guestContract";
+export type Room = Schemas["RoomPublic"];
+export type RoomLists = Schemas["RoomLists"];
+export type LobbyMode = Room["lobby"];
+/** An invite link's room and its owner, shown before anyone signs in. */
+export type RoomInvite = Schemas["InviteInfo"];
+export type GuestCreate = Schemas["GuestCreate"];
+/** A guest's credential for one room. */
+export type GuestToken = Schemas["GuestCredential"];
+/** PATCH /api/rooms/{id}: only the fields present change. */
+export type RoomChanges = Partial<Schemas["RoomSettings"]>;
+export type Member = Schemas["MemberPublic"];
+export type MemberRole = Member["role"];
+export type MemberInvite = Schemas["MemberInvite"];
 
 /** What a visit to a room needs of it: the room JSON, or an invite's room for a guest. */
 export type CallRoom = Pick<Room, "id" | "name" | "code" | "has_password" | "invite_path">;

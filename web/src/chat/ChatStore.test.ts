@@ -61,7 +61,9 @@ describe("ChatStore", () => {
     const older = [...history.values()]
       .filter((m) => before === undefined || m.seq < before)
       .sort((a, b) => b.seq - a.seq);
-    const messages = older.slice(0, 2);
+    const messages = older
+      .slice(0, 2)
+      .map((m) => ({ ...m, sender_guest: m.sender_guest ?? false }));
     return { messages, next_before: older.length > 2 ? (messages.at(-1)?.seq ?? null) : null };
   }
 
