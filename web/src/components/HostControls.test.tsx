@@ -6,13 +6,21 @@ import { HostControls } from "./HostControls";
 describe("HostControls", () => {
   afterEach(cleanup);
 
-  it("locks an unlocked meeting and ends it for everyone", () => {
+  it("locks an unlocked meeting and ends it for everyone once confirmed", () => {
     const onLock = vi.fn();
     const onEnd = vi.fn();
     render(<HostControls locked={false} onLock={onLock} onEnd={onEnd} />);
     fireEvent.click(screen.getByRole("button", { name: "Lock meeting" }));
-    fireEvent.click(screen.getByRole("button", { name: "End meeting for all" }));
     expect(onLock).toHaveBeenCalledWith(true);
+
+    fireEvent.click(screen.getByRole("button", { name: "End meeting for all" }));
+    fireEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+    expect(onEnd).not.toHaveBeenCalled();
+
+    fireEvent.click(screen.getByRole("button", { name: "End meeting for all" }));
+    screen.getByRole("alertdialog", { name: "End the meeting for everyone?" });
+    fireEvent.click(screen.getByRole("button", { name: "End meeting" }));
     expect(onEnd).toHaveBeenCalledOnce();
   });
 

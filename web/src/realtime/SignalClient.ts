@@ -170,7 +170,6 @@ export class SignalClient extends Emitter<SignalEvents> {
   private participantId: string | null = null;
   /** The admission ticket (from `admitted` or the last `joined`), presented when joining again. */
   private ticket: string | null = null;
-  private guestSocket = false;
   private resumePoint: () => number | undefined = () => undefined;
 
   constructor(options: SignalClientOptions) {
@@ -185,11 +184,6 @@ export class SignalClient extends Emitter<SignalEvents> {
 
   get state(): ConnectionState {
     return this.connectionState;
-  }
-
-  /** Whether the socket is authenticated with a guest's credential (one room only). */
-  get guest(): boolean {
-    return this.guestSocket;
   }
 
   /** Where chat resumes after a reconnect: the `seq` up to which the client misses nothing. */
@@ -350,7 +344,6 @@ export class SignalClient extends Emitter<SignalEvents> {
   private receive(message: ServerMessage): void {
     switch (message.type) {
       case "authenticated":
-        this.guestSocket = message.guest ?? false;
         this.renewIn(message.expires_in);
         void this.authenticated();
         return;

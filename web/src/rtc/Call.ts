@@ -59,8 +59,6 @@ export interface CallSnapshot {
   stop: StopKind | null;
   /** Why this participant waits in the lobby (`removed`: a host removed them earlier). */
   waiting: Waiting["reason"] | null;
-  /** Whether this participant is a guest (joined with a name through the invite link). */
-  guest: boolean;
   room: RoomInfo | null;
   self: Participant | null;
   remotes: readonly RemoteParticipant[];
@@ -146,7 +144,6 @@ export class Call extends Emitter<CallEvents> {
       reason: null,
       stop: null,
       waiting: null,
-      guest: false,
       room: null,
       self: null,
       remotes: [],
@@ -322,7 +319,6 @@ export class Call extends Emitter<CallEvents> {
       self,
       reason: null,
       waiting: null,
-      guest: this.signal.guest,
       lobby: joined.lobby ?? [],
       locked: joined.locked ?? false,
     });
@@ -339,7 +335,6 @@ export class Call extends Emitter<CallEvents> {
       waiting: waiting.reason,
       self: null,
       lobby: [],
-      guest: this.signal.guest,
     });
   }
 
