@@ -167,7 +167,9 @@ export function InCall({ room }: { room: CallRoom }) {
             <button
               type="button"
               aria-pressed={panel === "lobby"}
-              aria-label="Lobby"
+              aria-label={
+                snapshot.lobby.length > 0 ? `Lobby, ${snapshot.lobby.length} waiting` : "Lobby"
+              }
               onClick={() => togglePanel("lobby")}
             >
               Lobby
