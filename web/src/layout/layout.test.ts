@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { gridLayout, gridShape, pipRect, speakerLayout, TILE_ASPECT } from "./layout";
+import { gridLayout, gridShape, pipRect, placeTiles, speakerLayout, TILE_ASPECT } from "./layout";
 import type { Rect, Size } from "./layout";
 
 const SIZES: Size[] = [
@@ -102,5 +102,29 @@ describe("pipRect", () => {
     expect(pip.width).toBeLessThanOrEqual(240);
     expect(pip.x).toBeGreaterThan(stage.width / 2);
     expect(pip.y).toBeLessThan(stage.height / 4);
+  });
+});
+
+describe("placeTiles", () => {
+  const stage = { width: 1280, height: 580 };
+
+  it("features the chosen tile first, the others beside it", () => {
+    const rects = placeTiles(["me", "ann", "screen:ann"], stage, "screen:ann", null);
+    const featured = rects.get("screen:ann")!;
+    expect(featured.width).toBeGreaterThan(stage.width * 0.7);
+    expect(rects.get("me")!.x).toBeGreaterThan(featured.x + featured.width);
+    checkFits([...rects.values()], stage);
+  });
+
+  it("shows the self-view small in a call of two, the other on the whole stage", () => {
+    const rects = placeTiles(["me", "ann"], stage, null, "me");
+    expect(rects.get("ann")!.height).toBeCloseTo(stage.height - 16);
+    expect(rects.get("me")).toEqual(pipRect(stage));
+  });
+
+  it("uses the grid otherwise (the self-view is a tile like the others with three people)", () => {
+    const rects = placeTiles(["me", "ann", "bob"], stage, null, "me");
+    checkFits([...rects.values()], stage);
+    expect(new Set([...rects.values()].map((r) => r.width)).size).toBe(1);
   });
 });

@@ -119,3 +119,36 @@ function inset(rect: Rect, by: number): Rect {
     height: Math.max(0, rect.height - 2 * by),
   };
 }
+
+/**
+ * Where each tile goes: the speaker view when a tile is `featured` (it first, the others as
+ * thumbnails), else the grid; in a grid of two, the `pip` tile (the self-view) is small in the
+ * corner and the other takes the stage.
+ */
+export function placeTiles(
+  keys: readonly string[],
+  stage: Size,
+  featured: string | null,
+  pip: string | null,
+): Map<string, Rect> {
+  if (featured !== null && keys.includes(featured)) {
+    const order = [featured, ...keys.filter((key) => key !== featured)];
+    return placed(order, speakerLayout(order.length, stage));
+  }
+  const whole = { x: 0, y: 0, ...stage };
+  if (pip !== null && keys.length === 2 && keys.includes(pip)) {
+    return placed(
+      [...keys.filter((key) => key !== pip), pip],
+      [...gridLayout(1, whole), pipRect(stage)],
+    );
+  }
+  return placed(keys, gridLayout(keys.length, whole));
+}
+
+function placed(keys: readonly string[], rects: readonly Rect[]): Map<string, Rect> {
+  return new Map(
+    rects.flatMap((rect, index) =>
+      index < keys.length ? [[keys[index] as string, rect] as const] : [],
+    ),
+  );
+}
