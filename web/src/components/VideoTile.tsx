@@ -90,7 +90,7 @@ export function VideoTile({
           </button>
         )}
         <button type="button" aria-label={`Full screen: ${label}`} onClick={toggleFullscreen}>
-          ⛶
+          ⤢
         </button>
       </div>
       {cameraOff && (
