@@ -16,6 +16,7 @@ function snapshot(changes: Partial<LocalMediaSnapshot>): LocalMediaSnapshot {
     devices: [],
     selected: {},
     preview: new FakeMediaStream() as unknown as MediaStream,
+    screenPreview: null,
     ...changes,
   };
 }

@@ -19,6 +19,7 @@ function person(id: string, role: Participant["role"], hand: number | null = nul
 const remote = (participant: Participant): RemoteParticipant => ({
   participant,
   stream: null,
+  screen: null,
   peerState: "connected",
 });
 

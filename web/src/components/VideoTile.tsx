@@ -1,6 +1,7 @@
 /**
  * One participant's video with name, role, muted, camera-off, raised-hand and connection
- * indicators, and the reactions floating over it.
+ * indicators, and the reactions floating over it; or, `presenting`, their shared screen, shown
+ * whole. Each tile can be pinned (when the stage offers it) and shown full screen.
  */
 import { useEffect, useRef } from "react";
 
@@ -22,6 +23,10 @@ export interface VideoTileProps {
   role?: Role;
   handRaised?: boolean;
   reactions?: readonly FloatingReaction[];
+  /** This tile shows the participant's shared screen, not their camera. */
+  presenting?: boolean;
+  pinned?: boolean;
+  onPin?: () => void;
 }
 
 const PEER_STATE_TEXT: Record<PeerState, string> = {
@@ -44,23 +49,51 @@ export function VideoTile({
   role = "member",
   handRaised = false,
   reactions = [],
+  presenting = false,
+  pinned = false,
+  onPin,
 }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
+  const figure = useRef<HTMLElement>(null);
   useEffect(() => {
     if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
   }, [stream]);
 
-  const label = isSelf ? `${name} (you)` : name;
+  const person = isSelf ? `${name} (you)` : name;
+  const label = presenting ? `Screen of ${person}` : person;
   const status = peerState ? PEER_STATE_TEXT[peerState] : "";
+  const cameraOff = !videoOn && !presenting;
+  const toggleFullscreen = () => {
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void figure.current?.requestFullscreen();
+  };
   return (
     <figure
-      className={`tile${speaking ? " speaking" : ""}${videoOn || screen ? "" : " camera-off"}`}
-      data-participant={name}
+      ref={figure}
+      className={`tile${speaking && !presenting ? " speaking" : ""}${cameraOff ? " camera-off" : ""}${presenting ? " presenting" : ""}`}
+      data-participant={presenting ? undefined : name}
+      data-screen={presenting ? name : undefined}
       data-self={isSelf ? "true" : undefined}
-      aria-label={`${label}${speaking ? ", speaking" : ""}`}
+      aria-label={`${label}${speaking && !presenting ? ", speaking" : ""}`}
     >
-      <video ref={video} autoPlay playsInline muted={isSelf} aria-label={`Video of ${label}`} />
-      {!videoOn && !screen && (
+      <video
+        ref={video}
+        autoPlay
+        playsInline
+        muted={isSelf || presenting}
+        aria-label={presenting ? label : `Video of ${label}`}
+      />
+      <div className="tile-actions">
+        {onPin && (
+          <button type="button" aria-pressed={pinned} aria-label={`Pin ${label}`} onClick={onPin}>
+            📌
+          </button>
+        )}
+        <button type="button" aria-label={`Full screen: ${label}`} onClick={toggleFullscreen}>
+          ⤢
+        </button>
+      </div>
+      {cameraOff && (
         <div className="avatar" aria-hidden="true">
           {name.slice(0, 1).toUpperCase()}
         </div>
@@ -77,19 +110,19 @@ export function VideoTile({
       ))}
       <figcaption>
         <span className="name">{label}</span>
-        <RoleBadge role={role} />
-        {screen && <span className="badge">Sharing screen</span>}
-        {!audioOn && (
+        {!presenting && <RoleBadge role={role} />}
+        {screen && !presenting && <span className="badge">Sharing screen</span>}
+        {!audioOn && !presenting && (
           <span className="badge" data-indicator="muted">
             Muted
           </span>
         )}
-        {!videoOn && !screen && (
+        {cameraOff && (
           <span className="badge" data-indicator="camera-off">
             Camera off
           </span>
         )}
-        {status && (
+        {status && !presenting && (
           <span className="badge warn" role="status">
             {status}
           </span>

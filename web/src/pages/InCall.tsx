@@ -1,6 +1,7 @@
 /**
- * The room: video tiles (grid or speaker view) with hands and reactions, controls, chat,
- * participants and (for hosts) lobby panels, the hosts' lock and end, and notices.
+ * The room: video tiles (grid or speaker view, a shared screen featured) with hands and
+ * reactions, controls, chat, participants and (for hosts) lobby panels, the hosts' lock and end,
+ * and notices.
  */
 import { useEffect, useState } from "react";
 
@@ -15,6 +16,8 @@ import { MediaToggles } from "../components/MediaToggles";
 import { Notices } from "../components/Notices";
 import { ParticipantsPanel } from "../components/ParticipantsPanel";
 import { ReactionPicker } from "../components/ReactionPicker";
+import { Stage } from "../components/Stage";
+import type { StageItem } from "../components/Stage";
 import { VideoTile } from "../components/VideoTile";
 import { useChat } from "../chat/ChatContext";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
@@ -39,7 +42,19 @@ export function InCall({ room }: { room: CallRoom }) {
   const local = useLocalMedia();
   const { chat } = useChat();
   const [panel, setPanel] = useState<Panel>(null);
-  const [speakerView, setSpeakerView] = useState(false);
+  /** Speaker view or grid, as chosen while this screen (or none) was first shared. */
+  const [chosen, setChosen] = useState<{ view: "speaker" | "grid"; screen: string | null }>({
+    view: "grid",
+    screen: null,
+  });
+  const [pinned, setPinned] = useState<string | null>(null);
+  const firstScreen =
+    snapshot.remotes.find((r) => r.participant.media.screen && r.screen)?.participant.id ??
+    (local.screenPreview && snapshot.self ? snapshot.self.id : null);
+  // A new shared screen is featured for everyone, whatever view was chosen before.
+  const speakerView =
+    chosen.screen === firstScreen || firstScreen === null ? chosen.view === "speaker" : true;
+  const setChosenView = (view: "speaker" | "grid") => setChosen({ view, screen: firstScreen });
   // Each new request to join sounds (the hosts' badge counts them).
   useEffect(() => call.on("lobby-request", () => playChime()), [call]);
   const self = snapshot.self;
@@ -52,43 +67,89 @@ export function InCall({ room }: { room: CallRoom }) {
     if (local.screen) media.stopScreenShare();
     else void media.startScreenShare().catch(() => undefined);
   };
-  const tiles = [
-    <VideoTile
-      key={self.id}
-      name={self.display_name}
-      stream={local.preview}
-      audioOn={self.media.audio}
-      videoOn={self.media.video}
-      screen={self.media.screen}
-      speaking={snapshot.speaking.includes(self.id)}
-      isSelf
-      role={roleOf(self)}
-      handRaised={self.hand != null}
-      reactions={reactionsOf(self.id)}
-    />,
-    ...snapshot.remotes.map(({ participant, stream, peerState }) => (
+  const pin = (key: string) => {
+    setPinned(pinned === key ? null : key);
+    setChosenView("speaker");
+  };
+  const cameraTile = (
+    id: string,
+    props: Omit<Parameters<typeof VideoTile>[0], "speaking" | "reactions" | "pinned" | "onPin">,
+  ): StageItem => ({
+    key: id,
+    node: (
       <VideoTile
-        key={participant.id}
-        name={participant.display_name}
-        stream={stream}
-        audioOn={participant.media.audio}
-        videoOn={participant.media.video}
-        screen={participant.media.screen}
-        speaking={snapshot.speaking.includes(participant.id)}
-        peerState={peerState}
-        role={roleOf(participant)}
-        handRaised={participant.hand != null}
-        reactions={reactionsOf(participant.id)}
+        {...props}
+        speaking={snapshot.speaking.includes(id)}
+        reactions={reactionsOf(id)}
+        pinned={pinned === id}
+        onPin={() => pin(id)}
       />
-    )),
+    ),
+  });
+  const screenTile = (id: string, name: string, stream: MediaStream | null, isSelf: boolean) => {
+    const key = `screen:${id}`;
+    return {
+      key,
+      node: (
+        <VideoTile
+          name={name}
+          stream={stream}
+          audioOn={false}
+          videoOn
+          screen
+          speaking={false}
+          presenting
+          isSelf={isSelf}
+          pinned={pinned === key}
+          onPin={() => pin(key)}
+        />
+      ),
+    };
+  };
+  const items: StageItem[] = [
+    cameraTile(self.id, {
+      name: self.display_name,
+      stream: local.preview,
+      audioOn: self.media.audio,
+      videoOn: self.media.video,
+      screen: self.media.screen,
+      isSelf: true,
+      role: roleOf(self),
+      handRaised: self.hand != null,
+    }),
+    ...snapshot.remotes.map(({ participant, stream, peerState }) =>
+      cameraTile(participant.id, {
+        name: participant.display_name,
+        stream,
+        audioOn: participant.media.audio,
+        videoOn: participant.media.video,
+        screen: participant.media.screen,
+        peerState,
+        role: roleOf(participant),
+        handRaised: participant.hand != null,
+      }),
+    ),
+    ...snapshot.remotes
+      .filter(({ participant, screen }) => participant.media.screen && screen)
+      .map(({ participant, screen }) =>
+        screenTile(participant.id, participant.display_name, screen, false),
+      ),
+    ...(local.screenPreview
+      ? [screenTile(self.id, self.display_name, local.screenPreview, true)]
+      : []),
+    ...(snapshot.remotes.length === 0
+      ? [{ key: "invite", node: <InviteCard link={inviteLink(room)} /> }]
+      : []),
   ];
-  const featuredId =
-    snapshot.speaking.find((id) => id !== self.id) ??
-    snapshot.remotes[0]?.participant.id ??
-    self.id;
-  const ordered = speakerView
-    ? [...tiles.filter((t) => t.key === featuredId), ...tiles.filter((t) => t.key !== featuredId)]
-    : tiles;
+  const featured = !speakerView
+    ? null
+    : pinned !== null && items.some((item) => item.key === pinned)
+      ? pinned
+      : firstScreen !== null
+        ? `screen:${firstScreen}`
+        : (snapshot.speaking.find((id) => id !== self.id) ??
+          snapshot.remotes[0]?.participant.id ??
+          self.id);
   const participants = [self, ...snapshot.remotes.map((r) => r.participant)];
 
   return (
@@ -107,12 +168,11 @@ export function InCall({ room }: { room: CallRoom }) {
       </header>
       <Notices notices={snapshot.notices} />
       <div className="stage-and-panel">
-        <main
-          className={`stage ${speakerView ? "speaker-view" : "grid-view"}`}
-          data-count={tiles.length}
-        >
-          {ordered}
-        </main>
+        <Stage
+          items={items}
+          featured={featured}
+          pip={snapshot.remotes.length === 1 && items.length === 2 ? self.id : null}
+        />
         {panel === "chat" && <ChatPanel participants={participants} selfUserId={self.user_id} />}
         {panel === "people" && (
           <ParticipantsPanel
@@ -189,7 +249,7 @@ export function InCall({ room }: { room: CallRoom }) {
         <button
           type="button"
           className={speakerView ? "on" : undefined}
-          onClick={() => setSpeakerView(!speakerView)}
+          onClick={() => setChosenView(speakerView ? "grid" : "speaker")}
         >
           {speakerView ? "Grid view" : "Speaker view"}
         </button>
@@ -198,5 +258,16 @@ export function InCall({ room }: { room: CallRoom }) {
         </button>
       </nav>
     </div>
+  );
+}
+
+/** Alone in the call: who else could come, and the link to send them. */
+function InviteCard({ link }: { link: string }) {
+  return (
+    <section className="invite" aria-labelledby="invite-heading">
+      <h2 id="invite-heading">You're the only one here</h2>
+      <p className="muted">Send the link to invite others.</p>
+      <CopyButton text={link} label="Copy the link to invite others" />
+    </section>
   );
 }

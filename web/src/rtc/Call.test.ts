@@ -142,7 +142,11 @@ describe("Call", () => {
     await annJoinsBob();
     sockets[0]!.deliver({ type: "participant-joined", participant: person("p-cara", "Cara") });
     expect(peers).toHaveLength(2);
-    expect(peers[1]!.transceivers.map((t) => t.receiver.track.kind)).toEqual(["audio", "video"]);
+    expect(peers[1]!.transceivers.map((t) => t.receiver.track.kind)).toEqual([
+      "audio",
+      "video",
+      "video",
+    ]);
     peers[1]!.onnegotiationneeded?.();
     await settle();
     expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer"]);

@@ -26,11 +26,13 @@ import { Ephemeral } from "./Ephemeral";
 import { isHost } from "./roles";
 import type { LocalMedia } from "./LocalMedia";
 import { PeerLink } from "./PeerLink";
-import type { PeerState } from "./PeerLink";
+import type { LocalTracks, PeerState } from "./PeerLink";
 
 export interface RemoteParticipant {
   participant: Participant;
   stream: MediaStream | null;
+  /** Their shared screen (shown while their media state says `screen`). */
+  screen: MediaStream | null;
   peerState: PeerState;
 }
 
@@ -121,10 +123,7 @@ export class Call extends Emitter<CallEvents> {
   private sentMedia = "";
   private announcing: string | null = null;
   private mediaRetryTimer: ReturnType<typeof setTimeout> | undefined;
-  private sentTracks: { audio: MediaStreamTrack | null; video: MediaStreamTrack | null } = {
-    audio: null,
-    video: null,
-  };
+  private sentTracks: LocalTracks = { audio: null, video: null, screen: null };
   private current: CallSnapshot;
   private readonly unsubscribe: (() => void)[];
   private readonly notices = new Ephemeral<{ text: string }>(NOTICE_MS, () => this.publish({}));
@@ -423,18 +422,23 @@ export class Call extends Emitter<CallEvents> {
 
   private addRemote(participant: Participant, initiator: boolean): void {
     this.links.get(participant.id)?.close();
-    this.remotes.set(participant.id, { participant, stream: null, peerState: "connecting" });
+    this.remotes.set(participant.id, {
+      participant,
+      stream: null,
+      screen: null,
+      peerState: "connecting",
+    });
     const link = new PeerLink({
       initiator,
       iceServers: this.iceServers,
-      tracks: { audio: this.media.snapshot.audio, video: this.media.videoToSend },
+      tracks: this.media.tracksToSend,
       send: (signal) =>
         void this.signal
           .request({ type: "signal", to: participant.id, ...signal })
           .catch(() => undefined),
     });
-    link.on("stream", (stream) => {
-      this.updateRemote(participant.id, { stream });
+    link.on("streams", ({ camera: stream, screen }) => {
+      this.updateRemote(participant.id, { stream, screen });
       this.levels?.watch(participant.id, stream);
     });
     link.on("state", (peerState) => this.updateRemote(participant.id, { peerState }));
@@ -467,10 +471,10 @@ export class Call extends Emitter<CallEvents> {
 
   /** Local media changed: swap tracks on every link and tell the room. */
   private mediaChanged(): void {
-    const tracks = { audio: this.media.snapshot.audio, video: this.media.videoToSend };
-    for (const kind of ["audio", "video"] as const) {
-      if (tracks[kind] === this.sentTracks[kind]) continue;
-      for (const link of this.links.values()) void link.replaceTrack(kind, tracks[kind]);
+    const tracks = this.media.tracksToSend;
+    for (const slot of ["audio", "video", "screen"] as const) {
+      if (tracks[slot] === this.sentTracks[slot]) continue;
+      for (const link of this.links.values()) void link.replaceTrack(slot, tracks[slot]);
     }
     this.sentTracks = tracks;
     if (this.current.self) this.levels?.watch(this.current.self.id, this.media.snapshot.preview);

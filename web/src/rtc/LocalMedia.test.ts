@@ -48,4 +48,22 @@ describe("LocalMedia", () => {
     expect(screen.readyState).toBe("ended");
     expect(media.snapshot.screen).toBeNull();
   });
+
+  it("sends the screen beside the camera, for detail, and keeps the camera as it was", async () => {
+    const starting = media.start();
+    const [audio, camera] = requests.map((r) => r.grant());
+    await starting;
+    const sharing = media.startScreenShare();
+    const screen = requests[2]!.grant();
+    await sharing;
+    expect(media.tracksToSend).toEqual({ audio, video: camera, screen });
+    expect(screen.contentHint).toBe("detail");
+    expect(media.snapshot.preview.getTracks()).toEqual([audio, camera]);
+    expect(media.snapshot.screenPreview?.getTracks()).toEqual([screen]);
+    media.stopScreenShare();
+    expect(screen.readyState).toBe("ended");
+    expect(media.tracksToSend).toEqual({ audio, video: camera, screen: null });
+    expect(camera?.readyState).toBe("live");
+    expect(media.snapshot.screenPreview).toBeNull();
+  });
 });

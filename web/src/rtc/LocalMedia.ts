@@ -3,6 +3,7 @@
  * device is denied or missing, device switching, mute and camera-off, and screen share.
  */
 import { Emitter } from "../realtime/emitter";
+import type { LocalTracks } from "./PeerLink";
 
 export type DeviceKind = "audio" | "video";
 
@@ -16,8 +17,10 @@ export interface LocalMediaSnapshot {
   problems: Partial<Record<DeviceKind, string>>;
   devices: MediaDeviceInfo[];
   selected: Partial<Record<DeviceKind, string>>;
-  /** The local preview: the camera or the screen being shared, and the microphone. */
+  /** The local preview: the camera (when on) and the microphone. */
   preview: MediaStream;
+  /** The screen being shared, as a stream to show. */
+  screenPreview: MediaStream | null;
 }
 
 const LABELS: Record<DeviceKind, string> = { audio: "Microphone", video: "Camera" };
@@ -47,6 +50,7 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     devices: [],
     selected: {},
     preview: new MediaStream(),
+    screenPreview: null,
   };
   /** Set by `stop`: a device granted later is released at once (the camera light goes out). */
   private stopped = false;
@@ -55,9 +59,10 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     return this.current;
   }
 
-  /** The video to send: the screen while sharing, else the camera when on. */
-  get videoToSend(): MediaStreamTrack | null {
-    return this.current.screen ?? (this.current.cameraOn ? this.current.camera : null);
+  /** What to send: the microphone, the camera when on, and the screen while sharing. */
+  get tracksToSend(): LocalTracks {
+    const { audio, camera, cameraOn, screen } = this.current;
+    return { audio, video: cameraOn ? camera : null, screen };
   }
 
   /** Ask for the microphone and the camera (each on its own, so one missing spares the other). */
@@ -93,6 +98,7 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     if (this.releasedIfStopped(stream)) return;
     const screen = stream.getVideoTracks()[0] ?? null;
     if (screen === null) return;
+    screen.contentHint = "detail"; // text and lines stay sharp; motion may drop frames
     screen.addEventListener("ended", () => this.stopScreenShare());
     this.update({ screen });
   }
@@ -152,12 +158,19 @@ export class LocalMedia extends Emitter<{ change: [] }> {
 
   private update(changes: Partial<LocalMediaSnapshot>): void {
     const next = { ...this.current, ...changes };
-    const video = next.screen ?? (next.cameraOn ? next.camera : null);
+    const video = next.cameraOn ? next.camera : null;
     const tracks = [next.audio, video].filter((t): t is MediaStreamTrack => t !== null);
     const same =
       tracks.length === this.current.preview.getTracks().length &&
       tracks.every((t) => this.current.preview.getTracks().includes(t));
-    this.current = { ...next, preview: same ? this.current.preview : new MediaStream(tracks) };
+    const sameScreen = next.screen === this.current.screen;
+    this.current = {
+      ...next,
+      preview: same ? this.current.preview : new MediaStream(tracks),
+      screenPreview: sameScreen
+        ? this.current.screenPreview
+        : next.screen && new MediaStream([next.screen]),
+    };
     this.emit("change");
   }
 }

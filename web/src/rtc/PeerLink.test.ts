@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
+import { FakeMediaStream } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
 import { PeerLink } from "./PeerLink";
-import type { OutgoingSignal } from "./PeerLink";
+import type { OutgoingSignal, RemoteStreams } from "./PeerLink";
 
 const mic = { kind: "audio" } as MediaStreamTrack;
 const camera = { kind: "video" } as MediaStreamTrack;
@@ -14,7 +15,7 @@ function link(initiator: boolean) {
   const peer = new PeerLink({
     initiator,
     iceServers: [],
-    tracks: { audio: mic, video: camera },
+    tracks: { audio: mic, video: camera, screen: null },
     send: (signal) => sent.push(signal),
     createPeerConnection: () => pc as unknown as RTCPeerConnection,
   });
@@ -31,6 +32,7 @@ describe("PeerLink", () => {
     ).toEqual([
       ["audio", mic, "sendrecv"],
       ["video", camera, "sendrecv"],
+      ["video", null, "sendrecv"],
     ]);
     pc.onnegotiationneeded?.();
     await tick();
@@ -48,6 +50,7 @@ describe("PeerLink", () => {
     expect(pc.transceivers.map((t) => [t.sender.track, t.direction])).toEqual([
       [mic, "sendrecv"],
       [camera, "sendrecv"],
+      [null, "sendrecv"],
     ]);
     pc.onnegotiationneeded?.();
     await tick();
@@ -92,12 +95,26 @@ describe("PeerLink", () => {
     expect(states).toEqual(["failed", "reconnecting"]);
   });
 
-  it("replaces the video in place for screen share and back", async () => {
+  it("sends the screen on its own transceiver beside the camera, without renegotiating", async () => {
     const { pc, peer } = link(true);
-    await peer.replaceTrack("video", screen);
-    expect(pc.transceivers[1]?.sender.track).toBe(screen);
-    await peer.replaceTrack("video", camera);
-    expect(pc.transceivers[1]?.sender.track).toBe(camera);
+    await peer.replaceTrack("screen", screen);
+    expect(pc.transceivers.map((t) => t.sender.track)).toEqual([mic, camera, screen]);
+    await peer.replaceTrack("screen", null);
+    await peer.replaceTrack("video", null); // camera off
+    expect(pc.transceivers.map((t) => t.sender.track)).toEqual([mic, null, null]);
     expect(pc.log).toEqual([]);
+  });
+
+  it("gives what the other side sends as camera and screen streams, by transceiver", async () => {
+    vi.stubGlobal("MediaStream", FakeMediaStream);
+    const { pc, peer } = link(false);
+    const received: RemoteStreams[] = [];
+    peer.on("streams", (streams) => received.push(streams));
+    await peer.receive("offer", "their offer");
+    (pc.ontrack as () => void)();
+    const [theirMic, theirCamera, theirScreen] = pc.transceivers.map((t) => t.receiver.track);
+    expect(received[0]?.camera.getTracks()).toEqual([theirMic, theirCamera]);
+    expect(received[0]?.screen.getTracks()).toEqual([theirScreen]);
+    vi.unstubAllGlobals();
   });
 });

@@ -2,6 +2,8 @@
  * One RTCPeerConnection to one remote participant (a mesh has one per peer), with perfect
  * negotiation, trickled ICE, ICE restart when the connection fails, and local tracks swapped in
  * place with `replaceTrack` (camera off, device change, screen share) so no renegotiation is needed.
+ * Three transceivers, in this order on both sides: the microphone, the camera and the screen (camera
+ * and screen are sent together; a slot with nothing to send sends nothing).
  */
 import { Emitter } from "../realtime/emitter";
 import type { IceCandidate, SignalKind } from "../realtime/protocol";
@@ -18,6 +20,15 @@ export interface OutgoingSignal {
 export interface LocalTracks {
   audio: MediaStreamTrack | null;
   video: MediaStreamTrack | null;
+  screen: MediaStreamTrack | null;
+}
+
+export type Slot = keyof LocalTracks;
+
+/** What the remote participant sends: microphone and camera, and the screen. */
+export interface RemoteStreams {
+  camera: MediaStream;
+  screen: MediaStream;
 }
 
 export interface PeerLinkOptions {
@@ -31,9 +42,15 @@ export interface PeerLinkOptions {
 
 /** A connection "disconnected" this long gets an ICE restart (a "failed" one gets it at once). */
 const DISCONNECTED_GRACE_MS = 3000;
-const KINDS = ["audio", "video"] as const;
+/** The transceivers' order, the same on both sides (the first offer creates them). */
+const SLOTS: readonly Slot[] = ["audio", "video", "screen"];
+const KIND_OF: Record<Slot, "audio" | "video"> = {
+  audio: "audio",
+  video: "video",
+  screen: "video",
+};
 
-export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState] }> {
+export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerState] }> {
   private readonly pc: RTCPeerConnection;
   private readonly options: PeerLinkOptions;
   private tracks: LocalTracks;
@@ -59,12 +76,11 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
         candidate: candidate ? (candidate.toJSON() as IceCandidate) : null,
       });
     this.pc.onnegotiationneeded = () => void this.offer();
-    this.pc.ontrack = () =>
-      this.emit("stream", new MediaStream(this.pc.getReceivers().map((r) => r.track)));
+    this.pc.ontrack = () => this.emit("streams", this.remoteStreams());
     this.pc.onconnectionstatechange = () => this.connectionChanged();
     if (options.initiator) {
-      for (const kind of KINDS) {
-        this.pc.addTransceiver(this.tracks[kind] ?? kind, { direction: "sendrecv" });
+      for (const slot of SLOTS) {
+        this.pc.addTransceiver(this.tracks[slot] ?? KIND_OF[slot], { direction: "sendrecv" });
       }
       this.tracksAttached = true;
     }
@@ -80,10 +96,10 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
     return this.queue;
   }
 
-  /** Send another track of this kind (null: send nothing) without renegotiating. */
-  async replaceTrack(kind: "audio" | "video", track: MediaStreamTrack | null): Promise<void> {
-    this.tracks = { ...this.tracks, [kind]: track };
-    const sender = this.senderOf(kind);
+  /** Send another track in this slot (null: send nothing) without renegotiating. */
+  async replaceTrack(slot: Slot, track: MediaStreamTrack | null): Promise<void> {
+    this.tracks = { ...this.tracks, [slot]: track };
+    const sender = this.pc.getTransceivers()[SLOTS.indexOf(slot)]?.sender;
     if (sender) await sender.replaceTrack(track);
   }
 
@@ -141,16 +157,24 @@ export class PeerLink extends Emitter<{ stream: [MediaStream]; state: [PeerState
 
   /** The answerer's tracks go onto the transceivers the first offer created. */
   private async attachTracks(): Promise<void> {
-    for (const transceiver of this.pc.getTransceivers()) {
-      const kind = transceiver.receiver.track.kind as "audio" | "video";
+    for (const [index, transceiver] of this.pc.getTransceivers().entries()) {
+      const slot = SLOTS[index];
+      if (slot === undefined) continue;
       transceiver.direction = "sendrecv";
-      await transceiver.sender.replaceTrack(this.tracks[kind]);
+      await transceiver.sender.replaceTrack(this.tracks[slot]);
     }
     this.tracksAttached = true;
   }
 
-  private senderOf(kind: "audio" | "video"): RTCRtpSender | undefined {
-    return this.pc.getTransceivers().find((t) => t.receiver.track.kind === kind)?.sender;
+  private remoteStreams(): RemoteStreams {
+    const received = (slots: Slot[]) =>
+      new MediaStream(
+        this.pc
+          .getTransceivers()
+          .filter((_, index) => slots.includes(SLOTS[index] as Slot))
+          .map((t) => t.receiver.track),
+      );
+    return { camera: received(["audio", "video"]), screen: received(["screen"]) };
   }
 
   private connectionChanged(): void {

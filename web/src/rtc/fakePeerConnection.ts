@@ -67,7 +67,8 @@ export class FakePeerConnection {
       if (this.signalingState === "have-local-offer") this.log.push("rollback");
       this.signalingState = "have-remote-offer";
       if (this.transceivers.length === 0) {
-        for (const kind of ["audio", "video"] as const)
+        // What a PeerLink offers: microphone, camera, screen.
+        for (const kind of ["audio", "video", "video"] as const)
           this.addTransceiverOf(kind, "recvonly", null);
       }
     } else {
@@ -87,10 +88,6 @@ export class FakePeerConnection {
   close() {
     this.closed = true;
     this.signalingState = "closed";
-  }
-
-  getReceivers() {
-    return this.transceivers.map((t) => t.receiver);
   }
 
   fail() {
