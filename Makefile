@@ -72,7 +72,7 @@ web-check: install web-install  # generated types match the server; tsc strict; 
 	cd web && npx tsc --noEmit && npx eslint . && npx prettier --check . && npx vitest run
 
 # Benchmarks (bench/, README "Performance"): the Node baselines and load generator from their lock file.
-.PHONY: bench bench-install
+.PHONY: bench bench-install bench-lighthouse
 BENCH_STAMP := bench/node_modules/.installed
 
 bench-install: $(BENCH_STAMP)
@@ -83,3 +83,7 @@ $(BENCH_STAMP): bench/package.json bench/package-lock.json
 
 bench: install bench-install web-build  # about 35 minutes; results in bench/results/ (README, "Performance")
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.lighthouse
+
+bench-lighthouse: install bench-install web-build  # Lighthouse, mobile preset: sign-in page and dashboard
+	$(BIN)/python -m bench.lighthouse

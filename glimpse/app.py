@@ -16,8 +16,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from glimpse.api.routes import auth, guests, health, ice, metrics, rooms, users
@@ -47,6 +46,7 @@ from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
 from glimpse.store import StoreUnavailable, open_store
+from glimpse.web_client import serve_web_client
 
 log = logging.getLogger(__name__)
 
@@ -92,21 +92,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(_: Request, error: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=error)
         return _error(500, "internal_error", "the server failed; the error is logged")
-
-
-def _serve_web_client(app: FastAPI, web_dir: Path) -> None:
-    """Serve the built bundle; any other non-API path gets index.html (client-side routes)."""
-    index = web_dir / "index.html"
-    app.mount("/assets", StaticFiles(directory=web_dir / "assets", check_dir=False), name="assets")
-
-    @app.get("/{path:path}", include_in_schema=False)
-    def web_client(path: str) -> FileResponse:  # sync: file checks run in the thread pool
-        if path.startswith("api/") or path == "ws":
-            raise HTTPException(404, "no such API route")
-        candidate = (web_dir / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(web_dir.resolve()):
-            return FileResponse(candidate)
-        return FileResponse(index)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -215,5 +200,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_websocket_route(connection.PATH, serve_websocket)  # only without `glimpse serve`
     web_dir = settings.web_dir or DEFAULT_WEB_DIR
     if (web_dir / "index.html").is_file():
-        _serve_web_client(app, web_dir)
+        serve_web_client(app, web_dir)
     return app

@@ -42,3 +42,9 @@ export function Link({
   };
   return <a href={href} onClick={follow} {...rest} />;
 }
+
+/** The ref of a page's <h1> or a panel's <h2> (with tabIndex -1): focus moves to it when it
+ * appears, so a screen reader announces the new page or panel and Tab goes on from there. */
+export function focusHeading(heading: HTMLHeadingElement | null): void {
+  heading?.focus();
+}

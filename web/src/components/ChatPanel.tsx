@@ -21,7 +21,7 @@ export function ChatPanel({
 }) {
   const { chat, store } = useChat();
   const [draft, setDraft] = useState("");
-  const log = useRef<HTMLOListElement>(null);
+  const log = useRef<HTMLDivElement>(null);
   const latestSeq = chat.messages.at(-1)?.seq;
 
   useEffect(() => {
@@ -40,7 +40,7 @@ export function ChatPanel({
     store.send(text);
     setDraft("");
   };
-  const scrolled = (event: UIEvent<HTMLOListElement>) => {
+  const scrolled = (event: UIEvent<HTMLDivElement>) => {
     if (event.currentTarget.scrollTop === 0 && chat.hasOlder) void store.loadOlder();
   };
   const names = chat.typing
@@ -55,33 +55,43 @@ export function ChatPanel({
           Load older messages
         </button>
       )}
-      <ol className="messages" ref={log} onScroll={scrolled} role="log" aria-label="Chat messages">
-        {chat.messages.map((message) => (
-          <li
-            key={message.id}
-            className={message.sender_id === selfUserId ? "mine" : undefined}
-            data-seq={message.seq}
-          >
-            <span className="sender">
-              {message.sender_name} {message.sender_guest && <RoleBadge role="guest" />}
-            </span>
-            <span className="text">{message.text}</span>
-          </li>
-        ))}
-        {chat.outbox.map((message) => (
-          <li key={message.clientId} className="mine pending">
-            <span className="sender">You</span>
-            <span className="text">{message.text}</span>
-            <span className="muted">{message.error ?? "sending…"}</span>
-          </li>
-        ))}
-      </ol>
+      <div
+        className="messages"
+        ref={log}
+        onScroll={scrolled}
+        role="log"
+        aria-label="Chat messages"
+        tabIndex={0}
+      >
+        <ol>
+          {chat.messages.map((message) => (
+            <li
+              key={message.id}
+              className={message.sender_id === selfUserId ? "mine" : undefined}
+              data-seq={message.seq}
+            >
+              <span className="sender">
+                {message.sender_name} {message.sender_guest && <RoleBadge role="guest" />}
+              </span>
+              <span className="text">{message.text}</span>
+            </li>
+          ))}
+          {chat.outbox.map((message) => (
+            <li key={message.clientId} className="mine pending">
+              <span className="sender">You</span>
+              <span className="text">{message.text}</span>
+              <span className="muted">{message.error ?? "sending…"}</span>
+            </li>
+          ))}
+        </ol>
+      </div>
       <p className="typing" aria-live="polite">
         {typingText(names)}
       </p>
       <form onSubmit={send} className="composer">
         <input
           aria-label="Message"
+          autoFocus
           value={draft}
           maxLength={4000}
           onChange={(event) => {

@@ -1,6 +1,6 @@
 import { useState } from "react";
 
-/** Copies text to the clipboard and says so. */
+/** Copies text to the clipboard and says so. `label` begins with the visible "Copy link". */
 export function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState(false);
   const copy = async () => {
@@ -13,7 +13,7 @@ export function CopyButton({ text, label }: { text: string; label: string }) {
     }
   };
   return (
-    <button type="button" onClick={() => void copy()} aria-label={label}>
+    <button type="button" onClick={() => void copy()} aria-label={copied ? "Copied" : label}>
       {copied ? "Copied" : "Copy link"}
     </button>
   );

@@ -1,5 +1,6 @@
 /** The hosts' lobby: who waits to be let in, oldest first, each with admit and deny. */
 import type { LobbyEntry } from "../realtime/protocol";
+import { focusHeading } from "../router";
 import { RoleBadge } from "./RoleBadge";
 
 export function LobbyPanel({
@@ -13,7 +14,9 @@ export function LobbyPanel({
 }) {
   return (
     <section className="side-panel lobby" aria-label="Lobby">
-      <h2>Waiting to join ({lobby.length})</h2>
+      <h2 ref={focusHeading} tabIndex={-1}>
+        Waiting to join ({lobby.length})
+      </h2>
       {lobby.length === 0 && <p className="muted">No one is waiting.</p>}
       <ul className="people">
         {lobby.map((entry) => (

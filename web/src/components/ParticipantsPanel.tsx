@@ -6,6 +6,7 @@ import type { RemoteParticipant } from "../rtc/Call";
 import type { PeerState } from "../rtc/PeerLink";
 import { raisedHandsFirst, roleOf } from "../rtc/roles";
 import type { ModerationAction, Participant } from "../realtime/protocol";
+import { focusHeading } from "../router";
 import { HostMenu } from "./HostMenu";
 import { RoleBadge } from "./RoleBadge";
 
@@ -35,7 +36,9 @@ export function ParticipantsPanel({
   const owner = roleOf(self) === "host";
   return (
     <section className="side-panel" aria-labelledby="people-title">
-      <h2 id="people-title">Participants ({people.length})</h2>
+      <h2 id="people-title" ref={focusHeading} tabIndex={-1}>
+        Participants ({people.length})
+      </h2>
       <ul className="people">
         {people.map((participant) => {
           const isSelf = participant.id === self.id;

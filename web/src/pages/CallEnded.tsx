@@ -3,7 +3,7 @@
  * users get their way back to the dashboard, guests (whose credential is for this room only) not.
  */
 import type { StopKind } from "../realtime/SignalClient";
-import { Link } from "../router";
+import { focusHeading, Link } from "../router";
 
 /** Endings decided by a host or by the room's deletion: rejoining cannot help. */
 const FINAL_HEADINGS: Partial<Record<StopKind, string>> = {
@@ -29,7 +29,9 @@ export function CallEnded({
   const heading = final ?? (left ? "You left the room" : "The call ended");
   return (
     <main className="centered card">
-      <h1>{heading}</h1>
+      <h1 ref={focusHeading} tabIndex={-1}>
+        {heading}
+      </h1>
       {final === undefined && !left && reason && <p role="alert">{reason}</p>}
       <p className="links">
         {final === undefined && <a href={rejoinHref}>Rejoin</a>}

@@ -19,7 +19,7 @@ import { useAuth, useUser } from "../auth/AuthContext";
 import { CopyButton } from "../components/CopyButton";
 import { Dialog } from "../components/Dialog";
 import { RoomSettingsDialog } from "../components/RoomSettingsDialog";
-import { Link, navigate } from "../router";
+import { focusHeading, Link, navigate } from "../router";
 
 export function inviteLink(room: Pick<Room, "invite_path">): string {
   return new URL(room.invite_path, window.location.origin).toString();
@@ -105,7 +105,7 @@ function RoomList({
               <Link href={room.invite_path}>{room.name}</Link>
               <code>{room.code}</code>
               {room.has_password && <span className="badge">password</span>}
-              <CopyButton text={inviteLink(room)} label={`Copy invite link of ${room.name}`} />
+              <CopyButton text={inviteLink(room)} label={`Copy link to ${room.name}`} />
               {owned && <OwnerActions room={room} />}
             </li>
           ))}
@@ -154,7 +154,7 @@ function CreateRoom() {
             Room <strong>{created.name}</strong> is ready. Invite link:{" "}
             <a href={created.invite_path}>{inviteLink(created)}</a>
           </p>
-          <CopyButton text={inviteLink(created)} label="Copy invite link" />
+          <CopyButton text={inviteLink(created)} label="Copy link to the new room" />
           <Link href={created.invite_path} className="button primary">
             Open room
           </Link>
@@ -214,7 +214,7 @@ function InviteSomeone() {
           <p>
             Sign-up link: <a href={link}>{link}</a>
           </p>
-          <CopyButton text={link} label="Copy sign-up link" />
+          <CopyButton text={link} label="Copy link to sign up" />
         </div>
       )}
     </section>
@@ -234,7 +234,9 @@ export function DashboardPage() {
   return (
     <div className="page">
       <header className="topbar">
-        <span className="brand">Glimpse</span>
+        <h1 className="brand" ref={focusHeading} tabIndex={-1}>
+          Glimpse
+        </h1>
         <span>Signed in as {user.display_name}</span>
         <button type="button" onClick={() => void logOut()}>
           Sign out

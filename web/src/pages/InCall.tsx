@@ -3,7 +3,8 @@
  * reactions, controls, chat, participants and (for hosts) lobby panels, the hosts' lock and end,
  * and notices.
  */
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
+import type { KeyboardEvent } from "react";
 
 import type { CallRoom } from "../api/types";
 import "../components/call.css";
@@ -55,6 +56,7 @@ export function InCall({ room }: { room: CallRoom }) {
   const speakerView =
     chosen.screen === firstScreen || firstScreen === null ? chosen.view === "speaker" : true;
   const setChosenView = (view: "speaker" | "grid") => setChosen({ view, screen: firstScreen });
+  const panelOpener = useRef<HTMLElement | null>(null);
   // Each new request to join sounds (the hosts' badge counts them).
   useEffect(() => call.on("lobby-request", () => playChime()), [call]);
   const self = snapshot.self;
@@ -62,7 +64,17 @@ export function InCall({ room }: { room: CallRoom }) {
   const host = isHost(self);
   const reactionsOf = (id: string) => snapshot.reactions.filter((r) => r.participantId === id);
 
-  const togglePanel = (which: Exclude<Panel, null>) => setPanel(panel === which ? null : which);
+  const togglePanel = (which: Exclude<Panel, null>) => {
+    panelOpener.current =
+      document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    setPanel(panel === which ? null : which);
+  };
+  // Escape inside an open panel closes it, and focus goes back to the button that opened it.
+  const escapePanel = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || panel === null) return;
+    setPanel(null);
+    panelOpener.current?.focus();
+  };
   const shareScreen = () => {
     if (local.screen) media.stopScreenShare();
     else void media.startScreenShare().catch(() => undefined);
@@ -164,10 +176,10 @@ export function InCall({ room }: { room: CallRoom }) {
           {CONNECTION_TEXT[snapshot.connection]}
         </span>
         {snapshot.locked && <span className="badge">Locked</span>}
-        <CopyButton text={inviteLink(room)} label="Copy invite link" />
+        <CopyButton text={inviteLink(room)} label="Copy link to this room" />
       </header>
       <Notices notices={snapshot.notices} />
-      <div className="stage-and-panel">
+      <div className="stage-and-panel" onKeyDown={escapePanel}>
         <Stage
           items={items}
           featured={featured}

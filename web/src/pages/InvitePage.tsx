@@ -14,7 +14,7 @@ import type { CallRoom, RoomInvite } from "../api/types";
 import { GuestSession } from "../auth/GuestSession";
 import type { GuestRenewal } from "../auth/GuestSession";
 import { GuestIdentityProvider } from "../auth/IdentityContext";
-import { Link } from "../router";
+import { focusHeading, Link } from "../router";
 import { RoomVisit } from "./RoomPage";
 
 function signInHref(code: string): string {
@@ -109,7 +109,9 @@ export function InvitePage({ code }: { code: string }) {
     return (
       <main className="auth-page">
         <section className="card" aria-labelledby="invite-title">
-          <h1 id="invite-title">{notFound ? "Room not found" : "Cannot open this room"}</h1>
+          <h1 ref={focusHeading} tabIndex={-1} id="invite-title">
+            {notFound ? "Room not found" : "Cannot open this room"}
+          </h1>
           <p role="alert">{errorMessage(invite.error)}</p>
           <p>
             <Link href={signInHref(code)}>Sign in</Link>
@@ -130,7 +132,9 @@ export function InvitePage({ code }: { code: string }) {
   return (
     <main className="auth-page">
       <section className="card" aria-labelledby="invite-title">
-        <h1 id="invite-title">{room.name}</h1>
+        <h1 ref={focusHeading} tabIndex={-1} id="invite-title">
+          {room.name}
+        </h1>
         <p>{`Hosted by ${owner_name}`}</p>
         {room.has_password && <p className="muted">You will need the room's password to join.</p>}
         {room.allow_guests && room.lobby !== "off" && (

@@ -7,6 +7,7 @@ import { DevicePicker } from "../components/DevicePicker";
 import { MediaToggles } from "../components/MediaToggles";
 import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+import { focusHeading } from "../router";
 import { CONNECTION_TEXT } from "./InCall";
 
 export function PreJoin({ room, displayName }: { room: CallRoom; displayName: string }) {
@@ -22,7 +23,9 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
   const problems = Object.values(local.problems);
   return (
     <main className="prejoin">
-      <h1>{room.name}</h1>
+      <h1 ref={focusHeading} tabIndex={-1}>
+        {room.name}
+      </h1>
       <VideoTile
         name={displayName}
         stream={local.preview}

@@ -8,7 +8,7 @@ import { UserIdentityProvider, useIdentity } from "../auth/IdentityContext";
 import { ChatProvider } from "../chat/ChatContext";
 import { SignalProvider } from "../realtime/SignalContext";
 import { CallProvider, useCall, useCallServices } from "../rtc/CallContext";
-import { Link } from "../router";
+import { focusHeading, Link } from "../router";
 import { CallEnded } from "./CallEnded";
 import { InCall } from "./InCall";
 import { PreJoin } from "./PreJoin";
@@ -49,7 +49,9 @@ export function RoomPage({ code }: { code: string }) {
   if (room.error) {
     return (
       <main className="centered card">
-        <h1>Room not found</h1>
+        <h1 ref={focusHeading} tabIndex={-1}>
+          Room not found
+        </h1>
         <p role="alert">{room.error.message}</p>
         <Link href="/">Back to the dashboard</Link>
       </main>

@@ -7,7 +7,7 @@ import type { FormEvent } from "react";
 
 import { useAuthPolicy } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
-import { Link, useLocation } from "../router";
+import { focusHeading, Link, useLocation } from "../router";
 
 function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string }) {
   const { signIn, signUp } = useAuth();
@@ -35,7 +35,9 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
   return (
     <main className="auth-page">
       <form className="card" onSubmit={(event) => void submit(event)} aria-labelledby="auth-title">
-        <h1 id="auth-title">{title}</h1>
+        <h1 ref={focusHeading} tabIndex={-1} id="auth-title">
+          {title}
+        </h1>
         {invite && (
           <p className="muted">
             You were invited: sign up with the e-mail address the invite was sent to.
@@ -90,7 +92,9 @@ function SignUpUnavailable({ reason }: { reason: string }) {
   return (
     <main className="auth-page">
       <section className="card" aria-labelledby="auth-title">
-        <h1 id="auth-title">Create your account</h1>
+        <h1 ref={focusHeading} tabIndex={-1} id="auth-title">
+          Create your account
+        </h1>
         <p role="status">{reason}</p>
         <p>
           Have an account? <Link href={"/signin" + search}>Sign in</Link>

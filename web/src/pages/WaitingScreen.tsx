@@ -1,5 +1,6 @@
 /** In the lobby: nothing of the room yet, until a host lets this person in (or does not). */
 import type { Waiting } from "../realtime/protocol";
+import { focusHeading } from "../router";
 
 export function WaitingScreen({
   roomName,
@@ -12,7 +13,9 @@ export function WaitingScreen({
 }) {
   return (
     <main className="centered card waiting">
-      <h1>Waiting to be let in</h1>
+      <h1 ref={focusHeading} tabIndex={-1}>
+        Waiting to be let in
+      </h1>
       <p>{roomName}</p>
       <p role="status">A host will let you in soon.</p>
       {reason === "removed" && (
