@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     up to about 1.3 MB at the defaults) still reaches a client that reads."""
     chat_rate: float = Field(default=5.0, gt=0)
     chat_burst: int = Field(default=20, gt=0)
+    typing_rate: float = Field(default=2.0, gt=0)
+    """Typing signals per connection (the web client sends at most one a second)."""
+    typing_burst: int = Field(default=10, gt=0)
     signal_rate: float = Field(default=100.0, gt=0)
     signal_burst: int = Field(default=400, gt=0)
     join_rate: float = Field(default=1.0, gt=0)
@@ -96,7 +99,8 @@ class Settings(BaseSettings):
     admission_ticket_ttl: int = Field(default=3600, gt=0)
     """Seconds an admission ticket (past the lobby and the lock of one meeting) stays valid."""
     rate_limit_strikes: int = Field(default=20, gt=0)
-    """Rejected messages tolerated (per 10 s) before a flooding socket is closed."""
+    """Strikes tolerated (per 10 s) before a socket is closed with 4429: refusals the client
+    caused, and messages over a rate sent as if the refusals had not come (docs/protocol.md)."""
     join_history: int = Field(default=50, ge=0, le=100)
 
     # Rate limits against abuse, per client address, account, user or room (README "Limits").

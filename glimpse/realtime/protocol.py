@@ -330,6 +330,8 @@ class Error(ServerMessage, tag="error"):
     request: str | None = None
     """The type of the request that failed, when it could be read."""
     ref: str | None = None
+    retry_after: float | None = None
+    """For `rate_limited` and `server_busy`: seconds until the request may be sent again."""
 
 
 class Ping(ServerMessage, tag="ping"):

@@ -1,7 +1,9 @@
-"""Per-connection rate limits: a token bucket per kind of message, and strikes for floods."""
+"""Per-connection rate limits: an allowance per kind of message, and strikes for floods."""
 
 from __future__ import annotations
 
+import enum
+import math
 import time
 
 
@@ -16,18 +18,58 @@ class TokenBucket:
         self._tokens = float(burst)
         self._updated = time.monotonic()
 
-    def allow(self) -> bool:
+    def _refill(self) -> None:
         now = time.monotonic()
         self._tokens = min(self.burst, self._tokens + (now - self._updated) * self.rate)
         self._updated = now
+
+    def allow(self) -> bool:
+        self._refill()
         if self._tokens >= 1.0:
             self._tokens -= 1.0
             return True
         return False
 
+    def wait(self) -> float:
+        """Seconds until the next event would be allowed."""
+        self._refill()
+        return max(0.0, (1.0 - self._tokens) / self.rate)
+
+
+class Verdict(enum.Enum):
+    ALLOWED = "allowed"
+    REFUSED = "refused"
+    """Over the rate: refused, not held against the client."""
+    STRIKE = "strike"
+    """Over the rate and over as much again: the client ignores its refusals."""
+
+
+class Allowance:
+    """One kind of message's rate limit: a bucket for the messages accepted, and a second of the
+    same rate and burst that only the refused ones draw on.
+
+    A client that waits the `retry_after` it is told sends no faster than the rate, so the second
+    bucket refills faster than it draws on it; one that keeps on at more than twice the rate
+    empties it after `burst` refusals, and from then each refusal is a strike."""
+
+    __slots__ = ("_accepted", "_refused")
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self._accepted = TokenBucket(rate, burst)
+        self._refused = TokenBucket(rate, burst)
+
+    def take(self) -> Verdict:
+        if self._accepted.allow():
+            return Verdict.ALLOWED
+        return Verdict.REFUSED if self._refused.allow() else Verdict.STRIKE
+
+    def retry_after(self) -> float:
+        """Seconds until a message of this kind would be accepted, to the millisecond above."""
+        return math.ceil(self._accepted.wait() * 1000) / 1000
+
 
 class Strikes:
-    """Counts rejected messages in a sliding window; too many and the connection is closed."""
+    """Counts strikes in a sliding window; too many and the connection is closed."""
 
     __slots__ = ("_times", "limit", "window")
 

@@ -30,7 +30,7 @@ from glimpse.realtime.chat import ChatHandler, chat_message
 from glimpse.realtime.frames import text_frame
 from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.meeting import MeetingHandler, MeetingRequest
-from glimpse.realtime.ratelimit import Strikes, TokenBucket
+from glimpse.realtime.ratelimit import Allowance, Strikes, Verdict
 from glimpse.realtime.registry import ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.rooms import Joined, Waiting
@@ -47,10 +47,14 @@ SERVER_FAILED: Final = 1011
 TRY_AGAIN_LATER: Final = 1013
 PING: Final = text_frame(protocol.encode(protocol.Ping()))
 NOT_STRIKES: Final = frozenset(
-    {"unavailable", "database_unavailable", "server_busy", "internal_error", "unknown_participant"}
-)
-"""Refusals a client cannot avoid, which are not strikes: the server's failures, and a signal to
-a participant who has just left (a browser trickles its candidates on for a moment)."""
+    {
+        "unavailable", "database_unavailable", "server_busy", "internal_error",
+        "unknown_participant", "rate_limited",
+    }
+)  # fmt: skip
+"""Refusals a client cannot avoid, which are not strikes: the server's failures, a signal to
+a participant who has just left (a browser trickles its candidates on for a moment), and a limit
+reached (a message over its kind's rate is a strike only when its `Allowance` says so)."""
 
 
 class LinkClosed(Exception):
@@ -128,7 +132,7 @@ class Session:
         "_chat_limit", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
         "_heartbeat", "_held", "_held_bytes", "_join_limit", "_last_seen", "_link",
         "_meeting_limit", "_reaction_limit", "_services", "_settings", "_signal_limit",
-        "_strikes", "identity", "log_fields", "membership", "state",
+        "_strikes", "_typing_limit", "identity", "log_fields", "membership", "state",
     )  # fmt: skip
 
     def __init__(self, link: Link, services: SessionServices, client_address: str) -> None:
@@ -157,13 +161,12 @@ class Session:
         self._close_reason = ""
         self._last_seen = time.monotonic()
         self._heartbeat: asyncio.TimerHandle | None = None
-        self._chat_limit = TokenBucket(settings.chat_rate, settings.chat_burst)
-        self._signal_limit = TokenBucket(settings.signal_rate, settings.signal_burst)
-        self._join_limit = TokenBucket(settings.join_rate, settings.join_burst)
-        self._reaction_limit = TokenBucket(settings.reaction_rate, settings.reaction_burst)
-        self._meeting_limit = TokenBucket(
-            settings.meeting_action_rate, settings.meeting_action_burst
-        )
+        self._chat_limit = Allowance(settings.chat_rate, settings.chat_burst)
+        self._typing_limit = Allowance(settings.typing_rate, settings.typing_burst)
+        self._signal_limit = Allowance(settings.signal_rate, settings.signal_burst)
+        self._join_limit = Allowance(settings.join_rate, settings.join_burst)
+        self._reaction_limit = Allowance(settings.reaction_rate, settings.reaction_burst)
+        self._meeting_limit = Allowance(settings.meeting_action_rate, settings.meeting_action_burst)
         self._strikes = Strikes(settings.rate_limit_strikes)
         self.log_fields = log_context.ConnectionFields(client_address)
         """What this connection's log lines carry; kept up to date as it goes."""
@@ -213,14 +216,30 @@ class Session:
         self._services.metrics.messages_out[protocol.event_type(event)] += 1
         self.deliver(text_frame(event))
 
-    def _refuse(self, code: str, message: str, request: str | None, ref: str | None) -> None:
+    def _refuse(
+        self,
+        code: str,
+        message: str,
+        request: str | None,
+        ref: str | None,
+        *,
+        retry_after: float | None = None,
+        strike: bool | None = None,
+    ) -> None:
         """Answer a request with an error that names it.
 
-        Each refusal the client caused is a strike: too many close the socket (a flood)."""
+        Each refusal the client caused (`strike`; by default any code but NOT_STRIKES) is a
+        strike: too many close the socket (a flood)."""
         self._services.metrics.refusals[code] += 1
         log.info("refused a %s message: %s %.200r", request or "client", code, message)
-        self._reply(protocol.Error(code=code, message=message, request=request, ref=ref))
-        if code not in NOT_STRIKES and self._strikes.add():
+        self._reply(
+            protocol.Error(
+                code=code, message=message, request=request, ref=ref, retry_after=retry_after
+            )
+        )
+        if strike is None:
+            strike = code not in NOT_STRIKES
+        if strike and self._strikes.add():
             audit.rate_limit_close()
             self._end(RATE_LIMITED, "too many refused messages")
 
@@ -363,13 +382,20 @@ class Session:
             return
         kind: str = request.__struct_config__.tag  # type: ignore[assignment]
         self._services.metrics.messages_in[kind] += 1
-        if not self._within_rate(request):
-            self._refuse("rate_limited", "slow down: too many messages", kind, request.ref)
+        allowance = self._allowance(request)
+        verdict = Verdict.ALLOWED if allowance is None else allowance.take()
+        if allowance is not None and verdict is not Verdict.ALLOWED:
+            self._refuse(
+                "rate_limited", "slow down: too many messages", kind, request.ref,
+                retry_after=allowance.retry_after(), strike=verdict is Verdict.STRIKE,
+            )  # fmt: skip
             return
         try:
             await self._dispatch(request)
         except GlimpseError as error:
-            self._refuse(error.code, error.message, kind, request.ref)
+            self._refuse(
+                error.code, error.message, kind, request.ref, retry_after=error.retry_after
+            )
         except BusUnavailable:
             self._refuse(
                 "unavailable",
@@ -388,20 +414,21 @@ class Session:
             log.exception("failed to handle a %s message", kind)
             self._refuse("internal_error", "the server failed", kind, request.ref)
 
-    def _within_rate(self, request: protocol.AnyClientMessage) -> bool:
-        if isinstance(request, protocol.Chat | protocol.Typing):
-            bucket = self._chat_limit
-        elif isinstance(request, protocol.Signal | protocol.Media):
-            bucket = self._signal_limit
-        elif isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
-            bucket = self._join_limit
-        elif isinstance(request, protocol.React):
-            bucket = self._reaction_limit
-        elif isinstance(request, MeetingRequest):
-            bucket = self._meeting_limit
-        else:
-            return True
-        return bucket.allow()
+    def _allowance(self, request: protocol.AnyClientMessage) -> Allowance | None:
+        """The rate limit this kind of message draws on; None for those not limited."""
+        if isinstance(request, protocol.Chat):
+            return self._chat_limit
+        if isinstance(request, protocol.Typing):
+            return self._typing_limit
+        if isinstance(request, protocol.Signal | protocol.Media):
+            return self._signal_limit
+        if isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
+            return self._join_limit
+        if isinstance(request, protocol.React):
+            return self._reaction_limit
+        if isinstance(request, MeetingRequest):
+            return self._meeting_limit
+        return None
 
     async def _dispatch(self, request: protocol.AnyClientMessage) -> None:
         match request:

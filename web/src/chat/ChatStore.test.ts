@@ -6,7 +6,7 @@ import type { FakeSocket } from "../realtime/fakeSocket";
 import type { ChatMessage, Joined } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { SignalClient } from "../realtime/SignalClient";
-import { ChatStore } from "./ChatStore";
+import { CHAT_BURST, CHAT_RATE, ChatStore, TYPING_INTERVAL_MS } from "./ChatStore";
 import type { HistoryLoader } from "./ChatStore";
 
 const ROOM = { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-ann" };
@@ -216,20 +216,99 @@ describe("ChatStore", () => {
     },
   );
 
-  it("keeps a message the server refuses for good, with the reason, and does not resend it", async () => {
+  it("keeps a message refused for good, not resent on a reconnect, until Retry or Discard", async () => {
     await joinWith([message(1)]);
+    const refuse = (socket: FakeSocket, ref: string | null | undefined) =>
+      socket.deliver({
+        type: "error",
+        code: "text_too_long",
+        message: "a message holds at most 4000 characters",
+        request: "chat",
+        ref,
+      });
     store.send("x".repeat(5000));
+    refuse(sockets[0]!, sockets[0]!.sentOfType("chat")[0]!.ref);
+    store.send("this one goes");
+    await settle();
+    const next = sockets[0]!.sentOfType("chat")[1]!;
+    expect(next.text).toBe("this one goes"); // the refused one does not hold up the queue
+    deliverAck(sockets[0]!, next.ref, message(2, "u-ann", next.client_id, "this one goes"));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sockets[0]!.sentOfType("chat")).toHaveLength(2);
+    expect(store.snapshot.outbox).toMatchObject([
+      { failed: true, error: "a message holds at most 4000 characters" },
+    ]);
+
+    const socket = await reconnectWith(() => []);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(socket.sentOfType("chat")).toEqual([]);
+
+    const failed = store.snapshot.outbox[0]!;
+    store.retry(failed.clientId);
+    await settle();
+    const retried = socket.sentOfType("chat")[0]!;
+    expect(retried.client_id).toBe(failed.clientId);
+    refuse(socket, retried.ref);
+    await settle();
+    store.discard(failed.clientId);
+    expect(store.snapshot.outbox).toEqual([]);
+    await reconnectWith(() => []);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(sockets.at(-1)!.sentOfType("chat")).toEqual([]);
+  });
+
+  it("sends the outbox one message at a time at the server's documented rate", async () => {
+    await joinWith([]);
+    const socket = sockets[0]!;
+    let acked = 0;
+    /** The server: acknowledges every chat it has been sent so far. */
+    const server = async () => {
+      for (;;) {
+        await settle();
+        const sent = socket.sentOfType("chat");
+        if (sent.length === acked) return;
+        const chat = sent[acked]!;
+        acked += 1;
+        deliverAck(socket, chat.ref, message(acked, "u-ann", chat.client_id, chat.text));
+      }
+    };
+    for (let n = 0; n < CHAT_BURST + 2 * CHAT_RATE; n += 1) store.send(`m${n}`);
+    await server();
+    expect(acked).toBe(CHAT_BURST);
+    await vi.advanceTimersByTimeAsync(1000);
+    await server();
+    expect(acked).toBe(CHAT_BURST + CHAT_RATE);
+    await vi.advanceTimersByTimeAsync(1000);
+    await server();
+    expect(acked).toBe(CHAT_BURST + 2 * CHAT_RATE);
+    expect(store.snapshot.messages.map((m) => m.text)).toEqual(
+      Array.from({ length: CHAT_BURST + 2 * CHAT_RATE }, (_, n) => `m${n}`),
+    );
+    expect(store.snapshot.outbox).toEqual([]);
+  });
+
+  it("sends a message refused over the rate again after the server's retry_after", async () => {
+    await joinWith([]);
+    store.send("one");
+    store.send("two");
     const first = sockets[0]!.sentOfType("chat")[0]!;
     sockets[0]!.deliver({
       type: "error",
-      code: "text_too_long",
-      message: "a message holds at most 4000 characters",
+      code: "rate_limited",
+      message: "slow down: too many messages",
       request: "chat",
       ref: first.ref,
+      retry_after: 0.25,
     });
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(249);
     expect(sockets[0]!.sentOfType("chat")).toHaveLength(1);
-    expect(store.snapshot.outbox[0]?.error).toBe("a message holds at most 4000 characters");
+    expect(store.snapshot.outbox.map((m) => m.error)).toEqual([null, null]); // no alarm
+    await vi.advanceTimersByTimeAsync(1);
+    const again = sockets[0]!.sentOfType("chat");
+    expect(again.map((m) => m.client_id)).toEqual([first.client_id, first.client_id]);
+    deliverAck(sockets[0]!, again[1]!.ref, message(1, "u-ann", first.client_id, "one"));
+    await settle();
+    expect(sockets[0]!.sentOfType("chat").map((m) => m.text)).toEqual(["one", "one", "two"]);
   });
 
   it("counts unread messages from others while closed", async () => {
@@ -263,6 +342,36 @@ describe("ChatStore", () => {
     sockets[0]!.deliver({ type: "typing", participant_id: "p-bob", active: true });
     await vi.advanceTimersByTimeAsync(6000);
     expect(store.snapshot.typing).toEqual([]);
+  });
+
+  it("tells the room about typing at most once a second, however fast someone types and sends", async () => {
+    await joinWith([]);
+    const told: { at: number; active: boolean }[] = [];
+    let seen = 0;
+    const look = () => {
+      const typing = sockets[0]!.sentOfType("typing");
+      for (const t of typing.slice(seen)) told.push({ at: Date.now(), active: t.active });
+      seen = typing.length;
+    };
+    for (let n = 0; n < 20; n += 1) {
+      // Keys every 100 ms, a message every 300 ms.
+      store.typed();
+      await vi.advanceTimersByTimeAsync(100);
+      look();
+      store.typed();
+      await vi.advanceTimersByTimeAsync(100);
+      look();
+      store.send(`message ${n}`);
+      await vi.advanceTimersByTimeAsync(100);
+      look();
+    }
+    await vi.advanceTimersByTimeAsync(TYPING_INTERVAL_MS);
+    look();
+    const gaps = told.slice(1).map((t, i) => t.at - told[i]!.at);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(TYPING_INTERVAL_MS);
+    expect(told.length).toBeLessThanOrEqual(7); // 6 s of typing
+    expect(told.at(-1)?.active).toBe(false);
+    expect(sockets[0]!.sentOfType("typing").every((t) => t.ref === undefined)).toBe(true);
   });
 
   it("tells the room once when typing starts, and when it stops", async () => {

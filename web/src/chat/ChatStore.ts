@@ -5,6 +5,11 @@
  * reconnect, a live event, a retried send's ack) is shown once. A message whose ack was lost
  * stays in the outbox and is sent again after the rejoin with the same `client_id`; the server
  * stores it once.
+ *
+ * The outbox sends one message at a time, in order, at the server's documented chat rate; a
+ * message refused for a while (rate limit, outage) is sent again after the server's
+ * `retry_after`, one refused for good waits for the user's `retry` or `discard` and is not sent
+ * again on a rejoin. Typing goes to the room at most once a second, apart from chat.
  */
 import type { MessagePage } from "../api/types";
 import { Emitter } from "../realtime/emitter";
@@ -12,10 +17,14 @@ import { TRANSIENT_ERROR_CODES } from "../realtime/protocol";
 import type { ChatMessage, Joined, ServerMessage } from "../realtime/protocol";
 import { Disconnected, RequestError } from "../realtime/SignalClient";
 import type { SignalClient } from "../realtime/SignalClient";
+import { Pacer } from "./Pacer";
 
 export interface OutgoingMessage {
   clientId: string;
   text: string;
+  /** Refused for good: waits for `retry` or `discard`. */
+  failed: boolean;
+  /** Why it is not sent yet, when the server said why. */
   error: string | null;
 }
 
@@ -34,6 +43,12 @@ export type HistoryLoader = (roomId: string, before: number | undefined) => Prom
 const TYPING_EXPIRY_MS = 6000;
 /** The local user counts as stopped typing after this long without a key. */
 const TYPING_IDLE_MS = 3000;
+/** At most one `typing` this often (the server allows 2/s, bursts of 10). */
+export const TYPING_INTERVAL_MS = 1000;
+/** The server's documented chat limit (docs/protocol.md): 5 messages/s, bursts of 20. */
+export const CHAT_RATE = 5;
+export const CHAT_BURST = 20;
+/** A transient refusal without `retry_after` (an outage) is retried after this long. */
 const CHAT_RETRY_MS = 3000;
 
 export class ChatStore extends Emitter<{ change: [] }> {
@@ -45,10 +60,18 @@ export class ChatStore extends Emitter<{ change: [] }> {
   /** The messages in `seq` order, or null when a merge changed them. */
   private sorted: ChatMessage[] | null = null;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly retryTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private roomId: string | null = null;
   private open = false;
-  private typingSent = false;
+  private readonly pacer = new Pacer(CHAT_RATE, CHAT_BURST);
+  /** Nothing is sent before this time (ms): the last refusal's `retry_after`. */
+  private holdUntil = 0;
+  private pumping = false;
+  private pumpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the user is typing, and what the room was last told, when. */
+  private typingNow = false;
+  private typingTold = false;
+  private typingToldAt = -Infinity;
+  private typingFlush: ReturnType<typeof setTimeout> | undefined;
   private typingIdle: ReturnType<typeof setTimeout> | undefined;
   private current: ChatSnapshot = {
     messages: [],
@@ -93,7 +116,8 @@ export class ChatStore extends Emitter<{ change: [] }> {
   dispose(): void {
     for (const off of this.unsubscribe) off();
     for (const timer of this.typingTimers.values()) clearTimeout(timer);
-    for (const timer of this.retryTimers.values()) clearTimeout(timer);
+    clearTimeout(this.pumpTimer);
+    clearTimeout(this.typingFlush);
     clearTimeout(this.typingIdle);
   }
 
@@ -105,26 +129,58 @@ export class ChatStore extends Emitter<{ change: [] }> {
 
   send(text: string): void {
     this.stopTyping();
-    const message = { clientId: crypto.randomUUID(), text, error: null };
-    this.outbox = [...this.outbox, message];
+    this.outbox = [
+      ...this.outbox,
+      { clientId: crypto.randomUUID(), text, failed: false, error: null },
+    ];
     this.publish({});
-    void this.deliver(message);
+    void this.pump();
   }
 
-  /** The user typed: tell the room (at most every few seconds) until they stop or send. */
+  /** Send again a message refused for good. */
+  retry(clientId: string): void {
+    this.updateOutgoing(clientId, { failed: false, error: null });
+    void this.pump();
+  }
+
+  /** Give up a message refused for good. */
+  discard(clientId: string): void {
+    this.outbox = this.outbox.filter((m) => m.clientId !== clientId);
+    this.publish({});
+  }
+
+  /** The user typed: the room hears it until they stop, go quiet or send. */
   typed(): void {
     clearTimeout(this.typingIdle);
     this.typingIdle = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
-    if (this.typingSent) return;
-    this.typingSent = true;
-    this.signal.notify({ type: "typing", active: true });
+    this.setTyping(true);
   }
 
   stopTyping(): void {
     clearTimeout(this.typingIdle);
-    if (!this.typingSent) return;
-    this.typingSent = false;
-    this.signal.notify({ type: "typing", active: false });
+    this.setTyping(false);
+  }
+
+  private setTyping(active: boolean): void {
+    this.typingNow = active;
+    this.tellTyping();
+  }
+
+  /** Tell the room the latest typing state, at most once per TYPING_INTERVAL_MS: a stop and a
+   * start within it (sending, then typing on) cancel out. */
+  private tellTyping(): void {
+    if (this.typingFlush !== undefined || this.typingNow === this.typingTold) return;
+    const wait = this.typingToldAt + TYPING_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      this.typingFlush = setTimeout(() => {
+        this.typingFlush = undefined;
+        this.tellTyping();
+      }, wait);
+      return;
+    }
+    this.typingTold = this.typingNow;
+    this.typingToldAt = Date.now();
+    this.signal.notify({ type: "typing", active: this.typingNow });
   }
 
   /** Read the page of history before the oldest message held. */
@@ -148,7 +204,8 @@ export class ChatStore extends Emitter<{ change: [] }> {
     this.merge(joined.messages);
     if (joined.more_messages) await this.catchUp(before);
     this.publish({ typing: [] });
-    for (const message of this.outbox) void this.deliver(message);
+    this.typingTold = false; // the room saw this participant leave and come back
+    void this.pump();
   }
 
   /** More was missed than `joined` carries: read pages back until the gap is closed. */
@@ -166,7 +223,30 @@ export class ChatStore extends Emitter<{ change: [] }> {
     }
   }
 
-  private async deliver(message: OutgoingMessage): Promise<void> {
+  /** Send the outbox's messages one at a time, in order, at the chat rate. */
+  private async pump(): Promise<void> {
+    if (this.pumping || this.roomId === null) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        const next = this.outbox.find((m) => !m.failed);
+        if (next === undefined) return;
+        const wait = Math.max(this.holdUntil - Date.now(), this.pacer.wait());
+        if (wait > 0) {
+          clearTimeout(this.pumpTimer);
+          this.pumpTimer = setTimeout(() => void this.pump(), wait);
+          return;
+        }
+        this.pacer.take();
+        if (!(await this.deliver(next))) return; // disconnected: the rejoin goes on
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** Send one message (again: the same client id is stored once); false when disconnected. */
+  private async deliver(message: OutgoingMessage): Promise<boolean> {
     try {
       const ack = await this.signal.request({
         type: "chat",
@@ -176,26 +256,23 @@ export class ChatStore extends Emitter<{ change: [] }> {
       if (ack.type === "ack" && ack.message) this.merge([ack.message]);
       this.publish({});
     } catch (error) {
-      if (error instanceof Disconnected) return; // sent again after the rejoin
-      const transient = error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code);
-      const reason = error instanceof RequestError ? error.message : "not sent";
-      this.setOutboxError(message.clientId, transient ? `${reason}; retrying…` : reason);
-      if (transient) {
-        // Same client id: stored once however often it is sent.
-        this.retryTimers.set(
-          message.clientId,
-          setTimeout(() => {
-            this.retryTimers.delete(message.clientId);
-            const pending = this.outbox.find((m) => m.clientId === message.clientId);
-            if (pending) void this.deliver(pending);
-          }, CHAT_RETRY_MS),
-        );
+      if (error instanceof Disconnected) return false;
+      if (error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code)) {
+        const retryMs = error.retryAfter === undefined ? CHAT_RETRY_MS : error.retryAfter * 1000;
+        this.holdUntil = Date.now() + retryMs;
+        // Over the rate it goes in a moment; an outage is worth saying.
+        const note = error.code === "rate_limited" ? null : `${error.message}; retrying…`;
+        this.updateOutgoing(message.clientId, { error: note });
+      } else {
+        const reason = error instanceof RequestError ? error.message : "not sent";
+        this.updateOutgoing(message.clientId, { failed: true, error: reason });
       }
     }
+    return true;
   }
 
-  private setOutboxError(clientId: string, error: string): void {
-    this.outbox = this.outbox.map((m) => (m.clientId === clientId ? { ...m, error } : m));
+  private updateOutgoing(clientId: string, changes: Partial<OutgoingMessage>): void {
+    this.outbox = this.outbox.map((m) => (m.clientId === clientId ? { ...m, ...changes } : m));
     this.publish({});
   }
 

@@ -1,9 +1,14 @@
-/** The chat panel: history (older pages on scroll), live messages, typing, composer. */
+/**
+ * The chat panel: history (older pages on scroll), live messages grouped by sender with their
+ * times and links, the outbox (Retry / Discard for a message refused for good), typing, composer.
+ */
 import { useEffect, useRef, useState } from "react";
 import type { FormEvent, UIEvent } from "react";
 
 import { useChat } from "../chat/ChatContext";
+import { groupBySender, timeOfDay } from "../chat/format";
 import type { Participant } from "../realtime/protocol";
+import { MessageText } from "./MessageText";
 import { RoleBadge } from "./RoleBadge";
 
 function typingText(names: string[]): string {
@@ -64,23 +69,40 @@ export function ChatPanel({
         tabIndex={0}
       >
         <ol>
-          {chat.messages.map((message) => (
-            <li
-              key={message.id}
-              className={message.sender_id === selfUserId ? "mine" : undefined}
-              data-seq={message.seq}
-            >
-              <span className="sender">
-                {message.sender_name} {message.sender_guest && <RoleBadge role="guest" />}
-              </span>
-              <span className="text">{message.text}</span>
-            </li>
-          ))}
+          {groupBySender(chat.messages).map((group) =>
+            group.messages.map((message, index) => (
+              <li
+                key={message.id}
+                className={`${message.sender_id === selfUserId ? "mine" : "theirs"}${index > 0 ? " more" : ""}`}
+                data-seq={message.seq}
+              >
+                {index === 0 && (
+                  <span className="sender">
+                    {message.sender_name} {message.sender_guest && <RoleBadge role="guest" />}
+                  </span>
+                )}
+                <MessageText text={message.text} />
+                <time className="time" dateTime={message.created_at}>
+                  {timeOfDay(message.created_at)}
+                </time>
+              </li>
+            )),
+          )}
           {chat.outbox.map((message) => (
-            <li key={message.clientId} className="mine pending">
+            <li key={message.clientId} className={`mine pending${message.failed ? " failed" : ""}`}>
               <span className="sender">You</span>
-              <span className="text">{message.text}</span>
+              <MessageText text={message.text} />
               <span className="muted">{message.error ?? "sending…"}</span>
+              {message.failed && (
+                <span className="outbox-actions">
+                  <button type="button" onClick={() => store.retry(message.clientId)}>
+                    Retry
+                  </button>
+                  <button type="button" onClick={() => store.discard(message.clientId)}>
+                    Discard
+                  </button>
+                </span>
+              )}
             </li>
           ))}
         </ol>

@@ -76,10 +76,13 @@ const SIGNED_OUT: Stop = { kind: "signed-out", message: "You were signed out." }
  */
 export class RequestError extends Error {
   readonly code: string;
+  /** For `rate_limited` and `server_busy`: seconds to wait before sending it again. */
+  readonly retryAfter: number | undefined;
 
-  constructor(code: string, serverMessage: string) {
+  constructor(code: string, serverMessage: string, retryAfter?: number | null) {
     super(errorSentence(code, serverMessage));
     this.code = code;
+    this.retryAfter = retryAfter ?? undefined;
   }
 }
 
@@ -374,7 +377,8 @@ export class SignalClient extends Emitter<SignalEvents> {
     const pending = message.ref == null ? undefined : this.pending.get(message.ref);
     if (pending === undefined || message.ref == null) return;
     this.pending.delete(message.ref);
-    if (message.type === "error") pending.reject(new RequestError(message.code, message.message));
+    if (message.type === "error")
+      pending.reject(new RequestError(message.code, message.message, message.retry_after));
     else pending.resolve(message);
   }
 

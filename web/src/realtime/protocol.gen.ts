@@ -118,6 +118,8 @@ export interface components {
             ref?: string | null;
             /** @default null */
             request?: string | null;
+            /** @default null */
+            retry_after?: number | null;
             /** @enum {unknown} */
             type: "error";
         };
