@@ -7,7 +7,7 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState } 
 import type { ReactNode } from "react";
 
 import { useApi } from "../api/ApiContext";
-import { ApiError } from "../api/client";
+import { ApiError, NetworkError } from "../api/client";
 import type { User } from "../api/types";
 
 type AuthState =
@@ -39,9 +39,7 @@ export function startupRetryDelayMs(error: unknown, attempt: number): number {
 
 /** What the user sees while the start-up refresh cannot get an answer. */
 function unreachableMessage(error: unknown): string {
-  return error instanceof ApiError
-    ? "The server is busy; trying again…"
-    : "Cannot reach the server; trying again…";
+  return error instanceof NetworkError ? error.message : "The server is busy; trying again…";
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {

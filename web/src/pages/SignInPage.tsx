@@ -5,6 +5,7 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
 
+import { errorMessage, fieldErrors } from "../api/errorMessages";
 import { useAuthPolicy } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
 import { Link, useLocation } from "../router";
@@ -13,6 +14,19 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
   const { signIn, signUp } = useAuth();
   const { search } = useLocation();
   const [error, setError] = useState<string | null>(null);
+  /** The server's word on each field it refused, shown under the field. */
+  const [problems, setProblems] = useState<Readonly<Record<string, string>>>({});
+  /** An input's link to its problem, if the server named one. */
+  const described = (field: string) =>
+    problems[field] === undefined
+      ? {}
+      : { "aria-invalid": true, "aria-describedby": `${field}-problem` };
+  const problem = (field: string) =>
+    problems[field] !== undefined && (
+      <span className="error" id={`${field}-problem`}>
+        {problems[field]}
+      </span>
+    );
   const [busy, setBusy] = useState(false);
   const signingUp = mode === "signup";
 
@@ -22,11 +36,13 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
     const field = (name: string) => String(form.get(name) ?? "");
     setBusy(true);
     setError(null);
+    setProblems({});
     try {
       if (signingUp) await signUp(field("email"), field("name"), field("password"), invite);
       else await signIn(field("email"), field("password"));
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorMessage(failure));
+      setProblems(fieldErrors(failure));
       setBusy(false);
     }
   };
@@ -43,12 +59,20 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
         )}
         <label>
           Email
-          <input name="email" type="email" autoComplete="email" required />
+          <input name="email" type="email" autoComplete="email" required {...described("email")} />
+          {problem("email")}
         </label>
         {signingUp && (
           <label>
             Display name
-            <input name="name" autoComplete="name" required maxLength={64} />
+            <input
+              name="name"
+              autoComplete="name"
+              required
+              maxLength={64}
+              {...described("display_name")}
+            />
+            {problem("display_name")}
           </label>
         )}
         <label>
@@ -59,7 +83,9 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
             autoComplete={signingUp ? "new-password" : "current-password"}
             required
             minLength={signingUp ? 8 : undefined}
+            {...described("password")}
           />
+          {problem("password")}
         </label>
         {error && (
           <p className="error" role="alert">
