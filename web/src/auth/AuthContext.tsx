@@ -71,8 +71,9 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       clearTimeout(retryTimer);
       if (session === null) {
         // Signed out by the page: to sign-in. Ended by the server: the page stays under a dialog.
+        const endedByServer = !signingOut.current;
         setState((previous) =>
-          previous.user !== null && !signingOut.current
+          previous.user !== null && endedByServer
             ? { status: "expired", user: previous.user }
             : { status: "signed-out", user: null },
         );

@@ -46,7 +46,7 @@ export function SessionEndedDialog({ email }: { email: string }) {
         <button type="submit" className="primary" disabled={busy}>
           Sign in
         </button>
-        <button type="button" onClick={() => void signOut()}>
+        <button type="button" onClick={() => void signOut().catch(() => undefined)}>
           Sign out
         </button>
       </form>
