@@ -50,4 +50,16 @@ describe("SessionEndedDialog", () => {
     expect(window.location.pathname).toBe("/");
     expect((screen.getByLabelText("Room name") as HTMLInputElement).value).toBe("Retro");
   });
+
+  it("is not shown when the person signs out: that leads to sign-in", async () => {
+    stubApi({
+      "GET /api/rooms": () => Response.json({ owned: [], recent: [] }),
+      "POST /api/auth/logout": () => new Response(null, { status: 204 }),
+    });
+    window.history.replaceState(null, "", "/");
+    render(<App />);
+    fireEvent.click(await screen.findByRole("button", { name: "Sign out" }));
+    await waitFor(() => expect(window.location.pathname).toBe("/signin"));
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+  });
 });
