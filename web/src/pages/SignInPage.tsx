@@ -8,6 +8,7 @@ import type { FormEvent } from "react";
 import { errorMessage, fieldErrors } from "../api/errorMessages";
 import { useAuthPolicy } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
+import { describedBy, FieldProblem } from "../components/FieldProblem";
 import { Link, useLocation } from "../router";
 
 function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string }) {
@@ -16,17 +17,6 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
   const [error, setError] = useState<string | null>(null);
   /** The server's word on each field it refused, shown under the field. */
   const [problems, setProblems] = useState<Readonly<Record<string, string>>>({});
-  /** An input's link to its problem, if the server named one. */
-  const described = (field: string) =>
-    problems[field] === undefined
-      ? {}
-      : { "aria-invalid": true, "aria-describedby": `${field}-problem` };
-  const problem = (field: string) =>
-    problems[field] !== undefined && (
-      <span className="error" id={`${field}-problem`}>
-        {problems[field]}
-      </span>
-    );
   const [busy, setBusy] = useState(false);
   const signingUp = mode === "signup";
 
@@ -59,8 +49,14 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
         )}
         <label>
           Email
-          <input name="email" type="email" autoComplete="email" required {...described("email")} />
-          {problem("email")}
+          <input
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            {...describedBy(problems, "email")}
+          />
+          <FieldProblem problems={problems} field="email" />
         </label>
         {signingUp && (
           <label>
@@ -70,9 +66,9 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
               autoComplete="name"
               required
               maxLength={64}
-              {...described("display_name")}
+              {...describedBy(problems, "display_name")}
             />
-            {problem("display_name")}
+            <FieldProblem problems={problems} field="display_name" />
           </label>
         )}
         <label>
@@ -83,9 +79,9 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
             autoComplete={signingUp ? "new-password" : "current-password"}
             required
             minLength={signingUp ? 8 : undefined}
-            {...described("password")}
+            {...describedBy(problems, "password")}
           />
-          {problem("password")}
+          <FieldProblem problems={problems} field="password" />
         </label>
         {error && (
           <p className="error" role="alert">
