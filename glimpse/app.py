@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from glimpse.api.routes import auth, guests, health, ice, metrics, rooms, users
-from glimpse.api.schemas import ErrorBody
+from glimpse.api.schemas import ErrorBody, ErrorDetail
 from glimpse.auth.guests import GuestTokens
 from glimpse.auth.passwords import PasswordHashing
 from glimpse.auth.service import AuthService
@@ -56,10 +56,26 @@ DATABASE_RETRY_AFTER = 5
 
 
 def _error(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    fields: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body = {"error": {"code": code, "message": message}}
+    detail = ErrorDetail(code=code, message=message, fields=fields)
+    body = {"error": detail.model_dump(exclude_none=True)}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field_problems(error: RequestValidationError) -> dict[str, str]:
+    """The first problem with each field: a body field by its own name, others by where they are."""
+    fields: dict[str, str] = {}
+    for problem in error.errors():
+        location = [str(part) for part in problem["loc"]]
+        name = ".".join(location[1:] if location[:1] == ["body"] and location[1:] else location)
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        fields.setdefault(name, message)
+    return fields
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -74,7 +90,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}"
             for problem in error.errors()
         )
-        return _error(422, "validation_error", problems)
+        return _error(422, "validation_error", problems, fields=_field_problems(error))
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, error: HTTPException) -> JSONResponse:

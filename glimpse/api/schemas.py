@@ -38,6 +38,9 @@ RoomName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 class ErrorDetail(BaseModel):
     code: str
     message: str
+    fields: dict[str, str] | None = None
+    """For `validation_error`: what is wrong with each field of the request body, by its name
+    (a nested one's path joined by dots; a query or path parameter's as `query.name`)."""
 
 
 class ErrorBody(BaseModel):

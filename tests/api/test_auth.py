@@ -56,10 +56,14 @@ async def test_register_rejects_a_taken_email_and_bad_fields(server: RunningServ
     assert short.status_code == 422
     assert short.json()["error"]["code"] == "validation_error"
     assert "password" in short.json()["error"]["message"]
+    assert short.json()["error"]["fields"] == {
+        "password": "String should have at least 8 characters"
+    }
     bad_email = await server.http.post(
         "/api/auth/register", json={**payload, "email": "not an email"}
     )
     assert bad_email.status_code == 422
+    assert set(bad_email.json()["error"]["fields"]) == {"email"}
 
 
 async def test_login_checks_the_password(server: RunningServer) -> None:

@@ -1,8 +1,25 @@
 // Test-only instrumentation, added to every page by the end-to-end tests (never part of the app):
 // it keeps the page's RTCPeerConnections so the tests can read their getStats(), times the
-// first decoded remote video frame after a click on "Join room", and counts the WebSockets the
-// page opens and the token renewals it sends on them.
+// first decoded remote video frame after a click on "Join room", counts the WebSockets the
+// page opens and the token renewals it sends on them, and keeps every camera, microphone and
+// screen track the page was given, to tell whether they were all stopped.
 (() => {
+  const mediaTracks = [];
+  const devices = navigator.mediaDevices;
+  for (const name of ["getUserMedia", "getDisplayMedia"]) {
+    const native = devices[name].bind(devices);
+    devices[name] = async (...args) => {
+      const stream = await native(...args);
+      mediaTracks.push(...stream.getTracks());
+      return stream;
+    };
+  }
+  /** How many device tracks the page was given, and how many of them are still live. */
+  window.__mediaTracks = () => ({
+    given: mediaTracks.length,
+    live: mediaTracks.filter((t) => t.readyState === "live").length,
+  });
+
   window.__sockets = { opened: 0, renewals: 0 };
   const NativeSocket = window.WebSocket;
   window.WebSocket = class extends NativeSocket {

@@ -4,6 +4,8 @@ the tests change through the HTTP API."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -59,13 +61,27 @@ def notice(person: Person, text: str) -> Locator:
     return person.page.get_by_role("status").filter(has_text=text)
 
 
-def change_room(base_url: str, owner: Person, invite: str, **changes: Any) -> dict[str, Any]:
-    """PATCH /api/rooms/{id} as the room's owner (signed in on a session of its own)."""
+@contextmanager
+def owner_api(base_url: str, owner: Person, invite: str) -> Iterator[tuple[httpx.Client, str]]:
+    """The HTTP API as the room's owner (signed in on a session of its own), and the room's id."""
     code = invite.rsplit("/r/", 1)[1]
     with httpx.Client(base_url=base_url, timeout=API_TIMEOUT) as http:
         signed_in = http.post("/api/auth/login", json={"email": owner.email, "password": PASSWORD})
-        bearer = {"Authorization": f"Bearer {signed_in.raise_for_status().json()['access_token']}"}
-        room = http.get(f"/api/rooms/by-code/{code}", headers=bearer).raise_for_status().json()
-        changed = http.patch(f"/api/rooms/{room['id']}", json=changes, headers=bearer)
+        token = signed_in.raise_for_status().json()["access_token"]
+        http.headers["Authorization"] = f"Bearer {token}"
+        room = http.get(f"/api/rooms/by-code/{code}").raise_for_status().json()
+        yield http, room["id"]
+
+
+def change_room(base_url: str, owner: Person, invite: str, **changes: Any) -> dict[str, Any]:
+    """PATCH /api/rooms/{id} as the room's owner."""
+    with owner_api(base_url, owner, invite) as (http, room_id):
+        changed = http.patch(f"/api/rooms/{room_id}", json=changes)
         result: dict[str, Any] = changed.raise_for_status().json()
         return result
+
+
+def delete_room(base_url: str, owner: Person, invite: str) -> None:
+    """DELETE /api/rooms/{id} as the room's owner."""
+    with owner_api(base_url, owner, invite) as (http, room_id):
+        http.delete(f"/api/rooms/{room_id}").raise_for_status()

@@ -125,6 +125,14 @@ class Person:
             lambda: self.audio_peak(name) < SILENCE, f"{self.name} hears nothing from {name}"
         )
 
+    def devices_released(self) -> None:
+        """Every camera, microphone and screen track this page was given is stopped ("ended")."""
+        tracks = eventually(
+            lambda: (t := self.page.evaluate("() => window.__mediaTracks()"))["live"] == 0 and t,
+            f"{self.name}'s devices are stopped",
+        )
+        assert tracks["given"] > 0, f"{self.name}'s page was given no device"
+
     def join_to_first_frame_ms(self) -> float:
         """From the click on "Join room" to the first decoded remote video frame."""
         return float(

@@ -11,6 +11,7 @@ from tests.e2e.conftest import GlimpseServer
 from tests.e2e.meeting import (
     act_on,
     change_room,
+    delete_room,
     expect_in_call,
     expect_waiting,
     join_as_guest,
@@ -65,7 +66,7 @@ def test_a_guest_joins_by_link_raises_a_hand_reacts_and_is_muted_by_the_host(
     ann.hears("Gus")
 
 
-def test_the_lobby_admits_and_denies_and_a_removed_member_cannot_get_back_in(
+def test_the_lobby_admits_and_denies_a_removed_member_cannot_get_back_in_and_deletion_ends_it(
     browser: Browser, server: GlimpseServer, artifacts: Path
 ) -> None:
     ann = Person(browser, server.base_url, "Ann")
@@ -96,6 +97,7 @@ def test_the_lobby_admits_and_denies_and_a_removed_member_cannot_get_back_in(
     requests.get_by_role("button", name="Deny Hugo").click()
     expect(hugo.page.get_by_role("heading", name="You were not let in")).to_be_visible()
     expect(ann.tile("Hugo")).to_have_count(0)
+    hugo.devices_released()
 
     # Removed, Bob is told, and coming back he waits for a host instead of entering.
     act_on(ann, "Bob", "Remove from meeting")
@@ -104,9 +106,16 @@ def test_the_lobby_admits_and_denies_and_a_removed_member_cannot_get_back_in(
     ).to_be_visible()
     expect(bob.page.get_by_role("link", name="Rejoin")).to_have_count(0)
     expect(ann.tile("Bob")).to_have_count(0)
+    bob.devices_released()
     bob.page.goto(invite)
     bob.page.get_by_role("button", name="Join room").click()
     expect_waiting(bob)
     expect(lobby(ann).get_by_role("button", name="Admit Bob")).to_be_visible()
     expect(ann.tile("Bob")).to_have_count(0)
     expect(gail.tile("Bob")).to_have_count(0)
+
+    # The owner deletes the room: it ends for everyone in it or waiting, and their devices stop.
+    delete_room(server.base_url, ann, invite)
+    for person in (ann, gail, bob):
+        expect(person.page.get_by_role("heading", name="This room was deleted")).to_be_visible()
+        person.devices_released()

@@ -51,6 +51,11 @@ def test_signing_out_in_one_tab_ends_the_call_in_another(
     dashboard.goto("/")
     dashboard.get_by_role("button", name="Sign out").click()
 
-    # Signed out, the room's link shows its invite page (a guest's way in, or signing in).
+    # The session ended under Ann's call: a dialog says so over the page, her devices stop;
+    # signing out from it, the room's link shows its invite page (a guest's way in, or signing in).
+    ended = ann.page.get_by_role("alertdialog", name="Your session has ended")
+    expect(ended).to_be_visible()
+    ann.devices_released()
+    ended.get_by_role("button", name="Sign out").click()
     expect(ann.page.get_by_role("button", name="Join as a guest")).to_be_visible()
     expect(bob.tile("Ann")).to_have_count(0)

@@ -9,6 +9,7 @@ import { useEffect, useState } from "react";
 import { ApiProvider } from "./api/ApiContext";
 import { ApiClient, ApiError } from "./api/client";
 import { AuthProvider, useAuth } from "./auth/AuthContext";
+import { SessionEndedDialog } from "./components/SessionEndedDialog";
 import { DashboardPage } from "./pages/DashboardPage";
 import { InvitePage } from "./pages/InvitePage";
 import { RoomPage } from "./pages/RoomPage";
@@ -63,9 +64,13 @@ function Routes() {
     );
   }
   if (state.status === "signed-out" && code !== null) return <InvitePage key={code} code={code} />;
-  if (state.status !== "signed-in") return unreachable || null;
-  if (code !== null) return <RoomPage key={code} code={code} />;
-  return <DashboardPage />;
+  if (state.status !== "signed-in" && state.status !== "expired") return unreachable || null;
+  return (
+    <>
+      {code !== null ? <RoomPage key={code} code={code} /> : <DashboardPage />}
+      {state.status === "expired" && <SessionEndedDialog email={state.user.email} />}
+    </>
+  );
 }
 
 export function App() {

@@ -31,12 +31,28 @@ export class ApiError extends Error {
   readonly code: string;
   /** Seconds to wait before trying again, when the server said (`Retry-After`). */
   readonly retryAfter: number | null;
+  /** For `validation_error`: what is wrong with each field, by its name. */
+  readonly fields: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: string, message: string, retryAfter: number | null = null) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    retryAfter: number | null = null,
+    fields: Readonly<Record<string, string>> = {},
+  ) {
     super(message);
     this.status = status;
     this.code = code;
     this.retryAfter = retryAfter;
+    this.fields = fields;
+  }
+}
+
+/** The server could not be reached at all (`fetch` failed: offline, server down, DNS). */
+export class NetworkError extends Error {
+  constructor() {
+    super("Glimpse can't reach the server, retrying…");
   }
 }
 
@@ -67,7 +83,8 @@ async function errorOf(response: Response): Promise<ApiError> {
   try {
     const body = (await response.json()) as Partial<ErrorBody>;
     if (body.error) {
-      return new ApiError(response.status, body.error.code, body.error.message, retryAfter);
+      const { code, message, fields } = body.error;
+      return new ApiError(response.status, code, message, retryAfter, fields ?? {});
     }
   } catch {
     // not JSON: fall through to a message by status
@@ -249,12 +266,16 @@ export class ApiClient {
       if (body !== undefined) headers["Content-Type"] = "application/json";
       const token = typeof bearer === "function" ? await bearer(fresh) : bearer;
       if (token !== null) headers.Authorization = `Bearer ${token}`;
-      return fetch(`/api${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "same-origin",
-      });
+      try {
+        return await fetch(`/api${path}`, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          credentials: "same-origin",
+        });
+      } catch {
+        throw new NetworkError();
+      }
     };
     let response = await attempt(false);
     if (response.status === 401 && typeof bearer === "function") {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import { ApiError } from "./client";
-import { errorMessage } from "./errorMessages";
+import { ApiError, NetworkError } from "./client";
+import { errorMessage, fieldErrors } from "./errorMessages";
 
 describe("errorMessage", () => {
   it("has a sentence for the codes the pages meet", () => {
@@ -26,8 +26,14 @@ describe("errorMessage", () => {
     expect(errorMessage(new ApiError(409, "conflict", "the name is taken"))).toBe(
       "The name is taken.",
     );
-    expect(errorMessage(new TypeError("Failed to fetch"))).toBe(
-      "Cannot reach the server. Check your connection.",
-    );
+    expect(errorMessage(new NetworkError())).toBe("Glimpse can't reach the server, retrying…");
+  });
+
+  it("gives each field the server found wrong a sentence of its own", () => {
+    const invalid = new ApiError(422, "validation_error", "body.password: too short", null, {
+      password: "String should have at least 8 characters",
+    });
+    expect(fieldErrors(invalid)).toEqual({ password: "String should have at least 8 characters." });
+    expect(fieldErrors(new NetworkError())).toEqual({});
   });
 });

@@ -2,7 +2,7 @@
  * What to tell a person when a request failed: a sentence for each of the API's error codes the
  * pages meet, else the server's own message (already a sentence), else a word about the network.
  */
-import { ApiError } from "./client";
+import { ApiError, NetworkError } from "./client";
 
 const MESSAGES: Readonly<Record<string, string>> = {
   room_not_found: "There is no room at this link. Check the link you were sent.",
@@ -27,8 +27,16 @@ export function errorMessage(error: unknown): string {
     }
     return MESSAGES[error.code] ?? sentence(error.message);
   }
-  if (error instanceof TypeError) return "Cannot reach the server. Check your connection.";
+  if (error instanceof NetworkError) return error.message;
   return error instanceof Error ? sentence(error.message) : "Something went wrong.";
+}
+
+/** A sentence for each field the server found wrong (`validation_error`), by field name. */
+export function fieldErrors(error: unknown): Readonly<Record<string, string>> {
+  if (!(error instanceof ApiError)) return {};
+  return Object.fromEntries(
+    Object.entries(error.fields).map(([field, problem]) => [field, sentence(problem)]),
+  );
 }
 
 /** The server's messages start in lower case and end without a full stop. */

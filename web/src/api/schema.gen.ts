@@ -420,6 +420,10 @@ export interface components {
         ErrorDetail: {
             /** Code */
             code: string;
+            /** Fields */
+            fields?: {
+                [key: string]: string;
+            } | null;
             /** Message */
             message: string;
         };

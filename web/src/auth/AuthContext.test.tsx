@@ -56,17 +56,26 @@ describe("start-up sign-in", () => {
     expect((screen.getByLabelText("Email") as HTMLInputElement).value).toBe("ann@example.org");
   });
 
-  it("says the server cannot be reached, and signs out only once it answers 401", async () => {
-    const server = refreshAnswers([new TypeError("Failed to fetch"), signedOut()]);
-    open("/");
-    expect(await screen.findByText("Cannot reach the server; trying again…")).toBeTruthy();
-    expect(window.location.pathname).toBe("/");
+  it.each([
+    ["/", "/signin"],
+    ["/r/abcd-efgh-ijkl", "/r/abcd-efgh-ijkl"], // signed out, a room's link is its invite page
+  ])(
+    "on %s says the server cannot be reached, and signs out only once it answers 401",
+    async (path, signedOutPath) => {
+      const server = refreshAnswers([new TypeError("Failed to fetch"), signedOut()]);
+      open(path);
+      expect(await screen.findByText("Glimpse can't reach the server, retrying…")).toBeTruthy();
+      expect(window.location.pathname).toBe(path);
 
-    server.release();
-    expect(await screen.findByLabelText("Email", {}, { timeout: 10_000 })).toBeTruthy();
-    expect(window.location.pathname).toBe("/signin");
-    expect(server.refreshes).toHaveLength(2);
-  }, 20_000);
+      server.release();
+      await waitFor(() => expect(window.location.pathname).toBe(signedOutPath), {
+        timeout: 10_000,
+      });
+      await waitFor(() => expect(screen.queryByText(/retrying/)).toBeNull());
+      expect(server.refreshes).toHaveLength(2);
+    },
+    20_000,
+  );
 });
 
 describe("startupRetryDelayMs", () => {

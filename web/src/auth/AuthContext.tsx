@@ -1,19 +1,30 @@
 /**
  * Auth context: the signed-in user, silent sign-in from the refresh cookie, a refresh timer that
- * keeps the in-memory access token fresh, and sign-out. A refresh answered 401 signs out; when the
- * server cannot be reached or is busy at start-up, the state says so and the refresh is tried again.
+ * keeps the in-memory access token fresh, and sign-out. A refresh answered 401 ends the session
+ * (`expired`: the page stays, under a dialog that signs in again); when the server cannot be
+ * reached or is busy at start-up, the state says so and the refresh is tried again.
  */
-import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from "react";
 import type { ReactNode } from "react";
 
 import { useApi } from "../api/ApiContext";
-import { ApiError } from "../api/client";
+import { ApiError, NetworkError } from "../api/client";
 import type { User } from "../api/types";
 
 type AuthState =
   | { status: "loading"; user: null }
   | { status: "signed-in"; user: User }
   | { status: "signed-out"; user: null }
+  /** The session ended by itself (a refresh answered 401): the page stays until signed in again. */
+  | { status: "expired"; user: User }
   /** Not known yet: the server could not be reached or was busy; trying again. */
   | { status: "unreachable"; user: null; message: string };
 
@@ -39,14 +50,14 @@ export function startupRetryDelayMs(error: unknown, attempt: number): number {
 
 /** What the user sees while the start-up refresh cannot get an answer. */
 function unreachableMessage(error: unknown): string {
-  return error instanceof ApiError
-    ? "The server is busy; trying again…"
-    : "Cannot reach the server; trying again…";
+  return error instanceof NetworkError ? error.message : "The server is busy; trying again…";
 }
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const api = useApi();
   const [state, setState] = useState<AuthState>({ status: "loading", user: null });
+  /** Set while the person signs out: the session's end is theirs, not the server's. */
+  const signingOut = useRef(false);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -59,7 +70,13 @@ export function AuthProvider({ children }: { children: ReactNode }) {
       clearTimeout(timer);
       clearTimeout(retryTimer);
       if (session === null) {
-        setState({ status: "signed-out", user: null });
+        // Signed out by the page: to sign-in. Ended by the server: the page stays under a dialog.
+        const endedByServer = !signingOut.current;
+        setState((previous) =>
+          previous.user !== null && endedByServer
+            ? { status: "expired", user: previous.user }
+            : { status: "signed-out", user: null },
+        );
         return;
       }
       setState({ status: "signed-in", user: session.user });
@@ -94,7 +111,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     },
     [api],
   );
-  const signOut = useCallback(() => api.logOut(), [api]);
+  const signOut = useCallback(async () => {
+    signingOut.current = true;
+    try {
+      await api.logOut();
+    } finally {
+      signingOut.current = false;
+    }
+  }, [api]);
 
   const value = useMemo(
     () => ({ state, signIn, signUp, signOut }),
@@ -109,9 +133,9 @@ export function useAuth(): AuthValue {
   return value;
 }
 
-/** The signed-in user; only for pages behind the sign-in guard. */
+/** The signed-in user (or the one whose session just ended); only for pages behind the guard. */
 export function useUser(): User {
   const { state } = useAuth();
-  if (state.status !== "signed-in") throw new Error("useUser while signed out");
+  if (state.user === null) throw new Error("useUser while signed out");
   return state.user;
 }

@@ -6,7 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { FormEvent } from "react";
 
-import { errorMessage } from "../api/errorMessages";
+import { errorMessage, fieldErrors } from "../api/errorMessages";
 import {
   useAuthPolicy,
   useCreateInvite,
@@ -18,6 +18,7 @@ import type { Room } from "../api/types";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { CopyButton } from "../components/CopyButton";
 import { Dialog } from "../components/Dialog";
+import { describedBy, FieldProblem } from "../components/FieldProblem";
 import { RoomSettingsDialog } from "../components/RoomSettingsDialog";
 import { focusHeading, Link, navigate } from "../router";
 
@@ -118,6 +119,7 @@ function RoomList({
 function CreateRoom() {
   const create = useCreateRoom();
   const [created, setCreated] = useState<Room | null>(null);
+  const problems = fieldErrors(create.error);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -133,11 +135,18 @@ function CreateRoom() {
       <form onSubmit={submit} className="inline-form">
         <label>
           Room name
-          <input name="name" required maxLength={100} />
+          <input name="name" required maxLength={100} {...describedBy(problems, "name")} />
+          <FieldProblem problems={problems} field="name" />
         </label>
         <label>
           Password (optional)
-          <input name="password" type="password" autoComplete="new-password" />
+          <input
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            {...describedBy(problems, "password")}
+          />
+          <FieldProblem problems={problems} field="password" />
         </label>
         <button type="submit" className="primary" disabled={create.isPending}>
           Create room
@@ -145,7 +154,7 @@ function CreateRoom() {
       </form>
       {create.error && (
         <p className="error" role="alert">
-          {create.error.message}
+          {errorMessage(create.error)}
         </p>
       )}
       {created && (
@@ -206,7 +215,7 @@ function InviteSomeone() {
       </form>
       {invite.error && (
         <p className="error" role="alert">
-          {invite.error.message}
+          {errorMessage(invite.error)}
         </p>
       )}
       {link && (
@@ -249,7 +258,7 @@ export function DashboardPage() {
         {rooms.isPending && <p role="status">Loading rooms…</p>}
         {rooms.error && (
           <p className="error" role="alert">
-            {rooms.error.message}
+            {errorMessage(rooms.error)}
           </p>
         )}
         {rooms.data && (

@@ -81,4 +81,32 @@ describe("SignUpPage", () => {
     await waitFor(() => expect(server.registered).toHaveLength(1));
     expect(server.registered[0]).not.toHaveProperty("invite");
   });
+
+  it("shows what the server found wrong beside each field, keeping what was typed", async () => {
+    authServer("open");
+    const answer = Response.json(
+      {
+        error: {
+          code: "validation_error",
+          message: "body.email: value is not a valid email address",
+          fields: { email: "value is not a valid email address" },
+        },
+      },
+      { status: 422 },
+    );
+    const registered = vi.mocked(fetch);
+    const fallback = registered.getMockImplementation()!;
+    registered.mockImplementation(async (input, init) =>
+      input === "/api/auth/register" ? answer : fallback(input, init),
+    );
+    openSignUp("/signup");
+    await fillAndSubmit();
+    const email = screen.getByLabelText("Email");
+    await waitFor(() => expect(email.getAttribute("aria-invalid")).toBe("true"));
+    expect(screen.getByText("Value is not a valid email address.")).toBeTruthy();
+    expect(screen.getByRole("alert").textContent).toBe(
+      "Some of what you entered is not accepted. Check it and try again.",
+    );
+    expect((email as HTMLInputElement).value).toBe("ann@example.org");
+  });
 });

@@ -5,14 +5,18 @@
 import { useState } from "react";
 import type { FormEvent } from "react";
 
+import { errorMessage, fieldErrors } from "../api/errorMessages";
 import { useAuthPolicy } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
+import { describedBy, FieldProblem } from "../components/FieldProblem";
 import { focusHeading, Link, useLocation } from "../router";
 
 function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string }) {
   const { signIn, signUp } = useAuth();
   const { search } = useLocation();
   const [error, setError] = useState<string | null>(null);
+  /** The server's word on each field it refused, shown under the field. */
+  const [problems, setProblems] = useState<Readonly<Record<string, string>>>({});
   const [busy, setBusy] = useState(false);
   const signingUp = mode === "signup";
 
@@ -22,11 +26,13 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
     const field = (name: string) => String(form.get(name) ?? "");
     setBusy(true);
     setError(null);
+    setProblems({});
     try {
       if (signingUp) await signUp(field("email"), field("name"), field("password"), invite);
       else await signIn(field("email"), field("password"));
     } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+      setError(errorMessage(failure));
+      setProblems(fieldErrors(failure));
       setBusy(false);
     }
   };
@@ -45,12 +51,26 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
         )}
         <label>
           Email
-          <input name="email" type="email" autoComplete="email" required />
+          <input
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            {...describedBy(problems, "email")}
+          />
+          <FieldProblem problems={problems} field="email" />
         </label>
         {signingUp && (
           <label>
             Display name
-            <input name="name" autoComplete="name" required maxLength={64} />
+            <input
+              name="name"
+              autoComplete="name"
+              required
+              maxLength={64}
+              {...describedBy(problems, "display_name")}
+            />
+            <FieldProblem problems={problems} field="display_name" />
           </label>
         )}
         <label>
@@ -61,7 +81,9 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
             autoComplete={signingUp ? "new-password" : "current-password"}
             required
             minLength={signingUp ? 8 : undefined}
+            {...describedBy(problems, "password")}
           />
+          <FieldProblem problems={problems} field="password" />
         </label>
         {error && (
           <p className="error" role="alert">

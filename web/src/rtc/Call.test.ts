@@ -6,7 +6,7 @@ import type { Joined, LobbyEntry, Participant } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { SignalClient } from "../realtime/SignalClient";
 import { Call, NOTICE_MS, REACTION_MS } from "./Call";
-import { stubMediaDevices } from "./fakeMedia";
+import { stubAudioContext, stubMediaDevices } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
 import { LocalMedia } from "./LocalMedia";
@@ -40,19 +40,13 @@ function joined(
   };
 }
 
-class FakeAudioContext {
-  resume = async () => undefined;
-  close = async () => undefined;
-  createMediaStreamSource = () => ({ connect: () => undefined, disconnect: () => undefined });
-  createAnalyser = () => ({ fftSize: 0, getFloatTimeDomainData: () => undefined });
-}
-
 describe("Call", () => {
   let sockets: FakeSocket[];
   let peers: FakePeerConnection[];
   let call: Call;
   let media: LocalMedia;
   let deviceRequests: PendingRequest[];
+  let audioContexts: { closed: boolean }[];
   let iceFetches: number;
   /** The API's ICE servers: credentials valid for 100 s, different each time they are fetched. */
   const iceSource = async () => {
@@ -65,7 +59,7 @@ describe("Call", () => {
     iceFetches = 0;
     peers = [];
     deviceRequests = stubMediaDevices();
-    vi.stubGlobal("AudioContext", FakeAudioContext);
+    audioContexts = stubAudioContext();
     vi.stubGlobal(
       "RTCPeerConnection",
       class extends FakePeerConnection {
@@ -204,6 +198,82 @@ describe("Call", () => {
     sockets[0]!.deliver({ type: "room-closed", room_id: "room-1" });
     await vi.advanceTimersByTimeAsync(500_000);
     expect(iceFetches).toBe(1);
+  });
+
+  describe("however it ends, stops every device and closes the audio analysis", () => {
+    /** Ann joins with her microphone, camera and a shared screen, her audio analysed. */
+    async function annJoinsSending(): Promise<MediaStreamTrack[]> {
+      const starting = media.start();
+      const devices = deviceRequests.map((r) => r.grant());
+      await starting;
+      await annJoinsBob();
+      const sharing = media.startScreenShare();
+      const screen = deviceRequests[2]!.grant();
+      await sharing;
+      return [...devices, screen];
+    }
+
+    const endings: [string, () => Promise<void>][] = [
+      [
+        "left",
+        async () => {
+          const leaving = call.leave();
+          const [request] = sockets[0]!.sentOfType("leave");
+          sockets[0]!.deliver({ type: "ack", request: "leave", ref: request?.ref });
+          await leaving;
+        },
+      ],
+      ["unmounted", async () => call.dispose()],
+      ["room-deleted", async () => sockets[0]!.deliver({ type: "room-closed", room_id: "room-1" })],
+      ["room-deleted", async () => sockets[0]!.drop(4404)],
+      ["ended", async () => sockets[0]!.drop(4410)],
+      ["removed", async () => sockets[0]!.drop(4412)],
+      ["denied", async () => sockets[0]!.drop(4413)],
+      ["disconnected", async () => sockets[0]!.drop(4429)],
+      [
+        "signed-out",
+        async () => {
+          sockets[0]!.drop(4401); // the token was refused: reconnect with a fresh one…
+          await vi.advanceTimersByTimeAsync(0);
+          sockets[1]!.drop(4401); // …refused again: the session is over
+        },
+      ],
+    ];
+
+    it.each(endings)("%s", async (_kind, ending) => {
+      const tracks = await annJoinsSending();
+      expect(tracks.map((t) => t.readyState)).toEqual(["live", "live", "live"]);
+      expect(audioContexts).toHaveLength(1);
+
+      await ending();
+      await settle();
+      expect(tracks.map((t) => t.readyState)).toEqual(["ended", "ended", "ended"]);
+      expect(audioContexts.map((c) => c.closed)).toEqual([true]);
+      expect(peers[0]!.closed).toBe(true);
+    });
+
+    it("after a stop in the lobby (denied)", async () => {
+      const starting = media.start();
+      const tracks = deviceRequests.map((r) => r.grant());
+      await starting;
+      const joining = call.join("abcd-efgh-ijkl");
+      await settle();
+      await connect(sockets[0]!);
+      const request = sockets[0]!.sentOfType("join")[0];
+      sockets[0]!.deliver({
+        type: "waiting",
+        ref: request?.ref,
+        room: { id: "room-1", code: "abcd-efgh-ijkl", name: "Standup", owner_id: "u-Bob" },
+        participant_id: "p-ann",
+        reason: "lobby",
+      });
+      await joining;
+      sockets[0]!.drop(4413);
+      await settle();
+      expect(call.snapshot.stop).toBe("denied");
+      expect(tracks.map((t) => t.readyState)).toEqual(["ended", "ended"]);
+      expect(audioContexts.map((c) => c.closed)).toEqual([true]);
+    });
   });
 
   it("announces a media change again when the server refused it for a passing reason", async () => {

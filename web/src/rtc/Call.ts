@@ -1,7 +1,7 @@
 /**
  * The call, as a library with typed events and no UI (LiveKit's `Room` plays this part):
  * the roster from the WebSocket service, one PeerLink per remote participant, the local media
- * sent on every link, media state announced to the room, and everything released on leave.
+ * sent on every link, media state announced to the room, and everything released when it ends.
  * The meeting around it: waiting in the lobby, roles, the hosts' lobby list and lock, what a host
  * does to this participant (a mute turns the microphone off), hands, reactions, notices.
  */
@@ -254,11 +254,16 @@ export class Call extends Emitter<CallEvents> {
 
   /** Release everything: links, local devices, audio analysis, subscriptions. */
   dispose(): void {
-    clearTimeout(this.iceRenewalTimer);
-    clearTimeout(this.mediaRetryTimer);
     this.notices.clear();
     this.reactions.clear();
     for (const off of this.unsubscribe) off();
+    this.release();
+  }
+
+  /** The call is over: timers, links, audio analysis and the local devices go. */
+  private release(): void {
+    clearTimeout(this.iceRenewalTimer);
+    clearTimeout(this.mediaRetryTimer);
     this.closeLinks();
     this.levels?.close();
     this.levels = null;
@@ -510,12 +515,11 @@ export class Call extends Emitter<CallEvents> {
     );
   }
 
+  /** However the call ends (a host, the room's deletion, sign-out, an error), devices go too. */
   private end(stop: Stop): void {
-    clearTimeout(this.iceRenewalTimer);
-    clearTimeout(this.mediaRetryTimer);
-    this.closeLinks();
     this.remotes = new Map();
     this.publish({ phase: "ended", reason: stop.message, stop: stop.kind, lobby: [] });
+    this.release();
   }
 
   private publish(changes: Partial<CallSnapshot>): void {

@@ -33,6 +33,27 @@ export function fakeTrack(kind: "audio" | "video"): MediaStreamTrack {
   return track as unknown as MediaStreamTrack;
 }
 
+/** A WebAudio context that records whether it was closed; every one made is in `contexts`. */
+export function stubAudioContext(): { closed: boolean }[] {
+  const contexts: { closed: boolean }[] = [];
+  vi.stubGlobal(
+    "AudioContext",
+    class {
+      closed = false;
+      constructor() {
+        contexts.push(this);
+      }
+      resume = async () => undefined;
+      close = async () => {
+        this.closed = true;
+      };
+      createMediaStreamSource = () => ({ connect: () => undefined, disconnect: () => undefined });
+      createAnalyser = () => ({ fftSize: 0, getFloatTimeDomainData: () => undefined });
+    },
+  );
+  return contexts;
+}
+
 /** A device request the test answers later: `grant` resolves it with a new track. */
 export interface PendingRequest {
   kind: "audio" | "video";
