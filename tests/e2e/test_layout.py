@@ -142,7 +142,7 @@ def test_the_stage_fits_and_a_shared_screen_is_featured_whole(
 
     # Alone: one's own tile and the invitation, with its copy button.
     expect(ann.page.get_by_role("heading", name="You're the only one here")).to_be_visible()
-    expect(ann.page.get_by_role("button", name="Copy the link to invite others")).to_be_visible()
+    expect(ann.page.get_by_role("button", name="Copy link to invite others")).to_be_visible()
     check_stage(ann, 2, "1-alone", gallery)
 
     people = [ann]

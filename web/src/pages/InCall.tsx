@@ -279,7 +279,7 @@ function InviteCard({ link }: { link: string }) {
     <section className="invite" aria-labelledby="invite-heading">
       <h2 id="invite-heading">You're the only one here</h2>
       <p className="muted">Send the link to invite others.</p>
-      <CopyButton text={link} label="Copy the link to invite others" />
+      <CopyButton text={link} label="Copy link to invite others" />
     </section>
   );
 }
