@@ -46,17 +46,19 @@ class Verdict(enum.Enum):
 
 class Allowance:
     """One kind of message's rate limit: a bucket for the messages accepted, and a second of the
-    same rate and burst that only the refused ones draw on.
+    same burst, refilled at twice the rate, that only the refused ones draw on.
 
-    A client that waits the `retry_after` it is told sends no faster than the rate, so the second
-    bucket refills faster than it draws on it; one that keeps on at more than twice the rate
-    empties it after `burst` refusals, and from then each refusal is a strike."""
+    A client that waits the `retry_after` it is told is refused at most once per accepted
+    message, so the second bucket refills twice as fast as it draws on it, whatever the jitter of
+    its timing (at the same rate, jitter alone would drain it in a long enough run); one that
+    keeps on at more than three times the rate empties it after `burst` refusals, and from then
+    each refusal is a strike."""
 
     __slots__ = ("_accepted", "_refused")
 
     def __init__(self, rate: float, burst: int) -> None:
         self._accepted = TokenBucket(rate, burst)
-        self._refused = TokenBucket(rate, burst)
+        self._refused = TokenBucket(2 * rate, burst)
 
     def take(self) -> Verdict:
         if self._accepted.allow():
