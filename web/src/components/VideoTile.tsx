@@ -6,6 +6,7 @@
 import { useEffect, useRef } from "react";
 
 import type { FloatingReaction } from "../rtc/Call";
+import { SPEAKER_CHOICE } from "../rtc/LocalMedia";
 import type { PeerState } from "../rtc/PeerLink";
 import type { Role } from "../realtime/protocol";
 import { RoleBadge } from "./RoleBadge";
@@ -27,6 +28,8 @@ export interface VideoTileProps {
   presenting?: boolean;
   pinned?: boolean;
   onPin?: () => void;
+  /** The speaker to play this participant's sound on ("" the default output). */
+  sinkId?: string;
 }
 
 const PEER_STATE_TEXT: Record<PeerState, string> = {
@@ -52,12 +55,19 @@ export function VideoTile({
   presenting = false,
   pinned = false,
   onPin,
+  sinkId = "",
 }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   const figure = useRef<HTMLElement>(null);
   useEffect(() => {
     if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
   }, [stream]);
+  useEffect(() => {
+    const element = video.current;
+    if (element && SPEAKER_CHOICE && element.sinkId !== sinkId) {
+      element.setSinkId(sinkId).catch(() => undefined); // an output unplugged since it was listed
+    }
+  }, [sinkId]);
 
   const person = isSelf ? `${name} (you)` : name;
   const label = presenting ? `Screen of ${person}` : person;
