@@ -624,7 +624,10 @@ export interface components {
             /** Recent */
             recent: components["schemas"]["RoomPublic"][];
         };
-        /** RoomPublic */
+        /**
+         * RoomPublic
+         * @description A room as its owner and its members see it.
+         */
         RoomPublic: {
             /** Allow Guests */
             allow_guests: boolean;

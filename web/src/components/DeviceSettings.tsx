@@ -10,6 +10,7 @@ import type { LocalMedia, LocalMediaSnapshot } from "../rtc/LocalMedia";
 import { DevicePicker } from "./DevicePicker";
 import { LevelMeter } from "./LevelMeter";
 import { playTestSound } from "./sounds";
+import { ErrorAlert } from "./ErrorAlert";
 
 export function DeviceSettings({
   media,
@@ -65,11 +66,9 @@ function SpeakerTest({ sinkId }: { sinkId: string }) {
       <button type="button" onClick={test} disabled={state === "playing"}>
         {state === "playing" ? "Playing a test sound…" : "Test speaker"}
       </button>
-      {state === "failed" && (
-        <p className="error" role="alert">
-          The test sound could not play on this speaker. Choose another.
-        </p>
-      )}
+      <ErrorAlert>
+        {state === "failed" && "The test sound could not play on this speaker. Choose another."}
+      </ErrorAlert>
     </>
   );
 }

@@ -15,6 +15,7 @@ import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 import { focusHeading } from "../router";
 import { CONNECTION_TEXT } from "./InCall";
+import { ErrorAlert } from "../components/ErrorAlert";
 
 export function PreJoin({ room, displayName }: { room: CallRoom; displayName: string }) {
   const { media, call } = useCallServices();
@@ -58,11 +59,7 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
             />
           </label>
         )}
-        {reason && (
-          <p className="error" role="alert">
-            {reason}
-          </p>
-        )}
+        <ErrorAlert>{reason}</ErrorAlert>
         {phase === "joining" && connection === "unreachable" && (
           <p className="error" role="status">
             {CONNECTION_TEXT.unreachable}
