@@ -21,3 +21,10 @@ def test_metrics_networks_are_checked_and_parsed() -> None:
     allowed = Settings(metrics_allow="10.0.0.0/8, 192.168.1.7,").metrics_networks
     assert [str(network) for network in allowed] == ["10.0.0.0/8", "192.168.1.7/32"]
     assert Settings(metrics_allow="").metrics_networks == []
+
+
+def test_relay_only_media_needs_a_turn_server() -> None:
+    with pytest.raises(ValidationError, match="needs a turn: URL"):
+        Settings(ice_transport_policy="relay", ice_servers="stun:stun.example.org:3478")
+    relay = Settings(ice_transport_policy="relay", ice_servers="turn:turn.example.org:3478")
+    assert relay.ice_transport_policy == "relay"

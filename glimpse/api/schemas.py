@@ -247,6 +247,8 @@ class IceServer(BaseModel):
 
 class IceServers(BaseModel):
     ice_servers: list[IceServer]
+    ice_transport_policy: Literal["all", "relay"]
+    """The RTCPeerConnection's `iceTransportPolicy`: `relay` sends media only through TURN."""
     ttl: int
     """Seconds the TURN credentials stay valid."""
 

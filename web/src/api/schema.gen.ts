@@ -466,6 +466,11 @@ export interface components {
         IceServers: {
             /** Ice Servers */
             ice_servers: components["schemas"]["IceServer"][];
+            /**
+             * Ice Transport Policy
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
             /** Ttl */
             ttl: number;
         };

@@ -6,9 +6,11 @@
 import { useEffect, useRef } from "react";
 
 import type { FloatingReaction } from "../rtc/Call";
+import type { LinkHealth } from "../rtc/PeerLink";
 import { SPEAKER_CHOICE } from "../rtc/LocalMedia";
 import type { PeerState } from "../rtc/PeerLink";
 import type { Role } from "../realtime/protocol";
+import { QualityIndicator } from "./QualityIndicator";
 import { RoleBadge } from "./RoleBadge";
 
 export interface VideoTileProps {
@@ -30,6 +32,10 @@ export interface VideoTileProps {
   onPin?: () => void;
   /** The speaker to play this participant's sound on ("" the default output). */
   sinkId?: string;
+  /** The link to this participant: its quality and whether the picture is frozen. */
+  health?: LinkHealth | null;
+  /** Why the link to this participant cannot connect, in words. */
+  problem?: string | null;
 }
 
 const PEER_STATE_TEXT: Record<PeerState, string> = {
@@ -56,6 +62,8 @@ export function VideoTile({
   pinned = false,
   onPin,
   sinkId = "",
+  health = null,
+  problem = null,
 }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   const figure = useRef<HTMLElement>(null);
@@ -108,6 +116,16 @@ export function VideoTile({
           {name.slice(0, 1).toUpperCase()}
         </div>
       )}
+      {health?.frozen && videoOn && !presenting && peerState === "connected" && (
+        <p className="tile-notice" role="status">
+          Video paused: the connection is too weak
+        </p>
+      )}
+      {problem && !presenting && (
+        <p className="tile-notice" role="status">
+          {problem}
+        </p>
+      )}
       {handRaised && (
         <span className="hand" role="img" aria-label="Hand raised">
           ✋
@@ -121,6 +139,7 @@ export function VideoTile({
       <figcaption>
         <span className="name">{label}</span>
         {!presenting && <RoleBadge role={role} />}
+        {health && !presenting && <QualityIndicator quality={health} whose={`${name}'s`} />}
         {screen && !presenting && <span className="badge">Sharing screen</span>}
         {!audioOn && !presenting && (
           <span className="badge" data-indicator="muted">

@@ -17,6 +17,7 @@ import { LobbyPanel } from "../components/LobbyPanel";
 import { MediaToggles } from "../components/MediaToggles";
 import { Notices } from "../components/Notices";
 import { ParticipantsPanel } from "../components/ParticipantsPanel";
+import { QualityIndicator } from "../components/QualityIndicator";
 import { ReactionPicker } from "../components/ReactionPicker";
 import { ReasonedButton } from "../components/ReasonedButton";
 import { Stage } from "../components/Stage";
@@ -24,6 +25,7 @@ import type { StageItem } from "../components/Stage";
 import { VideoTile } from "../components/VideoTile";
 import { useChat } from "../chat/ChatContext";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+import { ownQuality } from "../rtc/linkStats";
 import { canShareScreen } from "../rtc/LocalMedia";
 import { isHost, roleOf } from "../rtc/roles";
 import type { ConnectionState } from "../realtime/SignalClient";
@@ -134,7 +136,7 @@ export function InCall({ room }: { room: CallRoom }) {
       role: roleOf(self),
       handRaised: self.hand != null,
     }),
-    ...snapshot.remotes.map(({ participant, stream, peerState }) =>
+    ...snapshot.remotes.map(({ participant, stream, peerState, health, problem }) =>
       cameraTile(participant.id, {
         name: participant.display_name,
         stream,
@@ -145,6 +147,8 @@ export function InCall({ room }: { room: CallRoom }) {
         role: roleOf(participant),
         handRaised: participant.hand != null,
         sinkId: local.speaker,
+        health,
+        problem,
       }),
     ),
     ...snapshot.remotes
@@ -169,6 +173,7 @@ export function InCall({ room }: { room: CallRoom }) {
           snapshot.remotes[0]?.participant.id ??
           self.id);
   const participants = [self, ...snapshot.remotes.map((r) => r.participant)];
+  const own = ownQuality(snapshot.remotes.flatMap((r) => (r.health ? [r.health] : [])));
 
   return (
     <div className="room">
@@ -181,6 +186,7 @@ export function InCall({ room }: { room: CallRoom }) {
         >
           {CONNECTION_TEXT[snapshot.connection]}
         </span>
+        {own && <QualityIndicator quality={own} whose="Your" />}
         {snapshot.locked && <span className="badge">Locked</span>}
         <CopyButton text={inviteLink(room)} label="Copy link to this room" />
       </header>

@@ -30,13 +30,13 @@ export function CallProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     const media = new LocalMedia();
     const call = new Call(signal, media, async () => {
-      const { ice_servers, ttl } = await api.iceServers(callToken);
+      const { ice_servers, ice_transport_policy, ttl } = await api.iceServers(callToken);
       const iceServers = ice_servers.map((server) => ({
         urls: server.urls,
         ...(server.username ? { username: server.username } : {}),
         ...(server.credential ? { credential: server.credential } : {}),
       }));
-      return { iceServers, ttlSeconds: ttl };
+      return { iceServers, iceTransportPolicy: ice_transport_policy, ttlSeconds: ttl };
     });
     // The services live exactly as long as this effect (StrictMode mounts it twice in development).
     // eslint-disable-next-line react-hooks/set-state-in-effect

@@ -55,7 +55,12 @@ export class FakePeerConnection {
     return this.transceivers;
   }
 
-  async setLocalDescription() {
+  async setLocalDescription(description?: { type: RTCSdpType }) {
+    if (description?.type === "rollback") {
+      this.signalingState = "stable";
+      this.log.push("rollback");
+      return;
+    }
     const type: RTCSdpType = this.signalingState === "have-remote-offer" ? "answer" : "offer";
     this.signalingState = type === "offer" ? "have-local-offer" : "stable";
     this.localDescription = { type, sdp: `${type} sdp` };
@@ -88,6 +93,18 @@ export class FakePeerConnection {
   close() {
     this.closed = true;
     this.signalingState = "closed";
+  }
+
+  /** What `getStats` answers: the test sets these statistics (each with `id` and `type`). */
+  stats: { id: string; type: string; [key: string]: unknown }[] = [];
+
+  async getStats() {
+    return new Map(this.stats.map((stat) => [stat.id, stat]));
+  }
+
+  connect() {
+    this.connectionState = "connected";
+    this.onconnectionstatechange?.();
   }
 
   fail() {
