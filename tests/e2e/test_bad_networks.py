@@ -24,6 +24,8 @@ CROSSING_DELAY = 0.075
 CROSSING_LOSS = 0.025
 """About 5 % end to end."""
 TIGHT_RATE = 400_000
+STARVED_RATE = 80_000
+"""Under the video floor: audio only."""
 WINDOW = 4.0
 """Seconds each condition is measured over."""
 CUT = 5.0
@@ -138,6 +140,23 @@ def test_a_relayed_call_holds_through_delay_loss_a_tight_link_a_cut_and_a_rebind
                 "data-quality", QUALITY[condition]
             )
     link.clear()
+
+    # Under the floor, each side's video to the other pauses with a notice; audio goes on; once
+    # the link is back, video is tried again and stays.
+    link.set(rate=STARVED_RATE)
+    for person, other in ((ann, "Bob"), (bob, "Ann")):
+        expect(
+            person.page.get_by_role("status").filter(has_text=f"Your video to {other} is paused")
+        ).to_have_count(1, timeout=20_000)
+    ann.hears("Bob")
+    link.clear()
+    paused_at = time.monotonic()
+    expect(
+        bob.page.get_by_role("status").filter(has_text="Your video to Ann is back")
+    ).to_have_count(1, timeout=30_000)
+    recovery_seconds(ann, "Bob")
+    back = time.monotonic() - paused_at
+    print(f"{STARVED_RATE // 1000} kbit/s: audio only; video back {back:.1f} s after the link")
 
     # A 5 s cut: the tile says so; media comes back by itself once the path returns.
     link.set(cut=True)

@@ -481,14 +481,29 @@ export class Call extends Emitter<CallEvents> {
     link.on("state", (peerState) => this.updateRemote(participant.id, { peerState }));
     link.on("health", (health) => this.updateRemote(participant.id, { health }));
     link.on("problem", (problem) => this.updateRemote(participant.id, { problem }));
+    link.on("video-sending", (sending) => {
+      const name = this.remotes.get(participant.id)?.participant.display_name ?? "someone";
+      this.notify(
+        sending
+          ? `Your video to ${name} is back`
+          : `Your video to ${name} is paused: the link is too weak (audio continues)`,
+      );
+    });
     this.links.set(participant.id, link);
     expectMediaOf(link, participant);
+    this.shareUpload();
     this.publish({});
+  }
+
+  /** Each link's copy of the camera takes its share of the upload. */
+  private shareUpload(): void {
+    for (const link of this.links.values()) link.setPeers(this.links.size);
   }
 
   private removeRemote(id: string): void {
     this.links.get(id)?.close();
     this.links.delete(id);
+    this.shareUpload();
     this.levels?.unwatch(id);
     this.remotes.delete(id);
     this.publish({});

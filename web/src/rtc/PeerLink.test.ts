@@ -158,6 +158,21 @@ describe("PeerLink", () => {
       peer.close();
     });
 
+    it("sends the camera's share of the upload, the microphone first in line", async () => {
+      const { pc, peer } = link(true);
+      pc.connect();
+      await vi.advanceTimersByTimeAsync(0);
+      const [audio, camera] = pc.transceivers.map((t) => t.sender);
+      expect(audio?.encodings).toEqual([{ priority: "high", networkPriority: "high" }]);
+      expect(camera?.encodings).toEqual([
+        { maxBitrate: 1_500_000, scaleResolutionDownBy: 1, maxFramerate: 30, active: true },
+      ]);
+      peer.setPeers(6);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(camera?.encodings[0]).toMatchObject({ maxBitrate: 416_666, scaleResolutionDownBy: 2 });
+      peer.close();
+    });
+
     it("marks a frozen picture, and rates the link", async () => {
       const { pc, peer } = link(true);
       const health: { frozen: boolean; level: string }[] = [];

@@ -4,7 +4,8 @@
  * device change, screen share) so no renegotiation is needed. A watchdog reads the statistics
  * every second: it reports the link's quality and a frozen picture, restarts ICE when the
  * connection fails or media stops arriving, and when a connection does not come up in time it
- * negotiates again, backing off, with the reason in words.
+ * negotiates again, backing off, with the reason in words. The camera's encoding follows the
+ * room's size and what the link can carry (`sendPolicy.ts`): audio only under a floor.
  * Three transceivers, in this order on both sides: the microphone, the camera and the screen (camera
  * and screen are sent together; a slot with nothing to send sends nothing).
  */
@@ -13,6 +14,7 @@ import type { IceCandidate, SignalKind } from "../realtime/protocol";
 import { assessQuality, failureReason, readCounters } from "./linkStats";
 import type { LinkCounters, LinkQuality } from "./linkStats";
 import { shouldIgnore } from "./negotiation";
+import { cameraEncoding, VideoGate, withOpusDtx } from "./sendPolicy";
 
 export type PeerState = "connecting" | "connected" | "reconnecting" | "failed" | "closed";
 
@@ -79,6 +81,8 @@ export class PeerLink extends Emitter<{
   health: [LinkHealth];
   /** Why the link cannot connect, in words; null once it does. */
   problem: [string | null];
+  /** The camera paused on this link for a weak link (false), or sent again (true). */
+  "video-sending": [boolean];
 }> {
   private readonly pc: RTCPeerConnection;
   private readonly options: PeerLinkOptions;
@@ -100,6 +104,10 @@ export class PeerLink extends Emitter<{
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimeoutMs = CONNECT_TIMEOUT_MS;
   private everConnected = false;
+  /** How many participants the camera goes to (this link's copy gets a share). */
+  private peers = 1;
+  private readonly videoGate = new VideoGate();
+  private encodingQueue: Promise<void> = Promise.resolve();
 
   constructor(options: PeerLinkOptions) {
     super();
@@ -154,6 +162,13 @@ export class PeerLink extends Emitter<{
     this.expecting = { media, video };
   }
 
+  /** The camera now goes to `peers` participants: this link's copy takes its share. */
+  setPeers(peers: number): void {
+    if (peers === this.peers) return;
+    this.peers = peers;
+    this.applyEncodings();
+  }
+
   /** The network changed (back online, another interface): look for a path at once. */
   networkChanged(): void {
     this.restartIce();
@@ -173,7 +188,7 @@ export class PeerLink extends Emitter<{
       this.makingOffer = true;
       await this.pc.setLocalDescription();
       const sdp = this.pc.localDescription?.sdp;
-      if (sdp) this.options.send({ kind: "offer", sdp });
+      if (sdp) this.options.send({ kind: "offer", sdp: withOpusDtx(sdp) });
     } finally {
       this.makingOffer = false;
     }
@@ -209,7 +224,7 @@ export class PeerLink extends Emitter<{
     if (!this.tracksAttached) await this.attachTracks();
     await this.pc.setLocalDescription();
     const answer = this.pc.localDescription?.sdp;
-    if (answer) this.options.send({ kind: "answer", sdp: answer });
+    if (answer) this.options.send({ kind: "answer", sdp: withOpusDtx(answer) });
     this.mayOffer = true;
   }
 
@@ -269,6 +284,27 @@ export class PeerLink extends Emitter<{
     this.lastBytesAt = this.lastFrameAt = performance.now();
     this.setState("connected");
     this.emit("problem", null);
+    this.applyEncodings();
+  }
+
+  /**
+   * The camera's share of the upload and whether it is sent; the microphone first in line. One
+   * change at a time (`setParameters` refuses parameters read before another change).
+   */
+  private applyEncodings(): void {
+    const [audio, camera] = this.pc.getTransceivers().map((t) => t.sender);
+    const encoding = { ...cameraEncoding(this.peers), active: this.videoGate.sending };
+    const apply = async (sender: RTCRtpSender | undefined, changes: object) => {
+      if (sender === undefined) return;
+      const parameters = sender.getParameters();
+      if (parameters.encodings.length === 0) return; // not negotiated yet: next time
+      parameters.encodings = parameters.encodings.map((e) => ({ ...e, ...changes }));
+      await sender.setParameters(parameters);
+    };
+    this.encodingQueue = this.encodingQueue
+      .then(() => apply(audio, { priority: "high", networkPriority: "high" }))
+      .then(() => apply(camera, encoding))
+      .catch(() => undefined);
   }
 
   /**
@@ -323,6 +359,10 @@ export class PeerLink extends Emitter<{
     }
     const frozen = this.expecting.video && now - this.lastFrameAt >= FROZEN_MS;
     this.emit("health", { ...assessQuality(previous, counters), frozen });
+    if (this.videoGate.update(counters.availableOutgoingBitrate, now)) {
+      this.applyEncodings();
+      this.emit("video-sending", this.videoGate.sending);
+    }
     if (this.expecting.media && now - this.lastBytesAt >= STALL_MS) this.restartIce();
   }
 

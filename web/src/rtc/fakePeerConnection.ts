@@ -25,7 +25,14 @@ export class FakePeerConnection {
   readonly transceivers: {
     direction: RTCRtpTransceiverDirection;
     receiver: { track: { kind: Kind } };
-    sender: { track: unknown; replaceTrack: (track: unknown) => Promise<void> };
+    sender: {
+      track: unknown;
+      replaceTrack: (track: unknown) => Promise<void>;
+      getParameters: () => { encodings: Record<string, unknown>[] };
+      setParameters: (parameters: { encodings: Record<string, unknown>[] }) => Promise<void>;
+      /** The encodings last set. */
+      encodings: Record<string, unknown>[];
+    };
   }[] = [];
   onicecandidate: unknown = null;
   onnegotiationneeded: (() => void) | null = null;
@@ -46,6 +53,11 @@ export class FakePeerConnection {
       track,
       replaceTrack: async (next: unknown) => {
         sender.track = next;
+      },
+      encodings: [{}] as Record<string, unknown>[],
+      getParameters: () => ({ encodings: sender.encodings.map((e) => ({ ...e })) }),
+      setParameters: async (parameters: { encodings: Record<string, unknown>[] }) => {
+        sender.encodings = parameters.encodings;
       },
     };
     this.transceivers.push({ direction, receiver: { track: { kind } }, sender });
