@@ -115,7 +115,17 @@ def recovery_seconds(viewer: Person, name: str) -> float:
 def test_a_relayed_call_holds_through_delay_loss_a_tight_link_a_cut_and_a_rebinding(
     browser: Browser, relayed_server: GlimpseServer, link: ImpairedLink
 ) -> None:
-    ann, bob, _ = ann_and_bob_meet(browser, relayed_server.base_url, "Bad networks")
+    ann, bob, invite = ann_and_bob_meet(browser, relayed_server.base_url, "Bad networks")
+    # Before joining, Cara checks her connection: UDP reaches the media server (through the
+    # proxy); the server offers no TCP fallback here; a short test measures the round trip.
+    cara = Person(browser, relayed_server.base_url, "Cara")
+    cara.sign_up(invite)
+    cara.page.get_by_role("button", name="Check my connection").click()
+    report = cara.page.get_by_role("status", name="Connection check")
+    expect(report).to_contain_text("Calls can use UDP", timeout=15_000)
+    expect(report).to_contain_text(re.compile(r"short test through the media server: \d+ ms"))
+    print(f"\nconnectivity check: {report.inner_text()!r}")
+    cara.close()
     ann.sees_video_of("Bob")
     baseline = figures(ann)
     print(f"\nbaseline: {baseline}")

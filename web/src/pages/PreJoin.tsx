@@ -1,13 +1,14 @@
 /**
  * Before joining: the preview, camera and microphone on or off, the room password, and "Join
  * room" with any error beside it, all in view at once on a phone and a desktop; below them the
- * devices (camera, microphone with its level, speaker with a test). Device problems are explained,
- * each with a retry.
+ * devices (camera, microphone with its level, speaker with a test) and a connectivity check.
+ * Device problems are explained, each with a retry.
  */
 import { useState } from "react";
 import type { FormEvent } from "react";
 
 import type { CallRoom } from "../api/types";
+import { ConnectivityCheck } from "../components/ConnectivityCheck";
 import { DeviceProblems } from "../components/DeviceProblems";
 import { DeviceSettings } from "../components/DeviceSettings";
 import { MediaToggles } from "../components/MediaToggles";
@@ -18,7 +19,7 @@ import { CONNECTION_TEXT } from "./InCall";
 import { ErrorAlert } from "../components/ErrorAlert";
 
 export function PreJoin({ room, displayName }: { room: CallRoom; displayName: string }) {
-  const { media, call } = useCallServices();
+  const { media, call, iceServers } = useCallServices();
   const local = useLocalMedia();
   const { phase, reason, connection } = useCall();
   const [password, setPassword] = useState("");
@@ -72,6 +73,7 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
       <section className="card prejoin-devices" aria-labelledby="devices-heading">
         <h2 id="devices-heading">Devices</h2>
         <DeviceSettings media={media} local={local} />
+        <ConnectivityCheck iceServers={iceServers} />
       </section>
     </main>
   );
