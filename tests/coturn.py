@@ -23,20 +23,41 @@ STARTUP_TIMEOUT = 10.0
 class Coturn:
     port: int
     secret: str
+    tls_port: int | None = None
+    """TURN over TLS (a self-signed certificate for 127.0.0.1), when asked for."""
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate and its key for 127.0.0.1, valid for a day."""
+    cert, key = folder / "turn.crt", folder / "turn.key"
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl is not installed"
+    subprocess.run(  # noqa: S603 (openssl, with arguments of our own)
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
 
 
 @contextlib.contextmanager
-def running_coturn(folder: Path) -> Iterator[Coturn]:
-    """Start coturn on a free port with a fresh secret; its log is `folder`/coturn.log."""
+def running_coturn(folder: Path, *, tls: bool = False) -> Iterator[Coturn]:
+    """Start coturn on a free port with a fresh secret (and TLS on another, with `tls`); its log
+    is `folder`/coturn.log."""
     binary = shutil.which("turnserver")
     assert binary, "coturn is not installed: apt-get install coturn (.ci/services.sh does)"
-    server = Coturn(free_port(), secrets.token_urlsafe(32))
+    server = Coturn(free_port(), secrets.token_urlsafe(32), free_port() if tls else None)
+    if server.tls_port is None:
+        secure = ["--no-tls"]
+    else:
+        cert, key = self_signed_certificate(folder)
+        secure = [f"--tls-listening-port={server.tls_port}", f"--cert={cert}", f"--pkey={key}"]
     log = folder / "coturn.log"
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603 (coturn, with arguments of our own)
             [binary, "-c", str(CONFIG), f"--static-auth-secret={server.secret}",
              "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--relay-ip=::1",
-             f"--listening-port={server.port}",
+             f"--listening-port={server.port}", *secure,
              "--allow-loopback-peers", f"--pidfile={folder / 'turnserver.pid'}",
              f"--db={folder / 'turndb'}"],
             stdout=output, stderr=subprocess.STDOUT,
@@ -45,7 +66,10 @@ def running_coturn(folder: Path) -> Iterator[Coturn]:
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", server.port)):
-                break
+                if server.tls_port is None:
+                    break
+                with socket.create_connection(("127.0.0.1", server.tls_port)):
+                    break
             assert time.monotonic() < deadline, f"coturn did not start:\n{log.read_text()}"
             time.sleep(0.05)
         yield server

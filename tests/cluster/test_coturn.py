@@ -4,6 +4,7 @@ addresses, and within its allocation quotas."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,20 +16,28 @@ from tests.conftest import RunningServer, ServerFactory
 from tests.coturn import CONFIG, Coturn, running_coturn
 
 
-async def relays(coturn: Coturn, username: str, password: str) -> bool:
-    """turnutils_uclient allocates a relay with these credentials and echoes through it."""
+async def relays(coturn: Coturn, username: str, password: str, *, tls: bool = False) -> bool:
+    """turnutils_uclient allocates a relay with these credentials and echoes through it (over
+    TLS on coturn's TLS port with `tls`, where its first messages may go before the permission
+    and be lost: some must come back)."""
+    secure = ["-t", "-S", "-p", str(coturn.tls_port)] if tls else ["-p", str(coturn.port)]
     client = await asyncio.create_subprocess_exec(
-        "turnutils_uclient", "-u", username, "-w", password, "-p", str(coturn.port),
+        "turnutils_uclient", "-u", username, "-w", password, *secure,
         "-y", "-n", "3", "-m", "1", "-e", "127.0.0.1", "127.0.0.1",
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     output, _ = await asyncio.wait_for(client.communicate(), 30)
-    return client.returncode == 0 and b"Total lost packets 0 " in output
+    if client.returncode != 0 or b"Cannot complete Allocation" in output:
+        return False
+    if tls:
+        received = re.findall(rb"tot_recv_msgs=(\d+)", output)
+        return bool(received) and int(received[-1]) > 0
+    return b"Total lost packets 0 " in output
 
 
 @pytest.fixture
 def coturn(tmp_path: Path) -> Iterator[Coturn]:
-    with running_coturn(tmp_path) as server:
+    with running_coturn(tmp_path, tls=True) as server:
         yield server
 
 
@@ -61,6 +70,9 @@ async def test_coturn_relays_for_glimpse_credentials_only(
     username, password = await turn_credentials(instance)
     assert await relays(coturn, username, password)
     assert not await relays(coturn, username, "not-the-credential")
+    # Over TLS too, as deploy/turnserver.conf offers it (on 443 in production).
+    assert await relays(coturn, username, password, tls=True)
+    assert not await relays(coturn, username, "not-the-credential", tls=True)
 
 
 @pytest.mark.parametrize(

@@ -150,6 +150,40 @@ describe("Call", () => {
     expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer"]);
   });
 
+  it("sends a signal refused for a passing reason again, after the server's retry_after", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "participant-joined", participant: person("p-cara", "Cara") });
+    peers[1]!.onnegotiationneeded?.();
+    await settle();
+    const [offer] = sockets[0]!.sentOfType("signal");
+    sockets[0]!.deliver({
+      type: "error",
+      code: "rate_limited",
+      message: "slow down",
+      retry_after: 0.25,
+      request: "signal",
+      ref: offer?.ref,
+    });
+    await settle();
+    expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer"]);
+    await vi.advanceTimersByTimeAsync(250);
+    const sent = sockets[0]!.sentOfType("signal");
+    expect(sent.map((s) => [s.to, s.kind, s.sdp])).toEqual([
+      ["p-cara", "offer", offer?.sdp],
+      ["p-cara", "offer", offer?.sdp],
+    ]);
+    // Refused for good: not sent again.
+    sockets[0]!.deliver({
+      type: "error",
+      code: "unknown_participant",
+      message: "no such participant in your room",
+      request: "signal",
+      ref: sent[1]?.ref,
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer", "offer"]);
+  });
+
   it("closes the link of a participant who leaves", async () => {
     await annJoinsBob();
     sockets[0]!.deliver({ type: "participant-left", participant_id: "p-bob" });

@@ -26,7 +26,7 @@ import { Ephemeral } from "./Ephemeral";
 import { isHost } from "./roles";
 import type { LocalMedia } from "./LocalMedia";
 import { PeerLink } from "./PeerLink";
-import type { LinkHealth, LocalTracks, PeerState } from "./PeerLink";
+import type { LinkHealth, LocalTracks, OutgoingSignal, PeerState } from "./PeerLink";
 
 export interface RemoteParticipant {
   participant: Participant;
@@ -106,6 +106,9 @@ export type IceServerSource = () => Promise<{
 const ICE_RENEWAL_SHARE = 0.8;
 /** After a failed renewal, try again this soon. */
 const ICE_RETRY_MS = 30_000;
+/** A signal refused for a passing reason goes again up to this many times, waiting longer each. */
+const SIGNAL_RETRIES = 4;
+const SIGNAL_RETRY_MS = 500;
 /** After a media announcement refused for a passing reason, announce again this soon. */
 const MEDIA_RETRY_MS = 3000;
 /** How long a reaction floats over the tile. */
@@ -469,10 +472,7 @@ export class Call extends Emitter<CallEvents> {
       iceServers: this.iceServers,
       iceTransportPolicy: this.iceTransportPolicy,
       tracks: this.media.tracksToSend,
-      send: (signal) =>
-        void this.signal
-          .request({ type: "signal", to: participant.id, ...signal })
-          .catch(() => undefined),
+      send: (signal) => this.sendSignal(participant.id, signal),
     });
     link.on("streams", ({ camera: stream, screen }) => {
       this.updateRemote(participant.id, { stream, screen });
@@ -493,6 +493,23 @@ export class Call extends Emitter<CallEvents> {
     expectMediaOf(link, participant);
     this.shareUpload();
     this.publish({});
+  }
+
+  /**
+   * Relay a signal to a participant; one refused for a passing reason goes again (after the
+   * server's `retry_after`, or a growing pause) while the link it belongs to is still there.
+   */
+  private sendSignal(to: string, signal: OutgoingSignal, attempt = 0): void {
+    const link = this.links.get(to);
+    this.signal.request({ type: "signal", to, ...signal }).catch((error: unknown) => {
+      const transient = error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code);
+      if (!transient || attempt >= SIGNAL_RETRIES) return;
+      const wait =
+        error.retryAfter === undefined ? SIGNAL_RETRY_MS * 2 ** attempt : error.retryAfter * 1000;
+      setTimeout(() => {
+        if (this.links.get(to) === link) this.sendSignal(to, signal, attempt + 1);
+      }, wait);
+    });
   }
 
   /** Each link's copy of the camera takes its share of the upload. */

@@ -64,9 +64,17 @@ const STALL_MS = 2000;
 const FROZEN_MS = 1500;
 /** Not connected this long after starting: negotiate again. */
 const CONNECT_TIMEOUT_MS = 10_000;
-/** Not connected this long after an ICE restart: restart again, each time waiting twice as long. */
-const RESTART_RETRY_MS = 3000;
-const RESTART_RETRY_MAX_MS = 30_000;
+/**
+ * A link that was connected is restarted this often while it is not (each restart starts fresh
+ * STUN/TURN transactions, so a path that returns is found within about this long, rather than
+ * at the next retransmission of an old one, seconds later); after `RAPID_RESTARTS`, each wait
+ * doubles up to the max. A link that never connected doubles from `CONNECT_TIMEOUT_MS`.
+ */
+const RAPID_RESTART_MS = 1500;
+const RAPID_RESTARTS = 12;
+const RESTART_MAX_MS = 30_000;
+/** Restarts before the tile of a link that was connected says why it still is not. */
+const RESTARTS_BEFORE_PROBLEM = 4;
 /** The transceivers' order, the same on both sides (the first offer creates them). */
 const SLOTS: readonly Slot[] = ["audio", "video", "screen"];
 const KIND_OF: Record<Slot, "audio" | "video"> = {
@@ -103,6 +111,8 @@ export class PeerLink extends Emitter<{
   private lastFrameAt = performance.now();
   private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private connectTimeoutMs = CONNECT_TIMEOUT_MS;
+  /** ICE restarts since the link was last connected. */
+  private restarts = 0;
   private everConnected = false;
   /** How many participants the camera goes to (this link's copy gets a share). */
   private peers = 1;
@@ -279,11 +289,16 @@ export class PeerLink extends Emitter<{
 
   private connected(): void {
     clearTimeout(this.connectTimer);
-    this.connectTimeoutMs = RESTART_RETRY_MS;
+    const reconnected = this.everConnected;
+    this.restarts = 0;
     this.everConnected = true;
     this.lastBytesAt = this.lastFrameAt = performance.now();
+    this.videoGate.reconnected(this.lastBytesAt);
     this.setState("connected");
     this.emit("problem", null);
+    // Back after an outage: restart the camera's encoder, which drops what queued up meanwhile
+    // and starts with a key frame the other side can decode at once.
+    if (reconnected) this.applyEncodings({ active: false });
     this.applyEncodings();
   }
 
@@ -291,9 +306,9 @@ export class PeerLink extends Emitter<{
    * The camera's share of the upload and whether it is sent; the microphone first in line. One
    * change at a time (`setParameters` refuses parameters read before another change).
    */
-  private applyEncodings(): void {
+  private applyEncodings(override: { active?: boolean } = {}): void {
     const [audio, camera] = this.pc.getTransceivers().map((t) => t.sender);
-    const encoding = { ...cameraEncoding(this.peers), active: this.videoGate.sending };
+    const encoding = { ...cameraEncoding(this.peers), active: this.videoGate.sending, ...override };
     const apply = async (sender: RTCRtpSender | undefined, changes: object) => {
       if (sender === undefined) return;
       const parameters = sender.getParameters();
@@ -314,6 +329,7 @@ export class PeerLink extends Emitter<{
   private restartIce(): void {
     if (this.pc.signalingState === "closed") return;
     this.setState(this.everConnected ? "reconnecting" : "connecting");
+    this.restarts += 1;
     this.lastBytesAt = performance.now();
     this.armConnectTimer();
     if (this.pc.signalingState === "have-local-offer" && !this.makingOffer) {
@@ -326,18 +342,41 @@ export class PeerLink extends Emitter<{
     this.pc.restartIce();
   }
 
+  /**
+   * Media stopped arriving: the impolite side restarts ICE at once; the polite side waits for
+   * its offer (and restarts itself if none comes), so the two do not offer at the same time.
+   */
+  private stalled(): void {
+    if (this.options.initiator) {
+      this.restartIce();
+      return;
+    }
+    this.setState("reconnecting");
+    this.lastBytesAt = performance.now();
+    this.armConnectTimer();
+  }
+
   /** Not connected in time: say why, and negotiate again, each time waiting twice as long. */
   private armConnectTimer(): void {
     clearTimeout(this.connectTimer);
+    // The polite side waits twice as long: the impolite one restarts first, without glare.
+    const rapid = this.options.initiator ? RAPID_RESTART_MS : 2 * RAPID_RESTART_MS;
+    const wait = !this.everConnected
+      ? this.connectTimeoutMs
+      : this.restarts < RAPID_RESTARTS
+        ? rapid
+        : Math.min(RESTART_MAX_MS, rapid * 2 ** (this.restarts - RAPID_RESTARTS + 1));
     this.connectTimer = setTimeout(() => {
       if (this.peerState === "connected" || this.pc.signalingState === "closed") return;
-      this.emit(
-        "problem",
-        failureReason(this.counters, this.options.iceTransportPolicy === "relay"),
-      );
-      this.connectTimeoutMs = Math.min(RESTART_RETRY_MAX_MS, this.connectTimeoutMs * 2);
+      if (!this.everConnected || this.restarts >= RESTARTS_BEFORE_PROBLEM) {
+        const relayOnly = this.options.iceTransportPolicy === "relay";
+        this.emit("problem", failureReason(this.counters, relayOnly));
+      }
+      if (!this.everConnected) {
+        this.connectTimeoutMs = Math.min(RESTART_MAX_MS, this.connectTimeoutMs * 2);
+      }
       this.restartIce();
-    }, this.connectTimeoutMs);
+    }, wait);
   }
 
   /**
@@ -363,7 +402,7 @@ export class PeerLink extends Emitter<{
       this.applyEncodings();
       this.emit("video-sending", this.videoGate.sending);
     }
-    if (this.expecting.media && now - this.lastBytesAt >= STALL_MS) this.restartIce();
+    if (this.expecting.media && now - this.lastBytesAt >= STALL_MS) this.stalled();
   }
 
   private setState(state: PeerState): void {

@@ -63,4 +63,14 @@ describe("VideoGate", () => {
     expect(feed(100_000, RETRY_AFTER_MS)).toEqual([true]);
     expect(feed(1_000_000, 60_000)).toEqual([]); // the link is back: video stays
   });
+
+  it("forgets a low estimate from before the link went down, and gives it time to climb", () => {
+    const gate = new VideoGate();
+    expect(gate.update(50_000, 0)).toBe(false); // the estimate falls as a cut begins
+    gate.reconnected(PAUSE_AFTER_MS); // back after the cut
+    for (let now = PAUSE_AFTER_MS; now < PAUSE_AFTER_MS + RETRY_GRACE_MS; now += 500) {
+      expect(gate.update(100_000, now)).toBe(false);
+    }
+    expect(gate.sending).toBe(true);
+  });
 });

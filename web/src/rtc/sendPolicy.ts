@@ -62,6 +62,15 @@ export class VideoGate {
   private resumedAt = -Infinity;
   private retryAfter = RETRY_AFTER_MS;
 
+  /**
+   * The link was down (a cut, an ICE restart): what the estimate said before does not count, and
+   * the estimate, starting low again, gets the retry's grace to climb back.
+   */
+  reconnected(now: number): void {
+    this.lowSince = null;
+    this.resumedAt = now;
+  }
+
   /** Feed one estimate (bit/s; null: none yet); returns whether `sending` changed. */
   update(available: number | null, now: number): boolean {
     if (!this.sending) {
