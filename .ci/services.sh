@@ -8,10 +8,11 @@ fi
 if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
 fi
-# Debian's nginx and coturn, for the scale-out tests (deploy/nginx.conf, deploy/turnserver.conf).
-if ! [ -x /usr/sbin/nginx ] || ! [ -x /usr/bin/turnserver ]; then
+# Debian's nginx and coturn, for the scale-out tests (deploy/nginx.conf, deploy/turnserver.conf),
+# and openssl, for the certificate of the TURN-over-TLS test.
+if ! [ -x /usr/sbin/nginx ] || ! [ -x /usr/bin/turnserver ] || ! [ -x /usr/bin/openssl ]; then
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx coturn >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx coturn openssl >/dev/null
 fi
 # Debian's Chromium, for the web client's end-to-end tests (Playwright drives it; it downloads no browser),
 # and a colour emoji font, so reactions render as emoji rather than boxes in the tests' screenshots.
