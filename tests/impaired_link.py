@@ -18,12 +18,13 @@ import contextlib
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, replace
-from typing import cast
+from typing import Any, TypeVar, cast
 
 from tests.conftest import free_port
 
+T = TypeVar("T")
 Address = tuple[str, int]
 Send = Callable[[bytes, Address], None]
 
@@ -120,6 +121,10 @@ class ImpairedLink:
 
         self._loop.call_soon_threadsafe(close)
         self._thread.join(5)
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run `work` on the proxy's loop (another proxy, say) and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(work, self._loop).result(10)
 
     def set(self, **changes: object) -> None:
         """Change the impairment from now on (fields of `Impairment`)."""

@@ -1,4 +1,5 @@
-"""A TCP relay a test can cut, like the network path to a host that vanished, and restore."""
+"""A TCP relay a test can slow down, cut, like the network path to a host that vanished, and
+restore."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ class TcpRelay:
     `cut()` ends every connection, open or new: reset, or with `silently` kept open but
     swallowing what it is sent and answering nothing (a host gone without a reset, which the
     client must notice itself). `restore()` lets new connections through again; those cut
-    stay dead.
+    stay dead. `delay` (seconds, settable at any time) holds every chunk that long each way.
     """
 
     def __init__(self, target_port: int) -> None:
@@ -27,6 +28,7 @@ class TcpRelay:
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task[None]] = set()
+        self.delay = 0.0
 
     def url(self, url: str) -> str:
         """`url` (of the target) with its port replaced by the relay's."""
@@ -57,12 +59,19 @@ class TcpRelay:
         self._writers |= {client_out, target_out}
 
         async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            loop = asyncio.get_running_loop()
+            due = 0.0  # when the last delayed chunk goes: later ones keep their order
             with contextlib.suppress(OSError):
                 while data := await source.read(65536):
-                    if alive and self._generation == generation:
+                    if not (alive and self._generation == generation):
+                        continue
+                    if self.delay <= 0 and due <= loop.time():
                         sink.write(data)
                         await sink.drain()
-            sink.transport.abort()
+                    else:
+                        due = max(loop.time() + self.delay, due)
+                        loop.call_at(due, _write, sink, data)
+            loop.call_at(max(due, loop.time()), sink.transport.abort)
 
         pumps = {asyncio.create_task(pump(client_in, target_out)),
                  asyncio.create_task(pump(target_in, client_out))}  # fmt: skip
@@ -78,6 +87,11 @@ class TcpRelay:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         for writer in self._writers:
             writer.transport.abort()
+
+
+def _write(sink: asyncio.StreamWriter, data: bytes) -> None:
+    if not sink.transport.is_closing():
+        sink.write(data)
 
 
 @contextlib.asynccontextmanager

@@ -1,8 +1,10 @@
 """Calls on bad networks in real Chromium: Ann and Bob are forced through coturn (relay only), and
 their media crosses a user-space proxy that delays, drops, rate-limits, cuts and re-binds it
 (`tests/impaired_link.py`; the kernel has no netem). For each condition the call keeps decoding,
-the tiles say what is happening, and the figures are printed (`pytest -s` shows them): the round
-trip and loss the browsers measure, the frame rate, and how long media took to come back."""
+the tiles say what is happening, chat arrives once (the browsers reach the server through a TCP
+relay that slows the signaling path as much), and the figures are printed (`pytest -s` shows
+them): the round trip and loss the browsers measure, the frame rate, and how long media took to
+come back."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from tests.coturn import Coturn, running_coturn
 from tests.e2e.conftest import GlimpseServer
 from tests.e2e.people import Person, ann_and_bob_meet, eventually
 from tests.impaired_link import ImpairedLink, impaired_link
+from tests.tcp_relay import TcpRelay
 
 CROSSING_DELAY = 0.075
 """Each packet crosses the proxy twice each way: 4 x 75 ms is a 300 ms round trip."""
@@ -78,6 +81,15 @@ def relayed_server(tmp_path: Path, coturn: Coturn, link: ImpairedLink) -> Iterat
     running.kill()
 
 
+@pytest.fixture
+def signaling(relayed_server: GlimpseServer, link: ImpairedLink) -> Iterator[TcpRelay]:
+    """The browsers' path to the server (pages, API, WebSocket), which a condition can slow."""
+    relay = TcpRelay(relayed_server.port)
+    link.run(relay.start())
+    yield relay
+    link.run(relay.stop())
+
+
 def frame_rate(viewer: Person, name: str, seconds: float = WINDOW) -> float:
     """Frames of `name`'s video `viewer` decodes per second, over `seconds`."""
     before = viewer.video_frames(name)
@@ -113,12 +125,13 @@ def recovery_seconds(viewer: Person, name: str) -> float:
 
 
 def test_a_relayed_call_holds_through_delay_loss_a_tight_link_a_cut_and_a_rebinding(
-    browser: Browser, relayed_server: GlimpseServer, link: ImpairedLink
+    browser: Browser, link: ImpairedLink, signaling: TcpRelay
 ) -> None:
-    ann, bob, invite = ann_and_bob_meet(browser, relayed_server.base_url, "Bad networks")
+    base_url = f"http://127.0.0.1:{signaling.port}"
+    ann, bob, invite = ann_and_bob_meet(browser, base_url, "Bad networks")
     # Before joining, Cara checks her connection: UDP reaches the media server (through the
     # proxy); the server offers no TCP fallback here; a short test measures the round trip.
-    cara = Person(browser, relayed_server.base_url, "Cara")
+    cara = Person(browser, base_url, "Cara")
     cara.sign_up(invite)
     cara.page.get_by_role("button", name="Check my connection").click()
     report = cara.page.get_by_role("status", name="Connection check")
@@ -141,6 +154,8 @@ def test_a_relayed_call_holds_through_delay_loss_a_tight_link_a_cut_and_a_rebind
     for condition, impairment in conditions.items():
         link.clear()
         link.set(**impairment)
+        # The signaling path suffers the same delay (300 ms round trip for the WebSocket too).
+        signaling.delay = 2 * impairment.get("delay", 0.0)
         time.sleep(2)  # the congestion controller settles
         seen = figures(ann)
         print(f"{condition}: {seen}")
@@ -149,7 +164,11 @@ def test_a_relayed_call_holds_through_delay_loss_a_tight_link_a_cut_and_a_rebind
             expect(ann.tile("Bob").locator(".quality")).to_have_attribute(
                 "data-quality", QUALITY[condition]
             )
+    bob.open_chat()
+    ann.say("through the slow path")  # sent with the signaling path still slowed
+    expect(bob.messages().filter(has_text="through the slow path")).to_have_count(1)
     link.clear()
+    signaling.delay = 0.0
 
     # Under the floor, each side's video to the other pauses with a notice; audio goes on; once
     # the link is back, video is tried again and stays.
@@ -186,7 +205,6 @@ def test_a_relayed_call_holds_through_delay_loss_a_tight_link_a_cut_and_a_rebind
     print(f"NAT rebinding: media back after {back:.1f} s")
     bob.sees_video_of("Ann")
 
-    bob.open_chat()
     ann.say("after the storm")
     expect(bob.messages().filter(has_text="after the storm")).to_have_count(1)
     for person in (ann, bob):
