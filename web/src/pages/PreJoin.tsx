@@ -14,6 +14,7 @@ import { DeviceSettings } from "../components/DeviceSettings";
 import { MediaToggles } from "../components/MediaToggles";
 import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+import { INSECURE_PAGE, isSecurePage } from "../rtc/LocalMedia";
 import { focusHeading } from "../router";
 import { CONNECTION_TEXT } from "./InCall";
 import { ErrorAlert } from "../components/ErrorAlert";
@@ -45,7 +46,11 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
         />
       </div>
       <form className="card prejoin-form" onSubmit={join} aria-label="Join the room">
-        <DeviceProblems problems={local.problems} onRetry={(kind) => void media.retry(kind)} />
+        {isSecurePage() ? (
+          <DeviceProblems problems={local.problems} onRetry={(kind) => void media.retry(kind)} />
+        ) : (
+          <ErrorAlert>{INSECURE_PAGE}</ErrorAlert>
+        )}
         <div className="toggles">
           <MediaToggles media={media} local={local} />
         </div>

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { stubMediaDevices, unplug } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
-import { LocalMedia } from "./LocalMedia";
+import { INSECURE_PAGE, LocalMedia } from "./LocalMedia";
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 
@@ -102,5 +102,12 @@ describe("LocalMedia", () => {
     expect(media.snapshot.selected.audio).toBe("usb-headset");
     expect(media.tracksToSend.audio).toBe(second);
     expect(first?.readyState).toBe("ended");
+  });
+
+  it("on a page that is not secure, asks for nothing and says why", async () => {
+    vi.stubGlobal("isSecureContext", false); // http:// on another machine's address
+    await media.start();
+    expect(requests).toEqual([]);
+    expect(media.snapshot.problems).toEqual({ audio: INSECURE_PAGE, video: INSECURE_PAGE });
   });
 });

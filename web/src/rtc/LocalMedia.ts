@@ -13,6 +13,20 @@ export type DeviceKind = "audio" | "video";
 export const SPEAKER_CHOICE =
   typeof HTMLMediaElement !== "undefined" && "setSinkId" in HTMLMediaElement.prototype;
 
+/**
+ * Browsers give camera, microphone and (in practice) call connections only to a secure page:
+ * `https://`, or `http://localhost` on the machine itself. Elsewhere over plain http, Chromium
+ * gathers no ICE candidate at all (it hides host addresses behind mDNS names, which fail where
+ * multicast does not pass, as in a network namespace).
+ */
+export function isSecurePage(): boolean {
+  return window.isSecureContext && typeof navigator.mediaDevices !== "undefined";
+}
+
+export const INSECURE_PAGE =
+  "This page is not secure (http:// on an address other than this computer's), so the browser " +
+  "allows no camera, microphone or call connection. Open Glimpse over https:// instead.";
+
 /** Whether this browser can share a screen (phones' browsers cannot). */
 export function canShareScreen(): boolean {
   return typeof navigator.mediaDevices?.getDisplayMedia === "function";
@@ -93,6 +107,10 @@ export class LocalMedia extends Emitter<{ change: [] }> {
    * and follow the devices plugged in and out.
    */
   async start(): Promise<void> {
+    if (!isSecurePage()) {
+      this.update({ problems: { audio: INSECURE_PAGE, video: INSECURE_PAGE } });
+      return;
+    }
     navigator.mediaDevices.addEventListener?.("devicechange", this.listDevices);
     await Promise.all([this.acquire("audio"), this.acquire("video")]);
     await this.listDevices();
@@ -151,7 +169,9 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   /** Release every device for good, including any still being asked for. */
   stop(): void {
     this.stopped = true;
-    navigator.mediaDevices.removeEventListener?.("devicechange", this.listDevices);
+    if (isSecurePage()) {
+      navigator.mediaDevices.removeEventListener?.("devicechange", this.listDevices);
+    }
     for (const track of [this.current.audio, this.current.camera, this.current.screen])
       track?.stop();
     this.update({ audio: null, camera: null, screen: null });

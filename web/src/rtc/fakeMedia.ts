@@ -92,6 +92,7 @@ export function stubMediaDevices(): PendingRequest[] {
       });
     });
   vi.stubGlobal("MediaStream", FakeMediaStream);
+  vi.stubGlobal("isSecureContext", true); // an https:// page
   vi.stubGlobal("navigator", {
     mediaDevices: {
       getUserMedia: (constraints: MediaStreamConstraints) =>
