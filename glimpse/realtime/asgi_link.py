@@ -29,7 +29,7 @@ class AsgiLink:
 
     __slots__ = (
         "_closed", "_dropped", "_max_message", "_outbox", "_receiving", "_send_buffer_limit",
-        "_socket", "_unsent", "_writer",
+        "_socket", "_unsent", "_writer", "client_close_code",
     )  # fmt: skip
 
     def __init__(self, socket: WebSocket, settings: Settings) -> None:
@@ -45,6 +45,8 @@ class AsgiLink:
         self._dropped = False
         self._receiving: asyncio.Future[Message] | None = None
         self._writer = asyncio.create_task(self._write())
+        self.client_close_code: int | None = None
+        """The code of the client's close frame, once it came."""
 
     async def receive(self) -> str | bytes:
         if self._dropped:
@@ -60,6 +62,7 @@ class AsgiLink:
             self._receiving = None
         if message["type"] == "websocket.disconnect":
             self._dropped = True
+            self.client_close_code = message.get("code")
             raise LinkClosed
         text: str | None = message.get("text")
         data = text if text is not None else bytes(message.get("bytes") or b"")

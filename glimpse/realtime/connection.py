@@ -161,6 +161,11 @@ class WebSocketConnection(asyncio.Protocol):
             self._transport.abort()
         self._mark_closed()
 
+    @property
+    def client_close_code(self) -> int | None:
+        close = self._ws.close_rcvd
+        return close.code if close is not None else None
+
     # Internals
 
     def _handshake(self, request: Request) -> None:
