@@ -162,9 +162,12 @@ class WebSocketConnection(asyncio.Protocol):
         self._mark_closed()
 
     @property
-    def client_close_code(self) -> int | None:
-        close = self._ws.close_rcvd
-        return close.code if close is not None else None
+    def close_codes(self) -> tuple[int | None, int | None]:
+        sent, received = self._ws.close_sent, self._ws.close_rcvd
+        return (
+            sent.code if sent is not None else None,
+            received.code if received is not None else None,
+        )
 
     # Internals
 

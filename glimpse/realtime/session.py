@@ -64,10 +64,12 @@ reached (a message over its kind's rate is a strike only when its `Allowance` sa
 FINAL_CLOSES: Final = frozenset(
     {
         SESSION_ENDED, ROOM_CLOSED_CODE, REPLACED_CODE, MEETING_ENDED_CODE, REMOVED_CODE,
-        DENIED_CODE, RATE_LIMITED,
+        DENIED_CODE, RATE_LIMITED, 1002, 1003, 1007, 1008, 1009,
     }
 )  # fmt: skip
-"""The server's closes after which a participant leaves at once, with no grace to resume in."""
+"""The server's closes after which a participant leaves at once, with no grace to resume in:
+those of the meeting's rules, and of a client that broke the protocol (1002 protocol error, 1003
+unacceptable data, 1007 invalid UTF-8, 1008 policy, 1009 too big)."""
 CLIENT_GONE: Final = frozenset({1000, 1001})
 """A client's closes on purpose (it left, its page closed): no grace to resume in either."""
 
@@ -92,8 +94,8 @@ class Link(Protocol):
         """Drop the connection without a close frame."""
 
     @property
-    def client_close_code(self) -> int | None:
-        """The code of the client's close frame; None when none came (the connection was lost)."""
+    def close_codes(self) -> tuple[int | None, int | None]:
+        """The codes of the close frames sent and received; None for one that did not go."""
 
 
 class SessionServices(EdgeServices, Protocol):
@@ -563,8 +565,11 @@ class Session:
         """Whether the participant keeps its place for a reconnect: the connection was lost,
         or closed for a reason that a new connection mends (a server restart, a silent client,
         an expired token), not on purpose by either side."""
+        sent, received = self._link.close_codes
         return (
-            self._close_code not in FINAL_CLOSES and self._link.client_close_code not in CLIENT_GONE
+            self._close_code not in FINAL_CLOSES
+            and sent not in FINAL_CLOSES
+            and received not in CLIENT_GONE
         )
 
     async def _leave_room(self, *, resumable: bool = False) -> None:
