@@ -39,6 +39,8 @@ function joined(ref: string | null | undefined, messages: ChatMessage[], more = 
     messages,
     more_messages: more,
     ticket: "ticket",
+    resume: "resume",
+    reconnect_grace: 30,
   };
 }
 

@@ -4,6 +4,8 @@
  * sent on every link, media state announced to the room, and everything released when it ends.
  * The meeting around it: waiting in the lobby, roles, the hosts' lobby list and lock, what a host
  * does to this participant (a mute turns the microphone off), hands, reactions, notices.
+ * Links outlive the WebSocket: after a reconnect that resumed this participant's id, and for a
+ * participant reconnecting (its signaling is down, its media may still flow), they are kept.
  */
 import { Emitter } from "../realtime/emitter";
 import type {
@@ -118,6 +120,8 @@ export class Call extends Emitter<CallEvents> {
   private iceRenewalTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly links = new Map<string, PeerLink>();
   private remotes = new Map<string, RemoteParticipant>();
+  /** Participants missing from a resumed `joined` (a restarted server): kept until these fire. */
+  private readonly returnTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private levels: AudioLevels | null = null;
   /** The media state the room has acknowledged, and the one being announced now. */
   private sentMedia = "";
@@ -302,15 +306,19 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private joined(joined: Joined): void {
-    this.closeLinks();
-    // After a quick reconnect the server may still list this client's previous connection
-    // until its heartbeat times out: that is no one to call.
-    const previousSelf = this.current.self?.id;
     const self = joined.participants.find((p) => p.id === joined.participant_id) ?? null;
-    this.remotes = new Map();
-    for (const participant of joined.participants) {
-      if (participant.id !== joined.participant_id && participant.id !== previousSelf) {
-        this.addRemote(participant, false);
+    if (joined.participant_id === this.current.self?.id) {
+      this.resumed(joined);
+    } else {
+      // A first join, or a rejoin under a new id: every link starts afresh. The server may still
+      // list this client's previous connection for a moment: that is no one to call.
+      const previousSelf = this.current.self?.id;
+      this.closeLinks();
+      this.remotes = new Map();
+      for (const participant of joined.participants) {
+        if (participant.id !== joined.participant_id && participant.id !== previousSelf) {
+          this.addRemote(participant, false);
+        }
       }
     }
     // The join carried the media state: the room knows it, whatever was refused before.
@@ -327,6 +335,31 @@ export class Call extends Emitter<CallEvents> {
       locked: joined.locked ?? false,
     });
     this.mediaChanged(); // devices may have changed while joining: announce what is sent now
+  }
+
+  /**
+   * Back in the room under the same id after a reconnect: the links to those still listed are
+   * kept as they are; someone new gets a link that waits for their offer, as a newcomer's would;
+   * someone not listed (the server restarted, and they have not come back yet) keeps theirs
+   * for the reconnect grace period, shown reconnecting.
+   */
+  private resumed(joined: Joined): void {
+    const listed = new Set<string>();
+    for (const participant of joined.participants) {
+      if (participant.id === joined.participant_id) continue;
+      listed.add(participant.id);
+      this.cancelReturn(participant.id);
+      if (this.remotes.has(participant.id)) this.updateRemote(participant.id, { participant });
+      else this.addRemote(participant, false);
+    }
+    for (const [id, remote] of this.remotes) {
+      if (listed.has(id) || this.returnTimers.has(id)) continue;
+      this.updateRemote(id, { participant: { ...remote.participant, reconnecting: true } });
+      this.returnTimers.set(
+        id,
+        setTimeout(() => this.removeRemote(id), joined.reconnect_grace * 1000),
+      );
+    }
   }
 
   /** In the lobby: nothing of the room until a host lets this participant in. */
@@ -349,6 +382,12 @@ export class Call extends Emitter<CallEvents> {
         break;
       case "participant-left":
         this.removeRemote(event.participant_id);
+        break;
+      case "participant-reconnecting":
+        this.participantReconnecting(event.participant_id);
+        break;
+      case "participant-resumed":
+        this.participantResumed(event.participant);
         break;
       case "participant-updated":
         this.participantUpdated(event.participant);
@@ -381,6 +420,29 @@ export class Call extends Emitter<CallEvents> {
       default:
         break;
     }
+  }
+
+  /** Its signaling is down; its link stays, and may still carry media. */
+  private participantReconnecting(id: string): void {
+    const remote = this.remotes.get(id);
+    if (remote)
+      this.updateRemote(id, { participant: { ...remote.participant, reconnecting: true } });
+  }
+
+  /**
+   * Back with its id: its link, if there is one, is kept; without one (it was reconnecting
+   * when this client joined, or the server restarted) this side offers, as to a newcomer.
+   */
+  private participantResumed(participant: Participant): void {
+    if (participant.id === this.current.self?.id) return;
+    this.cancelReturn(participant.id);
+    if (this.links.has(participant.id)) this.updateRemote(participant.id, { participant });
+    else this.addRemote(participant, true);
+  }
+
+  private cancelReturn(id: string): void {
+    clearTimeout(this.returnTimers.get(id));
+    this.returnTimers.delete(id);
   }
 
   private participantUpdated(participant: Participant): void {
@@ -425,14 +487,23 @@ export class Call extends Emitter<CallEvents> {
     this.reactions.add({ participantId, emoji });
   }
 
+  /**
+   * A remote participant and its link; one listed as reconnecting gets its link once it resumes
+   * (signals cannot reach it before), from this side.
+   */
   private addRemote(participant: Participant, initiator: boolean): void {
     this.links.get(participant.id)?.close();
+    this.links.delete(participant.id);
     this.remotes.set(participant.id, {
       participant,
       stream: null,
       screen: null,
       peerState: "connecting",
     });
+    if (participant.reconnecting === true) {
+      this.publish({});
+      return;
+    }
     const link = new PeerLink({
       initiator,
       iceServers: this.iceServers,
@@ -452,6 +523,7 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private removeRemote(id: string): void {
+    this.cancelReturn(id);
     this.links.get(id)?.close();
     this.links.delete(id);
     this.levels?.unwatch(id);
@@ -472,6 +544,7 @@ export class Call extends Emitter<CallEvents> {
       this.levels?.unwatch(id);
     }
     this.links.clear();
+    for (const id of [...this.returnTimers.keys()]) this.cancelReturn(id);
   }
 
   /** Local media changed: swap tracks on every link and tell the room. */
