@@ -193,6 +193,7 @@ describe("Call", () => {
 
   it("keeps its links when a rejoin resumed its participant id", async () => {
     await annJoinsBob();
+    peers[0]!.connect();
     await annRejoins("p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]);
     expect(peers).toHaveLength(1);
     expect(peers[0]!.closed).toBe(false);
@@ -202,6 +203,7 @@ describe("Call", () => {
   it("keeps the link of someone missing after a server restart until the grace ends", async () => {
     await annJoinsBob();
     sockets.at(-1)!.deliver({ type: "participant-joined", participant: person("p-cara", "Cara") });
+    for (const peer of peers) peer.connect();
     await annRejoins("p-ann", [person("p-ann", "Ann")]); // the first one back
     expect(peers.map((p) => p.closed)).toEqual([false, false]);
     expect(call.snapshot.remotes.map((r) => r.participant.reconnecting === true)).toEqual([
@@ -221,12 +223,29 @@ describe("Call", () => {
 
   it("shows a participant reconnecting and keeps its link when it resumes", async () => {
     await annJoinsBob();
+    peers[0]!.connect();
     sockets[0]!.deliver({ type: "participant-reconnecting", participant_id: "p-bob", grace: 30 });
     expect(call.snapshot.remotes[0]?.participant.reconnecting).toBe(true);
     sockets[0]!.deliver({ type: "participant-resumed", participant: person("p-bob", "Bob") });
     expect(call.snapshot.remotes[0]?.participant.reconnecting).not.toBe(true);
     expect(peers).toHaveLength(1);
     expect(peers[0]!.closed).toBe(false);
+  });
+
+  it("starts afresh, as the newcomer, the links a resume finds not connected", async () => {
+    await annJoinsBob(); // Bob's offer never came: lost while Ann's socket was down, say
+    await annRejoins("p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]);
+    expect(peers.map((p) => p.closed)).toEqual([true, false]);
+    expect(peers[1]!.transceivers).toEqual([]); // waits for Bob, who heard participant-resumed
+  });
+
+  it("offers afresh to a participant who resumes when their link never connected", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "participant-resumed", participant: person("p-bob", "Bob") });
+    expect(peers.map((p) => p.closed)).toEqual([true, false]);
+    peers[1]!.onnegotiationneeded?.();
+    await settle();
+    expect(signalsTo(sockets[0]!, "p-bob")).toEqual(["offer"]);
   });
 
   it("offers to someone it found reconnecting once they resume", async () => {

@@ -338,10 +338,11 @@ export class Call extends Emitter<CallEvents> {
   }
 
   /**
-   * Back in the room under the same id after a reconnect: the links to those still listed are
-   * kept as they are; someone new gets a link that waits for their offer, as a newcomer's would;
-   * someone not listed (the server restarted, and they have not come back yet) keeps theirs
-   * for the reconnect grace period, shown reconnecting.
+   * Back in the room under the same id after a reconnect: the working links to those still
+   * listed are kept as they are; to anyone else listed (new, or whose link never got through:
+   * signals may have been lost meanwhile) a fresh link waits for their offer, as a newcomer's
+   * would, since they hear `participant-resumed`; someone not listed (the server restarted, and
+   * they are not back yet) keeps their link for the reconnect grace period, shown reconnecting.
    */
   private resumed(joined: Joined): void {
     const listed = new Set<string>();
@@ -349,7 +350,7 @@ export class Call extends Emitter<CallEvents> {
       if (participant.id === joined.participant_id) continue;
       listed.add(participant.id);
       this.cancelReturn(participant.id);
-      if (this.remotes.has(participant.id)) this.updateRemote(participant.id, { participant });
+      if (this.works(participant.id)) this.updateRemote(participant.id, { participant });
       else this.addRemote(participant, false);
     }
     for (const [id, remote] of this.remotes) {
@@ -430,14 +431,21 @@ export class Call extends Emitter<CallEvents> {
   }
 
   /**
-   * Back with its id: its link, if there is one, is kept; without one (it was reconnecting
-   * when this client joined, or the server restarted) this side offers, as to a newcomer.
+   * Back with its id: its working link is kept; without one (it was reconnecting when this
+   * client joined, or the server restarted, or signals were lost while it was away) this side
+   * makes a fresh link and offers, as to a newcomer (the resumer waits for it).
    */
   private participantResumed(participant: Participant): void {
     if (participant.id === this.current.self?.id) return;
     this.cancelReturn(participant.id);
-    if (this.links.has(participant.id)) this.updateRemote(participant.id, { participant });
+    if (this.works(participant.id)) this.updateRemote(participant.id, { participant });
     else this.addRemote(participant, true);
+  }
+
+  /** Whether the link to this participant has connected (it may be restarting ICE). */
+  private works(id: string): boolean {
+    const state = this.links.has(id) ? this.remotes.get(id)?.peerState : undefined;
+    return state === "connected" || state === "reconnecting";
   }
 
   private cancelReturn(id: string): void {

@@ -94,4 +94,10 @@ export class FakePeerConnection {
     this.connectionState = "failed";
     this.onconnectionstatechange?.();
   }
+
+  /** ICE and DTLS are through: media flows. */
+  connect() {
+    this.connectionState = "connected";
+    this.onconnectionstatechange?.();
+  }
 }
