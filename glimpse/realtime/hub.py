@@ -192,6 +192,8 @@ class Hub:
         if present >= self.max_participants:
             await self._forget(room_id, room)
             raise RoomFull(f"the room is full ({self.max_participants} participants)")
+        if resumed and (before := room.roster.get(participant.id)) is not None:
+            participant.hand = before.hand  # its place, as it was (media and role come anew)
         previous = room.local.get(participant.id)
         room.local[participant.id] = member
         room.roster[participant.id] = participant

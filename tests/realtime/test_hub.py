@@ -153,7 +153,9 @@ async def test_a_resumed_participant_takes_its_place_back_without_counting_twice
     hub = Hub(MemoryBus(), max_participants=2)
     await hub.start()
     old, other = RecordingMember(), RecordingMember()
-    await hub.join("room", _participant("bob"), old)
+    raised = _participant("bob")
+    raised.hand = 1796080079790
+    await hub.join("room", raised, old)
     await hub.join("room", _participant("other"), other)
     with pytest.raises(RoomFull):
         await hub.join("room", _participant("stranger"), RecordingMember())
@@ -163,7 +165,7 @@ async def test_a_resumed_participant_takes_its_place_back_without_counting_twice
     assert old.closed == (4409, "replaced by a newer connection")
     await hub.leave("room", "bob", old)  # the old connection's session ends: nothing happens
     assert [_message(event) for event in other.events] == [
-        protocol.ParticipantResumed(participant=_participant("bob"))
+        protocol.ParticipantResumed(participant=raised)  # its hand still up
     ]
     assert {p.id for p in hub.roster("room")} == {"other", "bob"}
 
