@@ -21,3 +21,11 @@ def test_metrics_networks_are_checked_and_parsed() -> None:
     allowed = Settings(metrics_allow="10.0.0.0/8, 192.168.1.7,").metrics_networks
     assert [str(network) for network in allowed] == ["10.0.0.0/8", "192.168.1.7/32"]
     assert Settings(metrics_allow="").metrics_networks == []
+
+
+def test_resume_tokens_and_admission_tickets_have_keys_of_their_own() -> None:
+    """A ticket is never a resume token (nor the other way round), though both are HMACs of the
+    same shape under keys derived from the one secret."""
+    settings = Settings(secret_key="s" * 48)
+    assert settings.resume_token_key != settings.admission_ticket_key
+    assert settings.resume_token_key == Settings(secret_key="s" * 48).resume_token_key
