@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     turn_secret: SecretStr | None = None
     """coturn `static-auth-secret`: when set, TURN URLs get time-limited credentials."""
     turn_ttl: int = Field(default=3600, gt=0)
+    ice_transport_policy: Literal["all", "relay"] = "all"
+    """`relay`: media only through the TURN servers, so participants never learn each other's
+    addresses (needs a TURN URL in `ice_servers`)."""
 
     auth_timeout: float = Field(default=5.0, gt=0)
     heartbeat_interval: float = Field(default=5.0, gt=0)
@@ -195,6 +198,16 @@ class Settings(BaseSettings):
         if self.bus_heartbeat_interval >= self.bus_presence_ttl:
             raise ValueError(
                 "GLIMPSE_BUS_HEARTBEAT_INTERVAL must be below GLIMPSE_BUS_PRESENCE_TTL"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _relay_has_turn(self) -> Settings:
+        if self.ice_transport_policy == "relay" and not any(
+            url.startswith(("turn:", "turns:")) for url in self.ice_server_urls
+        ):
+            raise ValueError(
+                "GLIMPSE_ICE_TRANSPORT_POLICY=relay needs a turn: URL in GLIMPSE_ICE_SERVERS"
             )
         return self
 

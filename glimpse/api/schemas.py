@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -127,33 +127,6 @@ class RoomSettings(BaseModel):
         return self
 
 
-class RoomPublic(BaseModel):
-    id: str
-    code: str
-    name: str
-    owner_id: str
-    has_password: bool
-    allow_guests: bool
-    lobby: LobbyMode
-    created_at: datetime
-    invite_path: str
-    """Path of the invite link, relative to the server's origin."""
-
-    @classmethod
-    def of(cls, room: RoomRecord) -> RoomPublic:
-        return cls(
-            id=room.id,
-            code=room.code,
-            name=room.name,
-            owner_id=room.owner_id,
-            has_password=room.password_hash is not None,
-            allow_guests=room.allow_guests,
-            lobby=room.lobby,
-            created_at=room.created_at,
-            invite_path=f"/r/{room.code}",
-        )
-
-
 class InviteRoom(BaseModel):
     """A room as its invite link shows it to anyone who has the link."""
 
@@ -163,6 +136,39 @@ class InviteRoom(BaseModel):
     has_password: bool
     allow_guests: bool
     lobby: LobbyMode
+
+    @classmethod
+    def of(cls, room: RoomRecord) -> InviteRoom:
+        return cls(**InviteRoom.fields_of(room))
+
+    @staticmethod
+    def fields_of(room: RoomRecord) -> dict[str, Any]:
+        return {
+            "id": room.id,
+            "code": room.code,
+            "name": room.name,
+            "has_password": room.password_hash is not None,
+            "allow_guests": room.allow_guests,
+            "lobby": room.lobby,
+        }
+
+
+class RoomPublic(InviteRoom):
+    """A room as its owner and its members see it."""
+
+    owner_id: str
+    created_at: datetime
+    invite_path: str
+    """Path of the invite link, relative to the server's origin."""
+
+    @classmethod
+    def of(cls, room: RoomRecord) -> RoomPublic:
+        return cls(
+            **InviteRoom.fields_of(room),
+            owner_id=room.owner_id,
+            created_at=room.created_at,
+            invite_path=f"/r/{room.code}",
+        )
 
 
 class InviteInfo(BaseModel):
@@ -241,6 +247,8 @@ class IceServer(BaseModel):
 
 class IceServers(BaseModel):
     ice_servers: list[IceServer]
+    ice_transport_policy: Literal["all", "relay"]
+    """The RTCPeerConnection's `iceTransportPolicy`: `relay` sends media only through TURN."""
     ttl: int
     """Seconds the TURN credentials stay valid."""
 

@@ -10,6 +10,7 @@ import jwt
 from tests.conftest import RunningServer
 
 REFRESH_COOKIE = "glimpse_refresh"
+SESSION_MARKER = "glimpse_session"
 
 
 async def _refresh_with(server: RunningServer, cookie: str) -> httpx.Response:
@@ -31,11 +32,15 @@ async def test_register_returns_tokens_and_sets_an_httponly_refresh_cookie(
     assert body["user"]["display_name"] == "Ann"
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == server.settings.access_token_ttl
-    cookie = response.headers["set-cookie"]
+    cookie, marker = response.headers.get_list("set-cookie")
     assert cookie.startswith(f"{REFRESH_COOKIE}=")
     assert "HttpOnly" in cookie
     assert "Path=/api/auth" in cookie
     assert "samesite=strict" in cookie.lower()
+    # The page reads the marker to know there is a session to refresh; it holds no secret.
+    assert marker.startswith(f"{SESSION_MARKER}=1;")
+    assert "HttpOnly" not in marker
+    assert "Path=/;" in marker
     me = await server.http.get(
         "/api/users/me", headers={"Authorization": f"Bearer {body['access_token']}"}
     )
@@ -115,6 +120,7 @@ async def test_logout_revokes_the_refresh_token(server: RunningServer) -> None:
     out = await user.http.post("/api/auth/logout")
     assert out.status_code == 204
     assert REFRESH_COOKIE not in user.http.cookies
+    assert SESSION_MARKER not in user.http.cookies
     after = await _refresh_with(server, cookie)
     assert after.status_code == 401
     assert after.json()["error"]["code"] == "session_revoked"

@@ -16,6 +16,7 @@ async def test_ice_servers_with_time_limited_turn_credentials(start_server: Serv
         ice_servers="stun:stun.example.org:3478, turn:turn.example.org:3478?transport=udp",
         turn_secret=secret,
         turn_ttl=600,
+        ice_transport_policy="relay",
     )
     user = await server.register()
     body = (await server.http.get("/api/ice-servers", headers=user.headers)).json()
@@ -28,6 +29,7 @@ async def test_ice_servers_with_time_limited_turn_credentials(start_server: Serv
     expected = hmac.new(secret.encode(), turn["username"].encode(), hashlib.sha1).digest()
     assert base64.b64decode(turn["credential"]) == expected
     assert body["ttl"] == 600
+    assert body["ice_transport_policy"] == "relay"
     anonymous = await server.http.get("/api/ice-servers")
     assert anonymous.status_code == 401
 

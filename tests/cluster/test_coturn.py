@@ -4,68 +4,32 @@ addresses, and within its allocation quotas."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import secrets
-import shutil
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.cluster.turn import TurnClient
-from tests.conftest import RunningServer, ServerFactory, free_port, wait_until
+from tests.conftest import RunningServer, ServerFactory
+from tests.coturn import CONFIG, Coturn, running_coturn
 
-CONFIG = Path(__file__).resolve().parents[2] / "deploy" / "turnserver.conf"
 
-
-class Coturn:
-    def __init__(self, port: int, secret: str) -> None:
-        self.port = port
-        self.secret = secret
-
-    async def relays(self, username: str, password: str) -> bool:
-        """turnutils_uclient allocates a relay with these credentials and echoes through it."""
-        client = await asyncio.create_subprocess_exec(
-            "turnutils_uclient", "-u", username, "-w", password, "-p", str(self.port),
-            "-y", "-n", "3", "-m", "1", "-e", "127.0.0.1", "127.0.0.1",
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        output, _ = await asyncio.wait_for(client.communicate(), 30)
-        return client.returncode == 0 and b"Total lost packets 0 " in output
+async def relays(coturn: Coturn, username: str, password: str) -> bool:
+    """turnutils_uclient allocates a relay with these credentials and echoes through it."""
+    client = await asyncio.create_subprocess_exec(
+        "turnutils_uclient", "-u", username, "-w", password, "-p", str(coturn.port),
+        "-y", "-n", "3", "-m", "1", "-e", "127.0.0.1", "127.0.0.1",
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await asyncio.wait_for(client.communicate(), 30)
+    return client.returncode == 0 and b"Total lost packets 0 " in output
 
 
 @pytest.fixture
-async def coturn(tmp_path: Path) -> AsyncIterator[Coturn]:
-    """coturn on loopback with the repository's config (loopback peers allowed for the test)."""
-    binary = shutil.which("turnserver")
-    assert binary, "coturn is not installed: apt-get install coturn (.ci/services.sh does)"
-    server = Coturn(free_port(), secrets.token_urlsafe(32))
-    with (tmp_path / "coturn.log").open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            binary, "-c", str(CONFIG), f"--static-auth-secret={server.secret}",
-            "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--relay-ip=::1",
-            f"--listening-port={server.port}",
-            "--allow-loopback-peers", f"--pidfile={tmp_path / 'turnserver.pid'}",
-            f"--db={tmp_path / 'turndb'}",
-            stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-
-    async def listening() -> bool:
-        with contextlib.suppress(OSError):
-            _, writer = await asyncio.open_connection("127.0.0.1", server.port)
-            writer.close()
-            return True
-        return False
-
-    try:
-        await wait_until(
-            listening, 10, f"coturn did not start:\n{(tmp_path / 'coturn.log').read_text()}"
-        )
+def coturn(tmp_path: Path) -> Iterator[Coturn]:
+    with running_coturn(tmp_path) as server:
         yield server
-    finally:
-        process.terminate()
-        await process.wait()
 
 
 @pytest.fixture
@@ -95,8 +59,8 @@ async def test_coturn_relays_for_glimpse_credentials_only(
     coturn: Coturn, instance: RunningServer
 ) -> None:
     username, password = await turn_credentials(instance)
-    assert await coturn.relays(username, password)
-    assert not await coturn.relays(username, "not-the-credential")
+    assert await relays(coturn, username, password)
+    assert not await relays(coturn, username, "not-the-credential")
 
 
 @pytest.mark.parametrize(

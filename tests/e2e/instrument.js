@@ -56,6 +56,8 @@
       connections.push(this);
     }
   };
+  /** The page's peer connections that are not closed. */
+  window.__peerConnections = () => connections.filter((pc) => pc.connectionState !== "closed");
 
   async function inboundVideo() {
     const reports = [];

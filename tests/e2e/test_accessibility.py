@@ -60,6 +60,12 @@ def test_every_state_passes_axe_and_the_keyboard_gets_around(
     page.keyboard.press("Escape")
     expect(page.get_by_role("heading", name="Participants (1)")).to_have_count(0)
 
+    ann.control("Devices").click()
+    expect(page.get_by_role("heading", name="Devices")).to_be_focused()
+    assert_accessible(page, "call with devices open")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("heading", name="Devices")).to_have_count(0)
+
     ann.control("Leave").click()
     expect(page.get_by_role("heading", name="You left the room")).to_be_focused()
     assert_accessible(page, "ended")

@@ -33,21 +33,29 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 
 REFRESH_COOKIE = "glimpse_refresh"
 REFRESH_COOKIE_PATH = "/api/auth"
+SESSION_MARKER_COOKIE = "glimpse_session"
+"""Readable by the page, holding no secret: it says a refresh cookie was set, so a signed-out
+visitor's page does not ask for a refresh only to be answered 401."""
 
 RefreshCookie = Annotated[str | None, Cookie(alias=REFRESH_COOKIE)]
 
 
 def _signed_in(session: LoginSession, response: Response, settings: Settings) -> TokenResponse:
-    """Set the refresh token as an httpOnly cookie; the access token goes in the body."""
-    response.set_cookie(
-        REFRESH_COOKIE,
-        session.refresh_token,
-        max_age=settings.refresh_token_ttl,
-        path=REFRESH_COOKIE_PATH,
-        httponly=True,
-        secure=settings.cookie_secure,
-        samesite="strict",
-    )
+    """Set the refresh token as an httpOnly cookie, and the page's session marker; the access
+    token goes in the body."""
+    for name, value, path, httponly in (
+        (REFRESH_COOKIE, session.refresh_token, REFRESH_COOKIE_PATH, True),
+        (SESSION_MARKER_COOKIE, "1", "/", False),
+    ):
+        response.set_cookie(
+            name,
+            value,
+            max_age=settings.refresh_token_ttl,
+            path=path,
+            httponly=httponly,
+            secure=settings.cookie_secure,
+            samesite="strict",
+        )
     return TokenResponse(
         access_token=session.access_token,
         expires_in=settings.access_token_ttl,
@@ -136,3 +144,4 @@ async def log_out(response: Response, auth: AuthDep, token: RefreshCookie = None
     if token:
         await auth.log_out(token)
     response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
+    response.delete_cookie(SESSION_MARKER_COOKIE, path="/")

@@ -33,14 +33,7 @@ async def read_invite(
     )
     room, owner_name = await rooms.invitation(code)
     return InviteInfo(
-        room=InviteRoom(
-            id=room.id,
-            code=room.code,
-            name=room.name,
-            has_password=room.password_hash is not None,
-            allow_guests=room.allow_guests,
-            lobby=room.lobby,
-        ),
+        room=InviteRoom.of(room),
         owner_name=owner_name,
     )
 

@@ -36,4 +36,8 @@ async def ice_servers(caller: Caller, settings: SettingsDep, limiter: LimiterDep
             servers.append(IceServer(urls=[url], username=username, credential=credential))
         else:
             servers.append(IceServer(urls=[url]))
-    return IceServers(ice_servers=servers, ttl=settings.turn_ttl)
+    return IceServers(
+        ice_servers=servers,
+        ice_transport_policy=settings.ice_transport_policy,
+        ttl=settings.turn_ttl,
+    )

@@ -2,7 +2,8 @@
  * The API service: typed calls to the HTTP API under /api.
  *
  * The access token lives in memory only; the refresh token is an httpOnly cookie the page cannot
- * read. A 401 triggers one silent refresh and a retry; if that fails too, `onSignedOut` runs once.
+ * read, set together with a readable marker (`glimpse_session`) that says there is one. A 401
+ * triggers one silent refresh and a retry; if that fails too, `onSignedOut` runs once.
  */
 import type {
   AuthPolicy,
@@ -25,6 +26,17 @@ import type {
 
 /** The Web Lock that serializes refreshes across this origin's tabs. */
 const REFRESH_LOCK = "glimpse-refresh";
+/** The cookie the server sets beside the refresh cookie, readable by the page (no secret). */
+const SESSION_MARKER = "glimpse_session";
+
+/** Whether the server set a refresh cookie that has not been found invalid since. */
+export function hasSessionMarker(): boolean {
+  return document.cookie.split("; ").some((cookie) => cookie.startsWith(`${SESSION_MARKER}=`));
+}
+
+function clearSessionMarker(): void {
+  document.cookie = `${SESSION_MARKER}=; Max-Age=0; Path=/; SameSite=Strict`;
+}
 
 export class ApiError extends Error {
   readonly status: number;
@@ -132,7 +144,10 @@ export class ApiClient {
           return session;
         },
         (error: unknown) => {
-          if (error instanceof ApiError && error.status === 401) this.setSession(null);
+          if (error instanceof ApiError && error.status === 401) {
+            clearSessionMarker();
+            this.setSession(null);
+          }
           throw error;
         },
       )

@@ -12,8 +12,14 @@ export type Route = (request: SentRequest) => Response | Promise<Response>;
 
 export const ANN = { id: "u-ann", email: "ann@example.org", display_name: "Ann", created_at: "" };
 
+/** The server set the refresh cookie and its readable marker (a browser that signed in before). */
+export function markSignedIn(): void {
+  document.cookie = "glimpse_session=1; Path=/";
+}
+
 /** Ann is signed in (the refresh cookie answers); other routes as given, else 404 not_found. */
 export function stubApi(routes: Record<string, Route>): SentRequest[] {
+  markSignedIn();
   const sent: SentRequest[] = [];
   const all: Record<string, Route> = {
     "POST /api/auth/refresh": () =>

@@ -466,6 +466,11 @@ export interface components {
         IceServers: {
             /** Ice Servers */
             ice_servers: components["schemas"]["IceServer"][];
+            /**
+             * Ice Transport Policy
+             * @enum {string}
+             */
+            ice_transport_policy: "all" | "relay";
             /** Ttl */
             ttl: number;
         };
@@ -624,7 +629,10 @@ export interface components {
             /** Recent */
             recent: components["schemas"]["RoomPublic"][];
         };
-        /** RoomPublic */
+        /**
+         * RoomPublic
+         * @description A room as its owner and its members see it.
+         */
         RoomPublic: {
             /** Allow Guests */
             allow_guests: boolean;

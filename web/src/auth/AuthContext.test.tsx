@@ -1,7 +1,8 @@
 import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { ApiError } from "../api/client";
+import { ApiError, hasSessionMarker } from "../api/client";
+import { markSignedIn } from "../api/fakeApi";
 import { App } from "../App";
 import { startupRetryDelayMs } from "./AuthContext";
 
@@ -13,6 +14,7 @@ const signedOut = () =>
  * Error for a network failure); the last call waits for `release` before answering.
  */
 function refreshAnswers(answers: (Response | Error)[]) {
+  markSignedIn();
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
   const refreshes: number[] = [];
@@ -41,6 +43,15 @@ describe("start-up sign-in", () => {
     vi.unstubAllGlobals();
   });
 
+  it("without the session marker, shows sign-in at once and asks the server nothing", async () => {
+    const server = refreshAnswers([]);
+    document.cookie = "glimpse_session=; Max-Age=0; Path=/"; // never signed in on this browser
+    open("/");
+    expect(await screen.findByRole("heading", { name: "Sign in to Glimpse" })).toBeTruthy();
+    expect(window.location.pathname).toBe("/signin");
+    expect(server.refreshes).toHaveLength(0);
+  });
+
   it("says the server is busy and tries again, keeping what was typed in the form", async () => {
     const server = refreshAnswers([
       new Response("Service Unavailable", { status: 503, headers: { "Retry-After": "0" } }),
@@ -53,6 +64,7 @@ describe("start-up sign-in", () => {
     server.release(); // the second refresh answers 401: signed out for real
     await waitFor(() => expect(screen.queryByText(/trying again/)).toBeNull());
     expect(server.refreshes).toHaveLength(2);
+    expect(hasSessionMarker()).toBe(false); // the next visit asks nothing
     expect((screen.getByLabelText("Email") as HTMLInputElement).value).toBe("ann@example.org");
   });
 

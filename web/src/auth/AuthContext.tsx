@@ -1,5 +1,6 @@
 /**
- * Auth context: the signed-in user, silent sign-in from the refresh cookie, a refresh timer that
+ * Auth context: the signed-in user, silent sign-in from the refresh cookie (asked for only when the
+ * session marker says there is one, so a signed-out visit sends no doomed request), a refresh timer that
  * keeps the in-memory access token fresh, and sign-out. A refresh answered 401 ends the session
  * (`expired`: the page stays, under a dialog that signs in again); when the server cannot be
  * reached or is busy at start-up, the state says so and the refresh is tried again.
@@ -16,7 +17,7 @@ import {
 import type { ReactNode } from "react";
 
 import { useApi } from "../api/ApiContext";
-import { ApiError, NetworkError } from "../api/client";
+import { ApiError, hasSessionMarker, NetworkError } from "../api/client";
 import type { User } from "../api/types";
 
 type AuthState =
@@ -55,7 +56,9 @@ function unreachableMessage(error: unknown): string {
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const api = useApi();
-  const [state, setState] = useState<AuthState>({ status: "loading", user: null });
+  const [state, setState] = useState<AuthState>(() =>
+    hasSessionMarker() ? { status: "loading", user: null } : { status: "signed-out", user: null },
+  );
   /** Set while the person signs out: the session's end is theirs, not the server's. */
   const signingOut = useRef(false);
 
@@ -90,7 +93,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
         retryTimer = setTimeout(() => start(attempt + 1), startupRetryDelayMs(error, attempt));
       });
     };
-    start(0);
+    if (hasSessionMarker()) start(0);
     return () => {
       unmounted = true;
       clearTimeout(timer);

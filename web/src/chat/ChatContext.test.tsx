@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 
 import { ApiProvider } from "../api/ApiContext";
 import { ApiClient } from "../api/client";
+import { markSignedIn } from "../api/fakeApi";
 import { AuthProvider, useAuth } from "../auth/AuthContext";
 import { UserIdentityProvider } from "../auth/IdentityContext";
 import { socketFactory } from "../realtime/fakeSocket";
@@ -60,6 +61,7 @@ describe("ChatProvider", () => {
   let signal: SignalClient;
 
   beforeEach(() => {
+    markSignedIn();
     vi.stubGlobal(
       "fetch",
       vi.fn(async (input: string) =>

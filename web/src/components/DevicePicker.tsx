@@ -1,7 +1,16 @@
-/** Choose the camera or the microphone. */
-import type { DeviceKind } from "../rtc/LocalMedia";
+/** Choose the camera, the microphone or the speaker among those the browser lists. */
+export type PickedDevice = "audio" | "video" | "speaker";
 
-const LABELS: Record<DeviceKind, string> = { audio: "Microphone", video: "Camera" };
+const LABELS: Record<PickedDevice, string> = {
+  audio: "Microphone",
+  video: "Camera",
+  speaker: "Speaker",
+};
+const KINDS: Record<PickedDevice, MediaDeviceKind> = {
+  audio: "audioinput",
+  video: "videoinput",
+  speaker: "audiooutput",
+};
 
 export function DevicePicker({
   kind,
@@ -9,22 +18,19 @@ export function DevicePicker({
   selected,
   onSelect,
 }: {
-  kind: DeviceKind;
-  devices: MediaDeviceInfo[];
+  kind: PickedDevice;
+  devices: readonly MediaDeviceInfo[];
+  /** The device in use; when the list lacks it, the first one listed is shown. */
   selected: string | undefined;
   onSelect: (deviceId: string) => void;
 }) {
-  const options = devices.filter(
-    (d) => d.kind === (kind === "audio" ? "audioinput" : "videoinput"),
-  );
+  const options = devices.filter((d) => d.kind === KINDS[kind]);
   if (options.length === 0) return null;
+  const value = options.some((d) => d.deviceId === selected) ? selected : options[0]?.deviceId;
   return (
     <label>
       {LABELS[kind]}
-      <select
-        value={selected ?? options[0]?.deviceId}
-        onChange={(event) => onSelect(event.target.value)}
-      >
+      <select value={value} onChange={(event) => onSelect(event.target.value)}>
         {options.map((device, index) => (
           <option key={device.deviceId || index} value={device.deviceId}>
             {device.label || `${LABELS[kind]} ${index + 1}`}

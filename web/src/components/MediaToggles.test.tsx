@@ -15,6 +15,7 @@ function snapshot(changes: Partial<LocalMediaSnapshot>): LocalMediaSnapshot {
     problems: {},
     devices: [],
     selected: {},
+    speaker: "",
     preview: new FakeMediaStream() as unknown as MediaStream,
     screenPreview: null,
     ...changes,
@@ -48,15 +49,20 @@ describe("MediaToggles", () => {
     expect(media.setCamera).toHaveBeenCalledWith(true);
   });
 
-  it("disables the buttons of devices it does not have", () => {
-    render(<MediaToggles media={media} local={snapshot({ audio: null, camera: null })} />);
-    expect(screen.getByRole("button", { name: "Mute microphone" })).toHaveProperty(
-      "disabled",
-      true,
+  it("disables the buttons of devices it does not have, and says why", () => {
+    const denied = "Camera access was denied.";
+    render(
+      <MediaToggles
+        media={media}
+        local={snapshot({ audio: null, camera: null, problems: { video: denied } })}
+      />,
     );
-    expect(screen.getByRole("button", { name: "Turn camera off" })).toHaveProperty(
-      "disabled",
-      true,
-    );
+    const microphone = screen.getByRole("button", { name: "Mute microphone" });
+    const camera = screen.getByRole("button", { name: "Turn camera off" });
+    expect(microphone).toHaveProperty("disabled", true);
+    expect(camera).toHaveProperty("disabled", true);
+    expect(screen.getByRole("button", { description: denied })).toBe(camera);
+    expect(camera.title).toBe(denied);
+    expect(microphone.title).toBe("The microphone is starting…");
   });
 });

@@ -20,6 +20,8 @@ const remote = (participant: Participant): RemoteParticipant => ({
   participant,
   stream: null,
   screen: null,
+  health: null,
+  problem: null,
   peerState: "connected",
 });
 

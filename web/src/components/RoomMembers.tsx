@@ -8,6 +8,7 @@ import type { FormEvent } from "react";
 import { errorMessage } from "../api/errorMessages";
 import { useInviteMember, useMembers, useSetMemberRole } from "../api/queries";
 import type { Member, MemberRole } from "../api/types";
+import { ErrorAlert } from "./ErrorAlert";
 
 export const ROLE_OPTIONS: readonly { value: MemberRole; label: string }[] = [
   { value: "member", label: "Member" },
@@ -41,11 +42,7 @@ function MemberRow({ roomId, member }: { roomId: string; member: Member }) {
           </option>
         ))}
       </select>
-      {setRole.error && (
-        <p className="error" role="alert">
-          {errorMessage(setRole.error)}
-        </p>
-      )}
+      <ErrorAlert>{setRole.error && errorMessage(setRole.error)}</ErrorAlert>
     </li>
   );
 }
@@ -71,11 +68,7 @@ function InviteMember({ roomId }: { roomId: string }) {
       <button type="submit" disabled={invite.isPending}>
         Invite
       </button>
-      {invite.error && (
-        <p className="error" role="alert">
-          {errorMessage(invite.error)}
-        </p>
-      )}
+      <ErrorAlert>{invite.error && errorMessage(invite.error)}</ErrorAlert>
       {invite.data && !invite.isPending && (
         <p role="status">{`${invite.data.display_name} is invited`}</p>
       )}
@@ -92,11 +85,7 @@ export function RoomMembers({ roomId }: { roomId: string }) {
         Invited members and co-hosts never wait in the lobby; co-hosts also run the meeting.
       </p>
       {members.isPending && <p role="status">Loading members…</p>}
-      {members.error && (
-        <p className="error" role="alert">
-          {errorMessage(members.error)}
-        </p>
-      )}
+      <ErrorAlert>{members.error && errorMessage(members.error)}</ErrorAlert>
       {members.data?.length === 0 && <p className="muted">Nobody has joined this room yet.</p>}
       {members.data && members.data.length > 0 && (
         <ul className="member-list">

@@ -10,6 +10,7 @@ import { useUpdateRoom } from "../api/queries";
 import type { LobbyMode, Room, RoomChanges } from "../api/types";
 import { Dialog } from "./Dialog";
 import { RoomMembers } from "./RoomMembers";
+import { ErrorAlert } from "./ErrorAlert";
 
 export const LOBBY_OPTIONS: readonly { value: LobbyMode; label: string }[] = [
   { value: "off", label: "Nobody waits" },
@@ -110,11 +111,7 @@ export function RoomSettingsDialog({ room, onClose }: { room: Room; onClose: () 
             ))}
           </select>
         </label>
-        {update.error && (
-          <p className="error" role="alert">
-            {errorMessage(update.error)}
-          </p>
-        )}
+        <ErrorAlert>{update.error && errorMessage(update.error)}</ErrorAlert>
         <div className="actions">
           <button type="button" onClick={onClose}>
             Cancel

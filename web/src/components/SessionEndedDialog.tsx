@@ -9,6 +9,7 @@ import type { FormEvent } from "react";
 import { errorMessage } from "../api/errorMessages";
 import { useAuth } from "../auth/AuthContext";
 import { Dialog } from "./Dialog";
+import { ErrorAlert } from "./ErrorAlert";
 
 export function SessionEndedDialog({ email }: { email: string }) {
   const { signIn, signOut } = useAuth();
@@ -38,11 +39,7 @@ export function SessionEndedDialog({ email }: { email: string }) {
           Password
           <input name="password" type="password" autoComplete="current-password" required />
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert>{error}</ErrorAlert>
         <button type="submit" className="primary" disabled={busy}>
           Sign in
         </button>

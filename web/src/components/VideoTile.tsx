@@ -6,8 +6,11 @@
 import { useEffect, useRef } from "react";
 
 import type { FloatingReaction } from "../rtc/Call";
+import type { LinkHealth } from "../rtc/PeerLink";
+import { SPEAKER_CHOICE } from "../rtc/LocalMedia";
 import type { PeerState } from "../rtc/PeerLink";
 import type { Role } from "../realtime/protocol";
+import { QualityIndicator } from "./QualityIndicator";
 import { RoleBadge } from "./RoleBadge";
 
 export interface VideoTileProps {
@@ -29,6 +32,12 @@ export interface VideoTileProps {
   presenting?: boolean;
   pinned?: boolean;
   onPin?: () => void;
+  /** The speaker to play this participant's sound on ("" the default output). */
+  sinkId?: string;
+  /** The link to this participant: its quality and whether the picture is frozen. */
+  health?: LinkHealth | null;
+  /** Why the link to this participant cannot connect, in words. */
+  problem?: string | null;
 }
 
 const PEER_STATE_TEXT: Record<PeerState, string> = {
@@ -55,12 +64,21 @@ export function VideoTile({
   presenting = false,
   pinned = false,
   onPin,
+  sinkId = "",
+  health = null,
+  problem = null,
 }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   const figure = useRef<HTMLElement>(null);
   useEffect(() => {
     if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
   }, [stream]);
+  useEffect(() => {
+    const element = video.current;
+    if (element && SPEAKER_CHOICE && element.sinkId !== sinkId) {
+      element.setSinkId(sinkId).catch(() => undefined); // an output unplugged since it was listed
+    }
+  }, [sinkId]);
 
   const person = isSelf ? `${name} (you)` : name;
   const label = presenting ? `Screen of ${person}` : person;
@@ -105,6 +123,16 @@ export function VideoTile({
           {name.slice(0, 1).toUpperCase()}
         </div>
       )}
+      {health?.frozen && videoOn && !presenting && peerState === "connected" && (
+        <p className="tile-notice" role="status">
+          Video paused: the connection is too weak
+        </p>
+      )}
+      {problem && !presenting && (
+        <p className="tile-notice" role="status">
+          {problem}
+        </p>
+      )}
       {handRaised && (
         <span className="hand" role="img" aria-label="Hand raised">
           ✋
@@ -118,6 +146,7 @@ export function VideoTile({
       <figcaption>
         <span className="name">{label}</span>
         {!presenting && <RoleBadge role={role} />}
+        {health && !presenting && <QualityIndicator quality={health} whose={`${name}'s`} />}
         {screen && !presenting && <span className="badge">Sharing screen</span>}
         {!audioOn && !presenting && (
           <span className="badge" data-indicator="muted">

@@ -21,6 +21,7 @@ import { Dialog } from "../components/Dialog";
 import { describedBy, FieldProblem } from "../components/FieldProblem";
 import { RoomSettingsDialog } from "../components/RoomSettingsDialog";
 import { focusHeading, Link, navigate } from "../router";
+import { ErrorAlert } from "../components/ErrorAlert";
 
 export function inviteLink(room: Pick<Room, "invite_path">): string {
   return new URL(room.invite_path, window.location.origin).toString();
@@ -42,11 +43,7 @@ function DeleteRoomDialog({ room, onClose }: { room: Room; onClose: () => void }
         The room, its chat history and its invite link go for good. Anyone in it now is told the
         room was deleted.
       </p>
-      {remove.error && (
-        <p className="error" role="alert">
-          {errorMessage(remove.error)}
-        </p>
-      )}
+      <ErrorAlert>{remove.error && errorMessage(remove.error)}</ErrorAlert>
       <div className="actions">
         <button type="button" onClick={onClose}>
           Cancel
@@ -152,11 +149,7 @@ function CreateRoom() {
           Create room
         </button>
       </form>
-      {create.error && (
-        <p className="error" role="alert">
-          {errorMessage(create.error)}
-        </p>
-      )}
+      <ErrorAlert>{create.error && errorMessage(create.error)}</ErrorAlert>
       {created && (
         <div className="created" role="status">
           <p>
@@ -213,11 +206,7 @@ function InviteSomeone() {
           Create invite
         </button>
       </form>
-      {invite.error && (
-        <p className="error" role="alert">
-          {errorMessage(invite.error)}
-        </p>
-      )}
+      <ErrorAlert>{invite.error && errorMessage(invite.error)}</ErrorAlert>
       {link && (
         <div className="created" role="status">
           <p>
@@ -256,11 +245,7 @@ export function DashboardPage() {
         <JoinByCode />
         {policy.data?.signup === "invite" && <InviteSomeone />}
         {rooms.isPending && <p role="status">Loading rooms…</p>}
-        {rooms.error && (
-          <p className="error" role="alert">
-            {errorMessage(rooms.error)}
-          </p>
-        )}
+        <ErrorAlert>{rooms.error && errorMessage(rooms.error)}</ErrorAlert>
         {rooms.data && (
           <>
             <RoomList

@@ -9,19 +9,24 @@ import type { KeyboardEvent } from "react";
 import type { CallRoom } from "../api/types";
 import "../components/call.css";
 import { ChatPanel } from "../components/ChatPanel";
-import { playChime } from "../components/chime";
+import { playChime } from "../components/sounds";
 import { CopyButton } from "../components/CopyButton";
+import { DevicesPanel } from "../components/DevicesPanel";
 import { HostControls } from "../components/HostControls";
 import { LobbyPanel } from "../components/LobbyPanel";
 import { MediaToggles } from "../components/MediaToggles";
 import { Notices } from "../components/Notices";
 import { ParticipantsPanel } from "../components/ParticipantsPanel";
+import { QualityIndicator } from "../components/QualityIndicator";
 import { ReactionPicker } from "../components/ReactionPicker";
+import { ReasonedButton } from "../components/ReasonedButton";
 import { Stage } from "../components/Stage";
 import type { StageItem } from "../components/Stage";
 import { VideoTile } from "../components/VideoTile";
 import { useChat } from "../chat/ChatContext";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
+import { ownQuality } from "../rtc/linkStats";
+import { canShareScreen } from "../rtc/LocalMedia";
 import { isHost, roleOf } from "../rtc/roles";
 import type { ConnectionState } from "../realtime/SignalClient";
 import { inviteLink } from "./DashboardPage";
@@ -35,7 +40,9 @@ export const CONNECTION_TEXT: Record<ConnectionState, string> = {
   closed: "Disconnected",
 };
 
-type Panel = "chat" | "people" | "lobby" | null;
+type Panel = "chat" | "people" | "lobby" | "devices" | null;
+
+const NO_SCREEN_SHARE = "This browser cannot share a screen.";
 
 export function InCall({ room }: { room: CallRoom }) {
   const { media, call } = useCallServices();
@@ -58,7 +65,7 @@ export function InCall({ room }: { room: CallRoom }) {
   const setChosenView = (view: "speaker" | "grid") => setChosen({ view, screen: firstScreen });
   const panelOpener = useRef<HTMLElement | null>(null);
   // Each new request to join sounds (the hosts' badge counts them).
-  useEffect(() => call.on("lobby-request", () => playChime()), [call]);
+  useEffect(() => call.on("lobby-request", () => playChime(media.snapshot.speaker)), [call, media]);
   const self = snapshot.self;
   if (self === null) return null;
   const host = isHost(self);
@@ -129,7 +136,7 @@ export function InCall({ room }: { room: CallRoom }) {
       role: roleOf(self),
       handRaised: self.hand != null,
     }),
-    ...snapshot.remotes.map(({ participant, stream, peerState }) =>
+    ...snapshot.remotes.map(({ participant, stream, peerState, health, problem }) =>
       cameraTile(participant.id, {
         name: participant.display_name,
         stream,
@@ -140,6 +147,9 @@ export function InCall({ room }: { room: CallRoom }) {
         reconnecting: participant.reconnecting === true,
         role: roleOf(participant),
         handRaised: participant.hand != null,
+        sinkId: local.speaker,
+        health,
+        problem,
       }),
     ),
     ...snapshot.remotes
@@ -164,6 +174,7 @@ export function InCall({ room }: { room: CallRoom }) {
           snapshot.remotes[0]?.participant.id ??
           self.id);
   const participants = [self, ...snapshot.remotes.map((r) => r.participant)];
+  const own = ownQuality(snapshot.remotes.flatMap((r) => (r.health ? [r.health] : [])));
 
   return (
     <div className="room">
@@ -176,6 +187,7 @@ export function InCall({ room }: { room: CallRoom }) {
         >
           {CONNECTION_TEXT[snapshot.connection]}
         </span>
+        {own && <QualityIndicator quality={own} whose="Your" />}
         {snapshot.locked && <span className="badge">Locked</span>}
         <CopyButton text={inviteLink(room)} label="Copy link to this room" />
       </header>
@@ -194,6 +206,7 @@ export function InCall({ room }: { room: CallRoom }) {
             {...(host ? { onModerate: (id, action) => void call.moderate(id, action) } : {})}
           />
         )}
+        {panel === "devices" && <DevicesPanel media={media} local={local} />}
         {panel === "lobby" && host && (
           <LobbyPanel
             lobby={snapshot.lobby}
@@ -204,8 +217,19 @@ export function InCall({ room }: { room: CallRoom }) {
       </div>
       <nav className="controls" aria-label="Call controls">
         <MediaToggles media={media} local={local} />
-        <button type="button" className={local.screen ? "on" : undefined} onClick={shareScreen}>
+        <ReasonedButton
+          className={local.screen ? "on" : undefined}
+          disabledReason={canShareScreen() ? undefined : NO_SCREEN_SHARE}
+          onClick={shareScreen}
+        >
           {local.screen ? "Stop sharing" : "Share screen"}
+        </ReasonedButton>
+        <button
+          type="button"
+          aria-pressed={panel === "devices"}
+          onClick={() => togglePanel("devices")}
+        >
+          Devices
         </button>
         <button
           type="button"

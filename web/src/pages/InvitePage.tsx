@@ -16,6 +16,7 @@ import type { GuestRenewal } from "../auth/GuestSession";
 import { GuestIdentityProvider } from "../auth/IdentityContext";
 import { focusHeading, Link } from "../router";
 import { RoomVisit } from "./RoomPage";
+import { ErrorAlert } from "../components/ErrorAlert";
 
 function signInHref(code: string): string {
   return `/signin?next=${encodeURIComponent(`/r/${encodeURIComponent(code)}`)}`;
@@ -70,11 +71,7 @@ function GuestForm({
         Your name
         <input name="name" autoComplete="name" required maxLength={64} />
       </label>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorAlert>{error}</ErrorAlert>
       <button type="submit" className="primary" disabled={busy}>
         Join as a guest
       </button>

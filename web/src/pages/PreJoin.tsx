@@ -1,17 +1,25 @@
-/** Before joining: preview, device pickers, camera and microphone on or off, room password. */
+/**
+ * Before joining: the preview, camera and microphone on or off, the room password, and "Join
+ * room" with any error beside it, all in view at once on a phone and a desktop; below them the
+ * devices (camera, microphone with its level, speaker with a test) and a connectivity check.
+ * Device problems are explained, each with a retry.
+ */
 import { useState } from "react";
 import type { FormEvent } from "react";
 
 import type { CallRoom } from "../api/types";
-import { DevicePicker } from "../components/DevicePicker";
+import { ConnectivityCheck } from "../components/ConnectivityCheck";
+import { DeviceProblems } from "../components/DeviceProblems";
+import { DeviceSettings } from "../components/DeviceSettings";
 import { MediaToggles } from "../components/MediaToggles";
 import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 import { focusHeading } from "../router";
 import { CONNECTION_TEXT } from "./InCall";
+import { ErrorAlert } from "../components/ErrorAlert";
 
 export function PreJoin({ room, displayName }: { room: CallRoom; displayName: string }) {
-  const { media, call } = useCallServices();
+  const { media, call, iceServers } = useCallServices();
   const local = useLocalMedia();
   const { phase, reason, connection } = useCall();
   const [password, setPassword] = useState("");
@@ -20,42 +28,27 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
     event.preventDefault();
     void call.join(room.id, room.has_password ? password : undefined);
   };
-  const problems = Object.values(local.problems);
   return (
     <main className="prejoin">
       <h1 ref={focusHeading} tabIndex={-1}>
         {room.name}
       </h1>
-      <VideoTile
-        name={displayName}
-        stream={local.preview}
-        audioOn={local.microphoneOn && local.audio !== null}
-        videoOn={local.cameraOn && local.camera !== null}
-        screen={false}
-        speaking={false}
-        isSelf
-      />
-      {problems.map((problem) => (
-        <p key={problem} className="error" role="alert">
-          {problem}
-        </p>
-      ))}
-      <form className="card" onSubmit={join}>
+      <div className="prejoin-preview">
+        <VideoTile
+          name={displayName}
+          stream={local.preview}
+          audioOn={local.microphoneOn && local.audio !== null}
+          videoOn={local.cameraOn && local.camera !== null}
+          screen={false}
+          speaking={false}
+          isSelf
+        />
+      </div>
+      <form className="card prejoin-form" onSubmit={join} aria-label="Join the room">
+        <DeviceProblems problems={local.problems} onRetry={(kind) => void media.retry(kind)} />
         <div className="toggles">
           <MediaToggles media={media} local={local} />
         </div>
-        <DevicePicker
-          kind="video"
-          devices={local.devices}
-          selected={local.selected.video}
-          onSelect={(id) => void media.selectDevice("video", id)}
-        />
-        <DevicePicker
-          kind="audio"
-          devices={local.devices}
-          selected={local.selected.audio}
-          onSelect={(id) => void media.selectDevice("audio", id)}
-        />
         {room.has_password && (
           <label>
             Room password
@@ -67,11 +60,7 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
             />
           </label>
         )}
-        {reason && (
-          <p className="error" role="alert">
-            {reason}
-          </p>
-        )}
+        <ErrorAlert>{reason}</ErrorAlert>
         {phase === "joining" && connection === "unreachable" && (
           <p className="error" role="status">
             {CONNECTION_TEXT.unreachable}
@@ -81,6 +70,11 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
           {phase === "joining" ? "Joining…" : "Join room"}
         </button>
       </form>
+      <section className="card prejoin-devices" aria-labelledby="devices-heading">
+        <h2 id="devices-heading">Devices</h2>
+        <DeviceSettings media={media} local={local} />
+        <ConnectivityCheck iceServers={iceServers} />
+      </section>
     </main>
   );
 }

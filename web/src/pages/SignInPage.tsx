@@ -10,6 +10,7 @@ import { useAuthPolicy } from "../api/queries";
 import { useAuth } from "../auth/AuthContext";
 import { describedBy, FieldProblem } from "../components/FieldProblem";
 import { focusHeading, Link, useLocation } from "../router";
+import { ErrorAlert } from "../components/ErrorAlert";
 
 function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string }) {
   const { signIn, signUp } = useAuth();
@@ -85,11 +86,7 @@ function AuthForm({ mode, invite }: { mode: "signin" | "signup"; invite?: string
           />
           <FieldProblem problems={problems} field="password" />
         </label>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorAlert>{error}</ErrorAlert>
         <button type="submit" className="primary" disabled={busy}>
           {signingUp ? "Sign up" : "Sign in"}
         </button>

@@ -7,6 +7,14 @@ const SPEAKING_LEVEL = 0.02;
 const HOLD_MS = 1000;
 const WINDOW = 2048;
 
+/** The root mean square (0..1) of what `analyser` hears now; `buffer` holds its window. */
+export function rmsLevel(analyser: AnalyserNode, buffer: Float32Array<ArrayBuffer>): number {
+  analyser.getFloatTimeDomainData(buffer);
+  let sum = 0;
+  for (const sample of buffer) sum += sample * sample;
+  return Math.sqrt(sum / buffer.length);
+}
+
 interface Watched {
   stream: MediaStream;
   source: MediaStreamAudioSourceNode;
@@ -67,9 +75,6 @@ export class AudioLevels {
 
   private level({ stream, analyser }: Watched): number {
     if (!stream.getAudioTracks().some((t) => t.enabled && t.readyState === "live")) return 0;
-    analyser.getFloatTimeDomainData(this.buffer);
-    let sum = 0;
-    for (const sample of this.buffer) sum += sample * sample;
-    return Math.sqrt(sum / this.buffer.length);
+    return rmsLevel(analyser, this.buffer);
   }
 }

@@ -53,7 +53,11 @@ describe("Call", () => {
   /** The API's ICE servers: credentials valid for 100 s, different each time they are fetched. */
   const iceSource = async () => {
     iceFetches += 1;
-    return { iceServers: [{ ...ICE[0]!, credential: `cred-${iceFetches}` }], ttlSeconds: 100 };
+    return {
+      iceServers: [{ ...ICE[0]!, credential: `cred-${iceFetches}` }],
+      iceTransportPolicy: "all" as const,
+      ttlSeconds: 100,
+    };
   };
 
   beforeEach(() => {

@@ -28,7 +28,7 @@ import { Ephemeral } from "./Ephemeral";
 import { isHost } from "./roles";
 import type { LocalMedia } from "./LocalMedia";
 import { PeerLink } from "./PeerLink";
-import type { LocalTracks, PeerState } from "./PeerLink";
+import type { LinkHealth, LocalTracks, PeerState } from "./PeerLink";
 
 export interface RemoteParticipant {
   participant: Participant;
@@ -36,6 +36,10 @@ export interface RemoteParticipant {
   /** Their shared screen (shown while their media state says `screen`). */
   screen: MediaStream | null;
   peerState: PeerState;
+  /** The link's quality and whether their picture is frozen, once connected. */
+  health: LinkHealth | null;
+  /** Why the link to them cannot connect, in words. */
+  problem: string | null;
 }
 
 /** `waiting`: in the lobby, until a host lets this participant in (nothing of the room yet). */
@@ -94,7 +98,11 @@ const MODERATED_TEXT: Partial<Record<ModerationAction, string>> = {
 };
 
 /** ICE servers for the peer connections, and how long their TURN credentials stay valid. */
-export type IceServerSource = () => Promise<{ iceServers: RTCIceServer[]; ttlSeconds: number }>;
+export type IceServerSource = () => Promise<{
+  iceServers: RTCIceServer[];
+  iceTransportPolicy: RTCIceTransportPolicy;
+  ttlSeconds: number;
+}>;
 
 /** Fetch fresh TURN credentials when this share of their lifetime has passed. */
 const ICE_RENEWAL_SHARE = 0.8;
@@ -112,11 +120,28 @@ function mediaKey(media: MediaState): string {
   return `${media.audio}/${media.video}/${media.screen}`;
 }
 
+/** Tell the link what the participant says it sends: the watchdog expects it to arrive. */
+function expectMediaOf(link: PeerLink, { media }: Participant): void {
+  link.expect(media.audio || media.video || media.screen, media.video);
+}
+
+/** Call `listener` when the browser goes back online or changes its network; returns the off. */
+function onNetworkChange(listener: () => void): () => void {
+  const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+  window.addEventListener("online", listener);
+  connection?.addEventListener("change", listener);
+  return () => {
+    window.removeEventListener("online", listener);
+    connection?.removeEventListener("change", listener);
+  };
+}
+
 export class Call extends Emitter<CallEvents> {
   private readonly signal: SignalClient;
   private readonly media: LocalMedia;
   private readonly iceServerSource: IceServerSource;
   private iceServers: RTCIceServer[] = [];
+  private iceTransportPolicy: RTCIceTransportPolicy = "all";
   private iceRenewalTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly links = new Map<string, PeerLink>();
   private remotes = new Map<string, RemoteParticipant>();
@@ -163,6 +188,9 @@ export class Call extends Emitter<CallEvents> {
       signal.on("event", (event) => this.event(event)),
       signal.on("stopped", (stop) => this.end(stop)),
       media.on("change", () => this.mediaChanged()),
+      onNetworkChange(() => {
+        for (const link of this.links.values()) link.networkChanged();
+      }),
     ];
   }
 
@@ -280,8 +308,9 @@ export class Call extends Emitter<CallEvents> {
    */
   private async renewIceServers(): Promise<void> {
     clearTimeout(this.iceRenewalTimer);
-    const { iceServers, ttlSeconds } = await this.iceServerSource();
+    const { iceServers, iceTransportPolicy, ttlSeconds } = await this.iceServerSource();
     this.iceServers = iceServers;
+    this.iceTransportPolicy = iceTransportPolicy;
     for (const link of this.links.values()) link.setIceServers(iceServers);
     this.iceRenewalTimer = setTimeout(
       () => void this.renewIceServers().catch(() => this.scheduleIceRetry()),
@@ -507,6 +536,8 @@ export class Call extends Emitter<CallEvents> {
       stream: null,
       screen: null,
       peerState: "connecting",
+      health: null,
+      problem: null,
     });
     if (participant.reconnecting === true) {
       this.publish({});
@@ -515,6 +546,7 @@ export class Call extends Emitter<CallEvents> {
     const link = new PeerLink({
       initiator,
       iceServers: this.iceServers,
+      iceTransportPolicy: this.iceTransportPolicy,
       tracks: this.media.tracksToSend,
       send: (signal) =>
         void this.signal
@@ -526,14 +558,32 @@ export class Call extends Emitter<CallEvents> {
       this.levels?.watch(participant.id, stream);
     });
     link.on("state", (peerState) => this.updateRemote(participant.id, { peerState }));
+    link.on("health", (health) => this.updateRemote(participant.id, { health }));
+    link.on("problem", (problem) => this.updateRemote(participant.id, { problem }));
+    link.on("video-sending", (sending) => {
+      const name = this.remotes.get(participant.id)?.participant.display_name ?? "someone";
+      this.notify(
+        sending
+          ? `Your video to ${name} is back`
+          : `Your video to ${name} is paused: the link is too weak (audio continues)`,
+      );
+    });
     this.links.set(participant.id, link);
+    expectMediaOf(link, participant);
+    this.shareUpload();
     this.publish({});
+  }
+
+  /** Each link's copy of the camera takes its share of the upload. */
+  private shareUpload(): void {
+    for (const link of this.links.values()) link.setPeers(this.links.size);
   }
 
   private removeRemote(id: string): void {
     this.cancelReturn(id);
     this.links.get(id)?.close();
     this.links.delete(id);
+    this.shareUpload();
     this.levels?.unwatch(id);
     this.remotes.delete(id);
     this.publish({});
@@ -542,6 +592,8 @@ export class Call extends Emitter<CallEvents> {
   private updateRemote(id: string, changes: Partial<RemoteParticipant>): void {
     const remote = this.remotes.get(id);
     if (!remote) return;
+    const link = this.links.get(id);
+    if (changes.participant && link) expectMediaOf(link, changes.participant);
     this.remotes.set(id, { ...remote, ...changes });
     this.publish({});
   }

@@ -10,13 +10,15 @@ import { useApi } from "../api/ApiContext";
 import { useCallToken } from "../auth/IdentityContext";
 import { useSignal } from "../realtime/SignalContext";
 import { Call } from "./Call";
-import type { CallSnapshot } from "./Call";
+import type { CallSnapshot, IceServerSource } from "./Call";
 import { LocalMedia } from "./LocalMedia";
 import type { LocalMediaSnapshot } from "./LocalMedia";
 
 export interface CallServices {
   media: LocalMedia;
   call: Call;
+  /** The ICE servers of this visit (fresh TURN credentials each time). */
+  iceServers: IceServerSource;
 }
 
 const CallContext = createContext<CallServices | null>(null);
@@ -29,18 +31,19 @@ export function CallProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const media = new LocalMedia();
-    const call = new Call(signal, media, async () => {
-      const { ice_servers, ttl } = await api.iceServers(callToken);
-      const iceServers = ice_servers.map((server) => ({
+    const iceServers: IceServerSource = async () => {
+      const { ice_servers, ice_transport_policy, ttl } = await api.iceServers(callToken);
+      const servers = ice_servers.map((server) => ({
         urls: server.urls,
         ...(server.username ? { username: server.username } : {}),
         ...(server.credential ? { credential: server.credential } : {}),
       }));
-      return { iceServers, ttlSeconds: ttl };
-    });
+      return { iceServers: servers, iceTransportPolicy: ice_transport_policy, ttlSeconds: ttl };
+    };
+    const call = new Call(signal, media, iceServers);
     // The services live exactly as long as this effect (StrictMode mounts it twice in development).
     // eslint-disable-next-line react-hooks/set-state-in-effect
-    setServices({ media, call });
+    setServices({ media, call, iceServers });
     void media.start();
     return () => call.dispose();
   }, [api, signal, callToken]);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { stubMediaDevices } from "./fakeMedia";
+import { stubMediaDevices, unplug } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
 import { LocalMedia } from "./LocalMedia";
 
@@ -65,5 +65,42 @@ describe("LocalMedia", () => {
     expect(media.tracksToSend).toEqual({ audio, video: camera, screen: null });
     expect(camera?.readyState).toBe("live");
     expect(media.snapshot.screenPreview).toBeNull();
+  });
+
+  it("explains a denied camera, keeps the microphone, and gets the camera on a retry", async () => {
+    const starting = media.start();
+    const audio = requests[0]!.grant();
+    requests[1]!.refuse("NotAllowedError");
+    await starting;
+    expect(media.snapshot.audio).toBe(audio);
+    expect(media.snapshot.camera).toBeNull();
+    expect(media.snapshot.problems.video).toMatch(/denied.*allow it for this site.*try again/);
+    const retrying = media.retry("video");
+    const camera = requests[2]!.grant();
+    await retrying;
+    expect(media.snapshot.camera).toBe(camera);
+    expect(media.snapshot.problems).toEqual({});
+  });
+
+  it("says when a device in use is unplugged, and stops sending it", async () => {
+    const starting = media.start();
+    const [audio, camera] = requests.map((r) => r.grant());
+    await starting;
+    unplug(audio!);
+    expect(media.snapshot.audio).toBeNull();
+    expect(media.tracksToSend).toEqual({ audio: null, video: camera, screen: null });
+    expect(media.snapshot.problems.audio).toMatch(/microphone stopped working/);
+  });
+
+  it("switches the microphone: the new one is sent, the old one released", async () => {
+    const starting = media.start();
+    const [first] = requests.map((r) => r.grant());
+    await starting;
+    const switching = media.selectDevice("audio", "usb-headset");
+    const second = requests[2]!.grant();
+    await switching;
+    expect(media.snapshot.selected.audio).toBe("usb-headset");
+    expect(media.tracksToSend.audio).toBe(second);
+    expect(first?.readyState).toBe("ended");
   });
 });

@@ -1,11 +1,22 @@
 /**
- * The local camera, microphone and screen, without UI: acquisition with a clear reason when a
- * device is denied or missing, device switching, mute and camera-off, and screen share.
+ * The local camera, microphone, speaker and screen, without UI: acquisition with a clear reason
+ * when a device is denied, missing or unplugged (and a retry), device switching, mute and
+ * camera-off, and screen share.
  */
 import { Emitter } from "../realtime/emitter";
 import type { LocalTracks } from "./PeerLink";
 
+/** The devices asked for with getUserMedia. */
 export type DeviceKind = "audio" | "video";
+
+/** Whether this browser can send sound to a chosen output (`setSinkId`); when not, the system's. */
+export const SPEAKER_CHOICE =
+  typeof HTMLMediaElement !== "undefined" && "setSinkId" in HTMLMediaElement.prototype;
+
+/** Whether this browser can share a screen (phones' browsers cannot). */
+export function canShareScreen(): boolean {
+  return typeof navigator.mediaDevices?.getDisplayMedia === "function";
+}
 
 export interface LocalMediaSnapshot {
   audio: MediaStreamTrack | null;
@@ -15,8 +26,11 @@ export interface LocalMediaSnapshot {
   cameraOn: boolean;
   /** Why a device could not be used, per kind. */
   problems: Partial<Record<DeviceKind, string>>;
+  /** Microphones, cameras and speakers, as the browser lists them. */
   devices: MediaDeviceInfo[];
   selected: Partial<Record<DeviceKind, string>>;
+  /** The chosen speaker's device id ("" is the system's default output). */
+  speaker: string;
   /** The local preview: the camera (when on) and the microphone. */
   preview: MediaStream;
   /** The screen being shared, as a stream to show. */
@@ -28,7 +42,10 @@ const LABELS: Record<DeviceKind, string> = { audio: "Microphone", video: "Camera
 export function describeMediaError(kind: DeviceKind, error: unknown): string {
   const name = error instanceof DOMException ? error.name : "";
   if (name === "NotAllowedError" || name === "SecurityError") {
-    return `${LABELS[kind]} access was denied. You can join without it, or allow it in the browser.`;
+    return (
+      `${LABELS[kind]} access was denied. To use it, allow it for this site (the icon at the ` +
+      `left of the address bar), then try again; or join without it.`
+    );
   }
   if (name === "NotFoundError" || name === "OverconstrainedError") {
     return `No ${LABELS[kind].toLowerCase()} was found. You can join without it.`;
@@ -37,6 +54,11 @@ export function describeMediaError(kind: DeviceKind, error: unknown): string {
     return `The ${LABELS[kind].toLowerCase()} is in use by another program.`;
   }
   return `${LABELS[kind]} unavailable.`;
+}
+
+/** Why a device that was working stopped (unplugged, or taken by the system). */
+export function describeLostDevice(kind: DeviceKind): string {
+  return `The ${LABELS[kind].toLowerCase()} stopped working (unplugged?). Choose another or try again.`;
 }
 
 export class LocalMedia extends Emitter<{ change: [] }> {
@@ -49,6 +71,7 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     problems: {},
     devices: [],
     selected: {},
+    speaker: "",
     preview: new MediaStream(),
     screenPreview: null,
   };
@@ -65,16 +88,33 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     return { audio, video: cameraOn ? camera : null, screen };
   }
 
-  /** Ask for the microphone and the camera (each on its own, so one missing spares the other). */
+  /**
+   * Ask for the microphone and the camera (each on its own, so one missing spares the other),
+   * and follow the devices plugged in and out.
+   */
   async start(): Promise<void> {
+    navigator.mediaDevices.addEventListener?.("devicechange", this.listDevices);
     await Promise.all([this.acquire("audio"), this.acquire("video")]);
     await this.listDevices();
   }
 
+  /** Use another microphone or camera; the call sends it in place of the old one. */
   async selectDevice(kind: DeviceKind, deviceId: string): Promise<void> {
     this.update({ selected: { ...this.current.selected, [kind]: deviceId } });
     if (kind === "video" && !this.current.cameraOn) return;
     await this.acquire(kind);
+  }
+
+  /** Ask again for a device that was denied, missing or lost (the browser may prompt again). */
+  async retry(kind: DeviceKind): Promise<void> {
+    if (kind === "video") this.update({ cameraOn: true });
+    await this.acquire(kind);
+    await this.listDevices();
+  }
+
+  /** Play the call's sound on this output (`SPEAKER_CHOICE` says whether the browser can). */
+  selectSpeaker(deviceId: string): void {
+    this.update({ speaker: deviceId });
   }
 
   setMicrophone(on: boolean): void {
@@ -111,6 +151,7 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   /** Release every device for good, including any still being asked for. */
   stop(): void {
     this.stopped = true;
+    navigator.mediaDevices.removeEventListener?.("devicechange", this.listDevices);
     for (const track of [this.current.audio, this.current.camera, this.current.screen])
       track?.stop();
     this.update({ audio: null, camera: null, screen: null });
@@ -127,19 +168,32 @@ export class LocalMedia extends Emitter<{ change: [] }> {
       const problems = Object.fromEntries(
         Object.entries(this.current.problems).filter(([other]) => other !== kind),
       );
+      track.addEventListener("ended", () => this.lost(kind, track));
+      // The picker shows the device in use, also when the browser chose it.
+      const inUse = track.getSettings?.().deviceId;
+      const selected = inUse ? { ...this.current.selected, [kind]: inUse } : this.current.selected;
       if (kind === "audio") {
         this.current.audio?.stop();
         track.enabled = this.current.microphoneOn;
-        this.update({ audio: track, problems });
+        this.update({ audio: track, problems, selected });
       } else {
         this.current.camera?.stop();
-        this.update({ camera: track, problems });
+        this.update({ camera: track, problems, selected });
       }
     } catch (error) {
       this.update({
         problems: { ...this.current.problems, [kind]: describeMediaError(kind, error) },
       });
     }
+  }
+
+  /** A device that was in use ended on its own (unplugged): say so, and stop sending it. */
+  private lost(kind: DeviceKind, track: MediaStreamTrack): void {
+    if (this.stopped || track !== (kind === "audio" ? this.current.audio : this.current.camera)) {
+      return;
+    }
+    const problems = { ...this.current.problems, [kind]: describeLostDevice(kind) };
+    this.update(kind === "audio" ? { audio: null, problems } : { camera: null, problems });
   }
 
   /** After `stop`, a stream that was still being granted is stopped instead of kept. */
@@ -149,12 +203,17 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     return true;
   }
 
-  private async listDevices(): Promise<void> {
+  private readonly listDevices = async (): Promise<void> => {
     const devices = await navigator.mediaDevices.enumerateDevices();
+    if (this.stopped) return;
+    const speakers = devices.filter((d) => d.kind === "audiooutput");
+    const { speaker } = this.current;
+    const speakerGone = speaker !== "" && !speakers.some((d) => d.deviceId === speaker);
     this.update({
-      devices: devices.filter((d) => d.kind === "audioinput" || d.kind === "videoinput"),
+      devices: devices.filter((d) => d.kind !== "audiooutput" || SPEAKER_CHOICE),
+      ...(speakerGone ? { speaker: "" } : {}),
     });
-  }
+  };
 
   private update(changes: Partial<LocalMediaSnapshot>): void {
     const next = { ...this.current, ...changes };

@@ -1,13 +1,20 @@
 /**
  * One RTCPeerConnection to one remote participant (a mesh has one per peer), with perfect
- * negotiation, trickled ICE, ICE restart when the connection fails, and local tracks swapped in
- * place with `replaceTrack` (camera off, device change, screen share) so no renegotiation is needed.
+ * negotiation, trickled ICE, and local tracks swapped in place with `replaceTrack` (camera off,
+ * device change, screen share) so no renegotiation is needed. A watchdog reads the statistics
+ * every second: it reports the link's quality and a frozen picture, restarts ICE when the
+ * connection fails or media stops arriving, and when a connection does not come up in time it
+ * negotiates again, backing off, with the reason in words. The camera's encoding follows the
+ * room's size and what the link can carry (`sendPolicy.ts`): audio only under a floor.
  * Three transceivers, in this order on both sides: the microphone, the camera and the screen (camera
  * and screen are sent together; a slot with nothing to send sends nothing).
  */
 import { Emitter } from "../realtime/emitter";
 import type { IceCandidate, SignalKind } from "../realtime/protocol";
+import { assessQuality, failureReason, readCounters } from "./linkStats";
+import type { LinkCounters, LinkQuality } from "./linkStats";
 import { shouldIgnore } from "./negotiation";
+import { cameraEncoding, VideoGate, withOpusDtx } from "./sendPolicy";
 
 export type PeerState = "connecting" | "connected" | "reconnecting" | "failed" | "closed";
 
@@ -31,10 +38,17 @@ export interface RemoteStreams {
   screen: MediaStream;
 }
 
+/** The link's quality, and whether the remote picture stands still while it should move. */
+export interface LinkHealth extends LinkQuality {
+  frozen: boolean;
+}
+
 export interface PeerLinkOptions {
   /** Make the first offer and be the impolite side (the participant already in the room). */
   initiator: boolean;
   iceServers: RTCIceServer[];
+  /** `relay`: media only through TURN. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   tracks: LocalTracks;
   send: (signal: OutgoingSignal) => void;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
@@ -42,6 +56,17 @@ export interface PeerLinkOptions {
 
 /** A connection "disconnected" this long gets an ICE restart (a "failed" one gets it at once). */
 const DISCONNECTED_GRACE_MS = 3000;
+/** The statistics are read this often. */
+const SAMPLE_MS = 500;
+/** Connected, the peer sending, and no byte received this long: the path is dead. */
+const STALL_MS = 2000;
+/** The peer's camera on and no frame decoded this long: the picture is frozen. */
+const FROZEN_MS = 1500;
+/** Not connected this long after starting: negotiate again. */
+const CONNECT_TIMEOUT_MS = 10_000;
+/** Not connected this long after an ICE restart: restart again, each time waiting twice as long. */
+const RESTART_RETRY_MS = 3000;
+const RESTART_RETRY_MAX_MS = 30_000;
 /** The transceivers' order, the same on both sides (the first offer creates them). */
 const SLOTS: readonly Slot[] = ["audio", "video", "screen"];
 const KIND_OF: Record<Slot, "audio" | "video"> = {
@@ -50,7 +75,15 @@ const KIND_OF: Record<Slot, "audio" | "video"> = {
   screen: "video",
 };
 
-export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerState] }> {
+export class PeerLink extends Emitter<{
+  streams: [RemoteStreams];
+  state: [PeerState];
+  health: [LinkHealth];
+  /** Why the link cannot connect, in words; null once it does. */
+  problem: [string | null];
+  /** The camera paused on this link for a weak link (false), or sent again (true). */
+  "video-sending": [boolean];
+}> {
   private readonly pc: RTCPeerConnection;
   private readonly options: PeerLinkOptions;
   private tracks: LocalTracks;
@@ -62,6 +95,19 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
   private queue: Promise<void> = Promise.resolve();
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private peerState: PeerState = "connecting";
+  private readonly sampler: ReturnType<typeof setInterval>;
+  private counters: LinkCounters | null = null;
+  /** What the remote participant says it sends: any media at all, and camera or screen video. */
+  private expecting = { media: false, video: false };
+  private lastBytesAt = performance.now();
+  private lastFrameAt = performance.now();
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimeoutMs = CONNECT_TIMEOUT_MS;
+  private everConnected = false;
+  /** How many participants the camera goes to (this link's copy gets a share). */
+  private peers = 1;
+  private readonly videoGate = new VideoGate();
+  private encodingQueue: Promise<void> = Promise.resolve();
 
   constructor(options: PeerLinkOptions) {
     super();
@@ -69,7 +115,10 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
     this.tracks = options.tracks;
     this.mayOffer = options.initiator;
     const create = options.createPeerConnection ?? ((config) => new RTCPeerConnection(config));
-    this.pc = create({ iceServers: options.iceServers });
+    this.pc = create({
+      iceServers: options.iceServers,
+      ...(options.iceTransportPolicy ? { iceTransportPolicy: options.iceTransportPolicy } : {}),
+    });
     this.pc.onicecandidate = ({ candidate }) =>
       options.send({
         kind: "candidate",
@@ -84,6 +133,8 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
       }
       this.tracksAttached = true;
     }
+    this.sampler = setInterval(() => void this.sample().catch(() => undefined), SAMPLE_MS);
+    this.armConnectTimer();
   }
 
   get state(): PeerState {
@@ -103,8 +154,30 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
     if (sender) await sender.replaceTrack(track);
   }
 
+  /** What the remote participant says it sends (its media state), for the stall and frozen checks. */
+  expect(media: boolean, video: boolean): void {
+    const now = performance.now();
+    if (media && !this.expecting.media) this.lastBytesAt = now;
+    if (video && !this.expecting.video) this.lastFrameAt = now;
+    this.expecting = { media, video };
+  }
+
+  /** The camera now goes to `peers` participants: this link's copy takes its share. */
+  setPeers(peers: number): void {
+    if (peers === this.peers) return;
+    this.peers = peers;
+    this.applyEncodings();
+  }
+
+  /** The network changed (back online, another interface): look for a path at once. */
+  networkChanged(): void {
+    this.restartIce();
+  }
+
   close(): void {
     clearTimeout(this.restartTimer);
+    clearTimeout(this.connectTimer);
+    clearInterval(this.sampler);
     this.pc.close();
     this.setState("closed");
   }
@@ -115,7 +188,7 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
       this.makingOffer = true;
       await this.pc.setLocalDescription();
       const sdp = this.pc.localDescription?.sdp;
-      if (sdp) this.options.send({ kind: "offer", sdp });
+      if (sdp) this.options.send({ kind: "offer", sdp: withOpusDtx(sdp) });
     } finally {
       this.makingOffer = false;
     }
@@ -151,7 +224,7 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
     if (!this.tracksAttached) await this.attachTracks();
     await this.pc.setLocalDescription();
     const answer = this.pc.localDescription?.sdp;
-    if (answer) this.options.send({ kind: "answer", sdp: answer });
+    if (answer) this.options.send({ kind: "answer", sdp: withOpusDtx(answer) });
     this.mayOffer = true;
   }
 
@@ -181,7 +254,7 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
     clearTimeout(this.restartTimer);
     switch (this.pc.connectionState) {
       case "connected":
-        this.setState("connected");
+        this.connected();
         break;
       case "disconnected":
         this.setState("reconnecting");
@@ -204,10 +277,93 @@ export class PeerLink extends Emitter<{ streams: [RemoteStreams]; state: [PeerSt
     this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
   }
 
+  private connected(): void {
+    clearTimeout(this.connectTimer);
+    this.connectTimeoutMs = RESTART_RETRY_MS;
+    this.everConnected = true;
+    this.lastBytesAt = this.lastFrameAt = performance.now();
+    this.setState("connected");
+    this.emit("problem", null);
+    this.applyEncodings();
+  }
+
+  /**
+   * The camera's share of the upload and whether it is sent; the microphone first in line. One
+   * change at a time (`setParameters` refuses parameters read before another change).
+   */
+  private applyEncodings(): void {
+    const [audio, camera] = this.pc.getTransceivers().map((t) => t.sender);
+    const encoding = { ...cameraEncoding(this.peers), active: this.videoGate.sending };
+    const apply = async (sender: RTCRtpSender | undefined, changes: object) => {
+      if (sender === undefined) return;
+      const parameters = sender.getParameters();
+      if (parameters.encodings.length === 0) return; // not negotiated yet: next time
+      parameters.encodings = parameters.encodings.map((e) => ({ ...e, ...changes }));
+      await sender.setParameters(parameters);
+    };
+    this.encodingQueue = this.encodingQueue
+      .then(() => apply(audio, { priority: "high", networkPriority: "high" }))
+      .then(() => apply(camera, encoding))
+      .catch(() => undefined);
+  }
+
+  /**
+   * Look for a path again: ICE restart, which makes a new offer (an offer that was never
+   * answered is rolled back first, so a lost offer or answer is sent again).
+   */
   private restartIce(): void {
     if (this.pc.signalingState === "closed") return;
-    this.setState("reconnecting");
+    this.setState(this.everConnected ? "reconnecting" : "connecting");
+    this.lastBytesAt = performance.now();
+    this.armConnectTimer();
+    if (this.pc.signalingState === "have-local-offer" && !this.makingOffer) {
+      this.queue = this.queue
+        .then(() => this.pc.setLocalDescription({ type: "rollback" }))
+        .then(() => this.pc.restartIce())
+        .catch(() => undefined);
+      return;
+    }
     this.pc.restartIce();
+  }
+
+  /** Not connected in time: say why, and negotiate again, each time waiting twice as long. */
+  private armConnectTimer(): void {
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      if (this.peerState === "connected" || this.pc.signalingState === "closed") return;
+      this.emit(
+        "problem",
+        failureReason(this.counters, this.options.iceTransportPolicy === "relay"),
+      );
+      this.connectTimeoutMs = Math.min(RESTART_RETRY_MAX_MS, this.connectTimeoutMs * 2);
+      this.restartIce();
+    }, this.connectTimeoutMs);
+  }
+
+  /**
+   * Read the statistics: quality and a frozen picture while connected; a dead path restarts ICE,
+   * and media arriving again after a restart the connection lived through means connected.
+   */
+  private async sample(): Promise<void> {
+    const counters = readCounters(await this.pc.getStats());
+    const previous = this.counters;
+    this.counters = counters;
+    if (previous === null || this.pc.connectionState !== "connected") return;
+    const now = performance.now();
+    const arriving = counters.bytesReceived > previous.bytesReceived;
+    if (arriving) this.lastBytesAt = now;
+    if (counters.framesDecoded > previous.framesDecoded) this.lastFrameAt = now;
+    if (this.peerState !== "connected") {
+      if (!arriving) return;
+      this.connected();
+    }
+    const frozen = this.expecting.video && now - this.lastFrameAt >= FROZEN_MS;
+    this.emit("health", { ...assessQuality(previous, counters), frozen });
+    if (this.videoGate.update(counters.availableOutgoingBitrate, now)) {
+      this.applyEncodings();
+      this.emit("video-sending", this.videoGate.sending);
+    }
+    if (this.expecting.media && now - this.lastBytesAt >= STALL_MS) this.restartIce();
   }
 
   private setState(state: PeerState): void {

@@ -21,16 +21,30 @@ export class FakeMediaStream {
   }
 }
 
-/** A live track whose `stop` is recorded in `readyState`, as a browser's is. */
+/**
+ * A live track whose `stop` is recorded in `readyState`, as a browser's is (stopping it fires no
+ * event); `unplug` ends it as a device that goes away does, with an "ended" event.
+ */
 export function fakeTrack(kind: "audio" | "video"): MediaStreamTrack {
+  const ended: (() => void)[] = [];
   const track = {
     kind,
     enabled: true,
     readyState: "live",
     stop: () => (track.readyState = "ended"),
-    addEventListener: () => undefined,
+    addEventListener: (type: string, listener: () => void) => {
+      if (type === "ended") ended.push(listener);
+    },
+    unplug: () => {
+      track.readyState = "ended";
+      for (const listener of ended) listener();
+    },
   };
   return track as unknown as MediaStreamTrack;
+}
+
+export function unplug(track: MediaStreamTrack): void {
+  (track as unknown as { unplug: () => void }).unplug();
 }
 
 /** A WebAudio context that records whether it was closed; every one made is in `contexts`. */
@@ -58,13 +72,15 @@ export function stubAudioContext(): { closed: boolean }[] {
 export interface PendingRequest {
   kind: "audio" | "video";
   grant: () => MediaStreamTrack;
+  /** Refuse it as the browser does (`NotAllowedError`: denied; `NotFoundError`: none). */
+  refuse: (name: string) => void;
 }
 
 /** Stub getUserMedia/getDisplayMedia; each call waits in `requests` until the test grants it. */
 export function stubMediaDevices(): PendingRequest[] {
   const requests: PendingRequest[] = [];
   const request = (kind: "audio" | "video") =>
-    new Promise<MediaStream>((resolve) => {
+    new Promise<MediaStream>((resolve, reject) => {
       requests.push({
         kind,
         grant: () => {
@@ -72,6 +88,7 @@ export function stubMediaDevices(): PendingRequest[] {
           resolve(new FakeMediaStream([track]) as unknown as MediaStream);
           return track;
         },
+        refuse: (name) => reject(new DOMException("refused", name)),
       });
     });
   vi.stubGlobal("MediaStream", FakeMediaStream);

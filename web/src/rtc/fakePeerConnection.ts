@@ -25,7 +25,14 @@ export class FakePeerConnection {
   readonly transceivers: {
     direction: RTCRtpTransceiverDirection;
     receiver: { track: { kind: Kind } };
-    sender: { track: unknown; replaceTrack: (track: unknown) => Promise<void> };
+    sender: {
+      track: unknown;
+      replaceTrack: (track: unknown) => Promise<void>;
+      getParameters: () => { encodings: Record<string, unknown>[] };
+      setParameters: (parameters: { encodings: Record<string, unknown>[] }) => Promise<void>;
+      /** The encodings last set. */
+      encodings: Record<string, unknown>[];
+    };
   }[] = [];
   onicecandidate: unknown = null;
   onnegotiationneeded: (() => void) | null = null;
@@ -47,6 +54,11 @@ export class FakePeerConnection {
       replaceTrack: async (next: unknown) => {
         sender.track = next;
       },
+      encodings: [{}] as Record<string, unknown>[],
+      getParameters: () => ({ encodings: sender.encodings.map((e) => ({ ...e })) }),
+      setParameters: async (parameters: { encodings: Record<string, unknown>[] }) => {
+        sender.encodings = parameters.encodings;
+      },
     };
     this.transceivers.push({ direction, receiver: { track: { kind } }, sender });
   }
@@ -55,7 +67,12 @@ export class FakePeerConnection {
     return this.transceivers;
   }
 
-  async setLocalDescription() {
+  async setLocalDescription(description?: { type: RTCSdpType }) {
+    if (description?.type === "rollback") {
+      this.signalingState = "stable";
+      this.log.push("rollback");
+      return;
+    }
     const type: RTCSdpType = this.signalingState === "have-remote-offer" ? "answer" : "offer";
     this.signalingState = type === "offer" ? "have-local-offer" : "stable";
     this.localDescription = { type, sdp: `${type} sdp` };
@@ -90,14 +107,20 @@ export class FakePeerConnection {
     this.signalingState = "closed";
   }
 
-  fail() {
-    this.connectionState = "failed";
+  /** What `getStats` answers: the test sets these statistics (each with `id` and `type`). */
+  stats: { id: string; type: string; [key: string]: unknown }[] = [];
+
+  async getStats() {
+    return new Map(this.stats.map((stat) => [stat.id, stat]));
+  }
+
+  connect() {
+    this.connectionState = "connected";
     this.onconnectionstatechange?.();
   }
 
-  /** ICE and DTLS are through: media flows. */
-  connect() {
-    this.connectionState = "connected";
+  fail() {
+    this.connectionState = "failed";
     this.onconnectionstatechange?.();
   }
 }

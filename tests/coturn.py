@@ -1,0 +1,54 @@
+"""coturn on loopback with the repository's config (deploy/turnserver.conf), loopback peers
+allowed, as the TURN tests and the bad-network browser tests run it."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.conftest import free_port
+
+CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "turnserver.conf"
+STARTUP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Coturn:
+    port: int
+    secret: str
+
+
+@contextlib.contextmanager
+def running_coturn(folder: Path) -> Iterator[Coturn]:
+    """Start coturn on a free port with a fresh secret; its log is `folder`/coturn.log."""
+    binary = shutil.which("turnserver")
+    assert binary, "coturn is not installed: apt-get install coturn (.ci/services.sh does)"
+    server = Coturn(free_port(), secrets.token_urlsafe(32))
+    log = folder / "coturn.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(  # noqa: S603 (coturn, with arguments of our own)
+            [binary, "-c", str(CONFIG), f"--static-auth-secret={server.secret}",
+             "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--relay-ip=::1",
+             f"--listening-port={server.port}",
+             "--allow-loopback-peers", f"--pidfile={folder / 'turnserver.pid'}",
+             f"--db={folder / 'turndb'}"],
+            stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", server.port)):
+                break
+            assert time.monotonic() < deadline, f"coturn did not start:\n{log.read_text()}"
+            time.sleep(0.05)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(10)

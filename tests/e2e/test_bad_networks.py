@@ -1,0 +1,193 @@
+"""Calls on bad networks in real Chromium: Ann and Bob are forced through coturn (relay only), and
+their media crosses a user-space proxy that delays, drops, rate-limits, cuts and re-binds it
+(`tests/impaired_link.py`; the kernel has no netem). For each condition the call keeps decoding,
+the tiles say what is happening, and the figures are printed (`pytest -s` shows them): the round
+trip and loss the browsers measure, the frame rate, and how long media took to come back."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.coturn import Coturn, running_coturn
+from tests.e2e.conftest import GlimpseServer
+from tests.e2e.people import Person, ann_and_bob_meet, eventually
+from tests.impaired_link import ImpairedLink, impaired_link
+
+CROSSING_DELAY = 0.075
+"""Each packet crosses the proxy twice each way: 4 x 75 ms is a 300 ms round trip."""
+CROSSING_LOSS = 0.025
+"""About 5 % end to end."""
+TIGHT_RATE = 400_000
+STARVED_RATE = 80_000
+"""Under the video floor: audio only."""
+WINDOW = 4.0
+"""Seconds each condition is measured over."""
+CUT = 5.0
+"""Seconds of the path cut."""
+RECOVERY_BOUND = 30.0
+"""Generous: a regression that never recovers fails; the figure printed is what matters."""
+
+QUALITY = {"300 ms round trip": "fair", "5 % loss": "fair", "all three": "poor"}
+"""What the tile calls these links (400 kbit/s carries the fake camera well: no verdict)."""
+
+LINK_FIGURES = """async () => {
+  for (const pc of window.__peerConnections()) {
+    const stats = [...(await pc.getStats()).values()];
+    const transport = stats.find((s) => s.type === "transport");
+    const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
+    const local = stats.find((s) => s.id === pair?.localCandidateId);
+    const inbound = stats.filter((s) => s.type === "inbound-rtp");
+    const sum = (key) => inbound.reduce((total, s) => total + (s[key] ?? 0), 0);
+    return { rtt: pair?.currentRoundTripTime ?? null, local: local?.candidateType ?? null,
+             received: sum("packetsReceived"), lost: sum("packetsLost") };
+  }
+  return null;
+}"""
+
+
+@pytest.fixture
+def coturn(tmp_path: Path) -> Iterator[Coturn]:
+    with running_coturn(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def link(coturn: Coturn) -> Iterator[ImpairedLink]:
+    with impaired_link(coturn.port) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def relayed_server(tmp_path: Path, coturn: Coturn, link: ImpairedLink) -> Iterator[GlimpseServer]:
+    """Glimpse handing out the proxy as its only TURN server, media through TURN only."""
+    running = GlimpseServer(
+        tmp_path / "data",
+        tmp_path / "server.log",
+        GLIMPSE_ICE_SERVERS=f"turn:127.0.0.1:{link.port}?transport=udp",
+        GLIMPSE_TURN_SECRET=coturn.secret,
+        GLIMPSE_ICE_TRANSPORT_POLICY="relay",
+    )
+    running.start()
+    yield running
+    running.kill()
+
+
+def frame_rate(viewer: Person, name: str, seconds: float = WINDOW) -> float:
+    """Frames of `name`'s video `viewer` decodes per second, over `seconds`."""
+    before = viewer.video_frames(name)
+    time.sleep(seconds)
+    return (viewer.video_frames(name) - before) / seconds
+
+
+def figures(viewer: Person) -> dict[str, float | str | None]:
+    before = viewer.page.evaluate(LINK_FIGURES)
+    fps = frame_rate(viewer, "Bob")
+    after = viewer.page.evaluate(LINK_FIGURES)
+    received = after["received"] - before["received"]
+    lost = after["lost"] - before["lost"]
+    return {
+        "fps": round(fps, 1),
+        "rtt_ms": after["rtt"] and round(after["rtt"] * 1000),
+        "loss_pct": round(100 * lost / max(1, received + lost), 1),
+        "candidate": after["local"],
+        "quality": viewer.tile("Bob").locator(".quality").get_attribute("data-quality"),
+    }
+
+
+def recovery_seconds(viewer: Person, name: str) -> float:
+    """From now until `name`'s video decodes again (a few new frames)."""
+    start = time.monotonic()
+    frames = viewer.video_frames(name)
+    eventually(
+        lambda: viewer.video_frames(name) > frames + 3,
+        f"{viewer.name} decodes {name} again",
+        timeout=RECOVERY_BOUND,
+    )
+    return time.monotonic() - start
+
+
+def test_a_relayed_call_holds_through_delay_loss_a_tight_link_a_cut_and_a_rebinding(
+    browser: Browser, relayed_server: GlimpseServer, link: ImpairedLink
+) -> None:
+    ann, bob, invite = ann_and_bob_meet(browser, relayed_server.base_url, "Bad networks")
+    # Before joining, Cara checks her connection: UDP reaches the media server (through the
+    # proxy); the server offers no TCP fallback here; a short test measures the round trip.
+    cara = Person(browser, relayed_server.base_url, "Cara")
+    cara.sign_up(invite)
+    cara.page.get_by_role("button", name="Check my connection").click()
+    report = cara.page.get_by_role("status", name="Connection check")
+    expect(report).to_contain_text("Calls can use UDP", timeout=15_000)
+    expect(report).to_contain_text(re.compile(r"short test through the media server: \d+ ms"))
+    print(f"\nconnectivity check: {report.inner_text()!r}")
+    cara.close()
+    ann.sees_video_of("Bob")
+    baseline = figures(ann)
+    print(f"\nbaseline: {baseline}")
+    assert baseline["candidate"] == "relay", baseline
+    assert baseline["fps"] > 5, baseline
+
+    conditions = {
+        "300 ms round trip": {"delay": CROSSING_DELAY},
+        "5 % loss": {"loss": CROSSING_LOSS},
+        "400 kbit/s": {"rate": TIGHT_RATE},
+        "all three": {"delay": CROSSING_DELAY, "loss": CROSSING_LOSS, "rate": TIGHT_RATE},
+    }
+    for condition, impairment in conditions.items():
+        link.clear()
+        link.set(**impairment)
+        time.sleep(2)  # the congestion controller settles
+        seen = figures(ann)
+        print(f"{condition}: {seen}")
+        assert seen["fps"] > 2, f"{condition}: {seen}"
+        if condition in QUALITY:
+            expect(ann.tile("Bob").locator(".quality")).to_have_attribute(
+                "data-quality", QUALITY[condition]
+            )
+    link.clear()
+
+    # Under the floor, each side's video to the other pauses with a notice; audio goes on; once
+    # the link is back, video is tried again and stays.
+    link.set(rate=STARVED_RATE)
+    for person, other in ((ann, "Bob"), (bob, "Ann")):
+        expect(
+            person.page.get_by_role("status").filter(has_text=f"Your video to {other} is paused")
+        ).to_have_count(1, timeout=20_000)
+    ann.hears("Bob")
+    link.clear()
+    paused_at = time.monotonic()
+    expect(
+        bob.page.get_by_role("status").filter(has_text="Your video to Ann is back")
+    ).to_have_count(1, timeout=30_000)
+    recovery_seconds(ann, "Bob")
+    back = time.monotonic() - paused_at
+    print(f"{STARVED_RATE // 1000} kbit/s: audio only; video back {back:.1f} s after the link")
+
+    # A 5 s cut: the tile says so; media comes back by itself once the path returns.
+    link.set(cut=True)
+    cut_at = time.monotonic()
+    expect(ann.tile("Bob").get_by_role("status").first).to_have_text(
+        re.compile("Reconnecting|Video paused"), timeout=CUT * 1000
+    )
+    said = time.monotonic() - cut_at
+    time.sleep(max(0.0, cut_at + CUT - time.monotonic()))
+    link.clear()
+    back = recovery_seconds(ann, "Bob")
+    print(f"5 s cut: the tile said so after {said:.1f} s; media back {back:.1f} s after")
+
+    # A NAT rebinding: the relay allocations are lost; an ICE restart allocates new ones.
+    link.rebind()
+    back = recovery_seconds(ann, "Bob")
+    print(f"NAT rebinding: media back after {back:.1f} s")
+    bob.sees_video_of("Ann")
+
+    bob.open_chat()
+    ann.say("after the storm")
+    expect(bob.messages().filter(has_text="after the storm")).to_have_count(1)
+    for person in (ann, bob):
+        person.close()
