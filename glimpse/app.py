@@ -32,7 +32,7 @@ from glimpse.edge.security_headers import SecurityHeaders
 from glimpse.errors import GlimpseError
 from glimpse.limits import open_limiter
 from glimpse.meetings.state import Meetings
-from glimpse.meetings.tickets import Tickets
+from glimpse.meetings.tickets import ResumeTokens, Tickets
 from glimpse.observability.log_context import ClientAddressMiddleware
 from glimpse.observability.metrics import Metrics
 from glimpse.observability.timed_store import timed_store
@@ -173,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 hub,
                 meetings,
                 tickets,
+                ResumeTokens(settings.resume_token_key),
+                reconnect_grace=settings.reconnect_grace,
                 join_history=settings.join_history,
                 guesses_per_user=settings.room_password_limit_per_user,
                 guesses_per_room=settings.room_password_limit_per_room,

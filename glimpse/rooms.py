@@ -1,7 +1,8 @@
 """Rooms, in one service for the HTTP API and the WebSocket sessions: creation with a short
 shareable code, lookup, the owner's settings (name, password, guests, lobby) and deletion, the
 rooms a user owns or joined, invite links and guests, joining (the password check with its
-limits, the meeting's roles, lobby and lock, capacity, a reconnect's takeover) and leaving,
+limits, the meeting's roles, lobby and lock, capacity, a reconnect's resumption) and leaving
+(at once, or after a grace period for a participant whose connection dropped),
 membership and members' roles, and chat history paging."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Generic, Literal, Protocol, TypeVar
@@ -20,7 +22,7 @@ from glimpse.errors import Conflict, Forbidden, NotFound
 from glimpse.limits import Limit, Limiter, Rate
 from glimpse.meetings import roles
 from glimpse.meetings.state import Meetings
-from glimpse.meetings.tickets import Tickets
+from glimpse.meetings.tickets import ResumeTokens, Tickets
 from glimpse.realtime.protocol import Role
 from glimpse.store import (
     DuplicateError,
@@ -62,8 +64,8 @@ class RoomLocked(Forbidden):
 class Attendee(Protocol):
     """A participant of a room, as far as its rules read one (the hub's own type)."""
 
-    @property
-    def id(self) -> str: ...
+    id: str
+    """Set again when it resumes an earlier participant's id."""
 
     @property
     def user_id(self) -> str: ...
@@ -81,19 +83,27 @@ class RoomHub(Protocol[AttendeeT, MemberT_contra]):
     """Who seats the participants of rooms, on every instance (glimpse/realtime/hub.py); each
     comes with its member, the connection the hub delivers the room's events to."""
 
-    async def replace(self, room_id: str, participant_id: str, user_id: str) -> bool:
-        """Drop this user's participant that a reconnect replaces; False when there is none."""
-
     async def join(
+        self, room_id: str, participant: AttendeeT, member: MemberT_contra, *, resumed: bool
+    ) -> None:
+        """Seat a participant, or raise RoomFull; one that `resumed` its id takes its place
+        back from its previous connection, wherever that is."""
+
+    async def absent(
         self,
         room_id: str,
-        participant: AttendeeT,
+        participant_id: str,
         member: MemberT_contra,
-        replaces: str | None = None,
-    ) -> None:
-        """Seat a participant, or raise RoomFull; a participant `replaces` does not count."""
+        grace: float,
+        expire: Callable[[], Awaitable[None]],
+    ) -> bool:
+        """Keep the place of a participant whose connection dropped for `grace` seconds, then
+        `expire` it (unless resumed); False when `member` no longer holds the place."""
 
-    async def leave(self, room_id: str, participant_id: str) -> None: ...
+    async def leave(
+        self, room_id: str, participant_id: str, member: MemberT_contra | None = None
+    ) -> None:
+        """Take a participant out, only while `member` (when given) holds its place."""
 
     async def wait(
         self,
@@ -141,6 +151,8 @@ class Joined(Generic[AttendeeT]):
     """Oldest first: the latest messages, or the first ones after what a rejoiner holds."""
     ticket: str
     """Lets the joiner back into this meeting (a reconnect) past its lobby and lock."""
+    resume: str
+    """Lets the joiner's reconnect take its participant id back."""
     locked: bool
 
 
@@ -161,7 +173,9 @@ class RoomService(Generic[AttendeeT, MemberT]):
         hub: RoomHub[AttendeeT, MemberT],
         meetings: Meetings,
         tickets: Tickets,
+        resumes: ResumeTokens,
         *,
+        reconnect_grace: float,
         join_history: int,
         guesses_per_user: Rate,
         guesses_per_room: Rate,
@@ -172,6 +186,8 @@ class RoomService(Generic[AttendeeT, MemberT]):
         self._hub = hub
         self.meetings = meetings
         self.tickets = tickets
+        self._resumes = resumes
+        self.reconnect_grace = reconnect_grace
         self._join_history = join_history
         self._passwords = passwords
         self._limiter = limiter
@@ -357,15 +373,16 @@ class RoomService(Generic[AttendeeT, MemberT]):
         member: MemberT,
         *,
         ticket: str | None = None,
-        replaces: str | None = None,
+        resume: str | None = None,
         last_seq: int | None = None,
     ) -> Joined[AttendeeT] | Waiting:
         """Seat a participant of `identity` in the room it asks for, once admitted, or hold it in
         the lobby: someone a host removed from the meeting, or whom the room's lobby setting
         holds back (hosts, and holders of a valid `ticket`, pass); a locked meeting refuses
-        everyone else (RoomLocked). `replaces` names its user's participant of a previous
-        connection, which it takes over (a reconnect: the old socket may linger still). A join
-        that fails once seated leaves the room again."""
+        everyone else (RoomLocked). A valid `resume` token (of this identity and room) gives the
+        participant the id it had before (a reconnect: its old socket may linger still, or be
+        in its grace period, or the server may have restarted); it admits no one by itself. A
+        join that fails once seated leaves the room again."""
         room = await self.admit(id_or_code, password, identity.id)
         if identity.guest_room is not None and identity.guest_room != room.id:
             raise Forbidden("a guest may join only the room it was invited to")
@@ -385,16 +402,16 @@ class RoomService(Generic[AttendeeT, MemberT]):
             raise RoomLocked("the meeting is locked: no one new may join")
         if not passes and roles.must_wait(room, participant.role, member_role):
             return await self._wait(room, participant, member, "lobby")
-        replaced = replaces is not None and await self._hub.replace(
-            room.id, replaces, participant.user_id
-        )
-        await self._hub.join(room.id, participant, member, replaces if replaced else None)
+        resumed_id = resume and self._resumes.participant(resume, room.id, identity.id)
+        if resumed_id:
+            participant.id = resumed_id
+        await self._hub.join(room.id, participant, member, resumed=bool(resumed_id))
         try:
             if not identity.is_guest:
                 await self.record_join(room.id, identity.id)
             page = await self.history(room.id, self._join_history, after=last_seq)
         except BaseException:
-            await self.leave(room.id, participant.id)
+            await self.leave(room.id, participant.id, member)
             raise
         messages = page.messages if last_seq is not None else page.messages[::-1]
         return Joined(
@@ -402,6 +419,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
             self._hub.roster(room.id),
             HistoryPage(messages, page.more),
             ticket=self.tickets.issue(room.id, identity.id, meeting.id),
+            resume=self._resumes.issue(room.id, identity.id, participant.id),
             locked=meeting.locked,
         )
 
@@ -415,11 +433,26 @@ class RoomService(Generic[AttendeeT, MemberT]):
         await self._hub.wait(room.id, participant, member, reason)
         return Waiting(room, reason)
 
-    async def leave(self, room_id: str, participant_id: str) -> None:
-        """Take a participant out of its room (with the bus down, other instances are not told);
-        the last one out ends the meeting."""
+    async def absent(self, room_id: str, participant_id: str, member: MemberT) -> None:
+        """A participant's connection dropped: it keeps its place for the reconnect grace
+        period, then leaves (at once without a grace period, or with the bus down)."""
+        if self.reconnect_grace > 0:
+            try:
+                if await self._hub.absent(
+                    room_id, participant_id, member, self.reconnect_grace,
+                    lambda: self.leave(room_id, participant_id),
+                ):  # fmt: skip
+                    return
+            except BusUnavailable:
+                log.warning("could not announce a participant reconnecting to other instances")
+        await self.leave(room_id, participant_id, member)
+
+    async def leave(self, room_id: str, participant_id: str, member: MemberT | None = None) -> None:
+        """Take a participant out of its room, unless a newer connection than `member` resumed
+        it (with the bus down, other instances are not told); the last one out ends the
+        meeting."""
         try:
-            await self._hub.leave(room_id, participant_id)
+            await self._hub.leave(room_id, participant_id, member)
             if not await self._hub.occupied(room_id):
                 await self.meetings.end(room_id)
         except BusUnavailable:

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     meeting_action_burst: int = Field(default=20, gt=0)
     admission_ticket_ttl: int = Field(default=3600, gt=0)
     """Seconds an admission ticket (past the lobby and the lock of one meeting) stays valid."""
+    reconnect_grace: float = Field(default=30.0, ge=0)
+    """Seconds a participant whose socket dropped stays in its room as "reconnecting", for its
+    client to resume with the same participant id; 0 leaves at once."""
     rate_limit_strikes: int = Field(default=20, gt=0)
     """Strikes tolerated (per 10 s) before a socket is closed with 4429: refusals the client
     caused, and messages over a rate sent as if the refusals had not come (docs/protocol.md)."""
@@ -237,6 +240,14 @@ class Settings(BaseSettings):
         instance of a cluster (which shares it) accepts the others' tickets."""
         return hmac.new(
             self.signing_secret.encode(), b"glimpse admission tickets", hashlib.sha256
+        ).digest()
+
+    @cached_property
+    def resume_token_key(self) -> bytes:
+        """The key resume tokens are signed with (another derivation of the signing secret, so a
+        ticket is never a resume token, nor the other way round)."""
+        return hmac.new(
+            self.signing_secret.encode(), b"glimpse resume tokens", hashlib.sha256
         ).digest()
 
     @field_validator("metrics_allow")

@@ -242,6 +242,10 @@ class WsClient:
     async def close(self) -> None:
         await self.connection.close()
 
+    def drop(self) -> None:
+        """Lose the connection without a close frame (a network that went away)."""
+        self.connection.transport.abort()
+
 
 async def wait_until(check: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:
     """Poll `check` until it holds; fail with `what` after `timeout` seconds."""

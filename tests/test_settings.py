@@ -28,3 +28,11 @@ def test_relay_only_media_needs_a_turn_server() -> None:
         Settings(ice_transport_policy="relay", ice_servers="stun:stun.example.org:3478")
     relay = Settings(ice_transport_policy="relay", ice_servers="turn:turn.example.org:3478")
     assert relay.ice_transport_policy == "relay"
+
+
+def test_resume_tokens_and_admission_tickets_have_keys_of_their_own() -> None:
+    """A ticket is never a resume token (nor the other way round), though both are HMACs of the
+    same shape under keys derived from the one secret."""
+    settings = Settings(secret_key="s" * 48)
+    assert settings.resume_token_key != settings.admission_ticket_key
+    assert settings.resume_token_key == Settings(secret_key="s" * 48).resume_token_key

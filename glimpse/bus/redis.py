@@ -77,6 +77,16 @@ redis.call('DEL', KEYS[2])
 return gone
 """
 
+# KEYS: roster, this instance's rooms set. ARGV: this instance's id, participant, room, whether
+# the instance has no one left in the room (then the room leaves its set).
+REMOVE_SCRIPT: Final = """
+local entry = redis.call('HGET', KEYS[1], ARGV[2])
+if entry and string.sub(entry, 1, #ARGV[1]) == ARGV[1] then redis.call('HDEL', KEYS[1], ARGV[2]) end
+if ARGV[4] == '1' then redis.call('SREM', KEYS[2], ARGV[3]) end
+"""
+"""Removes a roster entry only while it is this instance's: a participant that resumed on another
+instance (which wrote its own entry) stays."""
+
 REDIS_ERRORS: Final = (RedisError, OSError, TimeoutError)
 """What an unreachable, restarting or overloaded Redis raises."""
 
@@ -103,6 +113,7 @@ class RedisBus(Bus):
             retry=Retry(NoBackoff(), 0),  # failures surface at once; the listener reconnects
         )
         self._reap = self._redis.register_script(REAP_SCRIPT)
+        self._remove = self._redis.register_script(REMOVE_SCRIPT)
         self._presence_ttl_ms = int(presence_ttl * 1000)
         self._heartbeat_interval = heartbeat_interval
         self._sender = self.instance_id.encode()
@@ -332,11 +343,10 @@ class RedisBus(Bus):
 
     async def _remove_entry(self, room_id: str, participant_id: str) -> None:
         async with self._presence_lock:
-            pipe = self._redis.pipeline(transaction=True)
-            pipe.hdel(_roster_key(room_id), participant_id)
-            if room_id not in self._local:
-                pipe.srem(self._rooms_key, room_id)
-            await pipe.execute()
+            await self._remove(
+                keys=[_roster_key(room_id), self._rooms_key],
+                args=[self.instance_id, participant_id, room_id, int(room_id not in self._local)],
+            )
 
     async def participants(self, room_id: str) -> dict[str, bytes]:
         """The room's roster, leaving out entries of instances that are no longer alive."""

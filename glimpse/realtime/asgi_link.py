@@ -29,7 +29,7 @@ class AsgiLink:
 
     __slots__ = (
         "_closed", "_dropped", "_max_message", "_outbox", "_receiving", "_send_buffer_limit",
-        "_socket", "_unsent", "_writer",
+        "_socket", "_unsent", "_writer", "close_codes",
     )  # fmt: skip
 
     def __init__(self, socket: WebSocket, settings: Settings) -> None:
@@ -45,6 +45,8 @@ class AsgiLink:
         self._dropped = False
         self._receiving: asyncio.Future[Message] | None = None
         self._writer = asyncio.create_task(self._write())
+        self.close_codes: tuple[int | None, int | None] = (None, None)
+        """The codes of the close frames queued and received."""
 
     async def receive(self) -> str | bytes:
         if self._dropped:
@@ -60,6 +62,7 @@ class AsgiLink:
             self._receiving = None
         if message["type"] == "websocket.disconnect":
             self._dropped = True
+            self.close_codes = (self.close_codes[0], message.get("code"))
             raise LinkClosed
         text: str | None = message.get("text")
         data = text if text is not None else bytes(message.get("bytes") or b"")
@@ -82,6 +85,7 @@ class AsgiLink:
     def close(self, code: int, reason: str) -> None:
         if not self._closed:
             self._closed = True
+            self.close_codes = (code, self.close_codes[1])
             self._outbox.put_nowait((code, reason))
 
     def abort(self) -> None:

@@ -161,6 +161,14 @@ class WebSocketConnection(asyncio.Protocol):
             self._transport.abort()
         self._mark_closed()
 
+    @property
+    def close_codes(self) -> tuple[int | None, int | None]:
+        sent, received = self._ws.close_sent, self._ws.close_rcvd
+        return (
+            sent.code if sent is not None else None,
+            received.code if received is not None else None,
+        )
+
     # Internals
 
     def _handshake(self, request: Request) -> None:

@@ -4,8 +4,10 @@ An event is encoded once by its sender and framed once by the hub; the frame is 
 local recipient without waiting for any of them, and the event published once on the bus for
 the participants of other instances.
 The hub also keeps each room's roster (local and remote participants) for rooms it serves,
-and its lobby: who waits to be let in. A waiting connection receives nothing of the room: only
-the hosts hear of the lobby, and the waiter only what a host sends to it (admitted, denied).
+and its lobby: who waits to be let in. A local participant whose socket dropped keeps its place
+for a grace period (an `Absence` holds it), marked reconnecting, for its client to resume. A
+waiting connection receives nothing of the room: only the hosts hear of the lobby, and the
+waiter only what a host sends to it (admitted, denied).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import collections
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
+
+import msgspec
 
 from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
@@ -29,6 +33,7 @@ log = logging.getLogger(__name__)
 
 ROOM_CLOSED_CODE = 4404
 REPLACED_CODE = 4409
+"""A newer connection of the same client resumed its participant."""
 EVICTED_CODE = 1012
 """WebSocket's "service restart": clients reconnect."""
 MEETING_ENDED_CODE = 4410
@@ -36,6 +41,9 @@ LOBBY: Final = "lobby:"
 """Waiters share the room's roster on the bus under this prefix (so a dead instance's waiters
 leave the lobby as its participants leave the room)."""
 HOST_ROLES: Final = frozenset({"host", "cohost"})
+REMOTE_EXPIRY_MARGIN: Final = 5.0
+"""A participant reconnecting on another instance is dropped here this long after its grace
+period, should that instance never say (it stopped in the meantime)."""
 
 
 class Member(Protocol):
@@ -56,9 +64,38 @@ Command: TypeAlias = Callable[[str, str, Member, protocol.ServerMessage], None]
 this instance: (room id, target id, its connection, the command)."""
 
 # Envelope flags on the bus: what the receiving hub must do besides delivering.
-PLAIN, JOINED, LEFT, UPDATED, CLOSED, REPLACED = b"-", b"j", b"l", b"u", b"x", b"r"
+PLAIN, JOINED, LEFT, UPDATED, CLOSED = b"-", b"j", b"l", b"u", b"x"
+RECONNECTING, RESUMED = b"g", b"s"
+"""A participant's socket dropped (it keeps its place); a participant came back with its id (its
+previous connection, wherever it is, lets go)."""
 LOBBY_CHANGE, COMMAND, ENDED = b"w", b"c", b"e"
 """For the hosts only and kept in the lobby; a command to one target; the meeting ended."""
+
+
+class Absence:
+    """Holds the place of a local participant whose socket dropped, as its member: delivers
+    nothing, and when closed (a host removed it, the meeting ended) or when its grace period
+    runs out, hands itself to `expire` (which takes the participant out of the room)."""
+
+    __slots__ = ("_expire", "_timer")
+
+    def __init__(self, grace: float, expire: Callable[[Absence], None]) -> None:
+        self._expire: Callable[[Absence], None] | None = expire
+        self._timer = asyncio.get_running_loop().call_later(grace, self.close, 1000, "")
+
+    def deliver(self, frame: bytes) -> None:
+        """No one to deliver to: what the participant misses, its client catches up on."""
+
+    def close(self, code: int, reason: str) -> None:
+        expire, self._expire = self._expire, None
+        self._timer.cancel()
+        if expire is not None:
+            expire(self)
+
+    def cancel(self) -> None:
+        """The participant is back (or the server stops): nothing expires."""
+        self._expire = None
+        self._timer.cancel()
 
 
 @dataclass(slots=True)
@@ -73,6 +110,8 @@ class RoomState:
     """Everyone waiting in the lobby, on any instance."""
     loaded: asyncio.Event = field(default_factory=asyncio.Event)
     """Set once the roster has been read from the bus."""
+    expiries: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+    """Participants reconnecting on other instances, dropped here should they never return."""
 
 
 class Hub:
@@ -85,6 +124,7 @@ class Hub:
         self.publish_failures = 0
         """Events the bus could not carry to the other instances."""
         self._command: Command = _no_command
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def on_command(self, command: Command) -> None:
         """Carry out the commands hosts send to targets on this instance with `command`."""
@@ -94,6 +134,12 @@ class Hub:
         await self.bus.connect(self._on_bus_event, self._on_departure, self._on_eviction)
 
     async def stop(self) -> None:
+        for room in self._rooms.values():
+            for member in room.local.values():
+                if isinstance(member, Absence):
+                    member.cancel()
+            for timer in room.expiries.values():
+                timer.cancel()
         await self.bus.close()
         self._rooms.clear()
 
@@ -103,7 +149,11 @@ class Hub:
 
     def census(self) -> tuple[int, int]:
         """Rooms served here, and the participants connected here."""
-        return len(self._rooms), sum(len(room.local) for room in self._rooms.values())
+        return len(self._rooms), sum(
+            not isinstance(member, Absence)
+            for room in self._rooms.values()
+            for member in room.local.values()
+        )
 
     def is_in_room(self, room_id: str, participant_id: str) -> bool:
         room = self._rooms.get(room_id)
@@ -127,31 +177,72 @@ class Hub:
         return any(not key.startswith(LOBBY) for key in await self.bus.participants(room_id))
 
     async def join(
-        self, room_id: str, participant: Participant, member: Member, replaces: str | None = None
+        self, room_id: str, participant: Participant, member: Member, *, resumed: bool = False
     ) -> None:
-        """Add a participant; everyone else in the room hears participant-joined.
+        """Add a participant; everyone else in the room hears participant-joined, or, when it
+        `resumed` its id (a reconnect), participant-resumed.
 
-        `replaces` names a participant this one takes over (a reconnect): it does not count
-        against the room's size.
+        A resumed participant takes its place back (it does not count twice against the room's
+        size): its previous connection, on this instance or another, lets go of it without a
+        departure, a lingering socket closed with 4409.
         """
         await self.bus.ping()  # refuse while the bus is down rather than join half-way
         room = await self._open(room_id)
-        present = len(room.roster) - (replaces in room.roster)
+        present = len(room.roster) - (participant.id in room.roster)
         if present >= self.max_participants:
             await self._forget(room_id, room)
             raise RoomFull(f"the room is full ({self.max_participants} participants)")
+        if resumed and (before := room.roster.get(participant.id)) is not None:
+            participant.hand = before.hand  # its place, as it was (media and role come anew)
+        previous = room.local.get(participant.id)
         room.local[participant.id] = member
         room.roster[participant.id] = participant
+        _cancel(room.expiries.pop(participant.id, None))
+        if previous is not None:
+            _let_go(previous)
+        message: protocol.ServerMessage
+        if resumed:
+            message, flag = protocol.ParticipantResumed(participant=participant), RESUMED
+        else:
+            message, flag = protocol.ParticipantJoined(participant=participant), JOINED
         try:
             await self.bus.add_participant(
                 room_id, participant.id, protocol.encode_info(participant)
             )
-            event = protocol.encode(protocol.ParticipantJoined(participant=participant))
-            await self.broadcast(room_id, event, exclude=participant.id, flag=JOINED)
+            await self.broadcast(
+                room_id, protocol.encode(message), exclude=participant.id, flag=flag
+            )
         except BusUnavailable:  # the join fails: leave no participant behind
             with contextlib.suppress(BusUnavailable):
-                await self.leave(room_id, participant.id)
+                await self.leave(room_id, participant.id, member)
             raise
+
+    async def absent(
+        self,
+        room_id: str,
+        participant_id: str,
+        member: Member,
+        grace: float,
+        expire: Callable[[], Awaitable[None]],
+    ) -> bool:
+        """A local participant's socket dropped: it keeps its place, marked reconnecting, and
+        the room hears participant-reconnecting. Should it not resume within `grace` seconds
+        (or should it be closed meanwhile: removed, the meeting ended), `expire` runs, unless
+        a newer connection resumed it first. False when `member` no longer holds its place."""
+        room = self._rooms.get(room_id)
+        if room is None or room.local.get(participant_id) is not member:
+            return False
+        participant = msgspec.structs.replace(room.roster[participant_id], reconnecting=True)
+        room.roster[participant_id] = participant
+        room.local[participant_id] = Absence(
+            grace, lambda held: self._spawn(self._expire(room_id, participant_id, held, expire))
+        )
+        await self.bus.add_participant(room_id, participant_id, protocol.encode_info(participant))
+        event = protocol.encode(
+            protocol.ParticipantReconnecting(participant_id=participant_id, grace=grace)
+        )
+        await self.broadcast(room_id, event, exclude=participant_id, flag=RECONNECTING)
+        return True
 
     async def _open(self, room_id: str) -> RoomState:
         """The room's state, loading its roster from the bus when it is new on this instance."""
@@ -178,11 +269,15 @@ class Hub:
             room.loaded.set()
         return room
 
-    async def leave(self, room_id: str, participant_id: str) -> None:
-        """Remove a local participant; everyone else hears participant-left."""
+    async def leave(self, room_id: str, participant_id: str, member: Member | None = None) -> None:
+        """Remove a local participant (only while `member`, when given, holds its place);
+        everyone else hears participant-left."""
         room = self._rooms.get(room_id)
-        if room is None or room.local.pop(participant_id, None) is None:
+        if room is None or participant_id not in room.local:
             return
+        if member is not None and room.local[participant_id] is not member:
+            return  # resumed by a newer connection
+        del room.local[participant_id]
         room.roster.pop(participant_id, None)
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
         self._deliver_local(room_id, event, None)
@@ -283,27 +378,6 @@ class Hub:
         finally:
             self._disconnect_local(room_id, MEETING_ENDED_CODE, "meeting ended")
 
-    async def replace(self, room_id: str, participant_id: str, user_id: str) -> bool:
-        """Disconnect a participant of this user that a reconnected client of theirs replaces.
-
-        False when there is no such participant of this user in the room.
-        """
-        room = self._rooms.get(room_id)
-        if room is not None:
-            old = room.roster.get(participant_id)
-        else:  # nobody in the room on this instance yet: ask the shared roster
-            info = (await self.bus.participants(room_id)).get(participant_id)
-            old = protocol.decode_info(info) if info is not None else None
-        if old is None or old.user_id != user_id:
-            return False
-        member = room.local.get(participant_id) if room else None
-        if member is not None:  # gone from the room now, its socket closed after
-            await self.leave(room_id, participant_id)
-            member.close(REPLACED_CODE, "replaced by a newer connection")
-        else:
-            await self._publish(room_id, b"", flag=REPLACED, to=participant_id)
-        return True
-
     def _disconnect_local(self, room_id: str, code: int, reason: str) -> None:
         room = self._rooms.get(room_id)
         for member in [*room.local.values(), *room.waiting.values()] if room else []:
@@ -392,8 +466,8 @@ class Hub:
         if room is None:
             return
         flag, exclude, to, event = payload.split(b"\n", 3)
-        if flag in (JOINED, LEFT, UPDATED):
-            self._apply_roster_change(room, flag, event)
+        if flag in (JOINED, LEFT, UPDATED, RECONNECTING, RESUMED):
+            self._apply_roster_change(room_id, room, flag, event)
         if flag == LOBBY_CHANGE:
             self._change_lobby(room, protocol.decode_server(event))
             self._deliver_to_hosts(room, event)
@@ -404,9 +478,7 @@ class Hub:
             member = room.local.get(target) or room.waiting.get(target)
             if member is None:
                 return
-            if flag == REPLACED:
-                member.close(REPLACED_CODE, "replaced by a newer connection")
-            elif flag == COMMAND:
+            if flag == COMMAND:
                 self._command(room_id, target, member, protocol.decode_server(event))
             else:
                 member.deliver(self._frame(event))
@@ -415,15 +487,77 @@ class Hub:
         if flag == CLOSED:
             self._disconnect_local(room_id, ROOM_CLOSED_CODE, "room deleted")
 
-    @staticmethod
-    def _apply_roster_change(room: RoomState, flag: bytes, event: bytes) -> None:
+    def _apply_roster_change(
+        self, room_id: str, room: RoomState, flag: bytes, event: bytes
+    ) -> None:
         message = protocol.decode_server(event)
-        if isinstance(message, protocol.ParticipantJoined | protocol.ParticipantUpdated):
-            room.roster[message.participant.id] = message.participant
-        elif isinstance(message, protocol.ParticipantLeft):
-            room.roster.pop(message.participant_id, None)
+        if isinstance(message, protocol.ParticipantReconnecting):
+            participant_id = message.participant_id
+            if (participant := room.roster.get(participant_id)) is not None:
+                room.roster[participant_id] = msgspec.structs.replace(
+                    participant, reconnecting=True
+                )
+                _cancel(room.expiries.get(participant_id))
+                room.expiries[participant_id] = asyncio.get_running_loop().call_later(
+                    message.grace + REMOTE_EXPIRY_MARGIN,
+                    self._expire_remote, room_id, participant_id,
+                )  # fmt: skip
+            return
+        if isinstance(message, protocol.ParticipantLeft):
+            participant_id = message.participant_id
+            room.roster.pop(participant_id, None)
+        elif isinstance(
+            message,
+            protocol.ParticipantJoined | protocol.ParticipantUpdated | protocol.ParticipantResumed,
+        ):
+            participant_id = message.participant.id
+            room.roster[participant_id] = message.participant
         else:
             log.warning("roster flag %r on a %s event", flag, type(message).__name__)
+            return
+        _cancel(room.expiries.pop(participant_id, None))
+        if flag == RESUMED and (previous := room.local.pop(participant_id, None)) is not None:
+            _let_go(previous)  # resumed on another instance: its entry there is the bus's now
+            self._spawn(self._release(room_id, room, participant_id))
+
+    async def _release(self, room_id: str, room: RoomState, participant_id: str) -> None:
+        """Forget a participant that another instance took over (without a departure)."""
+        try:
+            await self.bus.remove_participant(room_id, participant_id)  # only its own entry
+        finally:
+            await self._forget(room_id, room)
+
+    async def _expire(
+        self,
+        room_id: str,
+        participant_id: str,
+        absence: Absence,
+        expire: Callable[[], Awaitable[None]],
+    ) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None and room.local.get(participant_id) is absence:
+            await expire()
+
+    def _expire_remote(self, room_id: str, participant_id: str) -> None:
+        """A participant reconnecting elsewhere outlived its grace unannounced: gone from here."""
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        room.expiries.pop(participant_id, None)
+        participant = room.roster.get(participant_id)
+        if (
+            participant is not None
+            and participant.reconnecting
+            and participant_id not in room.local
+        ):
+            del room.roster[participant_id]
+            event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
+            self._deliver_local(room_id, event, None)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _on_departure(self, room_id: str, participant_id: str) -> None:
         """A departure the bus announces late (dead instance, bus outage): tell every instance.
@@ -454,6 +588,8 @@ class Hub:
         if room.local or room.waiting or self._rooms.get(room_id) is not room:
             return
         del self._rooms[room_id]
+        for timer in room.expiries.values():
+            timer.cancel()
         await self.bus.unsubscribe(room_id)
 
 
@@ -461,3 +597,17 @@ def _no_command(
     room_id: str, target_id: str, member: Member, message: protocol.ServerMessage
 ) -> None:
     log.warning("no one carries out %s commands", type(message).__name__)
+
+
+def _let_go(member: Member) -> None:
+    """A newer connection resumed this member's participant: an absence ends quietly, a
+    lingering socket is closed (its session then finds its place taken, and leaves nothing)."""
+    if isinstance(member, Absence):
+        member.cancel()
+    else:
+        member.close(REPLACED_CODE, "replaced by a newer connection")
+
+
+def _cancel(timer: asyncio.TimerHandle | None) -> None:
+    if timer is not None:
+        timer.cancel()

@@ -73,8 +73,10 @@ class Join(ClientMessage, tag="join"):
     media: MediaState = msgspec.field(default_factory=MediaState)
     last_seq: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)] | None = None
     """Highest chat sequence number the client already has: send what came after it."""
-    replaces: Id | None = None
-    """The participant id this client had before reconnecting: drop it if it is still there."""
+    resume: Annotated[str, msgspec.Meta(max_length=512)] | None = None
+    """The resume token of an earlier `joined` (a reconnect): the client takes its participant
+    id back (a connection of it that lingers is closed), and the others hear
+    `participant-resumed` instead of `participant-joined`. It admits no one by itself."""
     ticket: Annotated[str, msgspec.Meta(max_length=512)] | None = None
     """An admission ticket (from `admitted` or an earlier `joined`): lets its holder past the
     lobby and the lock of that room's meeting, not past a removal."""
@@ -171,6 +173,8 @@ class Participant(msgspec.Struct):
     role: Role = "member"
     hand: int | None = None
     """When the hand went up (Unix time, ms): raised hands are listed in this order."""
+    reconnecting: bool = False
+    """Its socket dropped: it keeps its place for the reconnect grace period, to resume."""
 
 
 class LobbyEntry(msgspec.Struct):
@@ -230,6 +234,10 @@ class Joined(ServerMessage, tag="joined"):
     """True when older (or, after last_seq, further) messages exist than those sent here."""
     ticket: str
     """Present it in `join` when reconnecting: back in past the lobby and the lock."""
+    resume: str
+    """Present it in `join` when reconnecting: back with the same participant id."""
+    reconnect_grace: float
+    """Seconds a participant whose socket dropped keeps its place (GLIMPSE_RECONNECT_GRACE)."""
     locked: bool = False
     lobby: list[LobbyEntry] = msgspec.field(default_factory=list)
     """Who waits to be let in, oldest first: for hosts only (others get an empty list)."""
@@ -293,6 +301,20 @@ class ParticipantJoined(ServerMessage, tag="participant-joined"):
 
 class ParticipantLeft(ServerMessage, tag="participant-left"):
     participant_id: str
+
+
+class ParticipantReconnecting(ServerMessage, tag="participant-reconnecting"):
+    """Its socket dropped: it stays, its media may still flow, for `grace` seconds at most."""
+
+    participant_id: str
+    grace: float
+
+
+class ParticipantResumed(ServerMessage, tag="participant-resumed"):
+    """A participant came back with its id (after `participant-reconnecting`, or after a server
+    restart): keep its peer connection."""
+
+    participant: Participant
 
 
 class ParticipantUpdated(ServerMessage, tag="participant-updated"):
@@ -436,6 +458,7 @@ def encode_info(info: Participant | LobbyEntry) -> bytes:
 
 AnyServerMessage = (
     Authenticated | Joined | ParticipantJoined | ParticipantLeft | ParticipantUpdated
+    | ParticipantReconnecting | ParticipantResumed
     | ChatBroadcast | TypingBroadcast | SignalRelay | Ack | Error | Ping | RoomClosed
     | Waiting | Admitted | LobbyRequest | LobbyLeft | Moderated | LockChanged | Reaction
 )  # fmt: skip

@@ -28,10 +28,16 @@ from glimpse.observability.metrics import Metrics
 from glimpse.realtime import protocol
 from glimpse.realtime.chat import ChatHandler, chat_message
 from glimpse.realtime.frames import text_frame
-from glimpse.realtime.hub import Hub, Rooms
-from glimpse.realtime.meeting import MeetingHandler, MeetingRequest
+from glimpse.realtime.hub import (
+    MEETING_ENDED_CODE,
+    REPLACED_CODE,
+    ROOM_CLOSED_CODE,
+    Hub,
+    Rooms,
+)
+from glimpse.realtime.meeting import DENIED_CODE, REMOVED_CODE, MeetingHandler, MeetingRequest
 from glimpse.realtime.ratelimit import Allowance, Strikes, Verdict
-from glimpse.realtime.registry import ConnectionRegistry, TooManySockets
+from glimpse.realtime.registry import SESSION_ENDED, ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.rooms import Joined, Waiting
 from glimpse.store import RoomRecord, StoreUnavailable
@@ -55,6 +61,17 @@ NOT_STRIKES: Final = frozenset(
 """Refusals a client cannot avoid, which are not strikes: the server's failures, a signal to
 a participant who has just left (a browser trickles its candidates on for a moment), and a limit
 reached (a message over its kind's rate is a strike only when its `Allowance` says so)."""
+FINAL_CLOSES: Final = frozenset(
+    {
+        SESSION_ENDED, ROOM_CLOSED_CODE, REPLACED_CODE, MEETING_ENDED_CODE, REMOVED_CODE,
+        DENIED_CODE, RATE_LIMITED, 1002, 1003, 1007, 1008, 1009,
+    }
+)  # fmt: skip
+"""The server's closes after which a participant leaves at once, with no grace to resume in:
+those of the meeting's rules, and of a client that broke the protocol (1002 protocol error, 1003
+unacceptable data, 1007 invalid UTF-8, 1008 policy, 1009 too big)."""
+CLIENT_GONE: Final = frozenset({1000, 1001})
+"""A client's closes on purpose (it left, its page closed): no grace to resume in either."""
 
 
 class LinkClosed(Exception):
@@ -75,6 +92,10 @@ class Link(Protocol):
 
     def abort(self) -> None:
         """Drop the connection without a close frame."""
+
+    @property
+    def close_codes(self) -> tuple[int | None, int | None]:
+        """The codes of the close frames sent and received; None for one that did not go."""
 
 
 class SessionServices(EdgeServices, Protocol):
@@ -275,7 +296,7 @@ class Session:
             self._services.connections.remove(self)
             self._closing = True
             try:
-                await self._leave_room()
+                await self._leave_room(resumable=self._resumable())
             except Exception:
                 log.exception("could not leave the room cleanly")
             self.state = SessionState.CLOSED
@@ -504,7 +525,7 @@ class Session:
         try:
             joined = await self._services.rooms.join(
                 request.room, request.password, self.identity, participant, self,
-                ticket=request.ticket, replaces=request.replaces, last_seq=request.last_seq,
+                ticket=request.ticket, resume=request.resume, last_seq=request.last_seq,
             )  # fmt: skip
             room = joined.room
             self.membership = Membership(room.id, participant)
@@ -521,7 +542,10 @@ class Session:
                 self._move_to(SessionState.JOINED)
                 log.info("joined the room")
                 lobby = self._services.hub.lobby(room.id) if is_host(participant.role) else []
-                welcome = _joined_message(joined, participant.id, lobby, request.ref)
+                welcome = _joined_message(
+                    joined, participant.id, lobby, self._services.rooms.reconnect_grace,
+                    request.ref,
+                )  # fmt: skip
             if not self._closing:  # ahead of the room events held back while joining
                 event = protocol.encode(welcome)
                 self._services.metrics.messages_out[protocol.event_type(event)] += 1
@@ -537,8 +561,20 @@ class Session:
         if isinstance(self._claims, AccessClaims):
             await self._services.auth.check_session(self._claims.session_id)
 
-    async def _leave_room(self) -> None:
-        """Out of the room joined, or of the lobby waited in."""
+    def _resumable(self) -> bool:
+        """Whether the participant keeps its place for a reconnect: the connection was lost,
+        or closed for a reason that a new connection mends (a server restart, a silent client,
+        an expired token), not on purpose by either side."""
+        sent, received = self._link.close_codes
+        return (
+            self._close_code not in FINAL_CLOSES
+            and sent not in FINAL_CLOSES
+            and received not in CLIENT_GONE
+        )
+
+    async def _leave_room(self, *, resumable: bool = False) -> None:
+        """Out of the room joined (after the reconnect grace period when `resumable`), or of the
+        lobby waited in."""
         membership, self.membership = self.membership, None
         if membership is None:
             return
@@ -547,20 +583,24 @@ class Session:
             self._move_to(SessionState.AUTHENTICATED)
         log.info("left the lobby" if waiting else "left the room")
         self.log_fields.room = self.log_fields.participant = None
+        room_id, participant_id = membership.room_id, membership.participant.id
         if waiting:
-            await self._services.rooms.leave_lobby(membership.room_id, membership.participant.id)
+            await self._services.rooms.leave_lobby(room_id, participant_id)
+        elif resumable:
+            await self._services.rooms.absent(room_id, participant_id, self)
         else:
-            await self._services.rooms.leave(membership.room_id, membership.participant.id)
+            await self._services.rooms.leave(room_id, participant_id, self)
 
 
 def _joined_message(
     joined: Joined[protocol.Participant],
     participant_id: str,
     lobby: list[protocol.LobbyEntry],
+    reconnect_grace: float,
     ref: str | None,
 ) -> protocol.Joined:
     """`joined`: the room, its roster, the chat the joiner has not seen (oldest first), its
-    ticket back in, and for hosts who waits in the lobby."""
+    ticket back in and its resume token, and for hosts who waits in the lobby."""
     return protocol.Joined(
         room=_room_info(joined.room),
         participant_id=participant_id,
@@ -568,6 +608,8 @@ def _joined_message(
         messages=[chat_message(record) for record in joined.history.messages],
         more_messages=joined.history.more,
         ticket=joined.ticket,
+        resume=joined.resume,
+        reconnect_grace=reconnect_grace,
         locked=joined.locked,
         lobby=lobby,
         ref=ref,

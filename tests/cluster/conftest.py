@@ -44,10 +44,11 @@ class Cluster:
             **extra,
         )
 
-    async def start(self) -> ServerProcess:
+    async def start(self, **extra: str) -> ServerProcess:
         """One more instance, once it is ready (its database and its bus reachable)."""
         folder = self.folder / f"instance{len(self.instances)}"
-        instance = await start_server_process(GLIMPSE_SERVE, folder, environment=self.environment())
+        environment = self.environment(**extra)
+        instance = await start_server_process(GLIMPSE_SERVE, folder, environment=environment)
         self.instances.append(instance)
         await instance.wait_ready()
         return instance

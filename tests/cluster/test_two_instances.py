@@ -140,27 +140,78 @@ async def test_a_retry_sent_to_the_other_instance_is_stored_once(
     assert [m["id"] for m in history.json()["messages"]] == [first["id"]]
 
 
-async def test_a_rejoin_through_the_other_instance_replaces_the_lingering_participant(
+async def test_a_resume_through_the_other_instance_takes_over_the_lingering_participant(
     two: tuple[ServerProcess, ServerProcess],
 ) -> None:
     a, b = two
     owner = await a.register("ann")
     room = (await a.create_room(owner))["code"]
     lingering = await a.connect(owner)
-    old_id = (await lingering.join(room))["participant_id"]
+    first = await lingering.join(room)
+    ann_id = first["participant_id"]
     bob, bob_id = await in_room(b, room, "bob")
     await lingering.expect("participant-joined")
 
     ann = await b.connect(owner)  # the same user's client, reconnected through the other instance
-    new_id = (await ann.join(room, replaces=old_id))["participant_id"]
+    assert (await ann.join(room, resume=first["resume"]))["participant_id"] == ann_id
     assert await lingering.close_code() == 4409
-    seen = [await bob.recv() for _ in range(2)]
-    assert sorted((m["type"], m.get("participant_id") or m["participant"]["id"]) for m in seen) == [
-        ("participant-joined", new_id), ("participant-left", old_id)
-    ]  # fmt: skip
+    assert (await bob.expect("participant-resumed"))["participant"]["id"] == ann_id
+    await bob.nothing_more()  # no departure from instance a
 
     _, joined = await joining(a, room, "carl")
-    assert set(roster_of(joined)) == {bob_id, new_id, joined["participant_id"]}
+    assert set(roster_of(joined)) == {bob_id, ann_id, joined["participant_id"]}
+
+
+async def test_a_dropped_participant_resumes_on_the_other_instance_and_stays(
+    cluster: Cluster,
+) -> None:
+    """Its first instance lets go of it: its grace period runs out there, and nothing leaves."""
+    grace = "1"
+    a, b = await asyncio.gather(
+        cluster.start(GLIMPSE_RECONNECT_GRACE=grace), cluster.start(GLIMPSE_RECONNECT_GRACE=grace)
+    )
+    owner = await a.register("ann")
+    room = (await a.create_room(owner))["code"]
+    dropped = await a.connect(owner)
+    first = await dropped.join(room)
+    bob, _ = await in_room(b, room, "bob")
+    await dropped.expect("participant-joined")
+
+    dropped.drop()
+    reconnecting = await bob.expect("participant-reconnecting")
+    assert reconnecting["participant_id"] == first["participant_id"]
+    ann = await b.connect(owner)
+    assert (await ann.join(room, resume=first["resume"]))["participant_id"] == reconnecting[
+        "participant_id"
+    ]
+    assert (await bob.expect("participant-resumed"))["participant"]["id"] == first["participant_id"]
+    await bob.nothing_more(within=float(grace) + 2)  # instance a's grace period is over
+    _, joined = await joining(a, room, "carl")
+    assert first["participant_id"] in roster_of(joined)
+
+
+async def test_participants_of_a_stopped_instance_resume_on_the_other(cluster: Cluster) -> None:
+    """A deploy: the instance closes its sockets with 1012; its clients come back elsewhere."""
+    a, b = await asyncio.gather(cluster.start(), cluster.start())
+    owner = await a.register("ann")
+    room = (await a.create_room(owner))["code"]
+    restarting = await a.connect(owner)
+    first = await restarting.join(room)
+    bob, _ = await in_room(b, room, "bob")
+    await restarting.expect("participant-joined")
+
+    await a.stop()
+    assert await restarting.close_code() == 1012
+    assert (await bob.expect("participant-reconnecting"))["participant_id"] == first[
+        "participant_id"
+    ]
+    ann = await b.connect(owner)
+    joined = await ann.join(room, resume=first["resume"])
+    assert joined["participant_id"] == first["participant_id"]
+    assert first["participant_id"] in roster_of(joined)
+    assert (await bob.expect("participant-resumed"))["participant"]["id"] == first["participant_id"]
+    sent = await ann.chat("back through the other instance")
+    assert (await bob.expect("chat"))["message"] == sent
 
 
 async def test_typing_media_and_signaling_cross_instances(
@@ -370,7 +421,8 @@ async def test_an_instance_taken_for_dead_makes_its_clients_rejoin(
     owner = await a.register("ann")
     room = (await a.create_room(owner))["code"]
     ann = await a.connect(owner)
-    ann_id = (await ann.join(room))["participant_id"]
+    first = await ann.join(room)
+    ann_id = first["participant_id"]
     bob, bob_id = await in_room(b, room, "bob")
     await ann.expect("participant-joined")
 
@@ -382,11 +434,11 @@ async def test_an_instance_taken_for_dead_makes_its_clients_rejoin(
 
     await a.wait_ready()
     ann = await a.connect(owner)
-    joined = await ann.join(room, replaces=ann_id)
-    assert set(roster_of(joined)) == {bob_id, joined["participant_id"]}
-    while (event := await bob.recv())["type"] != "participant-joined":
-        assert event == left  # the closed socket's own departure, repeated
-    assert event["participant"]["id"] == joined["participant_id"]
+    joined = await ann.join(room, resume=first["resume"])
+    assert set(roster_of(joined)) == {bob_id, ann_id}
+    while (event := await bob.recv())["type"] != "participant-resumed":
+        assert event == left or event["type"] == "participant-reconnecting"  # the closed socket's
+    assert event["participant"]["id"] == ann_id
     sent = await ann.chat("back in the room")
     assert (await bob.expect("chat"))["message"] == sent
 

@@ -1,8 +1,10 @@
 // Test-only instrumentation, added to every page by the end-to-end tests (never part of the app):
 // it keeps the page's RTCPeerConnections so the tests can read their getStats(), times the
 // first decoded remote video frame after a click on "Join room", counts the WebSockets the
-// page opens and the token renewals it sends on them, and keeps every camera, microphone and
-// screen track the page was given, to tell whether they were all stopped.
+// page opens and the token renewals it sends on them (and can cut them, leaving the peer
+// connections alone), follows a remote video's decoded frames and the peer connection carrying
+// them, and keeps every camera, microphone and screen track the page was given, to tell whether
+// they were all stopped.
 (() => {
   const mediaTracks = [];
   const devices = navigator.mediaDevices;
@@ -20,18 +22,30 @@
     live: mediaTracks.filter((t) => t.readyState === "live").length,
   });
 
-  window.__sockets = { opened: 0, renewals: 0 };
+  window.__sockets = { opened: 0, renewals: 0, cut: false, open: new Set() };
   const NativeSocket = window.WebSocket;
   window.WebSocket = class extends NativeSocket {
-    constructor(...args) {
-      super(...args);
+    constructor(url, ...rest) {
+      // While cut, new sockets go nowhere: port 9 on loopback (discard) refuses them.
+      super(window.__sockets.cut ? "ws://127.0.0.1:9/ws" : url, ...rest);
       window.__sockets.opened += 1;
+      window.__sockets.open.add(this);
+      this.addEventListener("close", () => window.__sockets.open.delete(this));
     }
 
     send(data) {
       if (typeof data === "string" && JSON.parse(data).type === "renew") window.__sockets.renewals += 1;
       super.send(data);
     }
+  };
+
+  /** The signaling path goes down (the page's WebSockets drop, new ones fail), media untouched. */
+  window.__cutSockets = () => {
+    window.__sockets.cut = true;
+    for (const socket of window.__sockets.open) socket.close(4000, "cut by the test");
+  };
+  window.__restoreSockets = () => {
+    window.__sockets.cut = false;
   };
 
   const connections = [];
@@ -87,6 +101,43 @@
     const report = (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
     return report ? (report.framesDecoded ?? 0) : -1;
   };
+
+  /** The peer connections the page created (closed ones too). */
+  window.__peerConnectionsCreated = () => connections.length;
+
+  /**
+   * Follow `name`'s video: every 50 ms, the frames decoded and which peer connection (its index
+   * in creation order) carries them. `__frameWatch()` tells the longest time frames did not
+   * rise, the connections seen and the frames decoded since the watch began.
+   */
+  window.__watchFrames = (name) => {
+    const watch = { name, longestStallMs: 0, connections: new Set(), frames: 0 };
+    let last = null;
+    window.__watch = watch;
+    const sample = async () => {
+      const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
+      const now = performance.now();
+      for (const [index, pc] of connections.entries()) {
+        if (!track || pc.connectionState === "closed") continue;
+        (await pc.getStats()).forEach((s) => {
+          if (s.type !== "inbound-rtp" || s.kind !== "video" || s.trackIdentifier !== track.id) return;
+          watch.connections.add(index);
+          if (last === null || s.framesDecoded > last.frames) {
+            if (last !== null) watch.frames += s.framesDecoded - last.frames;
+            last = { frames: s.framesDecoded, at: now };
+          }
+        });
+      }
+      if (last !== null) watch.longestStallMs = Math.max(watch.longestStallMs, now - last.at);
+    };
+    watch.timer = setInterval(() => void sample(), 50);
+  };
+
+  window.__frameWatch = () => ({
+    longestStallMs: Math.round(window.__watch.longestStallMs),
+    connections: [...window.__watch.connections],
+    frames: window.__watch.frames,
+  });
 
   window.__videoSize = (name) => {
     const video = remoteVideo(name);

@@ -116,6 +116,28 @@ class Person:
         width, _ = self.video_size(name)
         assert width > 0, f"{self.name}'s <video> of {name} has no size"
 
+    def watch_frames(self, name: str) -> None:
+        """Start following the decoded frames of `name`'s video (see `frame_watch`)."""
+        self.page.evaluate("name => window.__watchFrames(name)", name)
+
+    def frame_watch(self) -> dict[str, Any]:
+        """Since `watch_frames`: `longestStallMs` (the longest time no new frame was decoded),
+        `connections` (the peer connections, by creation order, that carried the video) and
+        `frames` (decoded since)."""
+        watch: dict[str, Any] = self.page.evaluate("() => window.__frameWatch()")
+        return watch
+
+    def peer_connections_created(self) -> int:
+        created: int = self.page.evaluate("() => window.__peerConnectionsCreated()")
+        return created
+
+    def cut_signaling(self) -> None:
+        """The page's WebSocket drops and new ones fail; its peer connections are left alone."""
+        self.page.evaluate("() => window.__cutSockets()")
+
+    def restore_signaling(self) -> None:
+        self.page.evaluate("() => window.__restoreSockets()")
+
     def hears(self, name: str) -> None:
         eventually(lambda: self.audio_peak(name) > 0, f"{self.name} hears {name}")
 

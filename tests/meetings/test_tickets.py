@@ -1,4 +1,5 @@
-"""Admission tickets: bound to one room, person and meeting, signed, and short-lived."""
+"""Admission tickets: bound to one room, person and meeting, signed, and short-lived; resume
+tokens, the same over a participant id."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 
 import pytest
 
-from glimpse.meetings.tickets import Tickets
+from glimpse.meetings.tickets import ResumeTokens, Tickets
 
 KEY = b"k" * 32
 
@@ -35,3 +36,16 @@ def test_a_ticket_expires() -> None:
     later = f"{int(expiry) + 3600}.{mac}"  # a longer life cannot be written in
     assert int(expiry) > time.time()
     assert not Tickets(KEY, ttl=60).valid(later, "room", "ann", "meeting")
+
+
+def test_a_resume_token_gives_back_only_its_own_participant_id() -> None:
+    tokens = ResumeTokens(KEY)
+    token = tokens.issue("room", "ann", "p-ann")
+    assert tokens.participant(token, "room", "ann") == "p-ann"
+    assert tokens.participant(token, "other room", "ann") is None
+    assert tokens.participant(token, "room", "bob") is None
+    assert ResumeTokens(b"x" * 32).participant(token, "room", "ann") is None
+    _, rest = token.split(".", 1)
+    assert tokens.participant(f"p-bob.{rest}", "room", "ann") is None  # another id written in
+    assert tokens.participant("", "room", "ann") is None
+    assert tokens.participant("p-ann", "room", "ann") is None

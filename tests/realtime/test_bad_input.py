@@ -234,7 +234,7 @@ async def test_a_client_that_stops_reading_is_dropped_without_stalling_the_room(
             pass
         while True:
             message = await healthy.recv()
-            if message["type"] == "participant-left":
+            if message["type"] == "participant-reconnecting":  # dropped: its place kept a while
                 left = message
                 continue
             assert message["type"] == "chat"
@@ -246,7 +246,7 @@ async def test_a_client_that_stops_reading_is_dropped_without_stalling_the_room(
     assert left["participant_id"] == stalled_id
     assert received == number + 1  # the healthy client got every message, in time
     roster = (await (await server.connect(users[2])).join(room["code"]))["participants"]
-    assert stalled_id not in {p["id"] for p in roster}
+    assert {p["id"]: p["reconnecting"] for p in roster}[stalled_id] is True  # in its grace period
     stalled.connection.transport.resume_reading()  # type: ignore[attr-defined]
     assert await stalled.close_code() == 1006  # aborted: no close frame could reach it
     assert value(await scrape(server), "glimpse_stalled_clients_dropped_total") == 1

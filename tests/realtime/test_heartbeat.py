@@ -1,4 +1,4 @@
-"""The server pings; a socket that stays silent is dropped and leaves its room."""
+"""The server pings; a socket that stays silent is dropped, its participant reconnecting."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ async def test_silent_socket_is_dropped_and_the_room_told(start_server: ServerFa
     silent_id = (await silent.join(room["code"]))["participant_id"]
     await lively.expect("participant-joined")
 
-    lively_hears = asyncio.create_task(lively.expect("participant-left", timeout=3))
+    lively_hears = asyncio.create_task(lively.expect("participant-reconnecting", timeout=3))
     received = []
     with contextlib.suppress(websockets.ConnectionClosed):
         while True:  # read what the server sends, never answer
@@ -29,7 +29,7 @@ async def test_silent_socket_is_dropped_and_the_room_told(start_server: ServerFa
     assert {message["type"] for message in received} == {"ping"}
     assert len(received) >= 2
     assert silent.connection.close_code == 4408
-    left = await lively_hears
-    assert left["participant_id"] == silent_id
+    reconnecting = await lively_hears  # its client may resume within the grace period
+    assert reconnecting["participant_id"] == silent_id
     # the answering socket is still in the room
     assert (await lively.chat("still here"))["seq"] == 1

@@ -149,33 +149,58 @@ async def test_a_join_between_two_last_leaves_keeps_its_room() -> None:
     assert protocol.ParticipantJoined(participant=_participant("d")) in joined
 
 
-async def test_a_replaced_participant_does_not_count_against_the_room_size() -> None:
+async def test_a_resumed_participant_takes_its_place_back_without_counting_twice() -> None:
     hub = Hub(MemoryBus(), max_participants=2)
     await hub.start()
     old, other = RecordingMember(), RecordingMember()
-    await hub.join("room", _participant("old"), old)
+    raised = _participant("bob")
+    raised.hand = 1796080079790
+    await hub.join("room", raised, old)
     await hub.join("room", _participant("other"), other)
     with pytest.raises(RoomFull):
         await hub.join("room", _participant("stranger"), RecordingMember())
-    assert await hub.replace("room", "old", user_id="old")
-    await hub.join("room", _participant("new"), RecordingMember(), replaces="old")
-    assert {p.id for p in hub.roster("room")} == {"other", "new"}
+    new = RecordingMember()
+    await hub.join("room", _participant("bob"), new, resumed=True)
+    assert {p.id for p in hub.roster("room")} == {"other", "bob"}
     assert old.closed == (4409, "replaced by a newer connection")
-    assert protocol.ParticipantLeft(participant_id="old") in [
-        _message(event) for event in other.events
+    await hub.leave("room", "bob", old)  # the old connection's session ends: nothing happens
+    assert [_message(event) for event in other.events] == [
+        protocol.ParticipantResumed(participant=raised)  # its hand still up
     ]
-    assert not await hub.replace("room", "other", user_id="someone else")
+    assert {p.id for p in hub.roster("room")} == {"other", "bob"}
 
 
-async def test_a_participant_replaced_on_another_instance_does_not_count_either() -> None:
-    """The old connection leaves on its own instance later: until then it is still listed."""
+async def test_a_participant_listed_by_another_instance_resumes_without_counting_twice() -> None:
+    """A participant of another instance (reconnecting there, or lingering) is taken over."""
     bus = MemoryBus()
-    await bus.add_participant("room", "old", protocol.encode_info(_participant("old")))
+    await bus.add_participant("room", "bob", protocol.encode_info(_participant("bob")))
     hub = Hub(bus, max_participants=2)
     await hub.start()
     await hub.join("room", _participant("other"), RecordingMember())
     with pytest.raises(RoomFull):
         await hub.join("room", _participant("stranger"), RecordingMember())
-    assert await hub.replace("room", "old", user_id="old")  # asks its instance to drop it
-    await hub.join("room", _participant("new"), RecordingMember(), replaces="old")
-    assert {p.id for p in hub.roster("room")} == {"old", "other", "new"}
+    await hub.join("room", _participant("bob"), RecordingMember(), resumed=True)
+    assert {p.id for p in hub.roster("room")} == {"other", "bob"}
+
+
+async def test_an_absent_participant_keeps_its_place_until_its_grace_runs_out() -> None:
+    hub = Hub(MemoryBus(), max_participants=10)
+    await hub.start()
+    bob, other = RecordingMember(), RecordingMember()
+    await hub.join("room", _participant("bob"), bob)
+    await hub.join("room", _participant("other"), other)
+    expired = asyncio.Event()
+
+    async def expire() -> None:
+        await hub.leave("room", "bob")
+        expired.set()
+
+    assert await hub.absent("room", "bob", bob, 0.2, expire)
+    assert not await hub.absent("room", "bob", bob, 0.2, expire)  # its place is held already
+    (reconnecting,) = [_message(event) for event in other.events]
+    assert reconnecting == protocol.ParticipantReconnecting(participant_id="bob", grace=0.2)
+    assert [p.reconnecting for p in hub.roster("room") if p.id == "bob"] == [True]
+    async with asyncio.timeout(2):
+        await expired.wait()
+    assert _message(other.events[-1]) == protocol.ParticipantLeft(participant_id="bob")
+    assert {p.id for p in hub.roster("room")} == {"other"}

@@ -135,6 +135,8 @@ describe("ChatProvider", () => {
       messages: [message(1, "u-bob")],
       more_messages: false,
       ticket: "ticket",
+      resume: "resume",
+      reconnect_grace: 30,
     });
     await act(() => joining);
     expect(await screen.findByText("message 1")).toBeTruthy();

@@ -39,6 +39,8 @@ function joined(ref: string | null | undefined, messages: ChatMessage[], more = 
     messages,
     more_messages: more,
     ticket: "ticket",
+    resume: "resume",
+    reconnect_grace: 30,
   };
 }
 
@@ -309,6 +311,21 @@ describe("ChatStore", () => {
     deliverAck(sockets[0]!, again[1]!.ref, message(1, "u-ann", first.client_id, "one"));
     await settle();
     expect(sockets[0]!.sentOfType("chat").map((m) => m.text)).toEqual(["one", "one", "two"]);
+  });
+
+  it("sends again, with its client id, a message the server did not answer in time", async () => {
+    await joinWith([]);
+    store.send("one");
+    const first = sockets[0]!.sentOfType("chat")[0]!;
+    await vi.advanceTimersByTimeAsync(10_000); // no ack: the request times out
+    expect(store.snapshot.outbox[0]?.failed).not.toBe(true);
+    await vi.advanceTimersByTimeAsync(3_000);
+    const sent = sockets[0]!.sentOfType("chat");
+    expect(sent.map((m) => m.client_id)).toEqual([first.client_id, first.client_id]);
+    deliverAck(sockets[0]!, sent[1]!.ref, message(1, "u-ann", first.client_id, "one"));
+    await settle();
+    expect(store.snapshot.outbox).toEqual([]);
+    expect(seqs(store)).toEqual([1]);
   });
 
   it("counts unread messages from others while closed", async () => {

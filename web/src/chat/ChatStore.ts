@@ -15,7 +15,7 @@ import type { MessagePage } from "../api/types";
 import { Emitter } from "../realtime/emitter";
 import { TRANSIENT_ERROR_CODES } from "../realtime/protocol";
 import type { ChatMessage, Joined, ServerMessage } from "../realtime/protocol";
-import { Disconnected, RequestError } from "../realtime/SignalClient";
+import { Disconnected, RequestError, TimedOut } from "../realtime/SignalClient";
 import type { SignalClient } from "../realtime/SignalClient";
 import { Pacer } from "./Pacer";
 
@@ -257,7 +257,11 @@ export class ChatStore extends Emitter<{ change: [] }> {
       this.publish({});
     } catch (error) {
       if (error instanceof Disconnected) return false;
-      if (error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code)) {
+      if (error instanceof TimedOut) {
+        // Stored or not, it goes again with its client id (stored once).
+        this.holdUntil = Date.now() + CHAT_RETRY_MS;
+        this.updateOutgoing(message.clientId, { error: `${error.message}; retrying…` });
+      } else if (error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code)) {
         const retryMs = error.retryAfter === undefined ? CHAT_RETRY_MS : error.retryAfter * 1000;
         this.holdUntil = Date.now() + retryMs;
         // Over the rate it goes in a moment; an outage is worth saying.

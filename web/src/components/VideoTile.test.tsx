@@ -26,6 +26,22 @@ describe("VideoTile", () => {
     expect(container.querySelector(".reaction")?.textContent).toBe("🎉");
   });
 
+  it("says Reconnecting… while its owner's connection is down, over a connected link", () => {
+    render(
+      <VideoTile
+        name="Bob"
+        stream={null}
+        audioOn
+        videoOn
+        screen={false}
+        speaking={false}
+        peerState="connected"
+        reconnecting
+      />,
+    );
+    expect(screen.getByRole("status").textContent).toBe("Reconnecting…");
+  });
+
   it("shows no badge for a member", () => {
     render(<VideoTile name="Bob" stream={null} audioOn videoOn screen={false} speaking={false} />);
     expect(screen.queryByText(/Host|Co-host|Guest/)).toBeNull();

@@ -22,6 +22,8 @@ export interface VideoTileProps {
   speaking: boolean;
   /** Connection to this peer; absent for the local tile. */
   peerState?: PeerState;
+  /** Its owner's connection to the server dropped: back within the grace period, or gone. */
+  reconnecting?: boolean;
   isSelf?: boolean;
   role?: Role;
   handRaised?: boolean;
@@ -54,6 +56,7 @@ export function VideoTile({
   screen,
   speaking,
   peerState,
+  reconnecting = false,
   isSelf,
   role = "member",
   handRaised = false,
@@ -79,7 +82,11 @@ export function VideoTile({
 
   const person = isSelf ? `${name} (you)` : name;
   const label = presenting ? `Screen of ${person}` : person;
-  const status = peerState ? PEER_STATE_TEXT[peerState] : "";
+  const status = reconnecting
+    ? PEER_STATE_TEXT.reconnecting
+    : peerState
+      ? PEER_STATE_TEXT[peerState]
+      : "";
   const cameraOff = !videoOn && !presenting;
   const toggleFullscreen = () => {
     if (document.fullscreenElement) void document.exitFullscreen();

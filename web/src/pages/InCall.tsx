@@ -144,6 +144,7 @@ export function InCall({ room }: { room: CallRoom }) {
         videoOn: participant.media.video,
         screen: participant.media.screen,
         peerState,
+        reconnecting: participant.reconnecting === true,
         role: roleOf(participant),
         handRaised: participant.hand != null,
         sinkId: local.speaker,

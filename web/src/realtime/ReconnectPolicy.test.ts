@@ -12,4 +12,9 @@ describe("BackoffWithJitter", () => {
     expect(high.delayBefore(1)).toBe(1299);
     expect(high.delayBefore(0)).toBe(0);
   });
+
+  it("spreads the first attempt over a second when the server closed the socket", () => {
+    expect(new BackoffWithJitter(() => 0.25).delayBefore(0, true)).toBe(250);
+    expect(new BackoffWithJitter(() => 0.999).delayBefore(0, true)).toBe(999);
+  });
 });

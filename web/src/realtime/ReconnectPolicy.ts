@@ -1,7 +1,10 @@
 /** When to try reconnecting: a delay table with random jitter (after LiveKit's ReconnectPolicy). */
 export interface ReconnectPolicy {
-  /** Milliseconds to wait before the given attempt (0-based). */
-  delayBefore(attempt: number): number;
+  /**
+   * Milliseconds to wait before the given attempt (0-based); `serverClosed`: the server closed
+   * the socket (a restart, say), so every one of its clients is reconnecting at this moment.
+   */
+  delayBefore(attempt: number, serverClosed?: boolean): number;
 }
 
 const DELAYS_MS = [0, 300, 1200, 2700, 4800, 7000];
@@ -14,8 +17,15 @@ export class BackoffWithJitter implements ReconnectPolicy {
     this.random = random;
   }
 
-  delayBefore(attempt: number): number {
+  /**
+   * The first attempt goes at once after a lost connection, and within a random second after
+   * the server closed the socket: a restarting instance's clients must not all come back in the
+   * same millisecond.
+   */
+  delayBefore(attempt: number, serverClosed = false): number {
     const base = DELAYS_MS[Math.min(attempt, DELAYS_MS.length - 1)] ?? 0;
-    return attempt === 0 ? 0 : base + Math.round(this.random() * MAX_JITTER_MS);
+    const jitter = Math.round(this.random() * MAX_JITTER_MS);
+    if (attempt === 0) return serverClosed ? jitter : 0;
+    return base + jitter;
   }
 }

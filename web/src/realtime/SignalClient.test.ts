@@ -5,7 +5,7 @@ import { socketFactory } from "./fakeSocket";
 import type { FakeSocket } from "./fakeSocket";
 import type { Joined, Participant } from "./protocol";
 import { BackoffWithJitter } from "./ReconnectPolicy";
-import { Disconnected, RequestError, SignalClient } from "./SignalClient";
+import { Disconnected, RequestError, SignalClient, TimedOut } from "./SignalClient";
 import type { ConnectionState, Stop } from "./SignalClient";
 
 const ann: Participant = {
@@ -25,6 +25,8 @@ function joinedAnswer(ref: string | null | undefined, participantId = "p-ann"): 
     messages: [],
     more_messages: false,
     ticket: `ticket-${participantId}`,
+    resume: `resume-${participantId}`,
+    reconnect_grace: 30,
   };
 }
 
@@ -129,12 +131,64 @@ describe("SignalClient", () => {
       room: "abcd-efgh-ijkl",
       last_seq: 41,
       media: ann.media,
-      replaces: "p-ann",
+      resume: "resume-p-ann",
     });
     socket.deliver(joinedAnswer(rejoin?.ref, "p-ann-2"));
     await settle();
     expect(rejoins).toEqual([false, true]);
     expect(states.at(-1)).toBe("connected");
+  });
+
+  it("says connected only once the room is rejoined, and resumes its participant", async () => {
+    await joinRoom();
+    sockets[0]!.drop();
+    await settle();
+    const socket = sockets[1]!;
+    await authenticate(socket);
+    expect(client.state).toBe("reconnecting"); // authenticated, not yet back in the room
+    await expect(client.request({ type: "leave" })).rejects.toBeInstanceOf(Disconnected);
+    const rejoin = socket.sentOfType("join")[0];
+    expect(rejoin?.resume).toBe("resume-p-ann");
+    socket.deliver(joinedAnswer(rejoin?.ref));
+    await settle();
+    expect(states.slice(-2)).toEqual(["reconnecting", "connected"]);
+  });
+
+  it("spreads its first reconnect over a second after the server closed the socket", async () => {
+    await joinRoom();
+    sockets[0]!.drop(1012); // the server restarts
+    await vi.advanceTimersByTimeAsync(499);
+    expect(sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1); // 0.5 of a second, the policy's draw
+    expect(sockets).toHaveLength(2);
+  });
+
+  it("fails a request the server does not answer in time", async () => {
+    await joinRoom();
+    const asking = client.request({ type: "hand", raised: true });
+    const failure = expect(asking).rejects.toBeInstanceOf(TimedOut);
+    await pass(sockets[0]!, 10_000);
+    await failure;
+  });
+
+  it("reconnects when a rejoin is not answered in time", async () => {
+    await joinRoom();
+    sockets[0]!.drop();
+    await settle();
+    await authenticate(sockets[1]!);
+    await pass(sockets[1]!, 10_000); // the join is never answered
+    expect(sockets[1]!.closedByClient).toBe(true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(sockets).toHaveLength(3);
+  });
+
+  it("gives up on a socket that does not open in time, and tries again", async () => {
+    client.connect();
+    await vi.advanceTimersByTimeAsync(10_000); // never opened: a handshake that hangs
+    expect(sockets[0]!.closedByClient).toBe(true);
+    expect(client.state).toBe("reconnecting");
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sockets).toHaveLength(2);
   });
 
   it("rejoins with the media state announced last", async () => {
@@ -162,7 +216,7 @@ describe("SignalClient", () => {
     sockets[0]!.open();
     await settle();
     sockets[0]!.drop(4401);
-    await settle();
+    await vi.advanceTimersByTimeAsync(500); // after a server's close: within a random second
     sockets[1]!.open();
     await settle();
     expect(tokens).toEqual([false, true]);
@@ -273,10 +327,10 @@ describe("SignalClient", () => {
     client.on("stopped", (stop) => stopped.push(stop.kind));
     await joinRoom();
     sockets[0]!.drop(4401); // the renewal did not get through in time
-    await settle();
+    await vi.advanceTimersByTimeAsync(500); // after a server's close: within a random second
     await authenticate(sockets[1]!);
     expect(sockets[1]!.sentOfType("auth")[0]?.token).toBe("fresh-token");
-    expect(sockets[1]!.sentOfType("join")[0]).toMatchObject({ replaces: "p-ann" });
+    expect(sockets[1]!.sentOfType("join")[0]).toMatchObject({ resume: "resume-p-ann" });
     expect(stopped).toEqual([]);
   });
 
@@ -286,7 +340,7 @@ describe("SignalClient", () => {
     await joinRoom();
     tokenFailure = new ApiError(401, "session_revoked", "this session has ended");
     sockets[0]!.drop(4403);
-    await settle();
+    await vi.advanceTimersByTimeAsync(500); // after a server's close: within a random second
     sockets[1]!.open();
     await settle();
     expect(tokens.at(-1)).toBe(true);
@@ -326,7 +380,7 @@ describe("SignalClient", () => {
     await joinRoom();
     sockets[0]!.drop(1013);
     expect(client.state).toBe("reconnecting");
-    await settle();
+    await vi.advanceTimersByTimeAsync(500); // after a server's close: within a random second
     sockets[1]!.open();
     await settle();
     sockets[1]!.drop(1013);
@@ -535,7 +589,7 @@ describe("SignalClient", () => {
       await settle();
       const second = socket.sentOfType("join")[1];
       expect(second).toMatchObject({ room: room.code, ticket: "admission-ticket" });
-      expect(second?.replaces).toBeUndefined();
+      expect(second?.resume).toBeUndefined();
       socket.deliver({ ...joinedAnswer(second?.ref), ticket: "meeting-ticket" });
       await settle();
       expect(events).toEqual(["waiting:lobby", "joined:p-ann:false"]);
@@ -543,7 +597,7 @@ describe("SignalClient", () => {
       const again = await reconnect();
       expect(again.sentOfType("join")[0]).toMatchObject({
         ticket: "meeting-ticket",
-        replaces: "p-ann",
+        resume: "resume-p-ann",
       });
     });
 

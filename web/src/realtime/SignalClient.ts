@@ -6,7 +6,10 @@
  * server is busy); a socket closed because its session ended reconnects with a freshly refreshed
  * token, and a refused refresh means signed out. A join may be answered `waiting` (the lobby): the
  * client then waits for `admitted` and joins again with its ticket by itself; the ticket of the
- * last `joined` is presented again when it rejoins after a reconnect. Close codes after which
+ * last `joined` is presented again when it rejoins after a reconnect, with its resume token, which
+ * gives the client its participant id back (so peer connections outlive the socket). Requests and
+ * connection attempts time out; the state is `connected` only once the room is rejoined. Close
+ * codes after which
  * reconnecting cannot help (room deleted, meeting ended, removed, denied, flood) stop it for good,
  * with a typed `Stop`.
  *
@@ -93,6 +96,13 @@ export class Disconnected extends Error {
   }
 }
 
+/** No answer came in time; the request may or may not have been applied. */
+export class TimedOut extends Error {
+  constructor() {
+    super("the server did not answer in time");
+  }
+}
+
 export interface JoinOptions {
   room: string;
   password?: string;
@@ -141,17 +151,24 @@ export interface SignalClientOptions {
   policy?: ReconnectPolicy;
   /** A socket silent this long is taken as dead (the server pings every 5 s). */
   livenessTimeoutMs?: number;
+  /** A request unanswered this long fails with `TimedOut`. */
+  requestTimeoutMs?: number;
+  /** A socket not open and authenticated this long after it was created is given up on. */
+  connectTimeoutMs?: number;
   createSocket?: (url: string) => WebSocket;
 }
 
 interface Pending {
   resolve: (answer: Answer) => void;
   reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 export class SignalClient extends Emitter<SignalEvents> {
   private readonly options: Required<SignalClientOptions>;
   private socket: WebSocket | null = null;
+  /** The socket is authenticated: the client's own requests (join, renew) may go. */
+  private authenticatedSocket = false;
   private connectionState: ConnectionState = "idle";
   private attempt = 0;
   private authFailures = 0;
@@ -163,14 +180,17 @@ export class SignalClient extends Emitter<SignalEvents> {
   private readonly pending = new Map<string, Pending>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private livenessTimer: ReturnType<typeof setTimeout> | undefined;
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private renewTimer: ReturnType<typeof setTimeout> | undefined;
   /** The access token the socket was authenticated (or last renewed) with. */
   private socketToken: string | null = null;
   /** When the socket's access token expires (Date.now() milliseconds). */
   private socketTokenExpiry = 0;
   private joinOptions: JoinOptions | null = null;
-  /** This client's participant id in its room, named in `replaces` when it rejoins. */
+  /** This client's participant id in its room, taken back with `resume` when it rejoins. */
   private participantId: string | null = null;
+  /** The resume token of the last `joined`, presented when joining again. */
+  private resumeToken: string | null = null;
   /** The admission ticket (from `admitted` or the last `joined`), presented when joining again. */
   private ticket: string | null = null;
   private resumePoint: () => number | undefined = () => undefined;
@@ -180,6 +200,8 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.options = {
       policy: new BackoffWithJitter(),
       livenessTimeoutMs: 15_000,
+      requestTimeoutMs: 10_000,
+      connectTimeoutMs: 10_000,
       createSocket: (url) => new WebSocket(url),
       ...options,
     };
@@ -210,6 +232,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     await this.connected();
     this.participantId = null;
     this.ticket = null;
+    this.resumeToken = null;
     const answer = (await this.request({ type: "join", ...options })) as Joined | Waiting;
     this.joinOptions = options;
     this.accept(answer);
@@ -241,17 +264,30 @@ export class SignalClient extends Emitter<SignalEvents> {
 
   async leave(): Promise<void> {
     this.forgetRoom();
-    if (this.connectionState === "connected") await this.request({ type: "leave" });
+    if (this.authenticatedSocket) await this.exchange({ type: "leave" });
   }
 
-  /** Send a request and wait for its ack (or joined); rejects with RequestError or Disconnected. */
+  /**
+   * Send a request and wait for its ack (or joined); rejects with RequestError, Disconnected, or
+   * TimedOut. Only while connected: not while a reconnected socket rejoins the room.
+   */
   request(request: Request): Promise<Answer> {
-    if (this.connectionState !== "connected" || this.socket === null) {
+    if (this.connectionState !== "connected") return Promise.reject(new Disconnected());
+    return this.exchange(request);
+  }
+
+  /** A request on the authenticated socket, in the room or not (yet). */
+  private exchange(request: Request): Promise<Answer> {
+    if (!this.authenticatedSocket || this.socket === null) {
       return Promise.reject(new Disconnected());
     }
     const ref = `r${++this.nextRef}`;
     return new Promise<Answer>((resolve, reject) => {
-      this.pending.set(ref, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.pending.delete(ref);
+        reject(new TimedOut());
+      }, this.options.requestTimeoutMs);
+      this.pending.set(ref, { resolve, reject, timer });
       this.send({ ...request, ref });
     });
   }
@@ -271,8 +307,10 @@ export class SignalClient extends Emitter<SignalEvents> {
     clearTimeout(this.retryTimer);
     clearTimeout(this.livenessTimer);
     clearTimeout(this.renewTimer);
+    clearTimeout(this.connectTimer);
     const socket = this.socket;
     this.socket = null;
+    this.authenticatedSocket = false;
     socket?.close(1000);
     this.failPending();
     if (this.connectionState !== "closed") {
@@ -285,6 +323,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.joinOptions = null;
     this.participantId = null;
     this.ticket = null;
+    this.resumeToken = null;
   }
 
   private setState(state: ConnectionState): void {
@@ -303,6 +342,10 @@ export class SignalClient extends Emitter<SignalEvents> {
     this.lastErrorCode = null;
     const socket = this.options.createSocket(this.options.url);
     this.socket = socket;
+    clearTimeout(this.connectTimer);
+    this.connectTimer = setTimeout(() => {
+      if (socket === this.socket && !this.authenticatedSocket) this.drop(socket);
+    }, this.options.connectTimeoutMs);
     socket.onopen = () => {
       if (socket === this.socket) this.unopened = 0;
       void this.authenticate(socket);
@@ -377,16 +420,23 @@ export class SignalClient extends Emitter<SignalEvents> {
     const pending = message.ref == null ? undefined : this.pending.get(message.ref);
     if (pending === undefined || message.ref == null) return;
     this.pending.delete(message.ref);
+    clearTimeout(pending.timer);
     if (message.type === "error")
       pending.reject(new RequestError(message.code, message.message, message.retry_after));
     else pending.resolve(message);
   }
 
+  /** Connected, once back in the room the client was in (if any). */
   private async authenticated(): Promise<void> {
+    clearTimeout(this.connectTimer);
     this.authFailures = 0;
-    this.setState("connected");
-    if (this.joinOptions === null) this.attempt = 0;
-    else await this.rejoin();
+    this.authenticatedSocket = true;
+    if (this.joinOptions === null) {
+      this.attempt = 0;
+      this.setState("connected");
+    } else {
+      await this.rejoin();
+    }
   }
 
   /** Join the room again: after a reconnect, or once admitted from the lobby. */
@@ -395,19 +445,23 @@ export class SignalClient extends Emitter<SignalEvents> {
     if (this.joinOptions === null || socket === null) return;
     const lastSeq = this.resumePoint();
     try {
-      const answer = (await this.request({
+      const answer = (await this.exchange({
         type: "join",
         ...this.joinOptions,
         ...(lastSeq === undefined ? {} : { last_seq: lastSeq }),
-        // The old socket may not be found dead yet: have the server drop it now.
-        ...(this.participantId === null ? {} : { replaces: this.participantId }),
+        // The same participant again (its old socket may linger: the server closes it).
+        ...(this.resumeToken === null ? {} : { resume: this.resumeToken }),
         ...(this.ticket === null ? {} : { ticket: this.ticket }),
       })) as Joined | Waiting;
+      if (socket !== this.socket) return;
       this.attempt = 0;
+      this.setState("connected");
       this.accept(answer);
     } catch (error) {
-      // Disconnected: the next reconnect tries again.
-      if (!(error instanceof RequestError) || socket !== this.socket) return;
+      if (socket !== this.socket) return;
+      // No answer: try again on a new socket. Disconnected: the next reconnect tries again.
+      if (error instanceof TimedOut) this.drop(socket);
+      if (!(error instanceof RequestError)) return;
       // A passing refusal: reconnect with backoff (attempt keeps growing) and rejoin then.
       if (REJOIN_RETRY_CODES.has(error.code)) this.drop(socket);
       else this.stop({ kind: "rejoin-refused", message: `Could not rejoin: ${error.message}` });
@@ -423,6 +477,7 @@ export class SignalClient extends Emitter<SignalEvents> {
     const rejoined = this.participantId !== null;
     this.participantId = answer.participant_id;
     this.ticket = answer.ticket;
+    this.resumeToken = answer.resume;
     this.emit("joined", answer, rejoined);
   }
 
@@ -448,7 +503,7 @@ export class SignalClient extends Emitter<SignalEvents> {
       let token = await this.options.token(false);
       if (token === this.socketToken) token = await this.options.token(true); // not refreshed yet
       if (socket !== this.socket) return;
-      const ack = (await this.request({ type: "renew", token })) as Ack;
+      const ack = (await this.exchange({ type: "renew", token })) as Ack;
       this.socketToken = token;
       if (ack.expires_in != null) this.renewIn(ack.expires_in);
     } catch (error) {
@@ -469,7 +524,9 @@ export class SignalClient extends Emitter<SignalEvents> {
   private lost(code: number): void {
     clearTimeout(this.livenessTimer);
     clearTimeout(this.renewTimer);
+    clearTimeout(this.connectTimer);
     this.socket = null;
+    this.authenticatedSocket = false;
     this.failPending();
     if (FINAL_CLOSE_CODES.has(code)) {
       this.stop(this.finalStop(code));
@@ -482,7 +539,9 @@ export class SignalClient extends Emitter<SignalEvents> {
       return;
     }
     // 1013 (the server could not reach its database) and any other close: try again with backoff.
-    const delay = this.options.policy.delayBefore(this.attempt++);
+    // A close frame from the server (1006 is a connection lost without one): it may be closing
+    // every socket at once (a restart), so the first attempt is spread over a random second.
+    const delay = this.options.policy.delayBefore(this.attempt++, code !== 1006);
     this.setState(this.unopened >= UNREACHABLE_AFTER ? "unreachable" : "reconnecting");
     this.retryTimer = setTimeout(() => this.open("reconnecting"), delay);
   }
@@ -499,7 +558,10 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   private failPending(): void {
-    for (const pending of this.pending.values()) pending.reject(new Disconnected());
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(new Disconnected());
+    }
     this.pending.clear();
   }
 }

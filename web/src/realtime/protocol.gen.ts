@@ -154,7 +154,7 @@ export interface components {
             /** @default null */
             ref?: string | null;
             /** @default null */
-            replaces?: string | null;
+            resume?: string | null;
             room: string;
             /** @default null */
             ticket?: string | null;
@@ -171,8 +171,10 @@ export interface components {
             more_messages: boolean;
             participant_id: string;
             participants: components["schemas"]["Participant"][];
+            reconnect_grace: number;
             /** @default null */
             ref?: string | null;
+            resume: string;
             room: components["schemas"]["RoomInfo"];
             ticket: string;
             /** @enum {unknown} */
@@ -289,6 +291,8 @@ export interface components {
             hand?: number | null;
             id: string;
             media: components["schemas"]["MediaState"];
+            /** @default false */
+            reconnecting?: boolean;
             /**
              * @default member
              * @enum {unknown}
@@ -307,6 +311,26 @@ export interface components {
             participant_id: string;
             /** @enum {unknown} */
             type: "participant-left";
+        };
+        /**
+         * ParticipantReconnecting
+         * @description Its socket dropped: it stays, its media may still flow, for `grace` seconds at most.
+         */
+        ParticipantReconnecting: {
+            grace: number;
+            participant_id: string;
+            /** @enum {unknown} */
+            type: "participant-reconnecting";
+        };
+        /**
+         * ParticipantResumed
+         * @description A participant came back with its id (after `participant-reconnecting`, or after a server
+         *     restart): keep its peer connection.
+         */
+        ParticipantResumed: {
+            participant: components["schemas"]["Participant"];
+            /** @enum {unknown} */
+            type: "participant-resumed";
         };
         /** ParticipantUpdated */
         ParticipantUpdated: {
@@ -367,7 +391,7 @@ export interface components {
             name: string;
             owner_id: string;
         };
-        ServerMessage: components["schemas"]["Authenticated"] | components["schemas"]["Joined"] | components["schemas"]["ParticipantJoined"] | components["schemas"]["ParticipantLeft"] | components["schemas"]["ParticipantUpdated"] | components["schemas"]["ChatBroadcast"] | components["schemas"]["TypingBroadcast"] | components["schemas"]["SignalRelay"] | components["schemas"]["Ack"] | components["schemas"]["Error"] | components["schemas"]["Ping"] | components["schemas"]["RoomClosed"] | components["schemas"]["Waiting"] | components["schemas"]["Admitted"] | components["schemas"]["LobbyRequest"] | components["schemas"]["LobbyLeft"] | components["schemas"]["Moderated"] | components["schemas"]["LockChanged"] | components["schemas"]["Reaction"];
+        ServerMessage: components["schemas"]["Authenticated"] | components["schemas"]["Joined"] | components["schemas"]["ParticipantJoined"] | components["schemas"]["ParticipantLeft"] | components["schemas"]["ParticipantUpdated"] | components["schemas"]["ParticipantReconnecting"] | components["schemas"]["ParticipantResumed"] | components["schemas"]["ChatBroadcast"] | components["schemas"]["TypingBroadcast"] | components["schemas"]["SignalRelay"] | components["schemas"]["Ack"] | components["schemas"]["Error"] | components["schemas"]["Ping"] | components["schemas"]["RoomClosed"] | components["schemas"]["Waiting"] | components["schemas"]["Admitted"] | components["schemas"]["LobbyRequest"] | components["schemas"]["LobbyLeft"] | components["schemas"]["Moderated"] | components["schemas"]["LockChanged"] | components["schemas"]["Reaction"];
         /** Signal */
         Signal: {
             /** @default null */

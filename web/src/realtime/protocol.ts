@@ -22,10 +22,13 @@ export type Joined = Omit<Schemas["Joined"], "participants"> & { participants: P
 export type ServerMessage =
   | Exclude<
       Schemas["ServerMessage"],
-      { type: "joined" | "participant-joined" | "participant-updated" }
+      { type: "joined" | "participant-joined" | "participant-updated" | "participant-resumed" }
     >
   | Joined
-  | { type: "participant-joined" | "participant-updated"; participant: Participant };
+  | {
+      type: "participant-joined" | "participant-updated" | "participant-resumed";
+      participant: Participant;
+    };
 export type ClientMessage = Schemas["ClientMessage"];
 
 type WithoutRef<T> = T extends unknown ? Omit<T, "ref"> : never;

@@ -37,6 +37,8 @@ function joined(
     messages: [],
     more_messages: false,
     ticket: "ticket",
+    resume: "resume",
+    reconnect_grace: 30,
   };
 }
 
@@ -211,6 +213,94 @@ describe("Call", () => {
     expect(call.snapshot.remotes.map((r) => r.participant.id)).toEqual(["p-bob-2"]);
     expect(call.snapshot.self?.id).toBe("p-ann-2");
     expect(call.snapshot.connection).toBe("connected");
+  });
+
+  /** Ann's socket drops and she rejoins; the server answers with this roster under `selfId`. */
+  async function annRejoins(selfId: string, participants: Participant[]): Promise<void> {
+    sockets.at(-1)!.drop();
+    await settle();
+    const socket = sockets.at(-1)!;
+    await connect(socket);
+    const rejoin = socket.sentOfType("join")[0];
+    expect(rejoin?.resume).toBe("resume");
+    expect(call.snapshot.connection).toBe("reconnecting"); // until the room has her back
+    socket.deliver(joined(rejoin?.ref, selfId, participants));
+    await settle();
+    expect(call.snapshot.connection).toBe("connected");
+  }
+
+  it("keeps its links when a rejoin resumed its participant id", async () => {
+    await annJoinsBob();
+    peers[0]!.connect();
+    await annRejoins("p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]);
+    expect(peers).toHaveLength(1);
+    expect(peers[0]!.closed).toBe(false);
+    expect(call.snapshot.remotes.map((r) => r.participant.id)).toEqual(["p-bob"]);
+  });
+
+  it("keeps the link of someone missing after a server restart until the grace ends", async () => {
+    await annJoinsBob();
+    sockets.at(-1)!.deliver({ type: "participant-joined", participant: person("p-cara", "Cara") });
+    for (const peer of peers) peer.connect();
+    await annRejoins("p-ann", [person("p-ann", "Ann")]); // the first one back
+    expect(peers.map((p) => p.closed)).toEqual([false, false]);
+    expect(call.snapshot.remotes.map((r) => r.participant.reconnecting === true)).toEqual([
+      true,
+      true,
+    ]);
+    sockets.at(-1)!.deliver({ type: "participant-resumed", participant: person("p-bob", "Bob") });
+    expect(peers).toHaveLength(2); // Bob's link kept, no new one
+    expect(call.snapshot.remotes.map((r) => r.participant.reconnecting === true)).toEqual([
+      false,
+      true,
+    ]);
+    await vi.advanceTimersByTimeAsync(30_000); // Cara never came back
+    expect(peers.map((p) => p.closed)).toEqual([false, true]);
+    expect(call.snapshot.remotes.map((r) => r.participant.id)).toEqual(["p-bob"]);
+  });
+
+  it("shows a participant reconnecting and keeps its link when it resumes", async () => {
+    await annJoinsBob();
+    peers[0]!.connect();
+    sockets[0]!.deliver({ type: "participant-reconnecting", participant_id: "p-bob", grace: 30 });
+    expect(call.snapshot.remotes[0]?.participant.reconnecting).toBe(true);
+    sockets[0]!.deliver({ type: "participant-resumed", participant: person("p-bob", "Bob") });
+    expect(call.snapshot.remotes[0]?.participant.reconnecting).not.toBe(true);
+    expect(peers).toHaveLength(1);
+    expect(peers[0]!.closed).toBe(false);
+  });
+
+  it("starts afresh, as the newcomer, the links a resume finds not connected", async () => {
+    await annJoinsBob(); // Bob's offer never came: lost while Ann's socket was down, say
+    await annRejoins("p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]);
+    expect(peers.map((p) => p.closed)).toEqual([true, false]);
+    expect(peers[1]!.transceivers).toEqual([]); // waits for Bob, who heard participant-resumed
+  });
+
+  it("offers afresh to a participant who resumes when their link never connected", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "participant-resumed", participant: person("p-bob", "Bob") });
+    expect(peers.map((p) => p.closed)).toEqual([true, false]);
+    peers[1]!.onnegotiationneeded?.();
+    await settle();
+    expect(signalsTo(sockets[0]!, "p-bob")).toEqual(["offer"]);
+  });
+
+  it("offers to someone it found reconnecting once they resume", async () => {
+    const joining = call.join("abcd-efgh-ijkl");
+    await settle();
+    await connect(sockets[0]!);
+    const request = sockets[0]!.sentOfType("join")[0];
+    const away = { ...person("p-bob", "Bob"), reconnecting: true };
+    sockets[0]!.deliver(joined(request?.ref, "p-ann", [person("p-ann", "Ann"), away]));
+    await joining;
+    expect(call.snapshot.remotes[0]?.participant.reconnecting).toBe(true);
+    expect(peers).toHaveLength(0); // no signal reaches Bob before he is back
+    sockets[0]!.deliver({ type: "participant-resumed", participant: person("p-bob", "Bob") });
+    expect(peers).toHaveLength(1);
+    peers[0]!.onnegotiationneeded?.();
+    await settle();
+    expect(signalsTo(sockets[0]!, "p-bob")).toEqual(["offer"]);
   });
 
   it("ends, releasing the links, when the room is deleted", async () => {

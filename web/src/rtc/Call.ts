@@ -4,6 +4,8 @@
  * sent on every link, media state announced to the room, and everything released when it ends.
  * The meeting around it: waiting in the lobby, roles, the hosts' lobby list and lock, what a host
  * does to this participant (a mute turns the microphone off), hands, reactions, notices.
+ * Links outlive the WebSocket: after a reconnect that resumed this participant's id, and for a
+ * participant reconnecting (its signaling is down, its media may still flow), they are kept.
  */
 import { Emitter } from "../realtime/emitter";
 import type {
@@ -146,6 +148,8 @@ export class Call extends Emitter<CallEvents> {
   private iceRenewalTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly links = new Map<string, PeerLink>();
   private remotes = new Map<string, RemoteParticipant>();
+  /** Participants missing from a resumed `joined` (a restarted server): kept until these fire. */
+  private readonly returnTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private levels: AudioLevels | null = null;
   /** The media state the room has acknowledged, and the one being announced now. */
   private sentMedia = "";
@@ -334,15 +338,19 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private joined(joined: Joined): void {
-    this.closeLinks();
-    // After a quick reconnect the server may still list this client's previous connection
-    // until its heartbeat times out: that is no one to call.
-    const previousSelf = this.current.self?.id;
     const self = joined.participants.find((p) => p.id === joined.participant_id) ?? null;
-    this.remotes = new Map();
-    for (const participant of joined.participants) {
-      if (participant.id !== joined.participant_id && participant.id !== previousSelf) {
-        this.addRemote(participant, false);
+    if (joined.participant_id === this.current.self?.id) {
+      this.resumed(joined);
+    } else {
+      // A first join, or a rejoin under a new id: every link starts afresh. The server may still
+      // list this client's previous connection for a moment: that is no one to call.
+      const previousSelf = this.current.self?.id;
+      this.closeLinks();
+      this.remotes = new Map();
+      for (const participant of joined.participants) {
+        if (participant.id !== joined.participant_id && participant.id !== previousSelf) {
+          this.addRemote(participant, false);
+        }
       }
     }
     // The join carried the media state: the room knows it, whatever was refused before.
@@ -359,6 +367,32 @@ export class Call extends Emitter<CallEvents> {
       locked: joined.locked ?? false,
     });
     this.mediaChanged(); // devices may have changed while joining: announce what is sent now
+  }
+
+  /**
+   * Back in the room under the same id after a reconnect: the working links to those still
+   * listed are kept as they are; to anyone else listed (new, or whose link never got through:
+   * signals may have been lost meanwhile) a fresh link waits for their offer, as a newcomer's
+   * would, since they hear `participant-resumed`; someone not listed (the server restarted, and
+   * they are not back yet) keeps their link for the reconnect grace period, shown reconnecting.
+   */
+  private resumed(joined: Joined): void {
+    const listed = new Set<string>();
+    for (const participant of joined.participants) {
+      if (participant.id === joined.participant_id) continue;
+      listed.add(participant.id);
+      this.cancelReturn(participant.id);
+      if (this.works(participant.id)) this.updateRemote(participant.id, { participant });
+      else this.addRemote(participant, false);
+    }
+    for (const [id, remote] of this.remotes) {
+      if (listed.has(id) || this.returnTimers.has(id)) continue;
+      this.updateRemote(id, { participant: { ...remote.participant, reconnecting: true } });
+      this.returnTimers.set(
+        id,
+        setTimeout(() => this.removeRemote(id), joined.reconnect_grace * 1000),
+      );
+    }
   }
 
   /** In the lobby: nothing of the room until a host lets this participant in. */
@@ -381,6 +415,12 @@ export class Call extends Emitter<CallEvents> {
         break;
       case "participant-left":
         this.removeRemote(event.participant_id);
+        break;
+      case "participant-reconnecting":
+        this.participantReconnecting(event.participant_id);
+        break;
+      case "participant-resumed":
+        this.participantResumed(event.participant);
         break;
       case "participant-updated":
         this.participantUpdated(event.participant);
@@ -413,6 +453,36 @@ export class Call extends Emitter<CallEvents> {
       default:
         break;
     }
+  }
+
+  /** Its signaling is down; its link stays, and may still carry media. */
+  private participantReconnecting(id: string): void {
+    const remote = this.remotes.get(id);
+    if (remote)
+      this.updateRemote(id, { participant: { ...remote.participant, reconnecting: true } });
+  }
+
+  /**
+   * Back with its id: its working link is kept; without one (it was reconnecting when this
+   * client joined, or the server restarted, or signals were lost while it was away) this side
+   * makes a fresh link and offers, as to a newcomer (the resumer waits for it).
+   */
+  private participantResumed(participant: Participant): void {
+    if (participant.id === this.current.self?.id) return;
+    this.cancelReturn(participant.id);
+    if (this.works(participant.id)) this.updateRemote(participant.id, { participant });
+    else this.addRemote(participant, true);
+  }
+
+  /** Whether the link to this participant has connected (it may be restarting ICE). */
+  private works(id: string): boolean {
+    const state = this.links.has(id) ? this.remotes.get(id)?.peerState : undefined;
+    return state === "connected" || state === "reconnecting";
+  }
+
+  private cancelReturn(id: string): void {
+    clearTimeout(this.returnTimers.get(id));
+    this.returnTimers.delete(id);
   }
 
   private participantUpdated(participant: Participant): void {
@@ -457,8 +527,13 @@ export class Call extends Emitter<CallEvents> {
     this.reactions.add({ participantId, emoji });
   }
 
+  /**
+   * A remote participant and its link; one listed as reconnecting gets its link once it resumes
+   * (signals cannot reach it before), from this side.
+   */
   private addRemote(participant: Participant, initiator: boolean): void {
     this.links.get(participant.id)?.close();
+    this.links.delete(participant.id);
     this.remotes.set(participant.id, {
       participant,
       stream: null,
@@ -467,6 +542,10 @@ export class Call extends Emitter<CallEvents> {
       health: null,
       problem: null,
     });
+    if (participant.reconnecting === true) {
+      this.publish({});
+      return;
+    }
     const link = new PeerLink({
       initiator,
       iceServers: this.iceServers,
@@ -518,6 +597,7 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private removeRemote(id: string): void {
+    this.cancelReturn(id);
     this.links.get(id)?.close();
     this.links.delete(id);
     this.shareUpload();
@@ -541,6 +621,7 @@ export class Call extends Emitter<CallEvents> {
       this.levels?.unwatch(id);
     }
     this.links.clear();
+    for (const id of [...this.returnTimers.keys()]) this.cancelReturn(id);
   }
 
   /** Local media changed: swap tracks on every link and tell the room. */
