@@ -174,3 +174,28 @@ def test_a_denied_camera_is_explained_and_a_retry_gets_it(
     expect(page.get_by_role("button", name="Mute microphone")).to_be_enabled()
     owner.join()
     owner.close()
+
+
+@pytest.fixture
+def remote_browser(playwright: Playwright, chromium_path: Path) -> Iterator[Browser]:
+    """A Chromium that reaches the server under a name that is not this machine's (glimpse.test),
+    as a colleague's browser would reach a server served over plain http."""
+    flags = [*CHROMIUM_FLAGS, "--host-resolver-rules=MAP glimpse.test 127.0.0.1"]
+    chromium = playwright.chromium.launch(executable_path=chromium_path, args=flags)
+    yield chromium
+    chromium.close()
+
+
+def test_a_page_that_is_not_secure_says_calls_need_https(
+    remote_browser: Browser, server: GlimpseServer
+) -> None:
+    ann = Person(remote_browser, f"http://glimpse.test:{server.port}", "Ann")
+    ann.sign_up()
+    invite = ann.create_room("Plain http")
+    ann.page.goto(invite)
+    expect(ann.page.get_by_role("alert")).to_contain_text("This page is not secure")
+    expect(ann.page.get_by_role("alert")).to_have_count(1)  # said once, with no useless retry
+    expect(ann.page.get_by_role("button", name="Mute microphone")).to_have_accessible_description(
+        re.compile("Open Glimpse over https://")
+    )
+    ann.close()
