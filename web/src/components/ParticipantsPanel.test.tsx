@@ -22,6 +22,7 @@ const remote = (participant: Participant): RemoteParticipant => ({
   screen: null,
   health: null,
   problem: null,
+  sendingVideo: true,
   peerState: "connected",
 });
 

@@ -38,6 +38,8 @@ export interface VideoTileProps {
   health?: LinkHealth | null;
   /** Why the link to this participant cannot connect, in words. */
   problem?: string | null;
+  /** This person's own video is paused on the link to this participant (too weak for it). */
+  videoPausedToThem?: boolean;
 }
 
 const PEER_STATE_TEXT: Record<PeerState, string> = {
@@ -67,6 +69,7 @@ export function VideoTile({
   sinkId = "",
   health = null,
   problem = null,
+  videoPausedToThem = false,
 }: VideoTileProps) {
   const video = useRef<HTMLVideoElement>(null);
   const figure = useRef<HTMLElement>(null);
@@ -156,6 +159,15 @@ export function VideoTile({
         {cameraOff && (
           <span className="badge" data-indicator="camera-off">
             Camera off
+          </span>
+        )}
+        {videoPausedToThem && !presenting && (
+          <span
+            className="badge warn"
+            data-indicator="audio-only"
+            title={`The link to ${name} is too weak for your video; it is tried again by itself.`}
+          >
+            Sending audio only
           </span>
         )}
         {status && !presenting && (

@@ -136,7 +136,7 @@ export function InCall({ room }: { room: CallRoom }) {
       role: roleOf(self),
       handRaised: self.hand != null,
     }),
-    ...snapshot.remotes.map(({ participant, stream, peerState, health, problem }) =>
+    ...snapshot.remotes.map(({ participant, stream, peerState, health, problem, sendingVideo }) =>
       cameraTile(participant.id, {
         name: participant.display_name,
         stream,
@@ -150,6 +150,7 @@ export function InCall({ room }: { room: CallRoom }) {
         sinkId: local.speaker,
         health,
         problem,
+        videoPausedToThem: !sendingVideo,
       }),
     ),
     ...snapshot.remotes

@@ -40,6 +40,8 @@ export interface RemoteParticipant {
   health: LinkHealth | null;
   /** Why the link to them cannot connect, in words. */
   problem: string | null;
+  /** False while the link to them is too weak for this participant's video (audio only). */
+  sendingVideo: boolean;
 }
 
 /** `waiting`: in the lobby, until a host lets this participant in (nothing of the room yet). */
@@ -541,6 +543,7 @@ export class Call extends Emitter<CallEvents> {
       peerState: "connecting",
       health: null,
       problem: null,
+      sendingVideo: true,
     });
     if (participant.reconnecting === true) {
       this.publish({});
@@ -561,6 +564,7 @@ export class Call extends Emitter<CallEvents> {
     link.on("health", (health) => this.updateRemote(participant.id, { health }));
     link.on("problem", (problem) => this.updateRemote(participant.id, { problem }));
     link.on("video-sending", (sending) => {
+      this.updateRemote(participant.id, { sendingVideo: sending });
       const name = this.remotes.get(participant.id)?.participant.display_name ?? "someone";
       this.notify(
         sending
