@@ -186,6 +186,13 @@ describe("Call", () => {
     expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer", "offer"]);
   });
 
+  it("restarts ICE on every link when the browser is back online", async () => {
+    await annJoinsBob();
+    expect(peers[0]!.log).not.toContain("restartIce");
+    window.dispatchEvent(new Event("online"));
+    expect(peers[0]!.log).toContain("restartIce");
+  });
+
   it("closes the link of a participant who leaves", async () => {
     await annJoinsBob();
     sockets[0]!.deliver({ type: "participant-left", participant_id: "p-bob" });
