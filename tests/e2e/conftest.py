@@ -122,3 +122,11 @@ def artifacts() -> Path:
     """Screenshots and figures of the run (git-ignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def gallery(artifacts: Path) -> Path:
+    """The screenshots of each main state (README: a snapshot of them is in docs/gallery/)."""
+    folder = artifacts / "gallery"
+    folder.mkdir(exist_ok=True)
+    return folder

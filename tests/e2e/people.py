@@ -189,15 +189,27 @@ class Person:
         self.context.close()
 
 
+def ann_opens_a_room(
+    browser: Browser, base_url: str, room_name: str, password: str = ""
+) -> tuple[Person, str]:
+    """Ann signs up, creates a room (with `password`, if any) and joins it.
+
+    Returns her and the room's invite link."""
+    ann = Person(browser, base_url, "Ann")
+    ann.sign_up()
+    invite = ann.create_room(room_name, password)
+    ann.page.goto(invite)
+    if password:
+        ann.page.get_by_label("Room password").fill(password)
+    ann.join()
+    return ann, invite
+
+
 def ann_and_bob_meet(browser: Browser, base_url: str, room_name: str) -> tuple[Person, Person, str]:
     """Ann creates a room and joins it; Bob signs up through its invite link, joins, sees Ann.
 
     Returns both and the invite link."""
-    ann = Person(browser, base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room(room_name)
-    ann.page.goto(invite)
-    ann.join()
+    ann, invite = ann_opens_a_room(browser, base_url, room_name)
     bob = Person(browser, base_url, "Bob")
     bob.sign_up(invite)
     bob.join()

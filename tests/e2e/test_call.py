@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import HEARTBEAT_INTERVAL, HEARTBEAT_TIMEOUT, GlimpseServer
-from tests.e2e.people import PHONE, Person, ann_and_bob_meet, eventually
+from tests.e2e.people import PHONE, Person, ann_and_bob_meet, ann_opens_a_room, eventually
 
 
 def test_two_people_meet_by_link_and_see_and_hear_each_other(
@@ -119,12 +119,7 @@ DENY_CAMERA = """
 
 
 def test_a_password_room_and_a_denied_camera(browser: Browser, server: GlimpseServer) -> None:
-    ann = Person(browser, server.base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room("Audio only", password="open sesame")
-    ann.page.goto(invite)
-    ann.page.get_by_label("Room password").fill("open sesame")
-    ann.join()
+    ann, invite = ann_opens_a_room(browser, server.base_url, "Audio only", "open sesame")
 
     bob = Person(browser, server.base_url, "Bob")
     bob.context.add_init_script(DENY_CAMERA)  # as if Bob refused the camera in the browser

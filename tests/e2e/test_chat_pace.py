@@ -8,7 +8,7 @@ import time
 from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import GlimpseServer
-from tests.e2e.people import Person
+from tests.e2e.people import Person, ann_opens_a_room
 
 MESSAGES = 60
 INTERVAL = 0.3
@@ -17,11 +17,7 @@ INTERVAL = 0.3
 def test_sixty_messages_typed_at_0_3_s_arrive_once_and_the_sender_stays(
     browser: Browser, server: GlimpseServer
 ) -> None:
-    ann = Person(browser, server.base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room("Fast typing")
-    ann.page.goto(invite)
-    ann.join()
+    ann, invite = ann_opens_a_room(browser, server.base_url, "Fast typing")
     bob = Person(browser, server.base_url, "Bob")
     bob.sign_up(invite)
     bob.join()

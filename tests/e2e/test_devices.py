@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, Playwright, expect
 
 from tests.e2e.chromium import CHROMIUM_FLAGS
 from tests.e2e.conftest import GlimpseServer
-from tests.e2e.people import Person, eventually
+from tests.e2e.people import Person, ann_opens_a_room, eventually
 from tests.e2e.test_layout import SIZES, inside
 
 CANVAS_CAMERA = Path(__file__).with_name("canvas_camera.js")
@@ -81,16 +81,9 @@ def asking_browser(playwright: Playwright, chromium_path: Path) -> Iterator[Brow
 
 
 def test_pre_join_fits_and_switched_devices_reach_the_others(
-    browser: Browser, server: GlimpseServer, artifacts: Path
+    browser: Browser, server: GlimpseServer, gallery: Path
 ) -> None:
-    gallery = artifacts / "gallery"
-    gallery.mkdir(exist_ok=True)
-    ann = Person(browser, server.base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room("Devices", password="open sesame")
-    ann.page.goto(invite)
-    ann.page.get_by_label("Room password").fill("open sesame")
-    ann.join()
+    ann, invite = ann_opens_a_room(browser, server.base_url, "Devices", "open sesame")
 
     bob = Person(browser, server.base_url, "Bob")
     bob.context.add_init_script(path=str(CANVAS_CAMERA))

@@ -11,7 +11,7 @@ from typing import Any
 from playwright.sync_api import Browser, ViewportSize, expect
 
 from tests.e2e.conftest import GlimpseServer
-from tests.e2e.people import PHONE, Person, eventually
+from tests.e2e.people import PHONE, Person, ann_opens_a_room, eventually
 
 SIZES: dict[str, ViewportSize] = {
     "desktop": {"width": 1440, "height": 900},
@@ -130,15 +130,9 @@ def check_stage(person: Person, tiles: int, state: str, gallery: Path) -> None:
 
 
 def test_the_stage_fits_and_a_shared_screen_is_featured_whole(
-    browser: Browser, server: GlimpseServer, artifacts: Path
+    browser: Browser, server: GlimpseServer, gallery: Path
 ) -> None:
-    gallery = artifacts / "gallery"
-    gallery.mkdir(exist_ok=True)
-    ann = Person(browser, server.base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room("Layouts")
-    ann.page.goto(invite)
-    ann.join()
+    ann, invite = ann_opens_a_room(browser, server.base_url, "Layouts")
 
     # Alone: one's own tile and the invitation, with its copy button.
     expect(ann.page.get_by_role("heading", name="You're the only one here")).to_be_visible()

@@ -19,17 +19,13 @@ from tests.e2e.meeting import (
     notice,
     open_invite_signed_out,
 )
-from tests.e2e.people import Person
+from tests.e2e.people import Person, ann_opens_a_room
 
 
 def test_a_guest_joins_by_link_raises_a_hand_reacts_and_is_muted_by_the_host(
     browser: Browser, server: GlimpseServer, artifacts: Path
 ) -> None:
-    ann = Person(browser, server.base_url, "Ann")
-    ann.sign_up()
-    invite = ann.create_room("Team sync")
-    ann.page.goto(invite)
-    ann.join()
+    ann, invite = ann_opens_a_room(browser, server.base_url, "Team sync")
 
     gus = Person(browser, server.base_url, "Gus")
     open_invite_signed_out(gus, invite, "Team sync", owner="Ann")
