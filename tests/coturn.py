@@ -75,4 +75,8 @@ def running_coturn(folder: Path, *, tls: bool = False) -> Iterator[Coturn]:
         yield server
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -121,10 +121,19 @@ class ImpairedLink:
 
         self._loop.call_soon_threadsafe(close)
         self._thread.join(5)
+        self._loop.close()
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         """Run `work` on the proxy's loop (another proxy, say) and wait for its result."""
         return asyncio.run_coroutine_threadsafe(work, self._loop).result(10)
+
+    def call(self, work: Callable[[], object]) -> None:
+        """Call `work` on the proxy's loop (what touches its transports, such as a relay's cut)."""
+
+        async def call() -> None:
+            work()
+
+        self.run(call())
 
     def set(self, **changes: object) -> None:
         """Change the impairment from now on (fields of `Impairment`)."""

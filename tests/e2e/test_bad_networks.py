@@ -53,7 +53,8 @@ LINK_FIGURES = """async () => {
     const video = inbound.find((s) => s.kind === "video");
     const sent = stats.filter((s) => s.type === "outbound-rtp" && s.kind === "video")
       .reduce((total, s) => total + (s.bytesSent ?? 0), 0);
-    return { rtt: pair?.currentRoundTripTime ?? null, local: local?.candidateType ?? null,
+    return { pair: pair?.id ?? null,
+             rtt: pair?.currentRoundTripTime ?? null, local: local?.candidateType ?? null,
              received: sum("packetsReceived"), lost: sum("packetsLost"),
              freezes: video?.freezeCount ?? 0, sent };
   }
@@ -199,6 +200,7 @@ def test_a_relayed_call_holds_through_bad_links_cuts_a_rebinding_and_signaling_o
     print(f"{STARVED_RATE // 1000} kbit/s: audio only; video back {back:.1f} s after the link")
 
     # A 5 s cut: the tile says so; media comes back by itself once the path returns.
+    expect(ann.tile("Bob").get_by_role("status")).to_have_count(0)  # nothing to say before
     link.set(cut=True)
     cut_at = time.monotonic()
     expect(ann.tile("Bob").get_by_role("status").first).to_have_text(
@@ -211,9 +213,16 @@ def test_a_relayed_call_holds_through_bad_links_cuts_a_rebinding_and_signaling_o
     print(f"5 s cut: the tile said so after {said:.1f} s; media back {back:.1f} s after")
 
     # A NAT rebinding: the relay allocations are lost; an ICE restart allocates new ones.
+    old_pair = ann.page.evaluate(LINK_FIGURES)["pair"]
     link.rebind()
-    back = recovery_seconds(ann, "Bob")
-    print(f"NAT rebinding: media back after {back:.1f} s")
+    rebound_at = time.monotonic()
+    eventually(  # media can only come back over a new pair of relays
+        lambda: ann.page.evaluate(LINK_FIGURES)["pair"] not in (None, old_pair),
+        "Ann's link moves to new relays",
+        timeout=RECOVERY_BOUND,
+    )
+    recovery_seconds(ann, "Bob")
+    print(f"NAT rebinding: media back after {time.monotonic() - rebound_at:.1f} s")
     bob.sees_video_of("Ann")
     ann.say("after the storm")
     expect(bob.messages().filter(has_text="after the storm")).to_have_count(1)
@@ -223,7 +232,10 @@ def test_a_relayed_call_holds_through_bad_links_cuts_a_rebinding_and_signaling_o
     # connections, each page says it is reconnecting, and the chat typed meanwhile arrives once.
     people = (ann, bob)
     for cause, (stop, start) in {
-        "WebSocket-only cut": (signaling.cut, signaling.restore),
+        "WebSocket-only cut": (
+            lambda: link.call(signaling.cut),
+            lambda: link.call(signaling.restore),
+        ),
         "server restart": (relayed_server.kill, relayed_server.start),
     }.items():
         created = watch_video(people)

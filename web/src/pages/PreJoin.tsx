@@ -12,6 +12,7 @@ import { ConnectivityCheck } from "../components/ConnectivityCheck";
 import { DeviceProblems } from "../components/DeviceProblems";
 import { DeviceSettings } from "../components/DeviceSettings";
 import { MediaToggles } from "../components/MediaToggles";
+import { ReasonedButton } from "../components/ReasonedButton";
 import { VideoTile } from "../components/VideoTile";
 import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 import { INSECURE_PAGE, isSecurePage } from "../rtc/LocalMedia";
@@ -71,9 +72,15 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
             {CONNECTION_TEXT.unreachable}
           </p>
         )}
-        <button type="submit" className="primary" disabled={phase === "joining"}>
+        <ReasonedButton
+          type="submit"
+          className="primary"
+          disabledReason={
+            !isSecurePage() ? INSECURE_PAGE : phase === "joining" ? "Joining the room…" : undefined
+          }
+        >
           {phase === "joining" ? "Joining…" : "Join room"}
-        </button>
+        </ReasonedButton>
       </form>
       <section className="card prejoin-devices" aria-labelledby="devices-heading">
         <h2 id="devices-heading">Devices</h2>

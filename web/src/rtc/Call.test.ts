@@ -186,6 +186,28 @@ describe("Call", () => {
     expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer", "offer"]);
   });
 
+  it("drops the retry of an offer a newer one has replaced", async () => {
+    await annJoinsBob();
+    sockets[0]!.deliver({ type: "participant-joined", participant: person("p-cara", "Cara") });
+    peers[1]!.onnegotiationneeded?.();
+    await settle();
+    const [first] = sockets[0]!.sentOfType("signal");
+    sockets[0]!.deliver({
+      type: "error",
+      code: "server_busy",
+      message: "busy",
+      retry_after: 1,
+      request: "signal",
+      ref: first?.ref,
+    });
+    await settle();
+    peers[1]!.signalingState = "stable"; // answered meanwhile; an ICE restart offers anew
+    peers[1]!.onnegotiationneeded?.();
+    await settle();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(signalsTo(sockets[0]!, "p-cara")).toEqual(["offer", "offer"]); // not three
+  });
+
   it("restarts ICE on every link when the browser is back online", async () => {
     await annJoinsBob();
     expect(peers[0]!.log).not.toContain("restartIce");

@@ -130,14 +130,26 @@ function expectMediaOf(link: PeerLink, { media }: Participant): void {
   link.expect(media.audio || media.video || media.screen, media.video);
 }
 
-/** Call `listener` when the browser goes back online or changes its network; returns the off. */
+/** The Network Information API where the browser has it (Chromium). */
+type NetworkInformation = EventTarget & { type?: string };
+
+/**
+ * Call `listener` when the browser goes back online or moves to another kind of network (Wi-Fi
+ * to cellular, say; not the speed estimates the same event also reports); returns the off.
+ */
 function onNetworkChange(listener: () => void): () => void {
-  const connection = (navigator as Navigator & { connection?: EventTarget }).connection;
+  const connection = (navigator as Navigator & { connection?: NetworkInformation }).connection;
+  let type = connection?.type;
+  const changed = () => {
+    if (connection?.type === type) return;
+    type = connection?.type;
+    listener();
+  };
   window.addEventListener("online", listener);
-  connection?.addEventListener("change", listener);
+  connection?.addEventListener("change", changed);
   return () => {
     window.removeEventListener("online", listener);
-    connection?.removeEventListener("change", listener);
+    connection?.removeEventListener("change", changed);
   };
 }
 
@@ -149,6 +161,8 @@ export class Call extends Emitter<CallEvents> {
   private iceTransportPolicy: RTCIceTransportPolicy = "all";
   private iceRenewalTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly links = new Map<string, PeerLink>();
+  /** The last offer or answer sent to each participant: a retry of an older one is dropped. */
+  private readonly lastDescriptions = new Map<string, OutgoingSignal>();
   private remotes = new Map<string, RemoteParticipant>();
   /** Participants missing from a resumed `joined` (a restarted server): kept until these fire. */
   private readonly returnTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -584,13 +598,16 @@ export class Call extends Emitter<CallEvents> {
    */
   private sendSignal(to: string, signal: OutgoingSignal, attempt = 0): void {
     const link = this.links.get(to);
+    if (signal.kind !== "candidate" && attempt === 0) this.lastDescriptions.set(to, signal);
     this.signal.request({ type: "signal", to, ...signal }).catch((error: unknown) => {
       const transient = error instanceof RequestError && TRANSIENT_ERROR_CODES.has(error.code);
       if (!transient || attempt >= SIGNAL_RETRIES) return;
       const wait =
         error.retryAfter === undefined ? SIGNAL_RETRY_MS * 2 ** attempt : error.retryAfter * 1000;
       setTimeout(() => {
-        if (this.links.get(to) === link) this.sendSignal(to, signal, attempt + 1);
+        // Not for another link, and never an offer or answer a newer one has replaced.
+        const stale = signal.kind !== "candidate" && this.lastDescriptions.get(to) !== signal;
+        if (this.links.get(to) === link && !stale) this.sendSignal(to, signal, attempt + 1);
       }, wait);
     });
   }
@@ -604,6 +621,7 @@ export class Call extends Emitter<CallEvents> {
     this.cancelReturn(id);
     this.links.get(id)?.close();
     this.links.delete(id);
+    this.lastDescriptions.delete(id);
     this.shareUpload();
     this.levels?.unwatch(id);
     this.remotes.delete(id);

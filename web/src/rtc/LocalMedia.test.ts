@@ -90,6 +90,7 @@ describe("LocalMedia", () => {
     expect(media.snapshot.audio).toBeNull();
     expect(media.tracksToSend).toEqual({ audio: null, video: camera, screen: null });
     expect(media.snapshot.problems.audio).toMatch(/microphone stopped working/);
+    expect(media.snapshot.selected.audio).toBeUndefined(); // a retry takes whichever is there
   });
 
   it("switches the microphone: the new one is sent, the old one released", async () => {

@@ -91,6 +91,8 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   };
   /** Set by `stop`: a device granted later is released at once (the camera light goes out). */
   private stopped = false;
+  /** Device requests made so far, per kind: only the latest one's answer is kept. */
+  private readonly requests: Record<DeviceKind, number> = { audio: 0, video: 0 };
 
   get snapshot(): LocalMediaSnapshot {
     return this.current;
@@ -180,9 +182,16 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   private async acquire(kind: DeviceKind): Promise<void> {
     const deviceId = this.current.selected[kind];
     const constraints = deviceId ? { deviceId: { exact: deviceId } } : true;
+    const request = (this.requests[kind] += 1);
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ [kind]: constraints });
       if (this.releasedIfStopped(stream)) return;
+      // A later request (another pick) or the camera turned off meanwhile: this one is not wanted.
+      const superseded = request !== this.requests[kind];
+      if (superseded || (kind === "video" && !this.current.cameraOn)) {
+        for (const track of stream.getTracks()) track.stop();
+        return;
+      }
       const track = (kind === "audio" ? stream.getAudioTracks() : stream.getVideoTracks())[0];
       if (!track) return;
       const problems = Object.fromEntries(
@@ -213,7 +222,12 @@ export class LocalMedia extends Emitter<{ change: [] }> {
       return;
     }
     const problems = { ...this.current.problems, [kind]: describeLostDevice(kind) };
-    this.update(kind === "audio" ? { audio: null, problems } : { camera: null, problems });
+    // A retry asks for whichever device the browser has now, not the one that went away.
+    const selected = Object.fromEntries(
+      Object.entries(this.current.selected).filter(([other]) => other !== kind),
+    );
+    const changes = { problems, selected };
+    this.update(kind === "audio" ? { audio: null, ...changes } : { camera: null, ...changes });
   }
 
   /** After `stop`, a stream that was still being granted is stopped instead of kept. */

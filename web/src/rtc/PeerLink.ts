@@ -73,6 +73,8 @@ const CONNECT_TIMEOUT_MS = 10_000;
 const RAPID_RESTART_MS = 1500;
 const RAPID_RESTARTS = 12;
 const RESTART_MAX_MS = 30_000;
+/** Why a link has not connected when the other side's description never came. */
+const WAITING_FOR_PEER = "Waiting for this person's connection details. Retrying…";
 /** Restarts before the tile of a link that was connected says why it still is not. */
 const RESTARTS_BEFORE_PROBLEM = 4;
 /** The transceivers' order, the same on both sides (the first offer creates them). */
@@ -316,8 +318,10 @@ export class PeerLink extends Emitter<{
       parameters.encodings = parameters.encodings.map((e) => ({ ...e, ...changes }));
       await sender.setParameters(parameters);
     };
+    // Each step on its own: a refused audio change must not keep the camera's from applying.
     this.encodingQueue = this.encodingQueue
       .then(() => apply(audio, { priority: "high", networkPriority: "high" }))
+      .catch(() => undefined)
       .then(() => apply(camera, encoding))
       .catch(() => undefined);
   }
@@ -334,9 +338,14 @@ export class PeerLink extends Emitter<{
     this.armConnectTimer();
     if (this.pc.signalingState === "have-local-offer" && !this.makingOffer) {
       this.queue = this.queue
-        .then(() => this.pc.setLocalDescription({ type: "rollback" }))
-        .then(() => this.pc.restartIce())
-        .catch(() => undefined);
+        .then(async () => {
+          // An answer handled meanwhile leaves nothing to roll back: restart all the same.
+          if (this.pc.signalingState === "have-local-offer") {
+            await this.pc.setLocalDescription({ type: "rollback" });
+          }
+        })
+        .catch(() => undefined)
+        .then(() => this.pc.restartIce());
       return;
     }
     this.pc.restartIce();
@@ -370,7 +379,12 @@ export class PeerLink extends Emitter<{
       if (this.peerState === "connected" || this.pc.signalingState === "closed") return;
       if (!this.everConnected || this.restarts >= RESTARTS_BEFORE_PROBLEM) {
         const relayOnly = this.options.iceTransportPolicy === "relay";
-        this.emit("problem", failureReason(this.counters, relayOnly));
+        this.emit(
+          "problem",
+          this.pc.remoteDescription === null
+            ? WAITING_FOR_PEER
+            : failureReason(this.counters, relayOnly),
+        );
       }
       if (!this.everConnected) {
         this.connectTimeoutMs = Math.min(RESTART_MAX_MS, this.connectTimeoutMs * 2);

@@ -75,10 +75,14 @@ async function roundTrip(servers: RTCIceServer[]): Promise<number | null> {
     const times: number[] = [];
     for (let i = 0; i < PINGS; i++) {
       const sent = performance.now();
-      await new Promise<void>((resolve) => {
-        channel.onmessage = () => resolve();
+      // The path may die after the channel opened: each answer is waited for a bounded time.
+      const answered = await new Promise<boolean>((resolve) => {
+        channel.onmessage = () => resolve(true);
+        channel.onclose = () => resolve(false);
+        setTimeout(() => resolve(false), GATHER_TIMEOUT_MS);
         channel.send(String(i));
       });
+      if (!answered) return null;
       times.push(performance.now() - sent);
     }
     times.sort((x, y) => x - y);
