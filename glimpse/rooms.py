@@ -403,6 +403,8 @@ class RoomService(Generic[AttendeeT, MemberT]):
         if not passes and roles.must_wait(room, participant.role, member_role):
             return await self._wait(room, participant, member, "lobby")
         resumed_id = resume and self._resumes.participant(resume, room.id, identity.id)
+        if resumed_id in meeting.departed:
+            resumed_id = None  # the others heard it leave: it comes back as someone new
         if resumed_id:
             participant.id = resumed_id
         await self._hub.join(room.id, participant, member, resumed=bool(resumed_id))
@@ -440,12 +442,20 @@ class RoomService(Generic[AttendeeT, MemberT]):
             try:
                 if await self._hub.absent(
                     room_id, participant_id, member, self.reconnect_grace,
-                    lambda: self.leave(room_id, participant_id),
+                    lambda: self._grace_over(room_id, participant_id),
                 ):  # fmt: skip
                     return
             except BusUnavailable:
                 log.warning("could not announce a participant reconnecting to other instances")
         await self.leave(room_id, participant_id, member)
+
+    async def _grace_over(self, room_id: str, participant_id: str) -> None:
+        """A participant did not come back in time: it leaves, and its resume token is spent."""
+        try:
+            await self.meetings.depart(room_id, participant_id)
+        except BusUnavailable:
+            log.warning("could not record a departure in the meeting's state")
+        await self.leave(room_id, participant_id)
 
     async def leave(self, room_id: str, participant_id: str, member: MemberT | None = None) -> None:
         """Take a participant out of its room, unless a newer connection than `member` resumed

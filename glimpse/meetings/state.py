@@ -1,9 +1,10 @@
 """Each room's meeting state, kept in the bus so that every instance sees the same: the meeting's
-id (which admission tickets bind), whether it is locked, and who was removed from it.
+id (which admission tickets bind), whether it is locked, who was removed from it, and which
+participants left it for good after their reconnect grace (their resume tokens no longer resume).
 
-One field per fact (`id`, `locked`, `removed:<identity id>`), so that hosts acting at once on
-different instances never overwrite each other. A meeting starts with its first join and ends
-when a host ends it or its last participant leaves.
+One field per fact (`id`, `locked`, `removed:<identity id>`, `departed:<participant id>`), so
+that hosts acting at once on different instances never overwrite each other. A meeting starts
+with its first join and ends when a host ends it or its last participant leaves.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from glimpse.bus import Bus
 ID: Final = "id"
 LOCKED: Final = "locked"
 REMOVED: Final = "removed:"
+DEPARTED: Final = "departed:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,8 @@ class MeetingState:
     locked: bool
     removed: frozenset[str]
     """Identity ids a host removed: they wait in the lobby if they come back."""
+    departed: frozenset[str]
+    """Participant ids whose reconnect grace ran out: the others were told they left."""
 
 
 class Meetings:
@@ -43,6 +47,9 @@ class Meetings:
             removed=frozenset(
                 name.removeprefix(REMOVED) for name in fields if name.startswith(REMOVED)
             ),
+            departed=frozenset(
+                name.removeprefix(DEPARTED) for name in fields if name.startswith(DEPARTED)
+            ),
         )
 
     async def lock(self, room_id: str, locked: bool) -> None:
@@ -54,6 +61,10 @@ class Meetings:
     async def readmit(self, room_id: str, identity_id: str) -> None:
         """A host let a removed person back in."""
         await self._bus.set_meeting(room_id, REMOVED + identity_id, None)
+
+    async def depart(self, room_id: str, participant_id: str) -> None:
+        """A participant's reconnect grace ran out: it may come back, but with a new id."""
+        await self._bus.set_meeting(room_id, DEPARTED + participant_id, b"1")
 
     async def end(self, room_id: str) -> None:
         await self._bus.clear_meeting(room_id)

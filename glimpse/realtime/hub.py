@@ -234,10 +234,16 @@ class Hub:
             return False
         participant = msgspec.structs.replace(room.roster[participant_id], reconnecting=True)
         room.roster[participant_id] = participant
-        room.local[participant_id] = Absence(
+        absence = room.local[participant_id] = Absence(
             grace, lambda held: self._spawn(self._expire(room_id, participant_id, held, expire))
         )
         await self.bus.add_participant(room_id, participant_id, protocol.encode_info(participant))
+        if room.local.get(participant_id) is not absence:
+            # Resumed (or gone) while the bus was being told: its entry there says so again.
+            if (current := room.roster.get(participant_id)) is not None:
+                info = protocol.encode_info(current)
+                await self.bus.add_participant(room_id, participant_id, info)
+            return True
         event = protocol.encode(
             protocol.ParticipantReconnecting(participant_id=participant_id, grace=grace)
         )

@@ -85,6 +85,15 @@ async def test_a_participant_not_back_within_the_grace_period_leaves(
     assert left["participant_id"] == bob.id
     carl = await server.connect(await server.register("Carl"))
     assert bob.id not in {p["id"] for p in (await carl.join(bob.code))["participants"]}
+    await ann.socket.expect("participant-joined")  # Carl
+    # Bob's laptop wakes up later: his token no longer resumes (Ann heard him leave), so he comes
+    # back as someone new, whom Ann is told joined.
+    back = await server.connect(bob.user)
+    joined = await back.join(bob.code, resume=bob.joined["resume"], media=MEDIA)
+    assert joined["participant_id"] != bob.id
+    assert (await ann.socket.expect("participant-joined"))["participant"]["id"] == joined[
+        "participant_id"
+    ]
 
 
 async def test_a_client_that_closes_on_purpose_leaves_at_once(server: RunningServer) -> None:
