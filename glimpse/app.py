@@ -30,6 +30,7 @@ from glimpse.bus import open_bus
 from glimpse.edge.limits import ConnectionLimits
 from glimpse.edge.security_headers import SecurityHeaders
 from glimpse.errors import GlimpseError
+from glimpse.heap import FrozenHeap
 from glimpse.limits import open_limiter
 from glimpse.meetings.state import Meetings
 from glimpse.meetings.tickets import Tickets
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         instance_metrics.watch(hub)
         loop_lag = asyncio.create_task(instance_metrics.watch_event_loop())
+        instance_metrics.watch_garbage_collector()
+        heap = FrozenHeap()
         tokens = AccessTokens(
             settings.signing_secret,
             settings.jwt_issuer,
@@ -188,10 +191,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connections=connections,
             connection_limits=connection_limits,
         )
+        heap.start()  # last: what start-up built is frozen with the rest
+        heap_watch = asyncio.create_task(heap.watch())
         try:
             yield {"services": services}
         finally:
+            heap_watch.cancel()
+            heap.stop()
             loop_lag.cancel()
+            instance_metrics.unwatch_garbage_collector()
             await hub.stop()
             await limiter.close()
             await store.close()
