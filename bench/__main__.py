@@ -68,6 +68,9 @@ def summarize(runs: list[dict[str, Any]], profile: Profile) -> dict[str, float |
     summary["idle_kib_per_connection"] = median_of(
         lambda run: run["idle"]["bytes_per_connection"] / 1024
     )
+    summary["idle_cpu_us_per_connection"] = median_of(
+        lambda run: run["idle"]["idle_server_cpu"] * 1e6 / run["idle"]["connections"]
+    )
     summary["joinstorm_s"] = median_of(lambda run: run["joinstorm"]["all_rosters_full_s"])
     summary["joinstorm_cpu_s"] = median_of(lambda run: run["joinstorm"]["server_cpu_seconds"])
     summary["slow_p99_ratio"] = median_of(lambda run: run["slow"]["p99_ratio"])

@@ -674,10 +674,14 @@ const scenarios = {
     const connectSeconds = (performance.now() - started) / 1000;
     await sleep(config.settle_ms);
     const after = serverRssBytes();
+    const cpu = cpuMeter(); // the heartbeat's cost: pings sent and answered, nothing else
+    await sleep(config.cpu_window_ms);
+    const usage = cpu();
     const open = clients.filter((client) => client.closedWith === null).length;
     for (const client of clients) client.close();
     return { connections: clients.length, open, rss_before: before, rss_after: after,
-      bytes_per_connection: (after - before) / clients.length, connect_seconds: connectSeconds };
+      bytes_per_connection: (after - before) / clients.length, connect_seconds: connectSeconds,
+      idle_server_cpu: usage.server_cpu, idle_cpu_seconds: usage.server_cpu_seconds };
   },
 
   /** Metric 4: joins spread over one second; time until every client holds the full roster. */

@@ -33,6 +33,7 @@ def metric_rows(profile: Profile) -> list[tuple[str, str, str]]:
             f"3. memory per idle conn. at {profile.idle_connections} (KiB)",
             LOWER,
         ),
+        ("idle_cpu_us_per_connection", "3. idle CPU per connection (us per s)", LOWER),
         ("joinstorm_s", f"4. join storm {profile.joinstorm_joins} joins: all rosters (s)", LOWER),
         ("joinstorm_cpu_s", "4. join storm: server CPU (s)", LOWER),
         *(

@@ -42,6 +42,8 @@ class Profile:
     latency_fraction: float = 0.5
     latency_seconds: float = 5.0
     idle_connections: int = 10000
+    idle_cpu_seconds: float = 60.0
+    """How long idle CPU is measured: Socket.IO pings every 25 s, Glimpse every 20 s."""
     joinstorm_joins: int = 200
     slow_room: int = 60
     slow_stalled: int = 3
@@ -75,6 +77,7 @@ QUICK = Profile(
     latency_room=10,
     latency_seconds=0.7,
     idle_connections=60,
+    idle_cpu_seconds=1.0,
     joinstorm_joins=20,
     slow_room=20,
     slow_stalled=1,
@@ -173,10 +176,15 @@ class Scenarios:
         )
 
     def idle(self) -> Any:
-        """Metric 3: memory per idle connection (authenticated, joined, rooms of 50)."""
+        """Metric 3: memory and CPU per idle connection (authenticated, joined, rooms of 50)."""
         count = self.profile.idle_connections
         rooms = self.fixtures.room_ids[: max(1, count // IDLE_ROOM_SIZE)]
-        return self.generate("idle", self._clients(count, rooms), settle_ms=3000)
+        return self.generate(
+            "idle",
+            self._clients(count, rooms),
+            settle_ms=3000,
+            cpu_window_ms=round(self.profile.idle_cpu_seconds * 1000),
+        )
 
     def joinstorm(self) -> Any:
         """Metric 4: N joins within one second into one room."""

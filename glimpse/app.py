@@ -40,6 +40,7 @@ from glimpse.observability.timed_store import timed_store
 from glimpse.realtime import connection
 from glimpse.realtime.asgi_link import serve_websocket
 from glimpse.realtime.chat import ChatHandler
+from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
@@ -190,12 +191,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metrics=instance_metrics,
             connections=connections,
             connection_limits=connection_limits,
+            heartbeat=Heartbeat(settings.heartbeat_interval),
         )
         heap.start()  # last: what start-up built is frozen with the rest
         heap_watch = asyncio.create_task(heap.watch())
+        heartbeat = asyncio.create_task(services.heartbeat.run())
         try:
             yield {"services": services}
         finally:
+            heartbeat.cancel()
             heap_watch.cancel()
             heap.stop()
             loop_lag.cancel()

@@ -21,3 +21,9 @@ def test_metrics_networks_are_checked_and_parsed() -> None:
     allowed = Settings(metrics_allow="10.0.0.0/8, 192.168.1.7,").metrics_networks
     assert [str(network) for network in allowed] == ["10.0.0.0/8", "192.168.1.7/32"]
     assert Settings(metrics_allow="").metrics_networks == []
+
+
+def test_the_heartbeat_timeout_outlasts_an_interval() -> None:
+    """A client that answers every ping is silent for about an interval at each visit."""
+    with pytest.raises(ValidationError, match="GLIMPSE_HEARTBEAT_TIMEOUT must be above"):
+        Settings(heartbeat_interval=20, heartbeat_timeout=20)

@@ -45,6 +45,7 @@ def test_quick_bench_measures_every_server_and_metric(tmp_path: Path) -> None:
         assert run["latency"]["p50_ms"] <= run["latency"]["p99_ms"], name
         assert run["idle"]["open"] == run["idle"]["connections"] == 60, name
         assert run["idle"]["rss_after"] > 0, name
+        assert run["idle"]["idle_server_cpu"] >= 0, name
         assert run["slow"]["stalled"] == 1, name
         assert run["slow"]["healthy_dropped"] == 0, name
         assert run["slow"]["healthy_during"]["incomplete"] == 0, name
