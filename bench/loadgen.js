@@ -19,6 +19,7 @@ const PROTOCOL = config.protocol;
 const MARKER = Buffer.from("bench#");
 const CHAT_PREFIX = { glimpse: Buffer.from('{"type":"chat"'), socketio: Buffer.from('42["chat"') };
 const TICKS_PER_SECOND = 100; // /proc/PID/stat clock ticks
+const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 
 // ---- measurements -------------------------------------------------------------------------
 
@@ -154,7 +155,7 @@ class Client {
 
   chat(id, padding) {
     const text = `bench#${id}#${padding}`;
-    const clientId = `c${id}`;
+    const clientId = `${RUN}-${id}`; // never a retry of an earlier run's message: those are not relayed
     if (PROTOCOL === "glimpse") this.send(`{"type":"chat","client_id":"${clientId}","text":"${text}"}`);
     else if (PROTOCOL === "socketio") this.emitWithAck("chat", { client_id: clientId, text });
     else this.send(`{"type":"chat","client_id":"${clientId}","text":"${text}"}`);
