@@ -96,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="measured runs per metric (median is reported)")
     parser.add_argument("--idle-connections", type=int, help="connections for metric 3")
     parser.add_argument("--meeting-levels", help="connections at each level of metric 7: 600,1200")
+    parser.add_argument(
+        "--meeting-every-level",
+        action="store_true",
+        help="metric 7 at every level, past capacity too: both servers at equal load",
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     parser.add_argument(
         "--baseline-chats-per-s",
@@ -115,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
         meeting_profile = replace(meeting_profile, levels=levels)
     if args.runs:
         meeting_profile = replace(meeting_profile, repetitions=args.runs)
+    if args.meeting_every_level:
+        meeting_profile = replace(meeting_profile, every_level=True)
     if args.runs:
         profile = replace(profile, runs=args.runs)
     if args.idle_connections:

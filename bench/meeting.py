@@ -44,6 +44,8 @@ class MeetingProfile:
     drain_ms: int = 3000
     join_timeout_ms: int = 20000
     p99_limit_ms: float = 100.0
+    every_level: bool = False
+    """Run every level, even past every server's capacity (to compare them at equal load)."""
 
     @property
     def connections(self) -> int:
@@ -136,14 +138,27 @@ def run(
                     server.stop()
                 step["passed"] = passed(step, profile.p99_limit_ms)
                 steps[name].setdefault(str(level), []).append(step)
+                log(f"     {_step_line(step)}")
         still_passing = [
             name
             for name in still_passing
             if 2 * sum(step["passed"] for step in steps[name][str(level)]) > profile.repetitions
         ]
-        if not still_passing:
+        if profile.every_level:
+            still_passing = list(servers)
+        elif not still_passing:
             break
     return summarize(steps, profile)
+
+
+def _step_line(step: dict[str, Any]) -> str:
+    """One step's figures, for the progress log."""
+    figures = [
+        f"{kind} p50/p99 {step[kind]['p50_ms'] or 0:.1f}/{step[kind]['p99_ms'] or 0:.1f} ms"
+        f" lost {step[kind]['lost']}"
+        for kind in ("chat", "signal", "join")
+    ]
+    return "; ".join([*figures, f"CPU {step['server_cpu']:.2f}", f"passed {step['passed']}"])
 
 
 def _candidates() -> list[dict[str, Any]]:
