@@ -45,8 +45,11 @@ class Heartbeat:
         return len(self._slice_of)
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(self._tick)
+            due += self._tick  # on a fixed schedule: a late tick does not delay the next ones
+            await asyncio.sleep(max(0.0, due - loop.time()))
             now = time.monotonic()
             for member in list(self._slices[self._hand]):  # a visit may close the socket
                 member.beat(now)
