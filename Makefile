@@ -81,7 +81,7 @@ $(BENCH_STAMP): bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund
 	touch $@
 
-bench: install bench-install web-build  # about 35 minutes; results in bench/results/ (README, "Performance")
+bench: install bench-install web-build  # 1-2 hours (the meeting mix up to 9,600 connections); results in bench/results/ (README, "Performance")
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.lighthouse
 

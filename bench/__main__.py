@@ -17,11 +17,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from bench import browser, report
+from bench import browser, meeting, report
+from bench.meeting import QUICK_MEETING, MeetingProfile
 from bench.scenarios import QUICK, Profile, Scenarios
 from bench.servers import GLIMPSE_BENCH_SETTINGS, make_fixtures, start_server
 
-METRICS = ("fanout", "latency", "idle", "joinstorm", "slow", "browser")
+METRICS = ("meeting", "fanout", "latency", "idle", "joinstorm", "slow", "browser")
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -67,6 +68,9 @@ def summarize(runs: list[dict[str, Any]], profile: Profile) -> dict[str, float |
     summary["idle_kib_per_connection"] = median_of(
         lambda run: run["idle"]["bytes_per_connection"] / 1024
     )
+    summary["idle_cpu_us_per_connection"] = median_of(
+        lambda run: run["idle"]["idle_server_cpu"] * 1e6 / run["idle"]["connections"]
+    )
     summary["joinstorm_s"] = median_of(lambda run: run["joinstorm"]["all_rosters_full_s"])
     summary["joinstorm_cpu_s"] = median_of(lambda run: run["joinstorm"]["server_cpu_seconds"])
     summary["slow_p99_ratio"] = median_of(lambda run: run["slow"]["p99_ratio"])
@@ -91,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--metrics", default=",".join(METRICS))
     parser.add_argument("--runs", type=int, help="measured runs per metric (median is reported)")
     parser.add_argument("--idle-connections", type=int, help="connections for metric 3")
+    parser.add_argument("--meeting-levels", help="connections at each level of metric 7: 600,1200")
+    parser.add_argument(
+        "--meeting-every-level",
+        action="store_true",
+        help="metric 7 at every level, past capacity too: both servers at equal load",
+    )
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results")
     parser.add_argument(
         "--baseline-chats-per-s",
@@ -104,6 +114,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     profile = QUICK if args.quick else Profile()
+    meeting_profile = QUICK_MEETING if args.quick else MeetingProfile()
+    if args.meeting_levels:
+        levels = tuple(int(level) for level in args.meeting_levels.split(","))
+        meeting_profile = replace(meeting_profile, levels=levels)
+    if args.runs:
+        meeting_profile = replace(meeting_profile, repetitions=args.runs)
+    if args.meeting_every_level:
+        meeting_profile = replace(meeting_profile, every_level=True)
     if args.runs:
         profile = replace(profile, runs=args.runs)
     if args.idle_connections:
@@ -113,13 +131,39 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     results: dict[str, Any] = {}
     baseline_rate = args.baseline_chats_per_s
+    meeting_result: dict[str, Any] = {}
 
     with tempfile.TemporaryDirectory(prefix="glimpse-bench-") as tmp:
         work_dir = Path(tmp)
-        fixtures = make_fixtures(work_dir / "glimpse-data", profile.users, profile.rooms)
+        fixtures = make_fixtures(
+            work_dir / "glimpse-data",
+            max(profile.users, meeting_profile.connections),
+            profile.rooms + meeting_profile.rooms,
+        )
+        variant = shlex.split(args.glimpse_command) if args.glimpse_command else None
+        if "meeting" in metrics:  # the servers take turns: its own loop (bench/meeting.py)
+            print("-- metric 7, the meeting mix", file=sys.stderr, flush=True)
+            meeting_result = meeting.run(
+                [name for name in ("glimpse", "socketio") if name in servers],
+                meeting_profile,
+                fixtures,
+                fixtures.room_ids[profile.rooms :],
+                partial(
+                    start_server,
+                    work_dir=work_dir,
+                    fixtures=fixtures,
+                    core=0,
+                    glimpse_command=variant,
+                ),
+                lambda server, scenario, clients, params: Scenarios(
+                    server, fixtures, profile, work_dir
+                ).generate(scenario, clients, **params),
+                lambda line: print(line, file=sys.stderr, flush=True),
+            )
         for name in sorted(servers, key=lambda name: name != "socketio"):  # the baseline first
+            if not set(metrics) - {"meeting"}:
+                break
             print(f"-- {name}", file=sys.stderr, flush=True)
-            variant = shlex.split(args.glimpse_command) if args.glimpse_command else None
             start = partial(
                 start_server, work_dir=work_dir, fixtures=fixtures, core=0, glimpse_command=variant
             )
@@ -172,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         settings=GLIMPSE_BENCH_SETTINGS,
         baseline_chats_per_s=baseline_rate,
         web_client=web_client,
+        meeting=meeting_result,
+        meeting_profile=meeting_profile,
     )
     print(report.table(document))
     paths = report.save(document, args.out)

@@ -19,6 +19,7 @@ const PROTOCOL = config.protocol;
 const MARKER = Buffer.from("bench#");
 const CHAT_PREFIX = { glimpse: Buffer.from('{"type":"chat"'), socketio: Buffer.from('42["chat"') };
 const TICKS_PER_SECOND = 100; // /proc/PID/stat clock ticks
+const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 
 // ---- measurements -------------------------------------------------------------------------
 
@@ -111,6 +112,8 @@ class Client {
     this.pendingAcks = new Map();
     this.nextAck = 1;
     this.waiters = [];
+    this.onChat = (id) => tracker.receive(id);
+    this.onSignal = null; // (sender participant id, kind): the meeting mix answers offers
   }
 
   open() {
@@ -152,7 +155,7 @@ class Client {
 
   chat(id, padding) {
     const text = `bench#${id}#${padding}`;
-    const clientId = `c${id}`;
+    const clientId = `${RUN}-${id}`; // never a retry of an earlier run's message: those are not relayed
     if (PROTOCOL === "glimpse") this.send(`{"type":"chat","client_id":"${clientId}","text":"${text}"}`);
     else if (PROTOCOL === "socketio") this.emitWithAck("chat", { client_id: clientId, text });
     else this.send(`{"type":"chat","client_id":"${clientId}","text":"${text}"}`);
@@ -185,7 +188,7 @@ class Client {
 
   onFrame(data) {
     if (PROTOCOL === "raw" || startsWith(data, CHAT_PREFIX[PROTOCOL])) {
-      tracker.receive(messageId(data));
+      this.onChat(messageId(data));
       return;
     }
     const text = data.toString();
@@ -200,7 +203,8 @@ class Client {
       case "joined": this.onJoined(message); break;
       case "participant-joined": this.roster.add(message.participant.id); this.checkRoster(); break;
       case "participant-left": this.roster.delete(message.participant_id); break;
-      case "error": process.stderr.write(`glimpse error: ${JSON.stringify(message)}\n`); break;
+      case "signal": this.onSignal?.(message.sender, message.kind); break;
+      case "error": countError(message.code); break;
     }
   }
 
@@ -225,6 +229,7 @@ class Client {
         this.roster.add(body.participant.id);
         this.checkRoster();
       } else if (event === "participant-left") this.roster.delete(body.participant_id);
+      else if (event === "signal") this.onSignal?.(body.sender, body.kind);
     }
   }
 
@@ -232,9 +237,23 @@ class Client {
     if (this.rosterTarget && this.roster.size >= this.rosterTarget) this.settle("roster");
   }
 
+  /** The meeting mix's messages, in each protocol's framing. */
+  emit(event, body) {
+    if (PROTOCOL === "glimpse") this.send(JSON.stringify({ type: event, ...body }));
+    else if (event === "signal") this.emitWithAck(event, body);
+    else this.send("42" + JSON.stringify([event, body]));
+  }
+
   close() {
     this.ws.terminate();
   }
+}
+
+/** Glimpse's `error` messages by code (a signal to someone who has just left is one). */
+const serverErrors = {};
+function countError(code) {
+  serverErrors[code] = (serverErrors[code] ?? 0) + 1;
+  if (config.scenario !== "meeting") process.stderr.write(`glimpse error: ${code}\n`);
 }
 
 /** The clients that will stop reading run in a Python helper (see stalled_clients.py). */
@@ -319,6 +338,278 @@ async function chatLoad(senders, recipients, rate, seconds, padding, drainMs) {
 
 const PADDING = "x".repeat(config.text_chars ?? 100);
 
+// ---- the meeting mix ----------------------------------------------------------------------
+
+/** A seeded generator, so both servers get the same schedule of chats, toggles and churn. */
+function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Cumulative histogram buckets of one Prometheus metric, summed over its other labels. */
+async function scrapeBuckets(name) {
+  const response = await fetch(config.url.replace(/^ws:/, "http:") + "/metrics");
+  const buckets = new Map();
+  for (const line of (await response.text()).split("\n")) {
+    if (!line.startsWith(`${name}_bucket{`)) continue;
+    const le = /le="([^"]+)"/.exec(line)[1];
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+  }
+  return buckets;
+}
+
+/** What a histogram recorded between two scrapes: how many, how many over 10 ms, the longest
+ * (as the bucket it fell in: over `above_s`, at most `at_most_s`). */
+function stallsBetween(before, after) {
+  const bounds = [...after.keys()];
+  const delta = (le) => after.get(le) - (before.get(le) ?? 0);
+  const total = delta("+Inf");
+  let previous = 0;
+  let longest = null;
+  for (const le of bounds) {
+    if (delta(le) === total) {
+      longest = { above_s: previous, at_most_s: le === "+Inf" ? null : Number(le) };
+      break;
+    }
+    previous = Number(le);
+  }
+  return { count: total, over_10ms: total - delta("0.01"), longest: total ? longest : null };
+}
+
+/** Latencies recorded while the window is open, with their percentiles at the end. */
+function latencyLog() {
+  return {
+    values: [],
+    lost: 0,
+    summary() {
+      const sorted = this.values.slice().sort((a, b) => a - b);
+      return { count: sorted.length, p50_ms: percentile(sorted, 50), p99_ms: percentile(sorted, 99),
+        lost: this.lost };
+    },
+  };
+}
+
+async function meetingMix() {
+  const random = seededRandom(config.seed);
+  const window = { open: false, startedAt: Infinity, endedAt: Infinity };
+  const inWindow = (at) => at >= window.startedAt && at < window.endedAt;
+  const chat = latencyLog();
+  const signal = latencyLog();
+  const join = latencyLog();
+  const counts = { chats: 0, typing: 0, media: 0, signals: 0, churn: 0, dropped: 0 };
+  const chatsInFlight = new Map(); // id -> {sentAt, pending: Set(client), lastAt}
+  const byParticipant = new Map(); // participant id -> client
+  const rooms = new Map(); // room -> Set(client) joined
+  const joinsInFlight = new Set();
+  let nextChat = 1;
+  let running = false;
+
+  const finishChat = (id, entry) => {
+    chatsInFlight.delete(id);
+    if (entry.lastAt !== null && inWindow(entry.sentAt)) chat.values.push(entry.lastAt - entry.sentAt);
+  };
+
+  const sendSignal = (from, to, kind) => {
+    let queue = from.signalsOut.get(to);
+    if (queue === undefined) from.signalsOut.set(to, (queue = []));
+    queue.push(performance.now());
+    counts.signals++;
+    const body = { to: to.participantId, kind };
+    if (kind === "candidate") body.candidate = config.candidates[queue.length % config.candidates.length];
+    else body.sdp = kind === "offer" ? config.offer_sdp : config.answer_sdp;
+    from.emit("signal", body);
+  };
+
+  /** Offer/answer, then the candidates a browser trickles after it (about ten per pair). */
+  const negotiate = (from, to, kind) => {
+    sendSignal(from, to, kind);
+    for (let i = 0; i < config.candidates_per_pair; i++) sendSignal(from, to, "candidate");
+  };
+
+  const onSignal = (recipient, senderId, kind) => {
+    const sender = byParticipant.get(senderId);
+    const queue = sender?.signalsOut.get(recipient);
+    if (queue === undefined || queue.length === 0) return; // from a client gone meanwhile
+    const sentAt = queue.shift();
+    if (inWindow(sentAt)) signal.values.push(performance.now() - sentAt);
+    if (kind === "offer") negotiate(recipient, sender, "answer");
+  };
+
+  const onChat = (recipient, id) => {
+    const entry = chatsInFlight.get(id);
+    if (entry === undefined || !entry.pending.delete(recipient)) return;
+    entry.lastAt = performance.now();
+    if (entry.pending.size === 0) finishChat(id, entry);
+  };
+
+  /** A client leaves the meeting: what was on its way to or from it no longer counts. */
+  const forget = (client) => {
+    const members = rooms.get(client.room);
+    members?.delete(client);
+    byParticipant.delete(client.participantId);
+    for (const [id, entry] of chatsInFlight) {
+      if (entry.pending.delete(client) && entry.pending.size === 0) finishChat(id, entry);
+    }
+    for (const other of members ?? []) other.signalsOut.delete(client);
+    client.signalsOut.clear();
+    for (const timer of client.timers) clearTimeout(timer);
+  };
+
+  const later = (client, seconds, action) => {
+    const timer = setTimeout(() => {
+      client.timers.delete(timer);
+      if (running && client.closedWith === null) action();
+    }, seconds * 1000);
+    client.timers.add(timer);
+  };
+
+  /** Every ~chat_interval_s: typing first, the message a moment later. */
+  const chatter = (client) => {
+    later(client, config.chat_interval_s * (0.5 + random()), () => {
+      client.emit("typing", { active: true });
+      counts.typing++;
+      later(client, config.typing_lead_ms / 1000, () => {
+        const members = rooms.get(client.room);
+        const pending = new Set([...members].filter((member) => member !== client));
+        const id = nextChat++;
+        chatsInFlight.set(id, { sentAt: performance.now(), pending, lastAt: null });
+        client.chat(id, PADDING);
+        client.emit("typing", { active: false });
+        counts.chats++;
+        counts.typing++;
+        chatter(client);
+      });
+    });
+  };
+
+  const toggler = (client) => {
+    later(client, config.media_interval_s * (0.5 + random()), () => {
+      client.media = { audio: random() < 0.7, video: random() < 0.6, screen: random() < 0.05 };
+      client.emit("media", client.media);
+      counts.media++;
+      toggler(client);
+    });
+  };
+
+  const activate = (client) => {
+    chatter(client);
+    toggler(client);
+    later(client, -config.churn_interval_s * Math.log(1 - random()), () => {
+      counts.churn++;
+      forget(client);
+      client.ws.close(1000);
+      client.leftOnPurpose = true;
+      setTimeout(() => running && enter(client.token, client.room), config.rejoin_delay_ms);
+    });
+  };
+
+  /** Connect, authenticate and join; then offer to everyone already there. */
+  const enter = async (token, room) => {
+    const client = new Client(token, room);
+    client.signalsOut = new Map(); // recipient -> send times of signals not yet received
+    client.timers = new Set();
+    client.onChat = (id) => onChat(client, id);
+    client.onSignal = (sender, kind) => onSignal(client, sender, kind);
+    const startedAt = performance.now();
+    const attempt = Promise.race([
+      (async () => {
+        await client.open();
+        const answer = await client.join();
+        if (!client.participantId) throw new Error(`join refused: ${JSON.stringify(answer.error)}`);
+      })(),
+      sleep(config.join_timeout_ms).then(() => { throw new Error("join timed out"); }),
+    ]);
+    joinsInFlight.add(attempt);
+    try {
+      await attempt;
+    } catch (error) {
+      if (inWindow(startedAt) || !window.open) join.lost++;
+      client.close();
+      return null;
+    } finally {
+      joinsInFlight.delete(attempt);
+    }
+    if (inWindow(startedAt)) join.values.push(performance.now() - startedAt);
+    client.ws.on("close", () => {
+      if (!client.leftOnPurpose) {
+        counts.dropped++;
+        forget(client);
+      }
+    });
+    if (!rooms.has(room)) rooms.set(room, new Set());
+    const members = rooms.get(room);
+    const others = [...members];
+    members.add(client);
+    byParticipant.set(client.participantId, client);
+    for (const other of others) negotiate(client, other, "offer");
+    if (running) activate(client);
+    return client;
+  };
+
+  // Fill the rooms, let their signaling settle, then measure a window of the mix.
+  const clients = [];
+  await pool(config.clients, config.connect_concurrency, async (entry) => {
+    clients.push(await enter(entry.token, entry.room));
+  });
+  await sleep(config.settle_ms);
+  const stallsBefore = config.protocol === "glimpse" && (await Promise.all(
+    ["glimpse_gc_pause_seconds", "glimpse_event_loop_lag_seconds"].map(scrapeBuckets)));
+  const cpu = cpuMeter();
+  running = true;
+  window.open = true;
+  window.startedAt = performance.now();
+  for (const client of clients) if (client) activate(client);
+  await sleep(config.window_s * 1000);
+  running = false;
+  window.endedAt = performance.now();
+  const usage = cpu();
+  const rssAtEnd = serverRssBytes();
+  const drainEnd = performance.now() + config.drain_ms;
+  const signalsPending = () => {
+    let pending = 0;
+    for (const members of rooms.values()) {
+      for (const client of members) {
+        for (const queue of client.signalsOut.values()) pending += queue.filter(inWindow).length;
+      }
+    }
+    return pending;
+  };
+  const chatsPending = () => [...chatsInFlight.values()].filter((entry) => inWindow(entry.sentAt)).length;
+  await Promise.allSettled([...joinsInFlight]);
+  while ((chatsPending() || signalsPending()) && performance.now() < drainEnd) await sleep(20);
+  chat.lost = chatsPending();
+  signal.lost = signalsPending();
+  const stallsAfter = stallsBefore && (await Promise.all(
+    ["glimpse_gc_pause_seconds", "glimpse_event_loop_lag_seconds"].map(scrapeBuckets)));
+  await sleep(config.settle_ms);
+  const rssSettled = serverRssBytes();
+  let connections = 0;
+  for (const members of rooms.values()) {
+    connections += members.size;
+    for (const client of members) client.close();
+  }
+  return {
+    connections_at_end: connections,
+    window_s: (window.endedAt - window.startedAt) / 1000,
+    chat: chat.summary(),
+    signal: signal.summary(),
+    join: join.summary(),
+    sent: counts,
+    server_errors: serverErrors,
+    rss_bytes: rssAtEnd,
+    rss_settled_bytes: rssSettled,
+    ...usage,
+    gc_pauses: stallsBefore ? stallsBetween(stallsBefore[0], stallsAfter[0]) : null,
+    loop_lag: stallsBefore ? stallsBetween(stallsBefore[1], stallsAfter[1]) : null,
+  };
+}
+
 // ---- scenarios ----------------------------------------------------------------------------
 
 const scenarios = {
@@ -384,10 +675,14 @@ const scenarios = {
     const connectSeconds = (performance.now() - started) / 1000;
     await sleep(config.settle_ms);
     const after = serverRssBytes();
+    const cpu = cpuMeter(); // the heartbeat's cost: pings sent and answered, nothing else
+    await sleep(config.cpu_window_ms);
+    const usage = cpu();
     const open = clients.filter((client) => client.closedWith === null).length;
     for (const client of clients) client.close();
     return { connections: clients.length, open, rss_before: before, rss_after: after,
-      bytes_per_connection: (after - before) / clients.length, connect_seconds: connectSeconds };
+      bytes_per_connection: (after - before) / clients.length, connect_seconds: connectSeconds,
+      idle_server_cpu: usage.server_cpu, idle_cpu_seconds: usage.server_cpu_seconds };
   },
 
   /** Metric 4: joins spread over one second; time until every client holds the full roster. */
@@ -416,6 +711,9 @@ const scenarios = {
       clients_with_full_roster: full, server_cpu_seconds: usage.server_cpu_seconds,
       generator_cpu: usage.generator_cpu };
   },
+
+  /** Metric 7: many small rooms with chat, typing, media toggles, churn and signaling. */
+  meeting: meetingMix,
 
   /** Metric 5: some clients stop reading while the room chats; the rest must not suffer. */
   async slow() {

@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench.meeting import MeetingProfile
 from bench.scenarios import Profile
 
 HIGHER, LOWER = "higher", "lower"
@@ -32,6 +33,7 @@ def metric_rows(profile: Profile) -> list[tuple[str, str, str]]:
             f"3. memory per idle conn. at {profile.idle_connections} (KiB)",
             LOWER,
         ),
+        ("idle_cpu_us_per_connection", "3. idle CPU per connection (us per s)", LOWER),
         ("joinstorm_s", f"4. join storm {profile.joinstorm_joins} joins: all rosters (s)", LOWER),
         ("joinstorm_cpu_s", "4. join storm: server CPU (s)", LOWER),
         *(
@@ -83,6 +85,8 @@ def document(
     settings: dict[str, str],
     baseline_chats_per_s: float | None,
     web_client: dict[str, Any],
+    meeting: dict[str, Any],
+    meeting_profile: MeetingProfile,
 ) -> dict[str, Any]:
     baseline = results.get("socketio", {}).get("summary", {})
     ratios: dict[str, dict[str, float | None]] = {}
@@ -104,6 +108,8 @@ def document(
         "results": results,
         "ratios_to_socketio": ratios,
         "web_client": web_client,
+        "meeting_profile": asdict(meeting_profile),
+        "meeting": meeting,
     }
 
 
@@ -113,6 +119,63 @@ def _figure(value: float | None) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _milliseconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    return "over 5000" if seconds == float("inf") else f"<={seconds * 1000:g}"
+
+
+def meeting_table(doc: dict[str, Any]) -> list[str]:
+    """Metric 7: one line per server and level (medians over repetitions), then the ratios."""
+    result = doc.get("meeting")
+    if not result:
+        return []
+    header = [
+        "7. meeting mix", "conns", "passed", "chat p50/p99", "signal p50/p99", "join p50/p99",
+        "CPU", "RSS MiB (settled)", "GC pause ms", "loop lag ms",
+    ]  # fmt: skip
+    rows = [header]
+    for name, levels in result["levels"].items():
+        for level, row in sorted(levels.items(), key=lambda item: int(item[0])):
+            pair = "{}/{}".format
+            rows.append(
+                [
+                    NAMES[name], level, f"{row['passed']:g}/{row['runs']:g}",
+                    pair(_figure(row["chat_p50_ms"]), _figure(row["chat_p99_ms"])),
+                    pair(_figure(row["signal_p50_ms"]), _figure(row["signal_p99_ms"])),
+                    pair(_figure(row["join_p50_ms"]), _figure(row["join_p99_ms"])),
+                    _figure(row["server_cpu"]),
+                    f"{_figure(row['rss_mib'])} ({_figure(row['rss_settled_mib'])})",
+                    _milliseconds(row.get("gc_pauses_longest_at_most_s")),
+                    _milliseconds(row.get("loop_lag_longest_at_most_s")),
+                ]
+            )  # fmt: skip
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.append(
+        "   capacity (connections, each repetition): "
+        + "; ".join(f"{NAMES[name]} {caps}" for name, caps in result["capacities"].items())
+    )
+    for key, spread in result["ratios"].items():
+        if spread["median"] is None:
+            continue
+        where = f" ({spread['connections']} connections)" if "connections" in spread else ""
+        lines.append(
+            f"   Glimpse/Socket.IO {key.replace('_', ' ')}{where}: {spread['median']:.2f}"
+            f" (range {spread['low']:.2f}-{spread['high']:.2f} over {spread['pairs']} pairs)"
+        )
+    lines.append(
+        "   latencies in ms, medians over repetitions; CPU in cores; GC pause and loop lag: the"
+        " longest in the window, as the histogram bucket it fell in (Glimpse's /metrics)"
+    )
+    lines.append("")
+    return lines
 
 
 def table(doc: dict[str, Any]) -> str:
@@ -130,6 +193,7 @@ def table(doc: dict[str, Any]) -> str:
         for row in rows
     ]
     lines.insert(1, "  ".join("-" * width for width in widths))
+    lines = [*meeting_table(doc), *lines]
     for peers, result in doc.get("web_client", {}).items():
         total, signaling, rest = (
             _figure(result["summary"][part])

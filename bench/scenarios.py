@@ -42,6 +42,8 @@ class Profile:
     latency_fraction: float = 0.5
     latency_seconds: float = 5.0
     idle_connections: int = 10000
+    idle_cpu_seconds: float = 60.0
+    """How long idle CPU is measured: Socket.IO pings every 25 s, Glimpse every 20 s."""
     joinstorm_joins: int = 200
     slow_room: int = 60
     slow_stalled: int = 3
@@ -75,6 +77,7 @@ QUICK = Profile(
     latency_room=10,
     latency_seconds=0.7,
     idle_connections=60,
+    idle_cpu_seconds=1.0,
     joinstorm_joins=20,
     slow_room=20,
     slow_stalled=1,
@@ -106,7 +109,7 @@ class Scenarios:
             for index in range(count)
         ]
 
-    def _generate(self, scenario: str, clients: list[dict[str, str]], **params: Any) -> Any:
+    def generate(self, scenario: str, clients: list[dict[str, str]], **params: Any) -> Any:
         config = {
             "protocol": self.server.protocol,
             "url": self.server.url,
@@ -141,7 +144,7 @@ class Scenarios:
 
     def warmup(self) -> None:
         room_size = min(self.profile.fanout_rooms)
-        self._generate(
+        self.generate(
             "latency",
             self._clients(room_size, [self._room()]),
             rate=self.profile.start_deliveries_per_s / (room_size - 1),
@@ -151,7 +154,7 @@ class Scenarios:
     def fanout(self, room_size: int) -> Any:
         """Metric 1: delivered messages a second with p99 <= the limit, one room."""
         profile = self.profile
-        return self._generate(
+        return self.generate(
             "fanout",
             self._clients(room_size, [self._room()]),
             start_rate=max(1, round(profile.start_deliveries_per_s / (room_size - 1))),
@@ -165,7 +168,7 @@ class Scenarios:
 
     def latency(self, chats_per_s: float) -> Any:
         """Metric 2: latency at a given chat rate (half the baseline's saturation)."""
-        return self._generate(
+        return self.generate(
             "latency",
             self._clients(self.profile.latency_room, [self._room()]),
             rate=chats_per_s,
@@ -173,14 +176,19 @@ class Scenarios:
         )
 
     def idle(self) -> Any:
-        """Metric 3: memory per idle connection (authenticated, joined, rooms of 50)."""
+        """Metric 3: memory and CPU per idle connection (authenticated, joined, rooms of 50)."""
         count = self.profile.idle_connections
         rooms = self.fixtures.room_ids[: max(1, count // IDLE_ROOM_SIZE)]
-        return self._generate("idle", self._clients(count, rooms), settle_ms=3000)
+        return self.generate(
+            "idle",
+            self._clients(count, rooms),
+            settle_ms=3000,
+            cpu_window_ms=round(self.profile.idle_cpu_seconds * 1000),
+        )
 
     def joinstorm(self) -> Any:
         """Metric 4: N joins within one second into one room."""
-        return self._generate(
+        return self.generate(
             "joinstorm",
             self._clients(self.profile.joinstorm_joins, [self._room()]),
             spread_ms=1000,
@@ -195,7 +203,7 @@ class Scenarios:
     def slow(self, chats_per_s: float) -> Any:
         """Metric 5: 5% of the room stops reading while the rest chats."""
         profile = self.profile
-        return self._generate(
+        return self.generate(
             "slow",
             self._clients(profile.slow_room, [self._room()]),
             stalled=profile.slow_stalled,

@@ -30,6 +30,7 @@ from glimpse.bus import open_bus
 from glimpse.edge.limits import ConnectionLimits
 from glimpse.edge.security_headers import SecurityHeaders
 from glimpse.errors import GlimpseError
+from glimpse.heap import FrozenHeap
 from glimpse.limits import open_limiter
 from glimpse.meetings.state import Meetings
 from glimpse.meetings.tickets import ResumeTokens, Tickets
@@ -39,6 +40,7 @@ from glimpse.observability.timed_store import timed_store
 from glimpse.realtime import connection
 from glimpse.realtime.asgi_link import serve_websocket
 from glimpse.realtime.chat import ChatHandler
+from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
@@ -134,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await hub.start()
         instance_metrics.watch(hub)
         loop_lag = asyncio.create_task(instance_metrics.watch_event_loop())
+        instance_metrics.watch_garbage_collector()
+        heap = FrozenHeap()
         tokens = AccessTokens(
             settings.signing_secret,
             settings.jwt_issuer,
@@ -189,11 +193,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             metrics=instance_metrics,
             connections=connections,
             connection_limits=connection_limits,
+            heartbeat=Heartbeat(settings.heartbeat_interval),
         )
+        heap.start()  # last: what start-up built is frozen with the rest
+        heap_watch = asyncio.create_task(heap.watch())
+        heartbeat = asyncio.create_task(services.heartbeat.run())
         try:
             yield {"services": services}
         finally:
+            heartbeat.cancel()
+            heap_watch.cancel()
+            heap.stop()
             loop_lag.cancel()
+            instance_metrics.unwatch_garbage_collector()
             await hub.stop()
             await limiter.close()
             await store.close()

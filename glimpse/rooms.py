@@ -8,6 +8,7 @@ membership and members' roles, and chat history paging."""
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -42,6 +43,10 @@ RECENT_ROOMS: Final = 20
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: easy to read aloud
 CODE_GROUPS = 3
 CODE_GROUP_LENGTH = 4
+_CODE_SHAPE: Final = re.compile(
+    "-".join([f"[{CODE_ALPHABET}]{{{CODE_GROUP_LENGTH}}}"] * CODE_GROUPS)
+)
+"""A room id (a UUID's hex) never has this shape."""
 
 
 def new_room_code() -> str:
@@ -226,10 +231,15 @@ class RoomService(Generic[AttendeeT, MemberT]):
         return room
 
     async def find(self, id_or_code: str) -> RoomRecord:
-        """A room by its id or by its shareable code."""
-        room = await self._store.get_room(id_or_code) or await self._store.get_room_by_code(
-            id_or_code.strip().lower()
-        )
+        """A room by its shareable code (what has a code's shape is looked up as one only) or by
+        its id: one database round trip."""
+        code = id_or_code.strip().lower()
+        if _CODE_SHAPE.fullmatch(code):
+            room = await self._store.get_room_by_code(code)
+        else:
+            room = await self._store.get_room(id_or_code) or await self._store.get_room_by_code(
+                code
+            )
         if room is None:
             raise NotFound("no such room", code="room_not_found")
         return room

@@ -9,6 +9,7 @@ from glimpse.edge.limits import ConnectionLimits
 from glimpse.limits import Limiter
 from glimpse.observability.metrics import Metrics
 from glimpse.realtime.chat import ChatHandler
+from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
@@ -29,3 +30,4 @@ class Services:
     metrics: Metrics
     connections: ConnectionRegistry
     connection_limits: ConnectionLimits
+    heartbeat: Heartbeat

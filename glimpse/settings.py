@@ -75,8 +75,11 @@ class Settings(BaseSettings):
     addresses (needs a TURN URL in `ice_servers`)."""
 
     auth_timeout: float = Field(default=5.0, gt=0)
-    heartbeat_interval: float = Field(default=5.0, gt=0)
-    heartbeat_timeout: float = Field(default=20.0, gt=0)
+    heartbeat_interval: float = Field(default=20.0, gt=0)
+    """Seconds between the server's pings to each socket."""
+    heartbeat_timeout: float = Field(default=25.0, gt=0)
+    """Seconds of silence after which a socket is closed (checked at each ping, so a dead client
+    is noticed within timeout + interval: 45 s at the defaults, as Socket.IO's 25 + 20 s)."""
     max_frame_bytes: int = Field(default=64 * 1024, gt=0)
     max_chat_chars: int = Field(default=4000, gt=0)
     max_room_participants: int = Field(default=12, gt=0)
@@ -192,6 +195,12 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
             raise ValueError(f"a secret must be at least {MIN_SECRET_LENGTH} characters")
         return value
+
+    @model_validator(mode="after")
+    def _timeout_after_a_ping(self) -> Settings:
+        if self.heartbeat_timeout <= self.heartbeat_interval:  # a live client answers each ping
+            raise ValueError("GLIMPSE_HEARTBEAT_TIMEOUT must be above GLIMPSE_HEARTBEAT_INTERVAL")
+        return self
 
     @model_validator(mode="after")
     def _heartbeat_within_ttl(self) -> Settings:

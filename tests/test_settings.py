@@ -36,3 +36,9 @@ def test_resume_tokens_and_admission_tickets_have_keys_of_their_own() -> None:
     settings = Settings(secret_key="s" * 48)
     assert settings.resume_token_key != settings.admission_ticket_key
     assert settings.resume_token_key == Settings(secret_key="s" * 48).resume_token_key
+
+
+def test_the_heartbeat_timeout_outlasts_an_interval() -> None:
+    """A client that answers every ping is silent for about an interval at each visit."""
+    with pytest.raises(ValidationError, match="GLIMPSE_HEARTBEAT_TIMEOUT must be above"):
+        Settings(heartbeat_interval=20, heartbeat_timeout=20)

@@ -1,8 +1,9 @@
 // The original stack's server for `make bench`: Socket.IO v4 doing Glimpse's work for the benched
 // scenarios. Token check on connect (JWT HS256 + user lookup), room join with roster and latest
 // chat, chat stored with one SQLite transaction per message (next seq + insert) then broadcast,
-// typing relay, signal relay to one participant. No rate limits, no room size limit, no send queue
-// limit. Compression off. Environment: PORT, DB_PATH, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE.
+// typing relay, media state broadcast, signal relay to one participant. No rate limits, no room
+// size limit, no send queue limit. Compression off.
+// Environment: PORT, DB_PATH, JWT_SECRET, JWT_ISSUER, JWT_AUDIENCE.
 "use strict";
 const http = require("node:http");
 const crypto = require("node:crypto");
@@ -110,6 +111,12 @@ io.on("connection", (socket) => {
 
   socket.on("typing", (request) => {
     if (roomId) socket.to(roomId).emit("typing", { participant_id: socket.id, active: !!request.active });
+  });
+
+  socket.on("media", (request) => {
+    if (!participant) return;
+    participant.media = { audio: !!request.audio, video: !!request.video, screen: !!request.screen };
+    socket.to(roomId).emit("participant-updated", { participant });
   });
 
   socket.on("signal", (request, ack) => {

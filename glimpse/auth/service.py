@@ -140,16 +140,17 @@ class AuthService:
 
     async def user_for_claims(self, claims: AccessClaims) -> UserRecord:
         """The user of a verified access token, if its login session has not been revoked."""
-        await self.check_session(claims.session_id)
-        user = await self._store.get_user(claims.user_id)
-        if user is None:
+        found = await self._store.session_user(claims.session_id, claims.user_id)
+        if found.revoked:
+            raise _session_ended()
+        if found.user is None:
             raise Unauthorized("account no longer exists", code="invalid_token")
-        return user
+        return found.user
 
     async def check_session(self, session_id: str) -> None:
         """Raise session_revoked when the login session has ended."""
         if await self._store.session_revoked(session_id):
-            raise Unauthorized("this session has ended; sign in again", code="session_revoked")
+            raise _session_ended()
 
     async def update_profile(
         self,
@@ -198,3 +199,7 @@ class AuthService:
             refresh_token=refresh_token,
             session_id=session_id,
         )
+
+
+def _session_ended() -> Unauthorized:
+    return Unauthorized("this session has ended; sign in again", code="session_revoked")

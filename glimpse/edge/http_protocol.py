@@ -83,6 +83,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def handle_websocket_upgrade(self) -> None:
         self._cancel_deadline()  # the handshake is complete: the WebSocket protocol takes over
         super().handle_websocket_upgrade()
+        self.parser = None  # type: ignore[assignment]  # it holds this protocol: a cycle (glimpse/heap.py)
 
     def _start_deadline(self) -> None:
         self._deadline = self.loop.call_later(

@@ -102,6 +102,7 @@ class WebSocketConnection(asyncio.Protocol):
         if self._close_timer is not None:
             self._close_timer.cancel()
         self._mark_closed()
+        self._break_cycles()
 
     # uvicorn
 
@@ -198,6 +199,10 @@ class WebSocketConnection(asyncio.Protocol):
         task = asyncio.get_running_loop().create_task(self._session.run())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._session_ended)
+
+    def _session_ended(self, _: asyncio.Task[None]) -> None:
+        self._session = None  # it holds this connection: no cycle left (glimpse/heap.py)
 
     def _client_address(self, request: Request, services: SessionServices) -> str:
         assert self._transport is not None
@@ -271,6 +276,13 @@ class WebSocketConnection(asyncio.Protocol):
             self._close_timer = asyncio.get_running_loop().call_later(
                 CLOSE_TIMEOUT, self._transport.abort
             )
+
+    def _break_cycles(self) -> None:
+        """Leave no reference cycle once the socket is gone: its objects may be frozen
+        (glimpse/heap.py), and frozen cycles are never collected. The sans-I/O protocol's
+        parser is a generator that holds the protocol, as may the error it stopped on."""
+        self._ws.parser.close()
+        self._ws.parser_exc = None
 
     def _mark_closed(self) -> None:
         self._open = False

@@ -28,6 +28,7 @@ from glimpse.observability.metrics import Metrics
 from glimpse.realtime import protocol
 from glimpse.realtime.chat import ChatHandler, chat_message
 from glimpse.realtime.frames import text_frame
+from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import (
     MEETING_ENDED_CODE,
     REPLACED_CODE,
@@ -122,6 +123,9 @@ class SessionServices(EdgeServices, Protocol):
     @property
     def metrics(self) -> Metrics: ...
 
+    @property
+    def heartbeat(self) -> Heartbeat: ...
+
 
 class SessionState(enum.Enum):
     CONNECTED = "connected"
@@ -151,7 +155,7 @@ class Membership:
 class Session:
     __slots__ = (
         "_chat_limit", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
-        "_heartbeat", "_held", "_held_bytes", "_join_limit", "_last_seen", "_link",
+        "_held", "_held_bytes", "_join_limit", "_last_seen", "_link",
         "_meeting_limit", "_reaction_limit", "_services", "_settings", "_signal_limit",
         "_strikes", "_typing_limit", "identity", "log_fields", "membership", "state",
     )  # fmt: skip
@@ -181,7 +185,6 @@ class Session:
         self._close_code = 1000
         self._close_reason = ""
         self._last_seen = time.monotonic()
-        self._heartbeat: asyncio.TimerHandle | None = None
         self._chat_limit = Allowance(settings.chat_rate, settings.chat_burst)
         self._typing_limit = Allowance(settings.typing_rate, settings.typing_burst)
         self._signal_limit = Allowance(settings.signal_rate, settings.signal_burst)
@@ -270,9 +273,7 @@ class Session:
         log_context.current.set(self.log_fields)  # this task's lines are about this connection
         self._services.metrics.connections.inc()
         self._services.metrics.connections_opened.inc()
-        self._heartbeat = asyncio.get_running_loop().call_later(
-            self._settings.heartbeat_interval, self._beat
-        )
+        self._services.heartbeat.add(self)
         try:
             async with asyncio.timeout(self._settings.auth_timeout):
                 frame = await self._receive()
@@ -290,7 +291,7 @@ class Session:
             log.exception("session failed")
             self._end(SERVER_FAILED, "server error")
         finally:
-            self._heartbeat.cancel()
+            self._services.heartbeat.remove(self)
             if self._expiry is not None:
                 self._expiry.cancel()
             self._services.connections.remove(self)
@@ -306,16 +307,14 @@ class Session:
                 self._services.metrics.authenticated.dec()
             log.info("connection closed")
 
-    def _beat(self) -> None:
-        """Ping the client; one silent for longer than the heartbeat timeout is disconnected."""
-        if time.monotonic() - self._last_seen > self._settings.heartbeat_timeout:
+    def beat(self, now: float) -> None:
+        """The heartbeat's visit: ping the client, or disconnect one silent for longer than the
+        heartbeat timeout."""
+        if now - self._last_seen > self._settings.heartbeat_timeout:
             self._end(TIMED_OUT, "no heartbeat")
             return
         self._services.metrics.messages_out["ping"] += 1
         self.deliver(PING)
-        self._heartbeat = asyncio.get_running_loop().call_later(
-            self._settings.heartbeat_interval, self._beat
-        )
 
     async def _receive(self) -> str | bytes:
         message = await self._link.receive()

@@ -42,6 +42,15 @@ class UserRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionUser:
+    """What every authenticated request asks: has the login session ended, and whose is it."""
+
+    revoked: bool
+    user: UserRecord | None
+    """None when the account no longer exists."""
+
+
+@dataclass(frozen=True, slots=True)
 class RefreshTokenRecord:
     """One refresh token of a login session; rotated on every use, kept only as a hash."""
 
@@ -237,6 +246,10 @@ class Store(ABC):
     @abstractmethod
     async def session_revoked(self, session_id: str) -> bool:
         """Whether the login session was revoked (log-out, refresh-token reuse, password change)."""
+
+    @abstractmethod
+    async def session_user(self, session_id: str, user_id: str) -> SessionUser:
+        """`session_revoked` and `get_user` at once: one round trip on the SQL databases."""
 
     # Rooms
     @abstractmethod

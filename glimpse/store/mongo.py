@@ -40,6 +40,7 @@ from glimpse.store.base import (
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
+    SessionUser,
     Store,
     UserRecord,
     parse_lobby_mode,
@@ -257,6 +258,10 @@ class MongoStore(Store):
             {"session_id": session_id, "revoked_at": {"$ne": None}}
         )
         return revoked is not None
+
+    async def session_user(self, session_id: str, user_id: str) -> SessionUser:
+        """Two round trips: MongoDB joins only in an aggregation, kept out of this backend."""
+        return SessionUser(await self.session_revoked(session_id), await self.get_user(user_id))
 
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:

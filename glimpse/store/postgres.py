@@ -25,6 +25,7 @@ from sqlalchemy import (
     Select,
     Table,
     Text,
+    exists,
     func,
     select,
     text,
@@ -46,6 +47,7 @@ from glimpse.store.base import (
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
+    SessionUser,
     Store,
     UserRecord,
     parse_member_role,
@@ -101,6 +103,13 @@ ROOM_COLUMNS = (rooms.c.id, rooms.c.code, rooms.c.name, rooms.c.owner_id, rooms.
 MEMBER_COLUMNS = (memberships.c.user_id, users.c.display_name, memberships.c.role,
                   memberships.c.last_joined_at)  # fmt: skip
 MESSAGE_COLUMNS = tuple(messages.c)
+
+
+def _revoked(session_id: str) -> Any:
+    """Whether a login session was revoked, as an SQL expression."""
+    return exists().where(
+        refresh_tokens.c.session_id == session_id, refresh_tokens.c.revoked_at.is_not(None)
+    )
 
 
 def _engine_url(url: str) -> str:
@@ -260,13 +269,20 @@ class PostgresStore(Store):
             )
 
     async def session_revoked(self, session_id: str) -> bool:
+        row = await self._row(select(_revoked(session_id)))
+        return bool(row and row[0])
+
+    async def session_user(self, session_id: str, user_id: str) -> SessionUser:
         row = await self._row(
-            select(refresh_tokens.c.session_id)
-            .where(refresh_tokens.c.session_id == session_id)
-            .where(refresh_tokens.c.revoked_at.is_not(None))
-            .limit(1)
+            select(_revoked(session_id).label("revoked"), *USER_COLUMNS).where(
+                users.c.id == user_id
+            )
         )
-        return row is not None
+        if row is None:  # no such user: a second look, for the session alone
+            return SessionUser(await self.session_revoked(session_id), None)
+        fields = dict(row._mapping)
+        revoked = bool(fields.pop("revoked"))
+        return SessionUser(revoked, UserRecord(**fields))
 
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:

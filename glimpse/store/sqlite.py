@@ -23,6 +23,7 @@ from glimpse.store.base import (
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
+    SessionUser,
     Store,
     UserRecord,
     parse_lobby_mode,
@@ -37,6 +38,9 @@ MESSAGE_COLUMNS = (
     "id, room_id, seq, sender_id, sender_name, client_id, text, created_at, sender_guest"
 )
 TOKEN_COLUMNS = "token_hash, session_id, user_id, expires_at, used_at, revoked_at"  # noqa: S105
+USER_FIELDS = "id, email, display_name, password_hash, created_at"
+REVOKED = "EXISTS (SELECT 1 FROM refresh_tokens WHERE session_id = ? AND revoked_at IS NOT NULL)"
+"""Whether a login session was revoked, as an SQL expression (the session id its parameter)."""
 
 
 def _time(value: datetime) -> str:
@@ -61,6 +65,11 @@ def _message(row: Iterable[Any]) -> MessageRecord:
         id_, room_id, seq, sender_id, sender_name, client_id, text,
         datetime.fromisoformat(created_at), bool(sender_guest),
     )  # fmt: skip
+
+
+def _user(row: Iterable[Any]) -> UserRecord:
+    id_, email, display_name, password_hash, created_at = row
+    return UserRecord(id_, email, display_name, password_hash, datetime.fromisoformat(created_at))
 
 
 def _token(row: Iterable[Any]) -> RefreshTokenRecord:
@@ -164,16 +173,8 @@ class SQLiteStore(Store):
         )  # fmt: skip
 
     async def _user_where(self, clause: str, value: str) -> UserRecord | None:
-        row = await self._one(
-            f"SELECT id, email, display_name, password_hash, created_at FROM users WHERE {clause}",
-            value,
-        )
-        if row is None:
-            return None
-        id_, email, display_name, password_hash, created_at = row
-        return UserRecord(
-            id_, email, display_name, password_hash, datetime.fromisoformat(created_at)
-        )
+        row = await self._one(f"SELECT {USER_FIELDS} FROM users WHERE {clause}", value)
+        return None if row is None else _user(row)
 
     async def get_user(self, user_id: str) -> UserRecord | None:
         return await self._user_where("id = ?", user_id)
@@ -229,11 +230,16 @@ class SQLiteStore(Store):
         )  # fmt: skip
 
     async def session_revoked(self, session_id: str) -> bool:
-        row = await self._one(
-            "SELECT 1 FROM refresh_tokens WHERE session_id = ? AND revoked_at IS NOT NULL LIMIT 1",
-            session_id,
-        )
+        row = await self._one(f"SELECT 1 WHERE {REVOKED}", session_id)
         return row is not None
+
+    async def session_user(self, session_id: str, user_id: str) -> SessionUser:
+        row = await self._one(
+            f"SELECT {REVOKED}, {USER_FIELDS} FROM users WHERE id = ?", session_id, user_id
+        )
+        if row is None:  # no such user: a second look, for the session alone
+            return SessionUser(await self.session_revoked(session_id), None)
+        return SessionUser(bool(row[0]), _user(row[1:]))
 
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:

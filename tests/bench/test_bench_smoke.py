@@ -45,6 +45,7 @@ def test_quick_bench_measures_every_server_and_metric(tmp_path: Path) -> None:
         assert run["latency"]["p50_ms"] <= run["latency"]["p99_ms"], name
         assert run["idle"]["open"] == run["idle"]["connections"] == 60, name
         assert run["idle"]["rss_after"] > 0, name
+        assert run["idle"]["idle_server_cpu"] >= 0, name
         assert run["slow"]["stalled"] == 1, name
         assert run["slow"]["healthy_dropped"] == 0, name
         assert run["slow"]["healthy_during"]["incomplete"] == 0, name
@@ -53,3 +54,18 @@ def test_quick_bench_measures_every_server_and_metric(tmp_path: Path) -> None:
 
     for key in ("fanout_10", "latency_p99_ms", "idle_kib_per_connection", "joinstorm_s"):
         assert doc["ratios_to_socketio"]["glimpse"][key] is not None, key
+
+    assert "7. meeting mix" in done.stdout
+    meeting = doc["meeting"]
+    for name in ("glimpse", "socketio"):
+        [step] = meeting["steps"][name]["24"]
+        assert step["connections_at_end"] > 0, name
+        assert step["sent"]["dropped"] == 0, name
+        for kind in ("chat", "signal", "join"):
+            assert step[kind]["count"] > 0, (name, kind)
+            assert step[kind]["lost"] == 0, (name, kind)
+        assert step["sent"]["churn"] > 0 and step["sent"]["media"] > 0, name
+        assert step["rss_bytes"] > 0 and step["server_cpu"] >= 0, name
+    gc_pauses = meeting["steps"]["glimpse"]["24"][0]["gc_pauses"]
+    assert gc_pauses["count"] > 0  # read from Glimpse's /metrics
+    assert meeting["ratios"]["capacity"]["pairs"] in (0, 1)

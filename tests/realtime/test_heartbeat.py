@@ -33,3 +33,17 @@ async def test_silent_socket_is_dropped_and_the_room_told(start_server: ServerFa
     assert reconnecting["participant_id"] == silent_id
     # the answering socket is still in the room
     assert (await lively.chat("still here"))["seq"] == 1
+
+
+async def test_an_answering_socket_is_pinged_each_interval_and_kept(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(heartbeat_interval=0.2, heartbeat_timeout=0.5)
+    quiet = await server.connect(await server.register())
+    pings = 0
+    async with asyncio.timeout(3):
+        while pings < 8:  # well over a second: several times the timeout
+            assert json.loads(await quiet.connection.recv())["type"] == "ping"
+            pings += 1
+            await quiet.send({"type": "pong"})
+    await quiet.still_open()

@@ -17,6 +17,7 @@ from glimpse.store import (
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
+    SessionUser,
     Store,
     UserRecord,
 )
@@ -152,6 +153,19 @@ async def test_revoking_a_session_revokes_all_its_tokens_and_only_those(store: S
     assert await store.session_revoked("session-a")
     assert not await store.session_revoked("session-b")
     assert not await store.session_revoked("session-never-seen")
+
+
+async def test_a_session_and_its_user_are_read_together(store: Store) -> None:
+    ann = await add_user(store)
+    await add_token(store, ann, "ann-phone")
+    await add_token(store, ann, "ann-laptop")
+    await store.revoke_session("ann-laptop", at(10))
+
+    assert await store.session_user("ann-phone", ann.id) == SessionUser(False, ann)
+    assert await store.session_user("ann-laptop", ann.id) == SessionUser(True, ann)
+    assert await store.session_user("never-seen", ann.id) == SessionUser(False, ann)
+    assert await store.session_user("ann-laptop", "no-such-user") == SessionUser(True, None)
+    assert await store.session_user("never-seen", "no-such-user") == SessionUser(False, None)
 
 
 async def test_revoking_a_users_sessions_keeps_the_one_named_and_other_users(store: Store) -> None:
