@@ -58,6 +58,8 @@ export interface PeerLinkOptions {
 const DISCONNECTED_GRACE_MS = 3000;
 /** The statistics are read this often. */
 const SAMPLE_MS = 500;
+/** The quality is judged over this many reads (2 s), so a level does not flicker. */
+const QUALITY_READS = 4;
 /** Connected, the peer sending, and no byte received this long: the path is dead. */
 const STALL_MS = 2000;
 /** The peer's camera on and no frame decoded this long: the picture is frozen. */
@@ -107,6 +109,8 @@ export class PeerLink extends Emitter<{
   private peerState: PeerState = "connecting";
   private readonly sampler: ReturnType<typeof setInterval>;
   private counters: LinkCounters | null = null;
+  /** The last reads, oldest first: the loss is judged over them, not one short window. */
+  private readonly recent: LinkCounters[] = [];
   /** What the remote participant says it sends: any media at all, and camera or screen video. */
   private expecting = { media: false, video: false };
   private lastBytesAt = performance.now();
@@ -296,6 +300,7 @@ export class PeerLink extends Emitter<{
     this.everConnected = true;
     this.lastBytesAt = this.lastFrameAt = performance.now();
     this.videoGate.reconnected(this.lastBytesAt);
+    this.recent.length = 0; // an outage's lost packets say nothing of the link now
     this.setState("connected");
     this.emit("problem", null);
     // Back after an outage: restart the camera's encoder, which drops what queued up meanwhile
@@ -411,7 +416,9 @@ export class PeerLink extends Emitter<{
       this.connected();
     }
     const frozen = this.expecting.video && now - this.lastFrameAt >= FROZEN_MS;
-    this.emit("health", { ...assessQuality(previous, counters), frozen });
+    this.recent.push(counters);
+    if (this.recent.length > QUALITY_READS) this.recent.shift();
+    this.emit("health", { ...assessQuality(this.recent[0] ?? previous, counters), frozen });
     if (this.videoGate.update(counters.availableOutgoingBitrate, now)) {
       this.applyEncodings();
       this.emit("video-sending", this.videoGate.sending);
