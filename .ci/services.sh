@@ -20,3 +20,9 @@ if ! [ -x /usr/lib/chromium/chromium ] || ! [ -f /usr/share/fonts/truetype/noto/
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
 fi
+# Debian's Janus (the SFU: its videoroom plugin), janus-tools (janus-pp-rec, for recordings) and
+# ffmpeg (mixing a recording into one file; ffprobe checks it in the tests).
+if ! [ -x /usr/bin/janus ] || ! [ -x /usr/bin/janus-pp-rec ] || ! [ -x /usr/bin/ffmpeg ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq janus janus-tools ffmpeg >/dev/null
+fi

@@ -41,6 +41,18 @@ class MediaState(msgspec.Struct, forbid_unknown_fields=True):
     screen: bool = False
 
 
+MediaSource = Literal["camera", "screen"]
+"""What a participant publishes to the SFU, each as its own publication: the camera (with the
+microphone; three simulcast layers) and the shared screen."""
+
+SfuPeer = Literal["camera", "screen", "subscriber"]
+"""One of a participant's peer connections to the SFU: a publication, or the one subscription
+that receives everyone else."""
+
+Layer = Literal[0, 1, 2]
+"""A simulcast layer of a camera: 0 the lowest resolution, 2 the highest."""
+
+
 class IceCandidate(msgspec.Struct, forbid_unknown_fields=True):
     candidate: str
     """Checked, with the rest, before it is relayed (glimpse/realtime/sdp.py)."""
@@ -114,6 +126,52 @@ class Pong(ClientMessage, tag="pong"):
     pass
 
 
+class SfuPublish(ClientMessage, tag="sfu-publish"):
+    """Publish a source to the room's SFU (media path `sfu` only): answered by `sfu-answer`."""
+
+    source: MediaSource
+    sdp: str
+    """The browser's offer (sendonly); checked as a relayed one is (glimpse/realtime/sdp.py)."""
+
+
+class SfuUnpublish(ClientMessage, tag="sfu-unpublish"):
+    source: MediaSource
+
+
+class SfuCandidate(ClientMessage, tag="sfu-candidate"):
+    """A browser's ICE candidate for one of its peer connections to the SFU."""
+
+    pc: SfuPeer
+    candidate: IceCandidate | None = None
+    """Null means end of candidates."""
+
+
+class SfuSubscribed(ClientMessage, tag="sfu-subscribed"):
+    """The browser's answer to the subscription offer of `sfu-offer` (same `version`)."""
+
+    version: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)]
+    sdp: str
+
+
+class LayerChoice(msgspec.Struct, forbid_unknown_fields=True):
+    participant_id: Id
+    layer: Layer | None
+    """The simulcast layer of this participant's camera to receive; null: none (not shown)."""
+
+
+class SfuLayers(ClientMessage, tag="sfu-layers"):
+    """Which camera layer to receive of each participant: the one that fits its tile (the SFU
+    may send a lower one while the subscriber's link cannot take it)."""
+
+    choices: Annotated[list[LayerChoice], msgspec.Meta(max_length=256)]
+
+
+class Record(ClientMessage, tag="record"):
+    """Start or stop recording the meeting (hosts only; media path `sfu` only)."""
+
+    active: bool
+
+
 class Hand(ClientMessage, tag="hand"):
     """Raise or lower one's own hand."""
 
@@ -156,6 +214,7 @@ class EndMeeting(ClientMessage, tag="end-meeting"):
 AnyClientMessage = (
     Auth | Renew | Join | Leave | Chat | Typing | Signal | Media | Pong
     | Hand | React | Moderate | Admit | Deny | Lock | EndMeeting
+    | SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuLayers | Record
 )  # fmt: skip
 CLIENT_TYPES: Final = frozenset(
     cls.__struct_config__.tag for cls in typing.get_args(AnyClientMessage)
@@ -210,6 +269,24 @@ class RoomInfo(msgspec.Struct):
     owner_id: str
 
 
+class MediaPath(msgspec.Struct):
+    """How the room's media flows: `mesh`, browser to browser, or `sfu`, through a media server.
+    `generation` grows with every change (a switch, or the room moved to another media server):
+    a client publishes and subscribes afresh for each `sfu` generation."""
+
+    mode: Literal["mesh", "sfu"] = "mesh"
+    generation: int = 0
+
+
+class SubscribedStream(msgspec.Struct):
+    """One media section of the subscription offer, and whose media it carries."""
+
+    mid: str
+    participant_id: str
+    source: MediaSource
+    kind: Literal["audio", "video"]
+
+
 class ServerMessage(msgspec.Struct, tag_field="type", omit_defaults=True, kw_only=True):
     pass
 
@@ -241,6 +318,9 @@ class Joined(ServerMessage, tag="joined"):
     locked: bool = False
     lobby: list[LobbyEntry] = msgspec.field(default_factory=list)
     """Who waits to be let in, oldest first: for hosts only (others get an empty list)."""
+    media_path: MediaPath = msgspec.field(default_factory=MediaPath)
+    recording: bool = False
+    """The meeting is being recorded (everyone is told)."""
     ref: str | None = None
 
 
@@ -356,6 +436,44 @@ class Error(ServerMessage, tag="error"):
     """For `rate_limited` and `server_busy`: seconds until the request may be sent again."""
 
 
+class MediaPathChanged(ServerMessage, tag="media-path"):
+    """The room's media path changed: in `mesh`, close the SFU connections and call everyone;
+    in `sfu` (each new generation), close the peer links and publish and subscribe afresh."""
+
+    media_path: MediaPath
+
+
+class SfuAnswer(ServerMessage, tag="sfu-answer"):
+    """The SFU's answer to `sfu-publish`."""
+
+    source: MediaSource
+    sdp: str
+    ref: str | None = None
+
+
+class SfuOffer(ServerMessage, tag="sfu-offer"):
+    """The subscription (re)offered: everyone else's publications in one peer connection.
+    Answer with `sfu-subscribed` and the same `version`."""
+
+    version: int
+    sdp: str
+    streams: list[SubscribedStream]
+
+
+class ActiveSpeaker(ServerMessage, tag="active-speaker"):
+    """In SFU mode: the participant the SFU hears talking (from its audio levels)."""
+
+    participant_id: str
+    talking: bool
+
+
+class RecordingChanged(ServerMessage, tag="recording"):
+    """Recording started or stopped; `by` is the host's participant id."""
+
+    active: bool
+    by: str | None = None
+
+
 class Ping(ServerMessage, tag="ping"):
     pass
 
@@ -461,6 +579,7 @@ AnyServerMessage = (
     | ParticipantReconnecting | ParticipantResumed
     | ChatBroadcast | TypingBroadcast | SignalRelay | Ack | Error | Ping | RoomClosed
     | Waiting | Admitted | LobbyRequest | LobbyLeft | Moderated | LockChanged | Reaction
+    | MediaPathChanged | SfuAnswer | SfuOffer | ActiveSpeaker | RecordingChanged
 )  # fmt: skip
 """Every server message; the web client's types are generated from its schema."""
 

@@ -499,6 +499,12 @@ class Session:
                 )
                 kind: str = request.__struct_config__.tag  # type: ignore[assignment]
                 self._reply(protocol.Ack(request=kind, ref=request.ref))
+            case (
+                protocol.SfuPublish() | protocol.SfuUnpublish() | protocol.SfuCandidate()
+                | protocol.SfuSubscribed() | protocol.SfuLayers() | protocol.Record()
+            ):  # fmt: skip
+                self._require_membership()
+                raise GlimpseError("this room's media goes browser to browser", code="not_sfu")
 
     def _require_membership(self) -> tuple[Membership, Identity]:
         if self.state is SessionState.WAITING:

@@ -20,6 +20,16 @@ export interface components {
             type: "ack";
         };
         /**
+         * ActiveSpeaker
+         * @description In SFU mode: the participant the SFU hears talking (from its audio levels).
+         */
+        ActiveSpeaker: {
+            participant_id: string;
+            talking: boolean;
+            /** @enum {unknown} */
+            type: "active-speaker";
+        };
+        /**
          * Admit
          * @description Let someone waiting in the lobby in (hosts only).
          */
@@ -88,7 +98,7 @@ export interface components {
             seq: number;
             text: string;
         };
-        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Renew"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"] | components["schemas"]["Hand"] | components["schemas"]["React"] | components["schemas"]["Moderate"] | components["schemas"]["Admit"] | components["schemas"]["Deny"] | components["schemas"]["Lock"] | components["schemas"]["EndMeeting"];
+        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Renew"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"] | components["schemas"]["Hand"] | components["schemas"]["React"] | components["schemas"]["Moderate"] | components["schemas"]["Admit"] | components["schemas"]["Deny"] | components["schemas"]["Lock"] | components["schemas"]["EndMeeting"] | components["schemas"]["SfuPublish"] | components["schemas"]["SfuUnpublish"] | components["schemas"]["SfuCandidate"] | components["schemas"]["SfuSubscribed"] | components["schemas"]["SfuLayers"] | components["schemas"]["Record"];
         /**
          * Deny
          * @description Turn someone waiting in the lobby away (hosts only).
@@ -167,11 +177,14 @@ export interface components {
             lobby?: components["schemas"]["LobbyEntry"][];
             /** @default false */
             locked?: boolean;
+            media_path?: components["schemas"]["MediaPath"];
             messages: components["schemas"]["ChatMessage"][];
             more_messages: boolean;
             participant_id: string;
             participants: components["schemas"]["Participant"][];
             reconnect_grace: number;
+            /** @default false */
+            recording?: boolean;
             /** @default null */
             ref?: string | null;
             resume: string;
@@ -179,6 +192,11 @@ export interface components {
             ticket: string;
             /** @enum {unknown} */
             type: "joined";
+        };
+        /** LayerChoice */
+        LayerChoice: {
+            layer: (0 | 1 | 2) | null;
+            participant_id: string;
         };
         /** Leave */
         Leave: {
@@ -249,6 +267,31 @@ export interface components {
             /** @enum {unknown} */
             type: "media";
             video: boolean;
+        };
+        /**
+         * MediaPath
+         * @description How the room's media flows: `mesh`, browser to browser, or `sfu`, through a media server.
+         *     `generation` grows with every change (a switch, or the room moved to another media server):
+         *     a client publishes and subscribes afresh for each `sfu` generation.
+         */
+        MediaPath: {
+            /** @default 0 */
+            generation?: number;
+            /**
+             * @default mesh
+             * @enum {unknown}
+             */
+            mode?: "mesh" | "sfu";
+        };
+        /**
+         * MediaPathChanged
+         * @description The room's media path changed: in `mesh`, close the SFU connections and call everyone;
+         *     in `sfu` (each new generation), close the peer links and publish and subscribe afresh.
+         */
+        MediaPathChanged: {
+            media_path: components["schemas"]["MediaPath"];
+            /** @enum {unknown} */
+            type: "media-path";
         };
         /** MediaState */
         MediaState: {
@@ -368,6 +411,28 @@ export interface components {
             type: "reaction";
         };
         /**
+         * Record
+         * @description Start or stop recording the meeting (hosts only; media path `sfu` only).
+         */
+        Record: {
+            active: boolean;
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "record";
+        };
+        /**
+         * RecordingChanged
+         * @description Recording started or stopped; `by` is the host's participant id.
+         */
+        RecordingChanged: {
+            active: boolean;
+            /** @default null */
+            by?: string | null;
+            /** @enum {unknown} */
+            type: "recording";
+        };
+        /**
          * Renew
          * @description A newer access token of the same user, before the socket's one expires.
          */
@@ -391,7 +456,92 @@ export interface components {
             name: string;
             owner_id: string;
         };
-        ServerMessage: components["schemas"]["Authenticated"] | components["schemas"]["Joined"] | components["schemas"]["ParticipantJoined"] | components["schemas"]["ParticipantLeft"] | components["schemas"]["ParticipantUpdated"] | components["schemas"]["ParticipantReconnecting"] | components["schemas"]["ParticipantResumed"] | components["schemas"]["ChatBroadcast"] | components["schemas"]["TypingBroadcast"] | components["schemas"]["SignalRelay"] | components["schemas"]["Ack"] | components["schemas"]["Error"] | components["schemas"]["Ping"] | components["schemas"]["RoomClosed"] | components["schemas"]["Waiting"] | components["schemas"]["Admitted"] | components["schemas"]["LobbyRequest"] | components["schemas"]["LobbyLeft"] | components["schemas"]["Moderated"] | components["schemas"]["LockChanged"] | components["schemas"]["Reaction"];
+        ServerMessage: components["schemas"]["Authenticated"] | components["schemas"]["Joined"] | components["schemas"]["ParticipantJoined"] | components["schemas"]["ParticipantLeft"] | components["schemas"]["ParticipantUpdated"] | components["schemas"]["ParticipantReconnecting"] | components["schemas"]["ParticipantResumed"] | components["schemas"]["ChatBroadcast"] | components["schemas"]["TypingBroadcast"] | components["schemas"]["SignalRelay"] | components["schemas"]["Ack"] | components["schemas"]["Error"] | components["schemas"]["Ping"] | components["schemas"]["RoomClosed"] | components["schemas"]["Waiting"] | components["schemas"]["Admitted"] | components["schemas"]["LobbyRequest"] | components["schemas"]["LobbyLeft"] | components["schemas"]["Moderated"] | components["schemas"]["LockChanged"] | components["schemas"]["Reaction"] | components["schemas"]["MediaPathChanged"] | components["schemas"]["SfuAnswer"] | components["schemas"]["SfuOffer"] | components["schemas"]["ActiveSpeaker"] | components["schemas"]["RecordingChanged"];
+        /**
+         * SfuAnswer
+         * @description The SFU's answer to `sfu-publish`.
+         */
+        SfuAnswer: {
+            /** @default null */
+            ref?: string | null;
+            sdp: string;
+            /** @enum {unknown} */
+            source: "camera" | "screen";
+            /** @enum {unknown} */
+            type: "sfu-answer";
+        };
+        /**
+         * SfuCandidate
+         * @description A browser's ICE candidate for one of its peer connections to the SFU.
+         */
+        SfuCandidate: {
+            /** @default null */
+            candidate?: components["schemas"]["IceCandidate"] | null;
+            /** @enum {unknown} */
+            pc: "camera" | "screen" | "subscriber";
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "sfu-candidate";
+        };
+        /**
+         * SfuLayers
+         * @description Which camera layer to receive of each participant: the one that fits its tile (the SFU
+         *     may send a lower one while the subscriber's link cannot take it).
+         */
+        SfuLayers: {
+            choices: components["schemas"]["LayerChoice"][];
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "sfu-layers";
+        };
+        /**
+         * SfuOffer
+         * @description The subscription (re)offered: everyone else's publications in one peer connection.
+         *     Answer with `sfu-subscribed` and the same `version`.
+         */
+        SfuOffer: {
+            sdp: string;
+            streams: components["schemas"]["SubscribedStream"][];
+            /** @enum {unknown} */
+            type: "sfu-offer";
+            version: number;
+        };
+        /**
+         * SfuPublish
+         * @description Publish a source to the room's SFU (media path `sfu` only): answered by `sfu-answer`.
+         */
+        SfuPublish: {
+            /** @default null */
+            ref?: string | null;
+            sdp: string;
+            /** @enum {unknown} */
+            source: "camera" | "screen";
+            /** @enum {unknown} */
+            type: "sfu-publish";
+        };
+        /**
+         * SfuSubscribed
+         * @description The browser's answer to the subscription offer of `sfu-offer` (same `version`).
+         */
+        SfuSubscribed: {
+            /** @default null */
+            ref?: string | null;
+            sdp: string;
+            /** @enum {unknown} */
+            type: "sfu-subscribed";
+            version: number;
+        };
+        /** SfuUnpublish */
+        SfuUnpublish: {
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            source: "camera" | "screen";
+            /** @enum {unknown} */
+            type: "sfu-unpublish";
+        };
         /** Signal */
         Signal: {
             /** @default null */
@@ -417,6 +567,18 @@ export interface components {
             sender: string;
             /** @enum {unknown} */
             type: "signal";
+        };
+        /**
+         * SubscribedStream
+         * @description One media section of the subscription offer, and whose media it carries.
+         */
+        SubscribedStream: {
+            /** @enum {unknown} */
+            kind: "audio" | "video";
+            mid: string;
+            participant_id: string;
+            /** @enum {unknown} */
+            source: "camera" | "screen";
         };
         /** Typing */
         Typing: {
