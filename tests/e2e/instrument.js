@@ -102,6 +102,18 @@
     return report ? (report.framesDecoded ?? 0) : -1;
   };
 
+  /** Bytes the page has sent on its open peer connections so far (RTP headers and payload, all media). */
+  window.__bytesSent = async () => {
+    let bytes = 0;
+    for (const pc of connections) {
+      if (pc.connectionState === "closed") continue;
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === "outbound-rtp") bytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
+      });
+    }
+    return bytes;
+  };
+
   /** The peer connections the page created (closed ones too). */
   window.__peerConnectionsCreated = () => connections.length;
 
