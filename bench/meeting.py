@@ -255,5 +255,5 @@ def summarize(
             for cluster, single in zip(capacities[CLUSTER], capacities["glimpse"], strict=True)
             if single
         ]
-        ratios["cluster_capacity"] = {"of": "Glimpse cluster/Glimpse", **_spread(pairs)}
+        ratios["cluster_capacity"] = {"of": "Glimpse x2/Glimpse", **_spread(pairs)}
     return {"steps": steps, "levels": table, "capacities": capacities, "ratios": ratios}
