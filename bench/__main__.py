@@ -1,6 +1,10 @@
 """`make bench`: Glimpse, the Socket.IO baseline and the raw `ws` server; same machine, same run.
 
 .venv/bin/python -m bench [--quick] [--servers socketio,glimpse,ws] [--metrics ...] [--runs N]
+
+The meeting mix (metric 7) also takes the server `glimpse-cluster`: two Glimpse instances behind
+nginx, on PostgreSQL and Redis (bench/servers.py), e.g. `--metrics meeting --servers
+glimpse,glimpse-cluster`.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from bench import browser, meeting, report
 from bench.meeting import QUICK_MEETING, MeetingProfile
 from bench.scenarios import QUICK, Profile, Scenarios
-from bench.servers import GLIMPSE_BENCH_SETTINGS, make_fixtures, start_server
+from bench.servers import CLUSTER, GLIMPSE_BENCH_SETTINGS, make_fixtures, start_server
 
 METRICS = ("meeting", "fanout", "latency", "idle", "joinstorm", "slow", "browser")
 
@@ -144,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         if "meeting" in metrics:  # the servers take turns: its own loop (bench/meeting.py)
             print("-- metric 7, the meeting mix", file=sys.stderr, flush=True)
             meeting_result = meeting.run(
-                [name for name in ("glimpse", "socketio") if name in servers],
+                [name for name in ("glimpse", CLUSTER, "socketio") if name in servers],
                 meeting_profile,
                 fixtures,
                 fixtures.room_ids[profile.rooms :],
@@ -163,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in sorted(servers, key=lambda name: name != "socketio"):  # the baseline first
             if not set(metrics) - {"meeting"}:
                 break
+            if name == CLUSTER:  # the meeting mix's only
+                continue
             print(f"-- {name}", file=sys.stderr, flush=True)
             start = partial(
                 start_server, work_dir=work_dir, fixtures=fixtures, core=0, glimpse_command=variant

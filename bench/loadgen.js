@@ -4,8 +4,9 @@
 //
 //   node bench/loadgen.js CONFIG.json   -> prints one JSON result on stdout
 //
-// CONFIG: {protocol: "glimpse"|"socketio"|"raw", url, server_pid, scenario, clients: [{token,
-// room}], ...scenario parameters}. Latency is measured from the send call to the moment the last
+// CONFIG: {protocol: "glimpse"|"socketio"|"raw", url, server_pids, metrics_urls, scenario,
+// clients: [{token, room}], ...scenario parameters}; the server's CPU and memory are those of its
+// processes together (several for a cluster), Glimpse's /metrics summed over its instances. Latency is measured from the send call to the moment the last
 // recipient has read the message; every chat text carries its id after a `bench#` marker.
 "use strict";
 const fs = require("node:fs");
@@ -23,15 +24,25 @@ const RUN = `${Date.now().toString(36)}${process.pid.toString(36)}`;
 
 // ---- measurements -------------------------------------------------------------------------
 
-function serverCpuSeconds() {
-  const stat = fs.readFileSync(`/proc/${config.server_pid}/stat`, "utf8");
+const SERVER_PIDS = config.server_pids ?? [config.server_pid];
+
+function processCpuSeconds(pid) {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime + stime
 }
 
+function serverCpuSeconds() {
+  return SERVER_PIDS.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
+}
+
 function serverRssBytes() {
-  const status = fs.readFileSync(`/proc/${config.server_pid}/status`, "utf8");
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+  let sum = 0;
+  for (const pid of SERVER_PIDS) {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    sum += Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+  }
+  return sum;
 }
 
 function generatorCpuSeconds() {
@@ -41,13 +52,15 @@ function generatorCpuSeconds() {
 
 /** CPU use of server and generator over a window, as fractions of one core. */
 function cpuMeter() {
-  const start = { wall: performance.now(), server: serverCpuSeconds(), gen: generatorCpuSeconds() };
+  const start = { wall: performance.now(), server: serverCpuSeconds(), gen: generatorCpuSeconds(),
+    each: SERVER_PIDS.map(processCpuSeconds) };
   return () => {
     const wall = (performance.now() - start.wall) / 1000;
     return {
       server_cpu: (serverCpuSeconds() - start.server) / wall,
       generator_cpu: (generatorCpuSeconds() - start.gen) / wall,
       server_cpu_seconds: serverCpuSeconds() - start.server,
+      server_cpu_by_process: SERVER_PIDS.map((pid, i) => (processCpuSeconds(pid) - start.each[i]) / wall),
     };
   };
 }
@@ -352,14 +365,17 @@ function seededRandom(seed) {
   };
 }
 
-/** Cumulative histogram buckets of one Prometheus metric, summed over its other labels. */
+/** Cumulative histogram buckets of one Prometheus metric, summed over its other labels and
+ * over the server's instances. */
 async function scrapeBuckets(name) {
-  const response = await fetch(config.url.replace(/^ws:/, "http:") + "/metrics");
   const buckets = new Map();
-  for (const line of (await response.text()).split("\n")) {
-    if (!line.startsWith(`${name}_bucket{`)) continue;
-    const le = /le="([^"]+)"/.exec(line)[1];
-    buckets.set(le, (buckets.get(le) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+  for (const base of config.metrics_urls ?? [config.url.replace(/^ws:/, "http:")]) {
+    const response = await fetch(base + "/metrics");
+    for (const line of (await response.text()).split("\n")) {
+      if (!line.startsWith(`${name}_bucket{`)) continue;
+      const le = /le="([^"]+)"/.exec(line)[1];
+      buckets.set(le, (buckets.get(le) ?? 0) + Number(line.slice(line.lastIndexOf(" ") + 1)));
+    }
   }
   return buckets;
 }

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.servers import Fixtures, RunningServer
+from bench.servers import CLUSTER, Fixtures, RunningServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "realtime" / "fixtures"
 """Signaling a real Chromium sent (its offer, answer and trickled candidates)."""
@@ -249,4 +249,11 @@ def summarize(
             if mine["chat"]["p99_ms"] and theirs["chat"]["p99_ms"]
         ]
         ratios["chat_p99_at_socketio_capacity"] = {"connections": reference, **_spread(p99s)}
+    if "glimpse" in steps and CLUSTER in steps:
+        pairs = [
+            cluster / single
+            for cluster, single in zip(capacities[CLUSTER], capacities["glimpse"], strict=True)
+            if single
+        ]
+        ratios["cluster_capacity"] = {"of": "Glimpse x2/Glimpse", **_spread(pairs)}
     return {"steps": steps, "levels": table, "capacities": capacities, "ratios": ratios}

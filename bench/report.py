@@ -15,7 +15,12 @@ from bench.meeting import MeetingProfile
 from bench.scenarios import Profile
 
 HIGHER, LOWER = "higher", "lower"
-NAMES = {"glimpse": "Glimpse", "socketio": "Socket.IO", "ws": "raw ws"}
+NAMES = {
+    "glimpse": "Glimpse",
+    "socketio": "Socket.IO",
+    "ws": "raw ws",
+    "glimpse-cluster": "Glimpse x2 (nginx, Redis, PostgreSQL)",
+}
 
 
 def metric_rows(profile: Profile) -> list[tuple[str, str, str]]:
@@ -134,7 +139,7 @@ def meeting_table(doc: dict[str, Any]) -> list[str]:
         return []
     header = [
         "7. meeting mix", "conns", "passed", "chat p50/p99", "signal p50/p99", "join p50/p99",
-        "CPU", "RSS MiB (settled)", "GC pause ms", "loop lag ms",
+        "CPU (generator)", "RSS MiB (settled)", "GC pause ms", "loop lag ms",
     ]  # fmt: skip
     rows = [header]
     for name, levels in result["levels"].items():
@@ -146,7 +151,7 @@ def meeting_table(doc: dict[str, Any]) -> list[str]:
                     pair(_figure(row["chat_p50_ms"]), _figure(row["chat_p99_ms"])),
                     pair(_figure(row["signal_p50_ms"]), _figure(row["signal_p99_ms"])),
                     pair(_figure(row["join_p50_ms"]), _figure(row["join_p99_ms"])),
-                    _figure(row["server_cpu"]),
+                    f"{_figure(row['server_cpu'])} ({_figure(row['generator_cpu'])})",
                     f"{_figure(row['rss_mib'])} ({_figure(row['rss_settled_mib'])})",
                     _milliseconds(row.get("gc_pauses_longest_at_most_s")),
                     _milliseconds(row.get("loop_lag_longest_at_most_s")),
@@ -167,7 +172,8 @@ def meeting_table(doc: dict[str, Any]) -> list[str]:
             continue
         where = f" ({spread['connections']} connections)" if "connections" in spread else ""
         lines.append(
-            f"   Glimpse/Socket.IO {key.replace('_', ' ')}{where}: {spread['median']:.2f}"
+            f"   {spread.get('of', 'Glimpse/Socket.IO')} {key.replace('_', ' ')}{where}:"
+            f" {spread['median']:.2f}"
             f" (range {spread['low']:.2f}-{spread['high']:.2f} over {spread['pairs']} pairs)"
         )
     lines.append(

@@ -113,7 +113,8 @@ class Scenarios:
         config = {
             "protocol": self.server.protocol,
             "url": self.server.url,
-            "server_pid": self.server.pid,
+            "server_pids": self.server.pids,
+            "metrics_urls": self.server.metrics_urls,
             "scenario": scenario,
             "clients": clients,
             "pause_ms": self.profile.pause_ms,

@@ -1,4 +1,5 @@
-"""The servers under test: Glimpse, the Socket.IO baseline and the raw `ws` server.
+"""The servers under test: Glimpse, the Socket.IO baseline and the raw `ws` server, and for the
+meeting mix Glimpse as two instances behind nginx (`glimpse-cluster`).
 
 Each is started pinned to its own core, seeded with the same users and rooms, and handed the
 same access tokens (HS256 JWTs signed with Glimpse's secret, which the baseline verifies too).
@@ -7,17 +8,22 @@ same access tokens (HS256 JWTs signed with Glimpse's secret, which the baseline 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Final
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs; Glimpse reaches it through SQLAlchemy
 
 from glimpse.auth.tokens import AccessTokens
 from glimpse.settings import Settings
@@ -38,6 +44,15 @@ GLIMPSE_BENCH_SETTINGS = {
     "GLIMPSE_ALLOWED_ORIGINS": "*",  # the browser metric's call page comes from another origin
 }
 """Limits raised for the bench (the baselines have none); every other setting is the default."""
+
+CLUSTER: Final = "glimpse-cluster"
+CLUSTER_INSTANCES: Final = 2
+POSTGRES_ADMIN_URL: Final = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+"""The PostgreSQL server the cluster's database is made on (as the tests' is)."""
+NGINX_CONNECTIONS: Final = 32768
+"""nginx's worker_connections for the bench: each WebSocket holds two (client, instance)."""
 
 TOKEN_TTL_SECONDS = 6 * 3600
 FAKE_PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$bench$bench"  # noqa: S105 (never verified)
@@ -62,6 +77,8 @@ class Fixtures:
     audience: str
     seeded: set[str] = field(default_factory=set)
     """Servers whose database already holds the fixtures (a restart keeps its data)."""
+    cluster_database_url: str = ""
+    """The cluster's PostgreSQL database, made at its first start and dropped at exit."""
 
 
 def make_fixtures(data_dir: Path, users: int, rooms: int) -> Fixtures:
@@ -80,9 +97,9 @@ def make_fixtures(data_dir: Path, users: int, rooms: int) -> Fixtures:
     )
 
 
-async def _seed_glimpse(data_dir: Path, fixtures: Fixtures) -> None:
+async def _seed_glimpse(data_dir: Path, fixtures: Fixtures, database_url: str = "") -> None:
     """Users and rooms through Glimpse's own store (no argon2 per user: they never log in)."""
-    store = open_store(Settings(data_dir=data_dir).resolved_database_url)
+    store = open_store(Settings(data_dir=data_dir, database_url=database_url).resolved_database_url)
     await store.connect()
     now = datetime.now(UTC)
     try:
@@ -141,6 +158,12 @@ class RunningServer:
     port: int
     process: subprocess.Popen[bytes]
     settings: dict[str, str] = field(default_factory=dict)
+    helpers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    """The cluster's other processes (the second instance, nginx, Redis), stopped with it."""
+    measured_pids: list[int] = field(default_factory=list)
+    """Processes whose CPU and memory are the server's; by default `process` alone."""
+    metrics_ports: list[int] = field(default_factory=list)
+    """Ports of the Glimpse instances' /metrics; by default `port`."""
 
     @property
     def url(self) -> str:
@@ -150,13 +173,23 @@ class RunningServer:
     def pid(self) -> int:
         return self.process.pid
 
+    @property
+    def pids(self) -> list[int]:
+        return self.measured_pids or [self.process.pid]
+
+    @property
+    def metrics_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.metrics_ports or [self.port]]
+
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        for process in (self.process, *self.helpers):
+            process.terminate()
+        for process in (self.process, *self.helpers):
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def start_server(
@@ -170,6 +203,8 @@ def start_server(
 
     `glimpse_command` replaces `glimpse serve --port {port}`, to compare server variants.
     """
+    if name == CLUSTER:
+        return _start_cluster(work_dir, fixtures, glimpse_command)
     port = free_port()
     pin = ["taskset", "-c", str(core)]
     log = (work_dir / f"{name}.log").open("wb")
@@ -211,3 +246,122 @@ def _spawn(command: list[str], env: dict[str, str], log: BinaryIO) -> subprocess
     return subprocess.Popen(  # noqa: S603 (fixed commands)
         command, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_raise_fd_limit
     )
+
+
+def _start_cluster(
+    work_dir: Path, fixtures: Fixtures, glimpse_command: list[str] | None
+) -> RunningServer:
+    """Two Glimpse instances behind nginx (deploy/nginx.conf, as `make cluster` runs it), on one
+    PostgreSQL database (made once per bench run) and a Redis of their own (a new one each
+    start, so no roster of a previous step is left on the bus). Nothing is pinned: the
+    instances, nginx and Redis share both cores, the generator's among them (each step's
+    `generator_cpu` says how much it took). Their CPU and memory are summed as the server's;
+    PostgreSQL's are not (it is shared with whatever else runs on the machine)."""
+    data_dir = work_dir / "glimpse-data"
+    if not fixtures.cluster_database_url:
+        fixtures.cluster_database_url = asyncio.run(_create_database())
+        atexit.register(asyncio.run, _drop_database(fixtures.cluster_database_url))
+        asyncio.run(_seed_glimpse(data_dir, fixtures, fixtures.cluster_database_url))
+    log = (work_dir / f"{CLUSTER}.log").open("wb")
+    redis_port, nginx_port = free_port(), free_port()
+    instance_ports = [free_port() for _ in range(CLUSTER_INSTANCES)]
+    redis = _spawn(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(redis_port), "--save", "",
+         "--appendonly", "no"],
+        dict(os.environ), log,
+    )  # fmt: skip
+    processes = [redis]
+    try:
+        _wait_redis(redis_port, redis)
+        env = {
+            **os.environ,
+            **GLIMPSE_BENCH_SETTINGS,
+            "GLIMPSE_DATA_DIR": str(data_dir),  # the fixtures' signing secret
+            "GLIMPSE_DATABASE_URL": fixtures.cluster_database_url,
+            "GLIMPSE_BUS_URL": f"redis://127.0.0.1:{redis_port}/0",
+        }
+        for port in instance_ports:
+            command = glimpse_command or [str(GLIMPSE_BIN), "serve", "--port", "{port}"]
+            command = [part.replace("{port}", str(port)) for part in command]
+            processes.append(_spawn(command, env, log))
+            _wait_healthy(port, "/healthz", processes[-1])
+        nginx = _spawn(_nginx_command(nginx_port, instance_ports), dict(os.environ), log)
+        processes.append(nginx)
+        _wait_healthy(nginx_port, "/healthz", nginx)
+    except BaseException:
+        for process in processes:
+            process.kill()
+            process.wait()
+        raise
+    nginx_workers = [
+        int(pid) for pid in Path(f"/proc/{nginx.pid}/task/{nginx.pid}/children").read_text().split()
+    ]
+    first, *others = processes[1:]
+    return RunningServer(
+        CLUSTER, "glimpse", nginx_port, first,
+        {**GLIMPSE_BENCH_SETTINGS, "instances": str(CLUSTER_INSTANCES), "bus": "redis",
+         "database": "postgresql"},
+        helpers=[*others, redis],
+        measured_pids=[process.pid for process in processes] + nginx_workers,
+        metrics_ports=instance_ports,
+    )  # fmt: skip
+
+
+def _nginx_command(port: int, instance_ports: list[int]) -> list[str]:
+    """nginx in the foreground with deploy/nginx.conf pointed at these ports, unprivileged (in
+    a folder of its own: the bench's is private)."""
+    run_dir = Path(tempfile.mkdtemp(prefix="glimpse-bench-nginx-"))
+    atexit.register(shutil.rmtree, run_dir, True)
+    for folder in ("logs", "temp"):
+        (run_dir / folder).mkdir()
+    first, second = instance_ports
+    conf = (
+        (REPO_DIR / "deploy" / "nginx.conf")
+        .read_text()
+        .replace("127.0.0.1:8080;", f"127.0.0.1:{port};")
+        .replace("127.0.0.1:8001 ", f"127.0.0.1:{first} ")
+        .replace("127.0.0.1:8002 ", f"127.0.0.1:{second} ")
+        .replace("worker_connections 4096;", f"worker_connections {NGINX_CONNECTIONS};")
+        .replace("access_log logs/access.log;", "access_log off;")
+    )
+    (run_dir / "nginx.conf").write_text(conf)
+    command = ["nginx", "-p", str(run_dir), "-c", str(run_dir / "nginx.conf"), "-e", "stderr"]
+    command += ["-g", "daemon off;"]
+    if os.getuid() == 0:  # as deploy/cluster.sh: its workers would run as nobody anyway
+        for path in (run_dir, *run_dir.rglob("*")):
+            shutil.chown(path, "nobody", "nogroup")
+        command = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
+    return command
+
+
+def _wait_redis(port: int, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"redis-server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                if connection.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("redis-server did not answer within 10 s")
+
+
+async def _create_database() -> str:
+    name = f"glimpse_bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+async def _drop_database(url: str) -> None:
+    admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await admin.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    finally:
+        await admin.close()

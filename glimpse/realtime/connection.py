@@ -11,14 +11,13 @@ client's messages wait to be handled, so a flood cannot pile up in memory either
 from __future__ import annotations
 
 import asyncio
-import collections
 from typing import Any, Final, cast
 
 import uvicorn
 from uvicorn.server import ServerState
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
-from websockets.protocol import State
+from websockets.protocol import Protocol, Side, State
 from websockets.server import ServerProtocol
 
 from glimpse.edge.admission import admit_websocket
@@ -58,11 +57,13 @@ class WebSocketConnection(asyncio.Protocol):
         self._app_state = app_state
         self._connections = server_state.connections
         self._tasks = server_state.tasks
-        self._ws = ServerProtocol(max_size=config.ws_max_size)
+        self._ws: Protocol = ServerProtocol(max_size=config.ws_max_size)
+        """The sans-I/O protocol: the server's for the handshake, then a bare one (`_opened`)."""
         self._transport: asyncio.Transport | None = None
         self._session: Session | None = None
         self._send_buffer_limit = 0
-        self._inbox: collections.deque[str | bytes] = collections.deque()
+        self._inbox: list[str | bytes] = []
+        """A list, not a deque: it holds at most INBOX_LIMIT, and an empty deque costs 600 bytes."""
         self._waiter: asyncio.Future[None] | None = None
         self._fragments: list[bytes | bytearray | memoryview] = []
         self._opcode = Opcode.TEXT
@@ -125,7 +126,7 @@ class WebSocketConnection(asyncio.Protocol):
                 await self._waiter
             finally:
                 self._waiter = None
-        message = self._inbox.popleft()
+        message = self._inbox.pop(0)
         if self._paused and len(self._inbox) < INBOX_LIMIT // 2 and self._transport is not None:
             self._paused = False
             self._transport.resume_reading()
@@ -173,14 +174,16 @@ class WebSocketConnection(asyncio.Protocol):
     # Internals
 
     def _handshake(self, request: Request) -> None:
+        handshake = self._ws
+        assert isinstance(handshake, ServerProtocol)
         services: SessionServices | None = self._app_state.get("services")
         address = ""
         if request.path.partition("?")[0] != PATH:
-            response = self._ws.reject(404, "No WebSocket endpoint here: it is at /ws.\n")
+            response = handshake.reject(404, "No WebSocket endpoint here: it is at /ws.\n")
         elif services is None:
-            response = self._ws.reject(503, "The server is starting; try again.\n")
+            response = handshake.reject(503, "The server is starting; try again.\n")
         else:
-            response = self._ws.accept(request)
+            response = handshake.accept(request)
             if response.status_code == 101:
                 headers = request.headers
                 address = self._client_address(request, services)
@@ -190,18 +193,31 @@ class WebSocketConnection(asyncio.Protocol):
                 if refusal is None:
                     self._limits = services.connection_limits
                 else:
-                    response = self._ws.reject(refusal.status, refusal.text)
-        self._ws.send_response(response)
+                    response = handshake.reject(refusal.status, refusal.text)
+        handshake.send_response(response)
         if self._limits is None or services is None:
             return
+        self._opened(handshake)
         self._send_buffer_limit = services.settings.send_buffer_bytes
         self._session = Session(self, services, address)
         task = asyncio.get_running_loop().create_task(self._session.run())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.add(task)  # uvicorn waits for these when it stops
         task.add_done_callback(self._session_ended)
 
-    def _session_ended(self, _: asyncio.Task[None]) -> None:
+    def _opened(self, handshake: ServerProtocol) -> None:
+        """Send the handshake's response and read frames with a bare Protocol from now on: the
+        ServerProtocol's parser keeps the request, headers and all (2 KiB), for as long as the
+        connection lasts. uvicorn hands over the request alone (a client sends nothing more
+        before the response), so nothing read is left behind in the handshake's parser."""
+        assert self._transport is not None
+        for data in handshake.data_to_send():
+            self._transport.write(data)
+        size = (handshake.max_message_size, handshake.max_fragment_size)
+        self._ws = Protocol(Side.SERVER, max_size=size)
+        handshake.parser.close()  # it holds its protocol: no cycle left (glimpse/heap.py)
+
+    def _session_ended(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
         self._session = None  # it holds this connection: no cycle left (glimpse/heap.py)
 
     def _client_address(self, request: Request, services: SessionServices) -> str:

@@ -1,4 +1,4 @@
-"""This instance's WebSockets by client address, by user and by login session.
+"""This instance's WebSockets by client address and by user.
 
 The registry holds the socket caps: per client address (its `address_group`, as the HTTP limits
 count it), for sockets not yet authenticated from one address and from all together (checked at
@@ -65,7 +65,8 @@ class ConnectionRegistry:
         self._entries: dict[Socket, _Entry] = {}
         self._by_address: dict[str, set[Socket]] = {}
         self._by_user: dict[str, set[Socket]] = {}
-        self._by_session: dict[str, set[Socket]] = {}
+        """A login session's sockets are found among its user's (at most
+        GLIMPSE_MAX_SOCKETS_PER_USER): no index of their own, which would cost each socket a set."""
         self._unauthenticated = 0
         self._unauthenticated_by_address: dict[str, int] = {}
         bus.on_revocation(self._on_revocation)
@@ -88,8 +89,7 @@ class ConnectionRegistry:
         self._count_unauthenticated(entry.address, 1)
 
     def authenticate(self, socket: Socket, claims: Credential) -> None:
-        """File a socket under its token's user and login session, or its guest (again, on a
-        renewal).
+        """File a socket under its token's user, or its guest (again, on a renewal).
 
         Raises TooManySockets for a user's (or guest's) socket beyond the cap.
         """
@@ -101,11 +101,9 @@ class ConnectionRegistry:
                 )
             self._count_unauthenticated(entry.address, -1)
         else:
-            self._unfile(socket, entry.claims)
+            _unindex(self._by_user, holder_id(entry.claims), socket)
         entry.claims = claims
         _index(self._by_user, holder_id(claims), socket)
-        if isinstance(claims, AccessClaims):
-            _index(self._by_session, claims.session_id, socket)
 
     def remove(self, socket: Socket) -> None:
         """A socket that closed."""
@@ -114,7 +112,7 @@ class ConnectionRegistry:
         if entry.claims is None:
             self._count_unauthenticated(entry.address, -1)
         else:
-            self._unfile(socket, entry.claims)
+            _unindex(self._by_user, holder_id(entry.claims), socket)
 
     def _count_unauthenticated(self, group: str, change: int) -> None:
         self._unauthenticated += change
@@ -123,11 +121,6 @@ class ConnectionRegistry:
             self._unauthenticated_by_address[group] = count
         else:
             del self._unauthenticated_by_address[group]
-
-    def _unfile(self, socket: Socket, claims: Credential) -> None:
-        _unindex(self._by_user, holder_id(claims), socket)
-        if isinstance(claims, AccessClaims):
-            _unindex(self._by_session, claims.session_id, socket)
 
     async def end_sessions(self, revocation: Revocation) -> None:
         """Close the revoked sessions' sockets here, and have every other instance close theirs.
@@ -145,11 +138,7 @@ class ConnectionRegistry:
         self._close(Revocation.decode(payload))
 
     def _close(self, revocation: Revocation) -> None:
-        if revocation.session_id is not None:
-            candidates = self._by_session.get(revocation.session_id, set())
-        else:
-            candidates = self._by_user.get(revocation.user_id, set())
-        for socket in list(candidates):
+        for socket in list(self._by_user.get(revocation.user_id, ())):
             claims = self._entries[socket].claims
             if isinstance(claims, AccessClaims) and revocation.covers(
                 claims.user_id, claims.session_id

@@ -154,10 +154,9 @@ class Membership:
 
 class Session:
     __slots__ = (
-        "_chat_limit", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
-        "_held", "_held_bytes", "_join_limit", "_last_seen", "_link",
-        "_meeting_limit", "_reaction_limit", "_services", "_settings", "_signal_limit",
-        "_strikes", "_typing_limit", "identity", "log_fields", "membership", "state",
+        "_allowances", "_claims", "_close_code", "_close_reason", "_closing", "_expiry",
+        "_held", "_held_bytes", "_last_seen", "_link", "_services", "_settings", "_strikes",
+        "identity", "log_fields", "membership", "state",
     )  # fmt: skip
 
     def __init__(self, link: Link, services: SessionServices, client_address: str) -> None:
@@ -185,12 +184,8 @@ class Session:
         self._close_code = 1000
         self._close_reason = ""
         self._last_seen = time.monotonic()
-        self._chat_limit = Allowance(settings.chat_rate, settings.chat_burst)
-        self._typing_limit = Allowance(settings.typing_rate, settings.typing_burst)
-        self._signal_limit = Allowance(settings.signal_rate, settings.signal_burst)
-        self._join_limit = Allowance(settings.join_rate, settings.join_burst)
-        self._reaction_limit = Allowance(settings.reaction_rate, settings.reaction_burst)
-        self._meeting_limit = Allowance(settings.meeting_action_rate, settings.meeting_action_burst)
+        self._allowances: dict[str, Allowance] | None = None
+        """The rate limits of the kinds of message sent so far, by kind (`_allowance`)."""
         self._strikes = Strikes(settings.rate_limit_strikes)
         self.log_fields = log_context.ConnectionFields(client_address)
         """What this connection's log lines carry; kept up to date as it goes."""
@@ -275,11 +270,9 @@ class Session:
         self._services.metrics.connections_opened.inc()
         self._services.heartbeat.add(self)
         try:
-            async with asyncio.timeout(self._settings.auth_timeout):
-                frame = await self._receive()
-            await self._authenticate(frame)
+            await self._authenticate(await self._first_message())
             while not self._closing:
-                await self._handle(await self._receive())
+                await self._handle(await self._link.receive())
         except TimeoutError:
             self._end(TIMED_OUT, "authentication timed out")
         except LinkClosed:
@@ -316,10 +309,10 @@ class Session:
         self._services.metrics.messages_out["ping"] += 1
         self.deliver(PING)
 
-    async def _receive(self) -> str | bytes:
-        message = await self._link.receive()
-        self._last_seen = time.monotonic()
-        return message
+    async def _first_message(self) -> str | bytes:
+        """The client's first message (its `auth`), within GLIMPSE_AUTH_TIMEOUT."""
+        async with asyncio.timeout(self._settings.auth_timeout):
+            return await self._link.receive()
 
     async def _authenticate(self, frame: str | bytes) -> None:
         """The first frame must be a valid `auth`, with a user's access token or a guest's token;
@@ -328,6 +321,7 @@ class Session:
         The socket is filed under its user and login session before the session is checked, so
         a revocation stored meanwhile is either seen by the check or closes the socket.
         """
+        self._last_seen = time.monotonic()
         try:
             request = protocol.decode(frame)
             if not isinstance(request, protocol.Auth):
@@ -395,6 +389,8 @@ class Session:
         )
 
     async def _handle(self, frame: str | bytes) -> None:
+        """One message from the client: it is alive (`beat`); answered, refused or relayed."""
+        self._last_seen = time.monotonic()
         try:
             request = protocol.decode(frame)
         except protocol.ProtocolError as error:
@@ -436,19 +432,33 @@ class Session:
 
     def _allowance(self, request: protocol.AnyClientMessage) -> Allowance | None:
         """The rate limit this kind of message draws on; None for those not limited."""
+        settings = self._settings
         if isinstance(request, protocol.Chat):
-            return self._chat_limit
+            return self._limit("chat", settings.chat_rate, settings.chat_burst)
         if isinstance(request, protocol.Typing):
-            return self._typing_limit
+            return self._limit("typing", settings.typing_rate, settings.typing_burst)
         if isinstance(request, protocol.Signal | protocol.Media):
-            return self._signal_limit
+            return self._limit("signal", settings.signal_rate, settings.signal_burst)
         if isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
-            return self._join_limit
+            return self._limit("join", settings.join_rate, settings.join_burst)
         if isinstance(request, protocol.React):
-            return self._reaction_limit
+            return self._limit("reaction", settings.reaction_rate, settings.reaction_burst)
         if isinstance(request, MeetingRequest):
-            return self._meeting_limit
+            return self._limit(
+                "meeting", settings.meeting_action_rate, settings.meeting_action_burst
+            )
         return None
+
+    def _limit(self, kind: str, rate: float, burst: int) -> Allowance:
+        """The allowance of one kind of message, made full at its first use: the same as one
+        made with the socket, since a bucket never holds more than its burst, and an idle socket
+        (most are) holds none (README "Performance", memory per idle connection)."""
+        if self._allowances is None:
+            self._allowances = {}
+        allowance = self._allowances.get(kind)
+        if allowance is None:
+            allowance = self._allowances[kind] = Allowance(rate, burst)
+        return allowance
 
     async def _dispatch(self, request: protocol.AnyClientMessage) -> None:
         match request:

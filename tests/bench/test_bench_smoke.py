@@ -69,3 +69,33 @@ def test_quick_bench_measures_every_server_and_metric(tmp_path: Path) -> None:
     gc_pauses = meeting["steps"]["glimpse"]["24"][0]["gc_pauses"]
     assert gc_pauses["count"] > 0  # read from Glimpse's /metrics
     assert meeting["ratios"]["capacity"]["pairs"] in (0, 1)
+
+
+def test_quick_meeting_mix_on_two_instances(tmp_path: Path, postgresql_url: str) -> None:
+    """The meeting mix against two instances behind nginx on PostgreSQL and Redis, beside one."""
+    done = subprocess.run(  # noqa: S603 (this interpreter, fixed arguments)
+        [
+            *(sys.executable, "-m", "bench", "--quick", "--metrics", "meeting"),
+            *("--servers", "glimpse,glimpse-cluster", "--out", str(tmp_path)),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "Glimpse x2 (nginx, Redis, PostgreSQL)" in done.stdout
+    [json_file] = tmp_path.glob("*.json")
+    meeting = json.loads(json_file.read_text())["meeting"]
+    for name in ("glimpse", "glimpse-cluster"):
+        [step] = meeting["steps"][name]["24"]
+        assert step["sent"]["dropped"] == 0, name
+        for kind in ("chat", "signal", "join"):
+            assert step[kind]["count"] > 0, (name, kind)
+            assert step[kind]["lost"] == 0, (name, kind)
+        assert step["generator_cpu"] > 0, name
+    [cluster] = meeting["steps"]["glimpse-cluster"]["24"]
+    assert len(cluster["server_cpu_by_process"]) >= 5  # 2 instances, Redis, nginx and its workers
+    assert cluster["gc_pauses"]["count"] > 0  # read from both instances' /metrics
+    assert meeting["ratios"]["cluster_capacity"]["pairs"] in (0, 1)
