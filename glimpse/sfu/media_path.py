@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 FIELD: Final = "media"
 """The meeting-state field (glimpse/meetings/state.py) that holds the room's media path."""
+SETTLE_MARGIN: Final = 0.05
+"""Seconds a settled room's review waits past `sfu_settle` (timers may fire a little early)."""
 PUBLICATIONS_PER_PARTICIPANT: Final = 2
 """A camera and a screen."""
 
@@ -78,6 +80,8 @@ class MediaPaths:
         """The media mode setting of each room served here, as of its latest join here."""
         self._calm_since: dict[str, float] = {}
         """SFU rooms where no more than the threshold send video: since when."""
+        self._settling: dict[str, asyncio.TimerHandle] = {}
+        """Reviews due once a room's calm has lasted `sfu_settle`."""
         self._tasks: set[asyncio.Task[None]] = set()
         if registry is not None:
             registry.on_loss(self._janus_lost)
@@ -108,6 +112,8 @@ class MediaPaths:
         """The room's last participant left (the meeting ends): its Janus room goes."""
         self._modes.pop(room_id, None)
         self._calm_since.pop(room_id, None)
+        if (timer := self._settling.pop(room_id, None)) is not None:
+            timer.cancel()
         path = await self.current(room_id)
         if path.mode == "sfu":
             await self._destroy(path)
@@ -130,11 +136,15 @@ class MediaPaths:
         if now - since >= self._settle:
             self._calm_since.pop(room_id, None)
             return "mesh"
-        if since == now:  # look again once it has settled
-            asyncio.get_running_loop().call_later(
-                self._settle, lambda: self._spawn(self._review_quietly(room_id))
+        if room_id not in self._settling:  # look again once it has settled
+            self._settling[room_id] = asyncio.get_running_loop().call_later(
+                since + self._settle - now + SETTLE_MARGIN, self._settled, room_id
             )
         return None
+
+    def _settled(self, room_id: str) -> None:
+        del self._settling[room_id]
+        self._spawn(self._review_quietly(room_id))
 
     async def _switch(
         self, room_id: str, before: RoomMedia, mode: Literal["mesh", "sfu"]
@@ -202,6 +212,9 @@ class MediaPaths:
         task.add_done_callback(self._tasks.discard)
 
     async def stop(self) -> None:
+        for timer in self._settling.values():
+            timer.cancel()
+        self._settling.clear()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -8,12 +8,12 @@ import asyncio
 import contextlib
 from typing import Any
 
-from aiortc import (  # type: ignore[import-untyped]
+from aiortc import (
     MediaStreamTrack,
     RTCPeerConnection,
     RTCSessionDescription,
 )
-from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack  # type: ignore[import-untyped]
+from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
 
 from tests.conftest import WsClient
 
