@@ -45,3 +45,30 @@ async def test_media_flows_from_a_publisher_through_janus_to_a_subscriber(
     finally:
         for peer in (ann_camera, bob_camera, bob_subscription):
             await peer.close()
+
+
+async def test_a_leaver_s_streams_leave_the_others_subscriptions_and_a_talker_is_announced(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server()
+    ann, bob = await server.register("Ann"), await server.register("Bob")
+    room = await sfu_room(server, ann)
+    a, b = await server.connect(ann), await server.connect(bob)
+    ann_id = (await a.join(room["code"], media={"audio": True, "video": True}))["participant_id"]
+    await b.join(room["code"], media={"audio": True, "video": True})
+    ann_camera, bob_camera, bob_subscription = Publisher(talking=True), Publisher(), Subscriber()
+    try:
+        await bob_camera.publish(b)
+        await ann_camera.publish(a)
+        offer = await expect_skipping(b, "sfu-offer")
+        await bob_subscription.answer(b, offer)
+        speaker = await expect_skipping(b, "active-speaker")
+        assert speaker == {"type": "active-speaker", "participant_id": ann_id, "talking": True}
+
+        await a.send({"type": "leave"})
+        again = await expect_skipping(b, "sfu-offer")
+        assert again["version"] == offer["version"] + 1
+        assert again["streams"] == []
+    finally:
+        for peer in (ann_camera, bob_camera, bob_subscription):
+            await peer.close()
