@@ -16,6 +16,7 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+from av import AudioFrame
 
 from tests.conftest import WsClient
 
@@ -23,11 +24,12 @@ FRAME_TIMEOUT = 15.0
 TONE_HZ = 440
 
 
-class Tone(AudioStreamTrack):  # type: ignore[misc]
+class Tone(AudioStreamTrack):
     """A loud tone (aiortc's own audio track is silent): someone talking."""
 
     async def recv(self) -> Any:
         frame = await super().recv()
+        assert isinstance(frame, AudioFrame)
         start = frame.pts or 0
         samples = (
             int(20000 * math.sin(2 * math.pi * TONE_HZ * (start + i) / frame.sample_rate))
