@@ -41,7 +41,7 @@ from glimpse.realtime.ratelimit import Allowance, Strikes, Verdict
 from glimpse.realtime.registry import SESSION_ENDED, ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.rooms import Joined, Waiting
-from glimpse.sfu.service import Sfu
+from glimpse.sfu.service import Sfu, SfuRequest
 from glimpse.store import RoomRecord, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -444,7 +444,7 @@ class Session:
             return self._chat_limit
         if isinstance(request, protocol.Typing):
             return self._typing_limit
-        if isinstance(request, protocol.Signal | protocol.Media):
+        if isinstance(request, protocol.Signal | protocol.Media | SfuRequest):
             return self._signal_limit
         if isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
             return self._join_limit

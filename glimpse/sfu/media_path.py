@@ -101,8 +101,8 @@ class MediaPaths:
         if media_mode is not None:
             self._modes[room_id] = media_mode
         path = await self.current(room_id)
-        if self._registry is None:
-            return path.public
+        if self._registry is None or not self._hub.roster(room_id):
+            return path.public  # no SFU; or the room is no longer served here: others decide
         wanted = self._wanted(room_id, path)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
@@ -129,7 +129,7 @@ class MediaPaths:
         if videos > self._threshold or len(roster) > self._mesh_size:
             self._calm_since.pop(room_id, None)
             return "sfu"
-        if path.mode == "mesh" or not roster:
+        if path.mode == "mesh":
             return "mesh"
         now = time.monotonic()
         since = self._calm_since.setdefault(room_id, now)
