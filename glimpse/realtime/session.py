@@ -57,11 +57,13 @@ PING: Final = text_frame(protocol.encode(protocol.Ping()))
 NOT_STRIKES: Final = frozenset(
     {
         "unavailable", "database_unavailable", "server_busy", "internal_error",
-        "unknown_participant", "rate_limited",
+        "unknown_participant", "rate_limited", "media_server_unavailable", "stale_offer",
+        "not_sfu", "unknown_connection",
     }
 )  # fmt: skip
 """Refusals a client cannot avoid, which are not strikes: the server's failures, a signal to
-a participant who has just left (a browser trickles its candidates on for a moment), and a limit
+a participant who has just left (a browser trickles its candidates on for a moment), SFU requests
+that race a change of the media path or of the subscription, and a limit
 reached (a message over its kind's rate is a strike only when its `Allowance` says so)."""
 FINAL_CLOSES: Final = frozenset(
     {
