@@ -40,11 +40,13 @@ class Tone(AudioStreamTrack):
 
 
 class Publisher:
-    """A sendonly camera publication (with a microphone that is silent, or `talking`)."""
+    """A sendonly camera publication (with a microphone that is silent, or `talking`), or a
+    `screen` (video only)."""
 
-    def __init__(self, *, talking: bool = False) -> None:
+    def __init__(self, *, talking: bool = False, screen: bool = False) -> None:
         self.pc = RTCPeerConnection()
-        for track in (Tone() if talking else AudioStreamTrack(), VideoStreamTrack()):
+        microphone = [] if screen else [Tone() if talking else AudioStreamTrack()]
+        for track in (*microphone, VideoStreamTrack()):
             self.pc.addTransceiver(track, direction="sendonly")
 
     async def offer(self) -> str:
