@@ -76,6 +76,8 @@ class SfuParticipant:
         """Other publishers' feeds in the room: feed id -> display."""
         self._subscribed: set[int] = set()
         self._streams: list[protocol.SubscribedStream] = []
+        self._layers: dict[str, protocol.Layer | None] = {}
+        """The camera layer chosen for each participant (`sfu-layers`)."""
         self.version = 0
         """The version of the latest `sfu-offer` sent."""
         self.closed = False
@@ -345,17 +347,22 @@ class SfuParticipant:
         if version != self.version:
             raise GlimpseError("a newer offer is on its way", code="stale_offer")
         await self._subscriber.request({"request": "start"}, {"type": "answer", "sdp": sdp})
+        with contextlib.suppress(JanusError):  # the answer stands; choices apply at the next one
+            await self._configure_layers({})  # the choices made so far, for the streams now there
 
     async def _configure_layers(self, choices: dict[str, protocol.Layer | None]) -> None:
+        """Remember the layer chosen for each participant (kept across re-offers) and apply the
+        choices to the camera streams the subscription has."""
+        self._layers.update(choices)
         if self._subscriber is None:
-            return  # nothing received yet: nothing to choose
+            return  # nothing received yet: applied once there is
         streams: list[Json] = []
         for stream in self._streams:
             if stream.kind != "video" or stream.source != "camera":
                 continue
-            if stream.participant_id not in choices:
+            if stream.participant_id not in self._layers:
                 continue
-            layer = choices[stream.participant_id]
+            layer = self._layers[stream.participant_id]
             if layer is None:
                 streams.append({"mid": stream.mid, "send": False})
             else:
