@@ -12,6 +12,7 @@ import enum
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -41,7 +42,6 @@ from glimpse.realtime.ratelimit import Allowance, Strikes, Verdict
 from glimpse.realtime.registry import SESSION_ENDED, ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.rooms import Joined, Waiting
-from glimpse.sfu.service import Sfu, SfuRequest
 from glimpse.store import RoomRecord, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,25 @@ class Link(Protocol):
         """The codes of the close frames sent and received; None for one that did not go."""
 
 
+class SfuHandler(Protocol):
+    """The SFU as a session sees it (glimpse/sfu/service.py)."""
+
+    async def handle(
+        self,
+        room_id: str,
+        participant: protocol.Participant,
+        request: protocol.SfuRequest,
+        send: Callable[[protocol.ServerMessage], None],
+    ) -> protocol.ServerMessage | None:
+        """Carry out an `sfu-*` or `record` request; the answer to send (None: none)."""
+
+    async def review(self, room_id: str) -> None:
+        """Someone's media changed: the room's media path may change."""
+
+    def release(self, participant_id: str) -> None:
+        """The participant's socket went: its connections to the SFU go."""
+
+
 class SessionServices(EdgeServices, Protocol):
     """What a session needs of the server's services (built by glimpse/services.py)."""
 
@@ -130,7 +149,7 @@ class SessionServices(EdgeServices, Protocol):
     def heartbeat(self) -> Heartbeat: ...
 
     @property
-    def sfu(self) -> Sfu: ...
+    def sfu(self) -> SfuHandler: ...
 
 
 class SessionState(enum.Enum):
@@ -446,7 +465,7 @@ class Session:
             return self._chat_limit
         if isinstance(request, protocol.Typing):
             return self._typing_limit
-        if isinstance(request, protocol.Signal | protocol.Media | SfuRequest):
+        if isinstance(request, protocol.Signal | protocol.Media | protocol.SfuRequest):
             return self._signal_limit
         if isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
             return self._join_limit
@@ -494,7 +513,7 @@ class Session:
                 media = protocol.MediaState(request.audio, request.video, request.screen)
                 membership.participant.media = media
                 await self._services.hub.update(membership.room_id, membership.participant)
-                await self._services.sfu.paths.review(membership.room_id)
+                await self._services.sfu.review(membership.room_id)
                 self._reply(protocol.Ack(request="media", ref=request.ref))
             case (
                 protocol.Hand() | protocol.React() | protocol.Moderate() | protocol.Admit()

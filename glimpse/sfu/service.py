@@ -26,10 +26,6 @@ from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 
 log = logging.getLogger(__name__)
 
-SfuRequest = (
-    protocol.SfuPublish | protocol.SfuUnpublish | protocol.SfuCandidate | protocol.SfuSubscribed
-    | protocol.SfuLayers | protocol.Record
-)  # fmt: skip
 SDP_BYTES_PER_SECTION: Final = 1024
 """What a subscription's SDP may hold per media section (a Chromium answer's is ~400 bytes)."""
 
@@ -54,7 +50,11 @@ class Sfu:
             registry.on_loss(self._janus_lost)
 
     async def handle(
-        self, room_id: str, participant: protocol.Participant, request: SfuRequest, send: Send
+        self,
+        room_id: str,
+        participant: protocol.Participant,
+        request: protocol.SfuRequest,
+        send: Send,
     ) -> protocol.ServerMessage | None:
         """Carry out a participant's SFU request; the answer to send it (None: none). Janus
         gone: `media_server_unavailable`; Janus refusing an offer or answer: `invalid_sdp`."""
@@ -70,7 +70,11 @@ class Sfu:
             raise MediaServerUnavailable(f"the SFU refused it: {error.reason}") from error
 
     async def _handle(
-        self, room_id: str, participant: protocol.Participant, request: SfuRequest, send: Send
+        self,
+        room_id: str,
+        participant: protocol.Participant,
+        request: protocol.SfuRequest,
+        send: Send,
     ) -> protocol.ServerMessage | None:
         path = await self.paths.current(room_id)
         if path.mode != "sfu":
@@ -115,6 +119,10 @@ class Sfu:
                         )
                 await self._existing(pid, path).choose_layers(choices)
         return protocol.Ack(request=kind, ref=request.ref)
+
+    async def review(self, room_id: str) -> None:
+        """Someone's media changed: the room's path may change."""
+        await self.paths.review(room_id)
 
     def release(self, participant_id: str) -> None:
         """The participant's socket went: its connections to Janus go (in the background, so a
