@@ -47,15 +47,18 @@ def rtp_range() -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def running_janus(folder: Path, secrets_of: Janus | None = None) -> Iterator[Janus]:
-    """Start Janus with only the videoroom plugin and the WebSocket transport on 127.0.0.1, with
-    fresh secrets (or those of `secrets_of`, for a second Janus of the same Glimpse); its config
-    and log are in `folder`. Stopped (SIGTERM, then SIGKILL) on exit."""
+def running_janus(
+    folder: Path, secrets_of: Janus | None = None, port: int | None = None
+) -> Iterator[Janus]:
+    """Start Janus with only the videoroom plugin and the WebSocket transport on 127.0.0.1 (on
+    `port`, or a free one), with fresh secrets (or those of `secrets_of`: a second Janus of the
+    same Glimpse, or the same one restarted); its config and log are in `folder`. Stopped
+    (SIGTERM, then SIGKILL) on exit."""
     assert shutil.which("janus"), (
         "janus is not installed: apt-get install janus (.ci/services.sh does)"
     )
-    port = free_port()
-    config = folder / f"janus-{port}"
+    port = port or free_port()
+    config = folder / f"janus-{port}-{secrets.token_hex(4)}"
     config.mkdir(parents=True)
     low, high = rtp_range()
     environment = {
