@@ -172,6 +172,10 @@ class Record(ClientMessage, tag="record"):
     active: bool
 
 
+SfuRequest = SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuLayers | Record
+"""The requests a session hands to the SFU (glimpse/sfu/service.py)."""
+
+
 class Hand(ClientMessage, tag="hand"):
     """Raise or lower one's own hand."""
 

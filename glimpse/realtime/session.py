@@ -12,6 +12,7 @@ import enum
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -56,11 +57,13 @@ PING: Final = text_frame(protocol.encode(protocol.Ping()))
 NOT_STRIKES: Final = frozenset(
     {
         "unavailable", "database_unavailable", "server_busy", "internal_error",
-        "unknown_participant", "rate_limited",
+        "unknown_participant", "rate_limited", "media_server_unavailable", "stale_offer",
+        "not_sfu", "unknown_connection",
     }
 )  # fmt: skip
 """Refusals a client cannot avoid, which are not strikes: the server's failures, a signal to
-a participant who has just left (a browser trickles its candidates on for a moment), and a limit
+a participant who has just left (a browser trickles its candidates on for a moment), SFU requests
+that race a change of the media path or of the subscription, and a limit
 reached (a message over its kind's rate is a strike only when its `Allowance` says so)."""
 FINAL_CLOSES: Final = frozenset(
     {
@@ -99,6 +102,25 @@ class Link(Protocol):
         """The codes of the close frames sent and received; None for one that did not go."""
 
 
+class SfuHandler(Protocol):
+    """The SFU as a session sees it (glimpse/sfu/service.py)."""
+
+    async def handle(
+        self,
+        room_id: str,
+        participant: protocol.Participant,
+        request: protocol.SfuRequest,
+        send: Callable[[protocol.ServerMessage], None],
+    ) -> protocol.ServerMessage | None:
+        """Carry out an `sfu-*` or `record` request; the answer to send (None: none)."""
+
+    async def review(self, room_id: str) -> None:
+        """Someone's media changed: the room's media path may change."""
+
+    def release(self, participant_id: str) -> None:
+        """The participant's socket went: its connections to the SFU go."""
+
+
 class SessionServices(EdgeServices, Protocol):
     """What a session needs of the server's services (built by glimpse/services.py)."""
 
@@ -125,6 +147,9 @@ class SessionServices(EdgeServices, Protocol):
 
     @property
     def heartbeat(self) -> Heartbeat: ...
+
+    @property
+    def sfu(self) -> SfuHandler: ...
 
 
 class SessionState(enum.Enum):
@@ -437,7 +462,7 @@ class Session:
             return self._limit("chat", settings.chat_rate, settings.chat_burst)
         if isinstance(request, protocol.Typing):
             return self._limit("typing", settings.typing_rate, settings.typing_burst)
-        if isinstance(request, protocol.Signal | protocol.Media):
+        if isinstance(request, protocol.Signal | protocol.Media | protocol.SfuRequest):
             return self._limit("signal", settings.signal_rate, settings.signal_burst)
         if isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
             return self._limit("join", settings.join_rate, settings.join_burst)
@@ -498,6 +523,7 @@ class Session:
                 media = protocol.MediaState(request.audio, request.video, request.screen)
                 membership.participant.media = media
                 await self._services.hub.update(membership.room_id, membership.participant)
+                await self._services.sfu.review(membership.room_id)
                 self._reply(protocol.Ack(request="media", ref=request.ref))
             case (
                 protocol.Hand() | protocol.React() | protocol.Moderate() | protocol.Admit()
@@ -513,8 +539,12 @@ class Session:
                 protocol.SfuPublish() | protocol.SfuUnpublish() | protocol.SfuCandidate()
                 | protocol.SfuSubscribed() | protocol.SfuLayers() | protocol.Record()
             ):  # fmt: skip
-                self._require_membership()
-                raise GlimpseError("this room's media goes browser to browser", code="not_sfu")
+                membership, _ = self._require_membership()
+                answer = await self._services.sfu.handle(
+                    membership.room_id, membership.participant, request, self._reply
+                )
+                if answer is not None:
+                    self._reply(answer)
 
     def _require_membership(self) -> tuple[Membership, Identity]:
         if self.state is SessionState.WAITING:
@@ -599,6 +629,7 @@ class Session:
         log.info("left the lobby" if waiting else "left the room")
         self.log_fields.room = self.log_fields.participant = None
         room_id, participant_id = membership.room_id, membership.participant.id
+        self._services.sfu.release(participant_id)
         if waiting:
             await self._services.rooms.leave_lobby(room_id, participant_id)
         elif resumable:
@@ -627,6 +658,7 @@ def _joined_message(
         reconnect_grace=reconnect_grace,
         locked=joined.locked,
         lobby=lobby,
+        media_path=joined.media_path,
         ref=ref,
     )
 

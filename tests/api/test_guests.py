@@ -34,7 +34,7 @@ async def test_an_invite_link_shows_the_room_and_its_owner(server: RunningServer
     assert response.json() == {
         "room": {
             "id": room["id"], "code": room["code"], "name": "Weekly sync", "has_password": True,
-            "allow_guests": True, "lobby": "off",
+            "allow_guests": True, "lobby": "off", "media_mode": "auto",
         },
         "owner_name": "Olivia",
     }  # fmt: skip

@@ -14,7 +14,7 @@ async def patch(server: RunningServer, room: dict[str, Any], user: User, **body:
 async def test_the_owner_changes_the_settings(server: RunningServer) -> None:
     owner, other = await server.register(), await server.register()
     room = await server.create_room(owner, "Old name")
-    assert (room["allow_guests"], room["lobby"]) == (True, "off")
+    assert (room["allow_guests"], room["lobby"], room["media_mode"]) == (True, "off", "auto")
 
     denied = await patch(server, room, other, name="Hijacked", allow_guests=False)
     assert denied.status_code == 403
@@ -33,10 +33,12 @@ async def test_the_owner_changes_the_settings(server: RunningServer) -> None:
     )  # fmt: skip
     lobby = (await patch(server, room, owner, lobby="guests")).json()
     assert (lobby["name"], lobby["allow_guests"], lobby["lobby"]) == ("New name", False, "guests")
+    meshed = (await patch(server, room, owner, media_mode="mesh")).json()
+    assert (meshed["lobby"], meshed["media_mode"]) == ("guests", "mesh")
     read = await server.http.get(f"/api/rooms/{room['id']}", headers=other.headers)
-    assert read.json() == lobby
+    assert read.json() == meshed
 
-    for bad in [{"lobby": "sometimes"}, {"name": ""}, {"password": ""},
+    for bad in [{"lobby": "sometimes"}, {"media_mode": "p2p"}, {"name": ""}, {"password": ""},
                 {"password": "new secret", "remove_password": True}]:  # fmt: skip
         refused = await patch(server, room, owner, **bad)
         assert refused.status_code == 422, bad

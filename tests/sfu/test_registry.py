@@ -1,0 +1,44 @@
+"""The registry of Janus instances: health from the session to each, and a lost Janus used
+again once it is back."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from glimpse.bus.memory import MemoryBus
+from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
+from tests.conftest import wait_until
+from tests.janus import Janus, running_janus
+
+pytestmark = pytest.mark.timeout(60)
+
+
+async def test_a_lost_janus_is_reported_and_used_again_once_back(
+    janus: Janus, tmp_path: Path
+) -> None:
+    lost: list[str] = []
+    registry = JanusRegistry([janus.url], janus.api_secret, MemoryBus(), keepalive=0.5)
+    registry.on_loss(lost.append)
+    await registry.start()
+    try:
+        assert registry.healthy() == [janus.url]
+        assert await registry.place() == janus.url
+
+        janus.kill()
+        await wait_until(lambda: asyncio.sleep(0, bool(lost)), 5, "the loss was not reported")
+        assert lost == [janus.url] and registry.healthy() == []
+        with pytest.raises(MediaServerUnavailable):
+            await registry.place()
+
+        port = urlsplit(janus.url).port
+        with running_janus(tmp_path, secrets_of=janus, port=port):  # restarted
+            await wait_until(
+                lambda: asyncio.sleep(0, registry.healthy() == [janus.url]), 15, "not back"
+            )
+            assert await registry.place() == janus.url
+    finally:
+        await registry.stop()
