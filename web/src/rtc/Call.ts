@@ -567,7 +567,7 @@ export class Call extends Emitter<CallEvents> {
    * SFU, whether they are listed (their media comes with everyone's).
    */
   private works(id: string): boolean {
-    if (this.sfu !== null) return this.remotes.has(id);
+    if (this.path.mode === "sfu") return this.remotes.has(id);
     const state = this.links.has(id) ? this.remotes.get(id)?.peerState : undefined;
     return state === "connected" || state === "reconnecting";
   }
@@ -637,9 +637,9 @@ export class Call extends Emitter<CallEvents> {
       problem: null,
       sendingVideo: true,
     });
-    if (this.sfu !== null) {
-      this.sfu.expectVideo(participant.id, participant.media.video);
-      this.sfu.setTileSizes(this.remoteSizes());
+    if (this.path.mode === "sfu") {
+      this.sfu?.expectVideo(participant.id, participant.media.video);
+      this.sfu?.setTileSizes(this.remoteSizes());
       this.publish({});
       return;
     }

@@ -59,7 +59,7 @@ export class FakePeerConnection {
   addTransceiver(trackOrKind: string | { kind: Kind }, init: RTCRtpTransceiverInit) {
     const kind = (typeof trackOrKind === "string" ? trackOrKind : trackOrKind.kind) as Kind;
     const track = typeof trackOrKind === "string" ? null : trackOrKind;
-    this.addTransceiverOf(kind, init.direction ?? "sendrecv", track, null, init);
+    return this.addTransceiverOf(kind, init.direction ?? "sendrecv", track, null, init);
   }
 
   private addTransceiverOf(
@@ -81,7 +81,9 @@ export class FakePeerConnection {
       },
     };
     const received = { kind, id: `track-${++trackIds}` };
-    this.transceivers.push({ mid, direction, init, receiver: { track: received }, sender });
+    const transceiver = { mid, direction, init, receiver: { track: received }, sender };
+    this.transceivers.push(transceiver);
+    return transceiver;
   }
 
   getTransceivers() {
