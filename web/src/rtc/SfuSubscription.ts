@@ -105,6 +105,7 @@ export class SfuSubscription extends Emitter<{
 
   private async handle(offer: SfuOffer): Promise<void> {
     if (this.closed || offer.version < this.latest || offer.version <= this.answered) return;
+    this.trickle.hold(); // an ICE restart's candidates wait until the server has the answer
     await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
     await this.pc.setLocalDescription();
     const sdp = this.pc.localDescription?.sdp;

@@ -48,10 +48,15 @@ export class LayerChoices {
     this.send = send;
   }
 
-  /** The tiles now shown (a participant missing: unchanged; null: not shown). */
+  /** The tiles now shown (null: not shown; someone missing: nothing said about them). */
   setSizes(sizes: ReadonlyMap<string, TileSize | null>): void {
-    this.wanted = new Map([...sizes].map(([id, size]) => [id, layerFor(size)]));
-    this.schedule();
+    const wanted = new Map([...sizes].map(([id, size]) => [id, layerFor(size)]));
+    const same =
+      wanted.size === this.wanted.size &&
+      [...wanted].every(([id, layer]) => this.wanted.get(id) === layer && this.wanted.has(id));
+    this.wanted = wanted;
+    // The same layers (a re-render, a resize within a layer) send nothing, nor delay what waits.
+    if (!same) this.schedule();
   }
 
   /** Send choices from now on (the subscription exists); until then they wait. */
