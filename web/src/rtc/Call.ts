@@ -710,7 +710,7 @@ export class Call extends Emitter<CallEvents> {
     this.levels?.unwatch(id);
     this.remotes.delete(id);
     this.talking.delete(id);
-    this.sfu?.forget(id);
+    this.sfu?.expectVideo(id, false);
     this.sfu?.setTileSizes(this.remoteSizes());
     this.publish({});
     this.publishSpeaking();

@@ -310,19 +310,46 @@ describe("SfuSession", () => {
     ]);
   });
 
-  it("starts afresh when the subscription's connection stays down", async () => {
+  it("asks again for the layer of a camera that comes anew into the subscription", async () => {
     session = open();
+    session.setTileSizes(
+      new Map([
+        ["p-bob", { width: 640, height: 480 }],
+        ["p-cara", { width: 160, height: 120 }],
+      ]),
+    );
+    session.receiveOffer(sfuOffer(1, bobCamera));
+    await vi.advanceTimersByTimeAsync(LAYERS_DEBOUNCE_MS);
+    expect(requested("sfu-layers")).toHaveLength(1);
+    // Cara publishes: the server had no stream of hers to apply the choice to.
+    session.receiveOffer(sfuOffer(2, [...bobCamera, ...caraCamera]));
+    await vi.advanceTimersByTimeAsync(LAYERS_DEBOUNCE_MS);
+    expect(requested("sfu-layers").slice(1)).toEqual([
+      { type: "sfu-layers", choices: [{ participant_id: "p-cara", layer: 0 }] },
+    ]);
+  });
+
+  it("shows the subscription reconnecting when its ICE fails, until the server offers it again", async () => {
+    session = open();
+    const states: string[] = [];
+    session.on("state", (state) => states.push(state));
     await settle();
     session.receiveOffer(sfuOffer(1, bobCamera));
     await settle();
-    peers[0]!.connect();
-    peers[0]!.fail();
-    await vi.advanceTimersByTimeAsync(1000);
-    expect(peers.slice(0, 2).map((pc) => pc.closed)).toEqual([true, true]);
-    expect(streams.size).toBe(0);
-    expect(peers).toHaveLength(4); // a new subscription and camera publication
+    const [subscriber, camera] = peers;
+    camera!.connect();
+    subscriber!.connect();
+    subscriber!.fail();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(states).toEqual(["connected", "reconnecting"]);
+    expect(subscriber!.closed).toBe(false);
+    expect(requested("sfu-publish")).toHaveLength(1); // the camera is not touched
+    // The server's new offer (an ICE restart) is answered on the same connection.
+    session.receiveOffer(sfuOffer(2, bobCamera));
     await settle();
-    expect(requested("sfu-publish")).toHaveLength(2);
+    subscriber!.connect();
+    expect(requested("sfu-subscribed").map((r) => r.version)).toEqual([1, 2]);
+    expect(states.at(-1)).toBe("connected");
   });
 });
 

@@ -3,13 +3,12 @@
  * the camera publication (from the start, whatever is on), the screen publication while sharing,
  * and the subscription to everyone else, all signaled over Glimpse's WebSocket (the browser never
  * talks to Janus). Local track changes go to the publications in place; the simulcast layer of
- * each camera follows the tile it is shown in. When the subscription's ICE fails and stays down
- * (only the server can offer it again), everything starts afresh, backing off.
+ * each camera follows the tile it is shown in, asked for again whenever that camera comes anew
+ * into the subscription (the server keeps no choice for a stream it does not send yet).
  */
 import { Emitter } from "../realtime/emitter";
 import type {
   IceCandidate,
-  LayerChoice,
   OneWayMessage,
   Request,
   SfuOffer,
@@ -39,10 +38,6 @@ export interface SfuSessionOptions {
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
 }
 
-/** After a lost subscription, start afresh after this long, doubling up to the max. */
-const RESTART_MS = 1000;
-const RESTART_MAX_MS = 30_000;
-
 export class SfuSession extends Emitter<{
   /** Each subscribed participant's streams (someone missing sends nothing through the SFU). */
   streams: [ReadonlyMap<string, SubscribedMedia>];
@@ -52,23 +47,35 @@ export class SfuSession extends Emitter<{
 }> {
   private readonly options: SfuSessionOptions;
   private iceServers: RTCIceServer[];
-  private tracks: LocalTracks;
-  private camera!: SfuPublication;
+  private readonly camera: SfuPublication;
   private screen: SfuPublication | null = null;
-  private subscription!: SfuSubscription;
-  private layers!: LayerChoices;
-  private sizes: ReadonlyMap<string, TileSize | null> = new Map();
-  private readonly expectingVideo = new Map<string, boolean>();
-  private restartTimer: ReturnType<typeof setTimeout> | undefined;
-  private restarts = 0;
-  private closed = false;
+  private readonly subscription: SfuSubscription;
+  private readonly layers: LayerChoices;
+  /** The participants whose camera the subscription carries. */
+  private cameras = new Set<string>();
 
   constructor(options: SfuSessionOptions) {
     super();
     this.options = options;
     this.iceServers = options.iceServers;
-    this.tracks = options.tracks;
-    this.start();
+    this.layers = new LayerChoices((choices) =>
+      this.options.signaling.request({ type: "sfu-layers", choices }),
+    );
+    this.subscription = new SfuSubscription({
+      createPeerConnection: () => this.createPeerConnection(),
+      answer: async (version, sdp) => {
+        await this.options.signaling.request({ type: "sfu-subscribed", version, sdp });
+        this.layers.resume();
+      },
+      candidate: (pc, candidate) => this.sendCandidate(pc, candidate),
+    });
+    this.subscription.on("streams", (streams) => this.streamsChanged(streams));
+    this.subscription.on("state", (state) => this.emit("state", state));
+    this.subscription.on("health", (health) => this.emit("health", health));
+    this.camera = this.publication("camera", cameraTracks(options.tracks));
+    if (options.tracks.screen !== null) {
+      this.screen = this.publication("screen", { video: options.tracks.screen });
+    }
   }
 
   get state(): PeerState {
@@ -82,7 +89,6 @@ export class SfuSession extends Emitter<{
 
   /** Send these local tracks: swapped in place on the camera; the screen published or withdrawn. */
   setTracks(tracks: LocalTracks): void {
-    this.tracks = tracks;
     void this.camera.replaceTracks(cameraTracks(tracks)).catch(() => undefined);
     if (tracks.screen === null) {
       if (this.screen !== null) this.unpublishScreen();
@@ -95,20 +101,12 @@ export class SfuSession extends Emitter<{
 
   /** The tiles shown of each participant's camera, and how big (null: not shown). */
   setTileSizes(sizes: ReadonlyMap<string, TileSize | null>): void {
-    this.sizes = sizes;
     this.layers.setSizes(sizes);
   }
 
-  /** Whether a participant's camera is on, for the frozen-picture check. */
+  /** Whether a participant's camera is on, for the frozen-picture check (off once they left). */
   expectVideo(participantId: string, video: boolean): void {
-    this.expectingVideo.set(participantId, video);
     this.subscription.expectVideo(participantId, video);
-  }
-
-  /** Someone left: nothing more to expect of them. */
-  forget(participantId: string): void {
-    this.expectingVideo.delete(participantId);
-    this.subscription.expectVideo(participantId, false);
   }
 
   /** The network changed: the publications look for a path at once. */
@@ -123,37 +121,6 @@ export class SfuSession extends Emitter<{
   }
 
   close(): void {
-    this.closed = true;
-    clearTimeout(this.restartTimer);
-    this.stop();
-  }
-
-  private start(): void {
-    this.layers = new LayerChoices((choices) => this.sendLayers(choices));
-    this.layers.setSizes(this.sizes);
-    this.subscription = new SfuSubscription({
-      createPeerConnection: () => this.createPeerConnection(),
-      answer: async (version, sdp) => {
-        await this.options.signaling.request({ type: "sfu-subscribed", version, sdp });
-        this.layers.resume();
-      },
-      candidate: (pc, candidate) => this.sendCandidate(pc, candidate),
-      lost: () => this.scheduleRestart(),
-    });
-    this.subscription.on("streams", (streams) => this.emit("streams", streams));
-    this.subscription.on("state", (state) => {
-      if (state === "connected") this.restarts = 0;
-      this.emit("state", state);
-    });
-    this.subscription.on("health", (health) => this.emit("health", health));
-    for (const [id, video] of this.expectingVideo) this.subscription.expectVideo(id, video);
-    this.camera = this.publication("camera", cameraTracks(this.tracks));
-    if (this.tracks.screen !== null) {
-      this.screen = this.publication("screen", { video: this.tracks.screen });
-    }
-  }
-
-  private stop(): void {
     this.layers.close();
     this.subscription.close();
     this.camera.close();
@@ -161,18 +128,12 @@ export class SfuSession extends Emitter<{
     this.screen = null;
   }
 
-  /** The subscription cannot recover by itself: publish and subscribe afresh, backing off. */
-  private scheduleRestart(): void {
-    if (this.closed || this.restartTimer !== undefined) return;
-    const wait = Math.min(RESTART_MAX_MS, RESTART_MS * 2 ** this.restarts);
-    this.restarts += 1;
-    this.restartTimer = setTimeout(() => {
-      this.restartTimer = undefined;
-      if (this.closed) return;
-      this.stop();
-      this.emit("streams", new Map());
-      this.start();
-    }, wait);
+  /** The subscription changed: whose camera is new in it gets its layer asked for again. */
+  private streamsChanged(streams: ReadonlyMap<string, SubscribedMedia>): void {
+    const cameras = new Set([...streams].filter(([, m]) => m.camera !== null).map(([id]) => id));
+    this.layers.resend([...cameras].filter((id) => !this.cameras.has(id)));
+    this.cameras = cameras;
+    this.emit("streams", streams);
   }
 
   private publication(source: SfuSource, tracks: SourceTracks): SfuPublication {
@@ -200,10 +161,6 @@ export class SfuSession extends Emitter<{
     this.options.signaling
       .request({ type: "sfu-unpublish", source: "screen" })
       .catch(() => undefined); // gone with the room's SFU, or the socket: nothing left to withdraw
-  }
-
-  private sendLayers(choices: LayerChoice[]): Promise<unknown> {
-    return this.options.signaling.request({ type: "sfu-layers", choices });
   }
 
   private sendCandidate(pc: SfuPeer, candidate: IceCandidate | null): void {

@@ -5,7 +5,8 @@
  * The offer's `streams` say whose camera (microphone and camera) or screen each `mid` carries:
  * each participant gets a camera stream and a screen stream, new objects only when their tracks
  * change. The statistics, read every half second, give the link's quality and, per participant,
- * whether their picture stands still.
+ * whether their picture stands still. Its ICE failing is shown (reconnecting) until the server
+ * offers it again: the browser, the answering side, cannot restart it.
  */
 import { Emitter } from "../realtime/emitter";
 import { RequestError } from "../realtime/SignalClient";
@@ -26,8 +27,6 @@ export interface SubscriptionOptions {
   /** Send the answer (`sfu-subscribed`). */
   answer: (version: number, sdp: string) => Promise<unknown>;
   candidate: (pc: SfuPeer, candidate: IceCandidate | null) => void;
-  /** ICE failed or stayed down: only a fresh subscription can help. */
-  lost: () => void;
 }
 
 /** The statistics are read this often… */
@@ -70,7 +69,13 @@ export class SfuSubscription extends Emitter<{
     this.pc = options.createPeerConnection();
     this.trickle = new CandidateTrickle("subscriber", options.candidate);
     this.pc.onicecandidate = ({ candidate }) => this.trickle.add(candidate);
-    this.watch = new ConnectionWatch(this.pc, options.lost, (state) => this.emit("state", state));
+    // Only the server can offer the subscription again (an ICE restart): until it does, the
+    // state says the media is reconnecting.
+    this.watch = new ConnectionWatch(
+      this.pc,
+      () => undefined,
+      (state) => this.emit("state", state),
+    );
     this.sampler = setInterval(() => void this.sample().catch(() => undefined), SAMPLE_MS);
   }
 

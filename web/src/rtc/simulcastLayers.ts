@@ -59,6 +59,13 @@ export class LayerChoices {
     if (!same) this.schedule();
   }
 
+  /** These participants' choices go again (their camera came anew into the subscription). */
+  resend(participantIds: readonly string[]): void {
+    if (participantIds.length === 0) return;
+    for (const id of participantIds) this.sent.delete(id);
+    this.schedule();
+  }
+
   /** Send choices from now on (the subscription exists); until then they wait. */
   resume(): void {
     this.paused = false;
