@@ -329,6 +329,33 @@ describe("SfuSession", () => {
     ]);
   });
 
+  it("tells each participant's picture frozen when their camera is on and no frame is decoded", async () => {
+    session = open();
+    const frozen: boolean[] = [];
+    session.on("health", (health) => frozen.push(health.get("p-bob")?.frozen ?? false));
+    session.expectVideo("p-bob", true);
+    session.receiveOffer(sfuOffer(1, bobCamera));
+    await settle();
+    const subscriber = peers[0]!;
+    subscriber.connect();
+    const decoded = (frames: number) => {
+      subscriber.stats = [
+        { id: "v", type: "inbound-rtp", kind: "video", mid: "1", framesDecoded: frames },
+      ];
+    };
+    decoded(10);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(frozen.at(-1)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(frozen.at(-1)).toBe(true);
+    decoded(11);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(frozen.at(-1)).toBe(false);
+    session.expectVideo("p-bob", false); // camera off: a still picture is expected
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(frozen.at(-1)).toBe(false);
+  });
+
   it("shows the subscription reconnecting when its ICE fails, until the server offers it again", async () => {
     session = open();
     const states: string[] = [];

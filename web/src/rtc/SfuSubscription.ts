@@ -54,8 +54,9 @@ export class SfuSubscription extends Emitter<{
   private latest = -1;
   private answered = -1;
   private streams = new Map<string, SubscribedMedia>();
-  /** Which participant's camera video each mid carries. */
+  /** Whose camera video each mid, and each received track's id, carries. */
   private videoMids = new Map<string, string>();
+  private videoTracks = new Map<string, string>();
   private readonly sampler: ReturnType<typeof setInterval>;
   private counters: LinkCounters | null = null;
   private readonly recent: LinkCounters[] = [];
@@ -142,13 +143,17 @@ export class SfuSubscription extends Emitter<{
     const byMid = new Map(this.pc.getTransceivers().map((t) => [t.mid, t.receiver.track]));
     const tracks = new Map<string, Record<SfuSource, MediaStreamTrack[]>>();
     this.videoMids = new Map();
+    this.videoTracks = new Map();
     for (const { mid, participant_id, source, kind } of streams) {
       const track = byMid.get(mid);
       if (track === undefined) continue;
       const own = tracks.get(participant_id) ?? { camera: [], screen: [] };
       own[source].push(track);
       tracks.set(participant_id, own);
-      if (source === "camera" && kind === "video") this.videoMids.set(mid, participant_id);
+      if (source === "camera" && kind === "video") {
+        this.videoMids.set(mid, participant_id);
+        this.videoTracks.set(track.id, participant_id);
+      }
     }
     const next = new Map<string, SubscribedMedia>();
     for (const [id, { camera, screen }] of tracks) {
@@ -174,16 +179,22 @@ export class SfuSubscription extends Emitter<{
     const quality = assessQuality(this.recent[0] ?? previous, counters);
     const now = performance.now();
     const decoded = new Map<string, number>();
-    report.forEach((stat: { type: string; mid?: string; framesDecoded?: number }) => {
-      const id = stat.type === "inbound-rtp" ? this.videoMids.get(stat.mid ?? "") : undefined;
-      if (id !== undefined) decoded.set(id, stat.framesDecoded ?? 0);
-    });
+    report.forEach(
+      (stat: { type: string; mid?: string; trackIdentifier?: string; framesDecoded?: number }) => {
+        if (stat.type !== "inbound-rtp") return;
+        const id =
+          this.videoMids.get(stat.mid ?? "") ?? this.videoTracks.get(stat.trackIdentifier ?? "");
+        if (id !== undefined) decoded.set(id, stat.framesDecoded ?? 0);
+      },
+    );
     const health = new Map<string, LinkHealth>();
     for (const id of this.streams.keys()) {
-      const frames = decoded.get(id) ?? 0;
+      const frames = decoded.get(id);
       const last = this.frames.get(id);
-      if (last === undefined || frames > last.decoded)
+      if (frames !== undefined && (last === undefined || frames > last.decoded)) {
         this.frames.set(id, { decoded: frames, at: now });
+      }
+      // No statistics of their video yet: nothing says it is frozen.
       const since = this.frames.get(id)?.at ?? now;
       health.set(id, {
         ...quality,
