@@ -8,7 +8,6 @@
  */
 import type { IceCandidate, SfuPeer, SfuSource } from "../realtime/protocol";
 import { RequestError } from "../realtime/SignalClient";
-import type { PeerState } from "./PeerLink";
 import { CandidateTrickle, ConnectionWatch } from "./sfuConnection";
 import { CAMERA_LAYERS } from "./simulcastLayers";
 import { withOpusDtx } from "./sendPolicy";
@@ -26,7 +25,6 @@ export interface PublicationOptions {
   /** Send the offer (`sfu-publish`); resolves with the SFU's answer. */
   publish: (source: SfuSource, sdp: string) => Promise<string>;
   candidate: (pc: SfuPeer, candidate: IceCandidate | null) => void;
-  onState: (state: PeerState) => void;
 }
 
 /** Refusals after which publishing again cannot help (the room left the SFU: `media-path` follows). */
@@ -56,11 +54,9 @@ export class SfuPublication {
     this.pc = options.createPeerConnection();
     this.trickle = new CandidateTrickle(options.source, options.candidate);
     this.pc.onicecandidate = ({ candidate }) => this.trickle.add(candidate);
-    this.watch = new ConnectionWatch(
-      this.pc,
-      () => this.negotiate({ iceRestart: true }),
-      options.onState,
-    );
+    this.watch = new ConnectionWatch(this.pc, {
+      recover: () => this.negotiate({ iceRestart: true }),
+    });
     const { audio = null, video } = options.tracks;
     this.audio =
       options.source === "camera"
@@ -73,10 +69,6 @@ export class SfuPublication {
         : {}),
     });
     this.negotiate({ iceRestart: false });
-  }
-
-  get state(): PeerState {
-    return this.watch.state;
   }
 
   /** Send these tracks instead, without negotiating (null: send nothing). */

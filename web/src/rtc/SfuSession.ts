@@ -151,7 +151,6 @@ export class SfuSession extends Emitter<{
         return answer.sdp;
       },
       candidate: (pc, candidate) => this.sendCandidate(pc, candidate),
-      onState: () => undefined,
     });
   }
 

@@ -70,13 +70,9 @@ export class SfuSubscription extends Emitter<{
     this.pc = options.createPeerConnection();
     this.trickle = new CandidateTrickle("subscriber", options.candidate);
     this.pc.onicecandidate = ({ candidate }) => this.trickle.add(candidate);
-    // Only the server can offer the subscription again (an ICE restart): until it does, the
-    // state says the media is reconnecting.
-    this.watch = new ConnectionWatch(
-      this.pc,
-      () => undefined,
-      (state) => this.emit("state", state),
-    );
+    // Nothing to recover here: only the server can offer the subscription again (an ICE
+    // restart); until it does, the state says the media is reconnecting.
+    this.watch = new ConnectionWatch(this.pc, { onState: (state) => this.emit("state", state) });
     this.sampler = setInterval(() => void this.sample().catch(() => undefined), SAMPLE_MS);
   }
 

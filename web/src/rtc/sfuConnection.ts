@@ -40,22 +40,24 @@ export class CandidateTrickle {
   }
 }
 
-/**
- * Follows one connection's state: `recover` is called when ICE fails, stays disconnected past the
- * grace, or does not connect in time after `armed`; `state` tells the state as a link's.
- */
+export interface WatchOptions {
+  /** ICE failed, stayed disconnected past the grace, or did not connect in time after `armed`. */
+  recover?: () => void;
+  /** The connection's state, as a link's. */
+  onState?: (state: PeerState) => void;
+}
+
+/** Follows one connection's state, and says when it needs recovering. */
 export class ConnectionWatch {
   private readonly pc: RTCPeerConnection;
-  private readonly recover: () => void;
-  private readonly onState: (state: PeerState) => void;
+  private readonly options: WatchOptions;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private everConnected = false;
   private current: PeerState = "connecting";
 
-  constructor(pc: RTCPeerConnection, recover: () => void, onState: (state: PeerState) => void) {
+  constructor(pc: RTCPeerConnection, options: WatchOptions) {
     this.pc = pc;
-    this.recover = recover;
-    this.onState = onState;
+    this.options = options;
     pc.onconnectionstatechange = () => this.changed();
   }
 
@@ -97,12 +99,12 @@ export class ConnectionWatch {
   private lost(): void {
     if (this.current === "closed") return;
     this.setState(this.everConnected ? "reconnecting" : "connecting");
-    this.recover();
+    this.options.recover?.();
   }
 
   private setState(state: PeerState): void {
     if (state === this.current || this.current === "closed") return;
     this.current = state;
-    this.onState(state);
+    this.options.onState?.(state);
   }
 }
