@@ -66,10 +66,14 @@ export class LayerChoices {
     this.schedule();
   }
 
-  /** Send choices from now on (the subscription exists); until then they wait. */
+  /**
+   * Send choices from now on (the subscription exists); until then they wait, and go at once
+   * when it comes, so that the SFU forwards the right layers from the start.
+   */
   resume(): void {
+    if (!this.paused) return;
     this.paused = false;
-    this.schedule();
+    this.flush();
   }
 
   close(): void {
