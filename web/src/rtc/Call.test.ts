@@ -838,7 +838,7 @@ describe("Call", () => {
       expect(call.snapshot.recording).toBe(true);
     });
 
-    it("keeps the SFU session when a rejoin resumed its id in the same generation", async () => {
+    it("publishes and subscribes afresh after a rejoin that resumed its id (the server let them go)", async () => {
       await annJoinsSfu([person("p-bob", "Bob")]);
       answerSfuRequests(sockets[0]!);
       sockets[0]!.deliver(bobsCamera);
@@ -854,8 +854,14 @@ describe("Call", () => {
         media_path: sfuPath(1),
       });
       await settle();
-      expect(peers.map((pc) => pc.closed)).toEqual([false, false]);
-      expect(call.snapshot.remotes[0]?.stream).toBe(stream);
+      expect(peers.map((pc) => pc.closed)).toEqual([true, true, false, false]);
+      expect(socket.sentOfType("sfu-publish").map((p) => p.source)).toEqual(["camera"]);
+      expect(call.snapshot.remotes[0]?.stream).toBeNull(); // until the new subscription brings it
+      socket.deliver({ ...bobsCamera, version: 1 });
+      await settle();
+      expect(call.snapshot.remotes[0]?.stream).not.toBe(stream);
+      expect(call.snapshot.remotes[0]?.stream?.getTracks()).toHaveLength(2);
+      expect(call.snapshot.remotes.map((r) => r.participant.id)).toEqual(["p-bob"]);
     });
   });
 });

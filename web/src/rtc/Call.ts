@@ -408,6 +408,10 @@ export class Call extends Emitter<CallEvents> {
     if (joined.participant_id === this.current.self?.id) {
       this.resumed(joined);
       this.current = { ...this.current, self }; // the switch below needs this participant's id
+      // The server lets a participant's SFU connections go with its socket: publish afresh.
+      if (path.mode === "sfu" && this.sfu !== null && this.path.generation === path.generation) {
+        this.restartSfu();
+      }
       this.followPath(path);
     } else {
       // A first join, or a rejoin under a new id: every link starts afresh. The server may still
@@ -764,16 +768,7 @@ export class Call extends Emitter<CallEvents> {
     this.talking.clear();
     if (path.mode === "sfu") {
       this.dropLinks();
-      this.closeSfu();
-      this.updateRemotes(() => ({
-        stream: null,
-        screen: null,
-        peerState: "connecting",
-        health: null,
-        problem: null,
-        sendingVideo: true,
-      }));
-      this.startSfu();
+      this.restartSfu();
     } else {
       this.closeSfu();
       for (const remote of [...this.remotes.values()]) {
@@ -782,6 +777,20 @@ export class Call extends Emitter<CallEvents> {
     }
     this.publish({ mediaPath: path.mode });
     this.publishSpeaking();
+  }
+
+  /** A new SFU session in place of the links or the old one: everyone's media comes anew. */
+  private restartSfu(): void {
+    this.closeSfu();
+    this.updateRemotes(() => ({
+      stream: null,
+      screen: null,
+      peerState: "connecting",
+      health: null,
+      problem: null,
+      sendingVideo: true,
+    }));
+    this.startSfu();
   }
 
   private startSfu(): void {
