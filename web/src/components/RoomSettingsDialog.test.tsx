@@ -52,20 +52,23 @@ describe("RoomSettingsDialog", () => {
     expect((dialog.getByLabelText("Name") as HTMLInputElement).value).toBe("Standup");
     expect((dialog.getByLabelText("Allow guests") as HTMLInputElement).checked).toBe(true);
     expect((dialog.getByLabelText("Ask to join") as HTMLSelectElement).value).toBe("off");
-    expect(
-      dialog
+    const options = (label: string) =>
+      within(dialog.getByLabelText(label))
         .getAllByRole("option")
-        .map((option) => [option.getAttribute("value"), option.textContent]),
-    ).toEqual([
+        .map((option) => [option.getAttribute("value"), option.textContent]);
+    expect(options("Ask to join")).toEqual([
       ["off", "Nobody waits"],
       ["guests", "Guests"],
       ["everyone", "Everyone except invited members"],
     ]);
+    expect((dialog.getByLabelText("Media path") as HTMLSelectElement).value).toBe("auto");
+    expect(options("Media path").map(([value]) => value)).toEqual(["auto", "mesh", "sfu"]);
 
     fireEvent.change(dialog.getByLabelText("Name"), { target: { value: "Daily" } });
     fireEvent.click(dialog.getByLabelText("Remove password"));
     fireEvent.click(dialog.getByLabelText("Allow guests"));
     fireEvent.change(dialog.getByLabelText("Ask to join"), { target: { value: "everyone" } });
+    fireEvent.change(dialog.getByLabelText("Media path"), { target: { value: "sfu" } });
     fireEvent.click(dialog.getByRole("button", { name: "Save" }));
 
     await waitFor(() => expect(screen.queryByRole("dialog")).toBeNull());
@@ -73,7 +76,13 @@ describe("RoomSettingsDialog", () => {
       {
         method: "PATCH",
         path: "/api/rooms/room-1",
-        body: { name: "Daily", remove_password: true, allow_guests: false, lobby: "everyone" },
+        body: {
+          name: "Daily",
+          remove_password: true,
+          allow_guests: false,
+          lobby: "everyone",
+          media_mode: "sfu",
+        },
         authorization: "Bearer token",
       },
     ]);

@@ -1,6 +1,6 @@
 /**
  * "Room settings" for the room's owner: name, password (set, change or remove), guests allowed,
- * who asks to join; only what changed is sent (PATCH /api/rooms/{id}). The room's members below.
+ * who asks to join, how the media flows; only what changed is sent (PATCH /api/rooms/{id}). The room's members below.
  */
 import { useState } from "react";
 import type { FormEvent } from "react";
@@ -18,12 +18,24 @@ export const LOBBY_OPTIONS: readonly { value: LobbyMode; label: string }[] = [
   { value: "everyone", label: "Everyone except invited members" },
 ];
 
+type MediaModeSetting = Room["media_mode"];
+
+export const MEDIA_MODE_OPTIONS: readonly { value: MediaModeSetting; label: string }[] = [
+  {
+    value: "auto",
+    label: "Automatic: direct in small meetings, through the server in larger ones",
+  },
+  { value: "mesh", label: "Always direct (peer to peer)" },
+  { value: "sfu", label: "Always through the server (SFU)" },
+];
+
 interface SettingsForm {
   name: string;
   password: string;
   removePassword: boolean;
   allowGuests: boolean;
   lobby: LobbyMode;
+  mediaMode: MediaModeSetting;
 }
 
 /** The changes the form makes to the room: the fields that differ, a new or removed password. */
@@ -35,6 +47,7 @@ export function roomChanges(room: Room, form: SettingsForm): RoomChanges {
   else if (form.password !== "") changes.password = form.password;
   if (form.allowGuests !== room.allow_guests) changes.allow_guests = form.allowGuests;
   if (form.lobby !== room.lobby) changes.lobby = form.lobby;
+  if (form.mediaMode !== room.media_mode) changes.media_mode = form.mediaMode;
   return changes;
 }
 
@@ -46,6 +59,7 @@ export function RoomSettingsDialog({ room, onClose }: { room: Room; onClose: () 
     removePassword: false,
     allowGuests: room.allow_guests,
     lobby: room.lobby,
+    mediaMode: room.media_mode,
   });
   const set = (changes: Partial<SettingsForm>) =>
     setForm((current) => ({ ...current, ...changes }));
@@ -105,6 +119,19 @@ export function RoomSettingsDialog({ room, onClose }: { room: Room; onClose: () 
             onChange={(event) => set({ lobby: event.target.value as LobbyMode })}
           >
             {LOBBY_OPTIONS.map((option) => (
+              <option key={option.value} value={option.value}>
+                {option.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Media path
+          <select
+            value={form.mediaMode}
+            onChange={(event) => set({ mediaMode: event.target.value as MediaModeSetting })}
+          >
+            {MEDIA_MODE_OPTIONS.map((option) => (
               <option key={option.value} value={option.value}>
                 {option.label}
               </option>

@@ -108,6 +108,17 @@ describe("SignalClient", () => {
     expect(states).toEqual(["connecting", "connected"]);
   });
 
+  it("settles an sfu-publish with the SFU's answer, and sends candidates without waiting", async () => {
+    await joinRoom();
+    const socket = sockets[0]!;
+    const publishing = client.request({ type: "sfu-publish", source: "camera", sdp: "offer" });
+    const publish = socket.sentOfType("sfu-publish")[0];
+    client.notify({ type: "sfu-candidate", pc: "camera", candidate: null });
+    expect(socket.sent.at(-1)).toEqual({ type: "sfu-candidate", pc: "camera", candidate: null });
+    socket.deliver({ type: "sfu-answer", source: "camera", sdp: "answer", ref: publish?.ref });
+    expect(await publishing).toMatchObject({ type: "sfu-answer", sdp: "answer" });
+  });
+
   it("reconnects with backoff after a drop and rejoins the room from the last chat seq", async () => {
     client.setResumePoint(() => 41);
     const rejoins: boolean[] = [];

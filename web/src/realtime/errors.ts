@@ -11,6 +11,11 @@ const SENTENCES: Readonly<Record<string, string>> = {
   not_in_room: "You are not in the meeting.",
   waiting: "Wait until a host lets you in.",
   unknown_participant: "That person is no longer in the meeting.",
+  not_sfu:
+    "That needs the meeting's media to go through the server (SFU), and it goes peer to peer now.",
+  recording_unavailable: "Recording is not available on this server.",
+  media_server_unavailable:
+    "The media server cannot be reached right now; the meeting moves to another by itself.",
   unavailable: "The server is having trouble right now; try again in a moment.",
   database_unavailable: "The server is having trouble right now; try again in a moment.",
   server_busy: "The server is busy; try again in a moment.",
