@@ -189,6 +189,17 @@ class Settings(BaseSettings):
     allowed_origins: str = ""
     """Comma-separated origins allowed to open /ws (`*`: any); empty: the server's own origin."""
 
+    # Recording of SFU meetings (glimpse/recordings/, README "Recording")
+    recordings_dir: Path | None = None
+    """Where finished recordings are kept; empty = `recordings` in `data_dir`."""
+    recording_raw_dir: Path | None = None
+    """Where Janus writes the raw streams (.mjr) of recordings in progress (each room's `rec_dir`);
+    empty = `janus-recordings` in `data_dir`. Janus must write there and Glimpse read it at the same
+    path: the same machine, or a volume both mount at that path."""
+    recording_retention_days: float = Field(default=30.0, gt=0)
+    """Recordings older than this (days since they started) are deleted, file and record, by a
+    sweep that runs every hour."""
+
     @field_validator("secret_key", "turn_secret", "metrics_token")
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
@@ -223,6 +234,15 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'glimpse.db'}"
+
+    @cached_property
+    def resolved_recordings_dir(self) -> Path:
+        return (self.recordings_dir or self.data_dir / "recordings").absolute()
+
+    @cached_property
+    def resolved_recording_raw_dir(self) -> Path:
+        """Absolute: Janus, with a working directory of its own, is given this path."""
+        return (self.recording_raw_dir or self.data_dir / "janus-recordings").absolute()
 
     @cached_property
     def signing_secret(self) -> str:
