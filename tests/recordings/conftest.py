@@ -1,0 +1,19 @@
+"""A real Janus (tests/janus.py) for the recording tests, and the store they record into."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from glimpse.store import Store, open_store
+from tests.sfu.conftest import janus  # noqa: F401 (the fixture)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    store = open_store(f"sqlite:///{tmp_path / 'glimpse.db'}")
+    await store.connect()
+    yield store
+    await store.close()
