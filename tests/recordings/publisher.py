@@ -1,5 +1,6 @@
-"""A publisher for Janus without a browser: aiortc sending a synthetic camera (its moving
-`VideoStreamTrack`, VP8) and a 440 Hz tone (Opus) into a videoroom, through Glimpse's Janus client."""
+"""A publisher for Janus without a browser: aiortc sending a synthetic camera (its green
+`VideoStreamTrack`, VP8) and a 440 Hz tone (Opus) into a videoroom, through Glimpse's Janus
+client."""
 
 from __future__ import annotations
 

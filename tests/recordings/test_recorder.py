@@ -19,7 +19,7 @@ import pytest
 
 from glimpse.recordings.recorder import JanusRoom, Recorder
 from glimpse.sfu.janus import JanusSession
-from glimpse.store import RecordingRecord, RoomRecord, Store, UserRecord
+from glimpse.store import RoomRecord, Store, UserRecord
 from tests.janus import Janus
 from tests.recordings.publisher import VIDEOROOM, Publisher, publish
 
