@@ -13,6 +13,8 @@ from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
+from glimpse.recordings.library import RecordingLibrary
+from glimpse.recordings.recorder import Recorder
 from glimpse.settings import Settings
 from glimpse.store import Store
 
@@ -31,3 +33,5 @@ class Services:
     connections: ConnectionRegistry
     connection_limits: ConnectionLimits
     heartbeat: Heartbeat
+    recorder: Recorder
+    recordings: RecordingLibrary

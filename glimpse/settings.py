@@ -279,6 +279,13 @@ class Settings(BaseSettings):
             self.signing_secret.encode(), b"glimpse resume tokens", hashlib.sha256
         ).digest()
 
+    @cached_property
+    def download_link_key(self) -> bytes:
+        """The key recordings' download links are signed with (another derivation)."""
+        return hmac.new(
+            self.signing_secret.encode(), b"glimpse download links", hashlib.sha256
+        ).digest()
+
     @field_validator("metrics_allow")
     @classmethod
     def _networks(cls, value: str) -> str:
