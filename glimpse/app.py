@@ -45,12 +45,16 @@ from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
+from glimpse.recordings.control import RecordingControl
 from glimpse.recordings.library import RecordingLibrary
 from glimpse.recordings.recorder import Recorder
 from glimpse.recordings.retention import sweep_every_hour
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
+from glimpse.sfu.media_path import MediaPaths
+from glimpse.sfu.registry import JanusRegistry
+from glimpse.sfu.service import Sfu
 from glimpse.store import StoreUnavailable, open_store
 from glimpse.web_client import serve_web_client
 
@@ -154,10 +158,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             wait=settings.password_hash_wait,
         )
         meetings = Meetings(bus)
+        registry = (
+            JanusRegistry(
+                settings.janus_url_list,
+                settings.janus_api_secret.get_secret_value(),
+                bus,
+            )
+            if settings.janus_url_list and settings.janus_api_secret
+            else None
+        )
+        if registry is not None:
+            await registry.start()
+        media_paths = MediaPaths(bus, hub, registry, settings)
+        sfu = Sfu(media_paths, registry, hub, settings)
         tickets = Tickets(settings.admission_ticket_key, settings.admission_ticket_ttl)
         recorder = Recorder(
             store, settings.resolved_recordings_dir, settings.resolved_recording_raw_dir
         )
+        recording = RecordingControl(recorder, media_paths, registry, hub, meetings, store)
         signup = SignupPolicy(
             settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
         )
@@ -185,6 +203,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 meetings,
                 tickets,
                 ResumeTokens(settings.resume_token_key),
+                media_paths,
+                recording,
+                sfu_max_participants=settings.sfu_max_participants,
                 reconnect_grace=settings.reconnect_grace,
                 join_history=settings.join_history,
                 guesses_per_user=settings.room_password_limit_per_user,
@@ -201,7 +222,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connections=connections,
             connection_limits=connection_limits,
             heartbeat=Heartbeat(settings.heartbeat_interval),
+            sfu=sfu,
             recorder=recorder,
+            recording=recording,
             recordings=RecordingLibrary(
                 store, settings.resolved_recordings_dir, settings.download_link_key
             ),
@@ -221,6 +244,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             heap.stop()
             loop_lag.cancel()
             instance_metrics.unwatch_garbage_collector()
+            await sfu.stop()
+            await media_paths.stop()
+            if registry is not None:
+                await registry.stop()
             await hub.stop()
             await limiter.close()
             await store.close()

@@ -13,9 +13,11 @@ from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
+from glimpse.recordings.control import RecordingControl
 from glimpse.recordings.library import RecordingLibrary
 from glimpse.recordings.recorder import Recorder
 from glimpse.settings import Settings
+from glimpse.sfu.service import Sfu
 from glimpse.store import Store
 
 
@@ -33,5 +35,7 @@ class Services:
     connections: ConnectionRegistry
     connection_limits: ConnectionLimits
     heartbeat: Heartbeat
+    sfu: Sfu
     recorder: Recorder
+    recording: RecordingControl
     recordings: RecordingLibrary

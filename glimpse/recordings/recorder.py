@@ -35,9 +35,9 @@ FILE_EXTENSION = ".mp4"
 
 
 @dataclass(frozen=True, slots=True)
-class JanusRoom:
-    """The Janus videoroom a meeting's media goes through: a handle on the videoroom plugin (of
-    the Janus the room is placed on), the room's number and its secret."""
+class SfuRoom:
+    """The Janus videoroom a meeting's media goes through (glimpse/sfu/media_path.py): a handle
+    on the videoroom plugin of the Janus the room is on, the room's id and its secret."""
 
     handle: JanusHandle
     room: int
@@ -73,7 +73,7 @@ class Recorder:
         recordings = await self._store.list_recordings(room_id)
         return next((r for r in recordings if r.status == "recording"), None)
 
-    async def start(self, room_id: str, owner_id: str, sfu: JanusRoom) -> RecordingRecord:
+    async def start(self, room_id: str, owner_id: str, sfu: SfuRoom) -> RecordingRecord:
         """Start recording the room; `conflict` when it is being recorded already. A Janus that
         refuses (or is gone) raises JanusError, and nothing is left recorded."""
         if await self.active(room_id) is not None:
@@ -91,7 +91,7 @@ class Recorder:
         log.info("recording %s of room %s started", recording.id, room_id)
         return recording
 
-    async def stop(self, room_id: str, sfu: JanusRoom | None) -> RecordingRecord | None:
+    async def stop(self, room_id: str, sfu: SfuRoom | None) -> RecordingRecord | None:
         """Stop the room's recording (None when there is none) and make its file in the
         background. `sfu` None: the Janus room is gone already (the meeting ended, the room went
         back to the mesh, its Janus died), which stopped the recording with it."""

@@ -82,6 +82,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         3,
+        "a room's media mode (auto, mesh, sfu)",
+        (
+            "ALTER TABLE rooms ADD COLUMN media_mode TEXT NOT NULL DEFAULT 'auto'"
+            " CHECK (media_mode IN ('auto', 'mesh', 'sfu'))",
+        ),
+    ),
+    Migration(
+        4,
         "recordings of meetings",
         (
             """CREATE TABLE recordings (

@@ -101,6 +101,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         4,
+        "a room's media mode (auto, mesh, sfu)",
+        (
+            "ALTER TABLE rooms ADD COLUMN media_mode TEXT NOT NULL DEFAULT 'auto'"
+            " CHECK (media_mode IN ('auto', 'mesh', 'sfu'))",
+        ),
+    ),
+    Migration(
+        5,
         "recordings of meetings",
         (
             """CREATE TABLE recordings (

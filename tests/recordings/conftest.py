@@ -1,4 +1,5 @@
-"""A real Janus (tests/janus.py) for the recording tests, and the store they record into."""
+"""A real Janus (tests/janus.py) and Glimpse servers on it (tests/sfu/conftest.py) for the
+recording tests, and a store to record into."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from glimpse.store import Store, open_store
-from tests.sfu.conftest import janus  # noqa: F401 (the fixture)
+from tests.sfu.conftest import janus, start_sfu_server  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

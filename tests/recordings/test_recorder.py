@@ -4,10 +4,8 @@ one file, ffprobe checks it."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
-import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from glimpse.recordings.recorder import JanusRoom, Recorder
+from glimpse.recordings.recorder import Recorder, SfuRoom
 from glimpse.sfu.janus import JanusSession
 from glimpse.store import RoomRecord, Store, UserRecord
 from tests.janus import Janus
+from tests.recordings.media import brightness, mean_volume, probe
 from tests.recordings.publisher import VIDEOROOM, Publisher, publish
 
 RECORDED_SECONDS = float(os.environ.get("GLIMPSE_TEST_RECORDED_SECONDS", "12"))
@@ -36,7 +35,7 @@ class Meeting:
     """A Janus videoroom with the handle Glimpse controls it by, and a room in the store."""
 
     session: JanusSession
-    sfu: JanusRoom
+    sfu: SfuRoom
     room: RoomRecord
 
 
@@ -53,40 +52,8 @@ async def meeting(janus: Janus, store: Store) -> AsyncIterator[Meeting]:
         {"request": "create", "admin_key": janus.admin_key, "secret": secret,
          "publishers": 10, "audiocodec": "opus", "videocodec": "vp8"}
     )  # fmt: skip
-    yield Meeting(session, JanusRoom(handle, created.data["room"], secret), room)
+    yield Meeting(session, SfuRoom(handle, created.data["room"], secret), room)
     await session.close()
-
-
-def probe(path: Path) -> dict[str, object]:
-    out = subprocess.run(  # noqa: S603
-        ["/usr/bin/ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json",
-         str(path)],
-        capture_output=True, check=True, timeout=30,
-    ).stdout  # fmt: skip
-    probed: dict[str, object] = json.loads(out)
-    return probed
-
-
-def brightness(path: Path, at: float, *, right_half: bool) -> float:
-    """The mean of the RGB values (0-255) of one half of the video's frame at `at` seconds
-    (aiortc's synthetic camera is green: about 45; the canvas, black: 0)."""
-    crop = "crop=iw/2:ih:iw/2:0" if right_half else "crop=iw/2:ih:0:0"
-    pixels = subprocess.run(  # noqa: S603
-        ["/usr/bin/ffmpeg", "-v", "error", "-ss", str(at), "-i", str(path), "-frames:v", "1",
-         "-vf", f"{crop},format=rgb24", "-f", "rawvideo", "-"],
-        capture_output=True, check=True, timeout=30,
-    ).stdout  # fmt: skip
-    return sum(pixels) / len(pixels)
-
-
-def mean_volume(path: Path, start: float, end: float) -> float:
-    """The mean volume (dB) of the audio between two times."""
-    report = subprocess.run(  # noqa: S603
-        ["/usr/bin/ffmpeg", "-hide_banner", "-i", str(path), "-vn",
-         "-af", f"atrim={start}:{end},volumedetect", "-f", "null", "-"],
-        capture_output=True, check=True, timeout=30, text=True,
-    ).stderr  # fmt: skip
-    return float(report.split("mean_volume:")[1].split("dB")[0])
 
 
 async def test_a_recorded_meeting_gives_one_playable_file_of_its_length(

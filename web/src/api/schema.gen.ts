@@ -326,7 +326,7 @@ export interface paths {
         head?: never;
         /**
          * Change Room Settings
-         * @description The owner's settings: name, password (set, or remove), guests allowed, lobby. New
+         * @description The owner's settings: name, password (set, or remove), guests allowed, lobby, media mode. New
          *     passwords are limited per user, as rooms created with one are.
          */
         patch: operations["change_room_settings_api_rooms__room_id__patch"];
@@ -602,6 +602,11 @@ export interface components {
              * @enum {string}
              */
             lobby: "off" | "guests" | "everyone";
+            /**
+             * Media Mode
+             * @enum {string}
+             */
+            media_mode: "auto" | "mesh" | "sfu";
             /** Name */
             name: string;
         };
@@ -769,6 +774,11 @@ export interface components {
              * @enum {string}
              */
             lobby: "off" | "guests" | "everyone";
+            /**
+             * Media Mode
+             * @enum {string}
+             */
+            media_mode: "auto" | "mesh" | "sfu";
             /** Name */
             name: string;
             /** Owner Id */
@@ -783,6 +793,8 @@ export interface components {
             allow_guests?: boolean | null;
             /** Lobby */
             lobby?: ("off" | "guests" | "everyone") | null;
+            /** Media Mode */
+            media_mode?: ("auto" | "mesh" | "sfu") | null;
             /** Name */
             name?: string | null;
             /** Password */

@@ -15,6 +15,7 @@ const STANDUP: Room = {
   has_password: true,
   allow_guests: true,
   lobby: "off",
+  media_mode: "auto",
 };
 
 /** Ann's dashboard with her room; PATCH answers with `patch`. */

@@ -28,6 +28,7 @@ function room(id: string, name: string, ownerId: string): Room {
     has_password: false,
     allow_guests: true,
     lobby: "off",
+    media_mode: "auto",
   };
 }
 

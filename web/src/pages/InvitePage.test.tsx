@@ -16,6 +16,7 @@ function invite(allowGuests: boolean): RoomInvite {
       has_password: false,
       allow_guests: allowGuests,
       lobby: "off",
+      media_mode: "auto",
     },
     owner_name: "Ann",
   };

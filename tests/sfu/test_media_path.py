@@ -1,0 +1,104 @@
+"""The media path of a room: mesh until more than the threshold send video, then the SFU, and
+back after it settles; the room's media mode forcing either; the room size in each mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import RunningServer, WsClient
+from tests.sfu.conftest import SfuServerFactory, sfu_room
+
+pytestmark = pytest.mark.timeout(60)
+VIDEO = {"audio": True, "video": True}
+
+
+async def join_people(
+    server: RunningServer, code: str, count: int, **extra: Any
+) -> list[tuple[WsClient, dict[str, Any]]]:
+    """`count` new users joined to the room (each has heard the later ones join)."""
+    joined = []
+    for _ in range(count):
+        client = await server.connect(await server.register())
+        joined.append((client, await client.join(code, **extra)))
+    return joined
+
+
+async def next_media_path(client: WsClient) -> dict[str, Any]:
+    """The next `media-path`, past roster changes."""
+    while True:
+        message = await client.recv()
+        if message["type"] == "media-path":
+            path: dict[str, Any] = message["media_path"]
+            return path
+        assert message["type"] in ("participant-joined", "participant-updated", "chat"), message
+
+
+async def test_the_fifth_participant_with_video_switches_the_room_to_the_sfu_and_back(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server(sfu_settle=0.5)
+    owner = await server.register("Owner")
+    room = await server.create_room(owner)
+    four = await join_people(server, room["code"], 4, media=VIDEO)
+    assert all(joined["media_path"] == {"mode": "mesh", "generation": 0} for _, joined in four)
+    for client, _ in four[:-1]:  # the later joins
+        while (await client.recv())["type"] != "participant-joined":
+            pass
+    audio_only = await join_people(server, room["code"], 1, media={"audio": True})
+    assert audio_only[0][1]["media_path"]["mode"] == "mesh"  # four with video: still a mesh
+
+    fifth, joined = (await join_people(server, room["code"], 1, media=VIDEO))[0]
+    assert joined["media_path"] == {"mode": "sfu", "generation": 1}
+    for client, _ in [*four, *audio_only]:
+        assert await next_media_path(client) == {"mode": "sfu", "generation": 1}
+    chat = await four[0][0].chat("still here")  # the chat is untouched by the switch
+    assert chat["seq"] == 1
+
+    await fifth.send({"type": "media", "audio": True, "video": False, "screen": False})
+    for client, _ in four:  # back to the mesh once four or fewer have sent video for 0.5 s
+        assert await next_media_path(client) == {"mode": "mesh", "generation": 2}
+
+
+async def test_a_room_set_to_the_sfu_uses_it_from_the_first_join_and_to_the_mesh_never(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server()
+    owner = await server.register("Owner")
+    sfu = await sfu_room(server, owner, "sfu")
+    [(_, joined)] = await join_people(server, sfu["code"], 1)
+    assert joined["media_path"] == {"mode": "sfu", "generation": 1}
+
+    mesh = await sfu_room(server, owner, "mesh")
+    six = await join_people(server, mesh["code"], 6, media=VIDEO)
+    assert all(joined["media_path"]["mode"] == "mesh" for _, joined in six)
+    await six[0][0].send({"type": "sfu-publish", "source": "camera", "sdp": "v=0\r\n", "ref": "p"})
+    while (message := await six[0][0].recv())["type"] != "error":
+        assert message["type"] == "participant-joined"
+    assert (message["code"], message["ref"]) == ("not_sfu", "p")
+
+
+async def test_a_room_that_may_use_the_sfu_takes_more_participants_than_a_mesh(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server(max_room_participants=2, sfu_max_participants=3)
+    owner = await server.register("Owner")
+    auto = await server.create_room(owner)
+    assert len(await join_people(server, auto["code"], 3)) == 3
+    extra = await server.connect(await server.register())
+    await extra.send({"type": "join", "room": auto["code"]})
+    assert (await extra.expect("error"))["code"] == "room_full"
+
+    mesh = await sfu_room(server, owner, "mesh")
+    await join_people(server, mesh["code"], 2)
+    await extra.send({"type": "join", "room": mesh["code"]})
+    assert (await extra.expect("error"))["code"] == "room_full"
+
+
+async def test_without_janus_every_room_is_a_mesh(start_server: Any) -> None:
+    server = await start_server()
+    owner = await server.register("Owner")
+    room = await sfu_room(server, owner, "sfu")
+    six = await join_people(server, room["code"], 6, media=VIDEO)
+    assert all(joined["media_path"] == {"mode": "mesh", "generation": 0} for _, joined in six)
