@@ -1,6 +1,7 @@
 """Janus's raw recordings (.mjr, one per stream) turned into one file: mixed audio, a grid video.
 
-Each .mjr is converted by `janus-pp-rec` (Opus to .opus, VP8 to .webm); its header says when
+Each .mjr is converted by `janus-pp-rec` (Opus to .opus, VP8 and VP9 to .webm, H.264 to .mp4,
+the codecs Glimpse's Janus rooms accept); its header says when
 Janus wrote the stream's first packet, so a stream that started late (someone joined, or turned
 the camera on) is placed that many seconds after the first one. `ffmpeg` then mixes every audio
 stream (`amix`) and lays the videos out in a grid on a black canvas (`overlay`, each shown from its
@@ -21,8 +22,8 @@ CANVAS = (1280, 720)
 FRAME_RATE = 25
 STEP_TIMEOUT = 600.0
 """Seconds one conversion or the final mix may take before the recording counts as failed."""
-EXTENSIONS = {"opus": "opus", "vp8": "webm"}
-"""What janus-pp-rec turns each codec into (the codecs Glimpse's SFU rooms use)."""
+EXTENSIONS = {"opus": "opus", "vp8": "webm", "vp9": "webm", "h264": "mp4"}
+"""What janus-pp-rec turns each codec into."""
 
 
 class MixdownError(Exception):

@@ -100,3 +100,18 @@ async def test_a_recorded_meeting_gives_one_playable_file_of_its_length(
     assert brightness(path, before, right_half=False) > 20
     louder = mean_volume(path, after, after + 1) - mean_volume(path, before, before + 1)
     assert 4 < louder < 8, louder  # two tones in phase: +6 dB
+
+
+async def test_a_recording_without_media_fails_with_its_reason(
+    meeting: Meeting, store: Store, tmp_path: Path
+) -> None:
+    recorder = Recorder(store, tmp_path / "recordings", tmp_path / "raw")
+    started = await recorder.start(meeting.room.id, meeting.room.owner_id, meeting.sfu)
+    await recorder.stop(meeting.room.id, meeting.sfu)  # nobody published meanwhile
+    await asyncio.wait_for(recorder.processed(), 30)
+
+    failed = await store.get_recording(started.id)
+    assert failed is not None and failed.status == "failed"
+    assert failed.error == "nothing was recorded: no stream with media"
+    assert failed.file_name is None
+    assert (recorder.raw_dir / started.id).is_dir()  # kept for an operator until the sweep
