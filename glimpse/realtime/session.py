@@ -40,7 +40,6 @@ from glimpse.realtime.meeting import DENIED_CODE, REMOVED_CODE, MeetingHandler, 
 from glimpse.realtime.ratelimit import Allowance, Strikes, Verdict
 from glimpse.realtime.registry import SESSION_ENDED, ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
-from glimpse.recordings.control import RecordingControl
 from glimpse.rooms import Joined, Waiting
 from glimpse.sfu.service import Sfu
 from glimpse.store import RoomRecord, StoreUnavailable
@@ -101,6 +100,15 @@ class Link(Protocol):
         """The codes of the close frames sent and received; None for one that did not go."""
 
 
+class MeetingRecording(Protocol):
+    """Who records meetings (glimpse/recordings/control.py)."""
+
+    async def handle(
+        self, room_id: str, participant: protocol.Participant, request: protocol.Record
+    ) -> None:
+        """Start or stop recording for a host; raise GlimpseError when it may not."""
+
+
 class SessionServices(EdgeServices, Protocol):
     """What a session needs of the server's services (built by glimpse/services.py)."""
 
@@ -132,7 +140,7 @@ class SessionServices(EdgeServices, Protocol):
     def sfu(self) -> Sfu: ...
 
     @property
-    def recording(self) -> RecordingControl: ...
+    def recording(self) -> MeetingRecording: ...
 
 
 class SessionState(enum.Enum):
