@@ -113,7 +113,8 @@ def _has_content(path: Path) -> bool:
 
 
 async def convert_streams(raw_dir: Path, work: Path) -> list[Stream]:
-    """Every audio and video stream Janus wrote to `raw_dir`, converted, placed in time."""
+    """Every audio and video stream Janus wrote to `raw_dir`, converted, placed in time, in the
+    order they started."""
     found: list[tuple[Path, Literal["audio", "video"], int]] = []
     for mjr in await asyncio.to_thread(_raw_streams, raw_dir):
         header = await _header(mjr)
@@ -123,7 +124,8 @@ async def convert_streams(raw_dir: Path, work: Path) -> list[Stream]:
             found.append((converted, "audio" if header["t"] == "a" else "video", first_packet))
     if not found:
         raise MixdownError("nothing was recorded: no stream with media")
-    start = min(first for _, _, first in found)
+    found.sort(key=lambda stream: stream[2])  # the grid fills in the order people appeared
+    start = found[0][2]
     streams = [
         Stream(path, kind, (first - start) / 1e6, await media_duration(path))
         for path, kind, first in found
