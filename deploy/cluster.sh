@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Two Glimpse instances behind nginx on this machine, in the foreground; Ctrl-C stops all three.
+# Two Glimpse instances behind nginx on this machine, in the foreground, and two Janus (the SFU)
+# when Debian's janus is installed (CLUSTER_JANUS=0: none; CLUSTER_JANUS_PORTS: their WebSocket
+# ports, default "8188 8189"); Ctrl-C stops them all.
 # The README's "Scaling out" set-up, run by `make cluster`:
 #   http://127.0.0.1:${CLUSTER_PORT:-8080} -> nginx (deploy/nginx.conf) -> instances on
 #   ${CLUSTER_INSTANCE_PORTS:-8001 8002}, sharing GLIMPSE_DATABASE_URL, GLIMPSE_BUS_URL and the
@@ -33,6 +35,23 @@ if [ "$(id -u)" = 0 ]; then
 fi
 
 mkdir -p "$GLIMPSE_DATA_DIR"
+if [ "${CLUSTER_JANUS:-1}" != 0 ] && command -v janus >/dev/null; then
+  # Two Janus with secrets of this run (deploy/janus/start.sh), used by both instances.
+  GLIMPSE_JANUS_API_SECRET="$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
+  GLIMPSE_JANUS_ADMIN_KEY="$(head -c 32 /dev/urandom | base64 | tr -d '/+=')"
+  export GLIMPSE_JANUS_API_SECRET GLIMPSE_JANUS_ADMIN_KEY
+  urls="" i=0
+  for janus_port in ${CLUSTER_JANUS_PORTS:-8188 8189}; do
+    mkdir -p "$run_dir/janus$i"
+    JANUS_WS_PORT="$janus_port" JANUS_RTP_PORTS="$((20000 + 1000 * i))-$((20999 + 1000 * i))" \
+      JANUS_CONFIG_DIR="$run_dir/janus$i" deploy/janus/start.sh >"$run_dir/janus$i/janus.log" 2>&1 &
+    urls="$urls${urls:+,}ws://127.0.0.1:$janus_port"
+    i=$((i + 1))
+  done
+  export GLIMPSE_JANUS_URLS="$urls"
+  sleep 1  # Janus starts in well under a second; the instances retry anyway
+  echo "janus: $urls (logs in $run_dir/janus*/janus.log)" >&2
+fi
 GLIMPSE_PORT="$first" "$glimpse" serve &
 GLIMPSE_PORT="$second" "$glimpse" serve &
 "${as_nginx[@]}" nginx -p "$run_dir" -c "$run_dir/nginx.conf" -e stderr -g 'daemon off;' &

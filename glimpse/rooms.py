@@ -304,7 +304,8 @@ class RoomService(Generic[AttendeeT, MemberT]):
     ) -> RoomRecord:
         """The owner renames the room, sets or removes its password (stored hashed; new
         passwords are limited per user, as at creation), lets guests in or not, sets its lobby
-        and its media mode (taking effect at the meeting's next join, leave or media change)."""
+        and its media mode (at once in a meeting this instance serves, else at its next join,
+        leave or media change)."""
         await self.owned(room_id, user_id)
         password_hash = None
         if password:
@@ -323,6 +324,12 @@ class RoomService(Generic[AttendeeT, MemberT]):
         changed = await self._store.update_room(room_id, changes)
         if changed is None:
             raise NotFound("no such room", code="room_not_found")
+        if media_mode is not None:
+            try:
+                if await self._hub.occupied(room_id):
+                    await self._media.review(room_id, media_mode)
+            except BusUnavailable:
+                log.warning("room %s: its new media mode applies from its next join", room_id)
         return changed
 
     async def delete(self, room_id: str, user_id: str) -> None:

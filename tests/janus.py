@@ -47,9 +47,10 @@ def rtp_range() -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def running_janus(folder: Path) -> Iterator[Janus]:
-    """Start Janus with only the videoroom plugin and the WebSocket transport on 127.0.0.1; its
-    config and log are in `folder`. Stopped (SIGTERM, then SIGKILL) on exit."""
+def running_janus(folder: Path, secrets_of: Janus | None = None) -> Iterator[Janus]:
+    """Start Janus with only the videoroom plugin and the WebSocket transport on 127.0.0.1, with
+    fresh secrets (or those of `secrets_of`, for a second Janus of the same Glimpse); its config
+    and log are in `folder`. Stopped (SIGTERM, then SIGKILL) on exit."""
     assert shutil.which("janus"), (
         "janus is not installed: apt-get install janus (.ci/services.sh does)"
     )
@@ -59,8 +60,12 @@ def running_janus(folder: Path) -> Iterator[Janus]:
     low, high = rtp_range()
     environment = {
         **os.environ,
-        "GLIMPSE_JANUS_API_SECRET": secrets.token_urlsafe(32),
-        "GLIMPSE_JANUS_ADMIN_KEY": secrets.token_urlsafe(32),
+        "GLIMPSE_JANUS_API_SECRET": secrets_of.api_secret
+        if secrets_of
+        else secrets.token_urlsafe(32),
+        "GLIMPSE_JANUS_ADMIN_KEY": secrets_of.admin_key
+        if secrets_of
+        else secrets.token_urlsafe(32),
         "JANUS_WS_PORT": str(port),
         "JANUS_RTP_PORTS": f"{low}-{high}",
         "JANUS_CONFIG_DIR": str(config),

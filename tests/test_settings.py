@@ -8,7 +8,9 @@ from pydantic import ValidationError
 from glimpse.settings import Settings
 
 
-@pytest.mark.parametrize("name", ["secret_key", "turn_secret", "metrics_token"])
+@pytest.mark.parametrize(
+    "name", ["secret_key", "turn_secret", "metrics_token", "janus_api_secret", "janus_admin_key"]
+)
 def test_short_secrets_are_refused(name: str) -> None:
     with pytest.raises(ValidationError, match="at least 32 characters"):
         Settings(**{name: "too-short"})
@@ -28,6 +30,18 @@ def test_relay_only_media_needs_a_turn_server() -> None:
         Settings(ice_transport_policy="relay", ice_servers="stun:stun.example.org:3478")
     relay = Settings(ice_transport_policy="relay", ice_servers="turn:turn.example.org:3478")
     assert relay.ice_transport_policy == "relay"
+
+
+def test_janus_needs_both_secrets_and_none_means_no_sfu() -> None:
+    assert Settings().janus_url_list == []
+    with pytest.raises(ValidationError, match="GLIMPSE_JANUS_API_SECRET"):
+        Settings(janus_urls="ws://10.0.0.5:8188", janus_api_secret="x" * 32)
+    both = Settings(
+        janus_urls=" ws://10.0.0.5:8188, ws://10.0.0.6:8188 ,",
+        janus_api_secret="x" * 32,
+        janus_admin_key="y" * 32,
+    )
+    assert both.janus_url_list == ["ws://10.0.0.5:8188", "ws://10.0.0.6:8188"]
 
 
 def test_resume_tokens_and_admission_tickets_have_keys_of_their_own() -> None:

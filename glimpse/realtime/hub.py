@@ -185,7 +185,8 @@ class Hub:
         resumed: bool = False,
         capacity: int | None = None,
     ) -> None:
-        """Add a participant; everyone else in the room hears participant-joined, or, when it
+        """Add a participant, unless the room already has `capacity` (by default the hub's
+        room size: RoomFull); everyone else in the room hears participant-joined, or, when it
         `resumed` its id (a reconnect), participant-resumed.
 
         A resumed participant takes its place back (it does not count twice against the room's

@@ -41,7 +41,7 @@ from glimpse.realtime.ratelimit import Allowance, Strikes, Verdict
 from glimpse.realtime.registry import SESSION_ENDED, ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.rooms import Joined, Waiting
-from glimpse.sfu.service import Sfu
+from glimpse.sfu.service import Sfu, SfuRequest
 from glimpse.store import RoomRecord, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,13 @@ PING: Final = text_frame(protocol.encode(protocol.Ping()))
 NOT_STRIKES: Final = frozenset(
     {
         "unavailable", "database_unavailable", "server_busy", "internal_error",
-        "unknown_participant", "rate_limited",
+        "unknown_participant", "rate_limited", "media_server_unavailable", "stale_offer",
+        "not_sfu", "unknown_connection",
     }
 )  # fmt: skip
 """Refusals a client cannot avoid, which are not strikes: the server's failures, a signal to
-a participant who has just left (a browser trickles its candidates on for a moment), and a limit
+a participant who has just left (a browser trickles its candidates on for a moment), SFU requests
+that race a change of the media path or of the subscription, and a limit
 reached (a message over its kind's rate is a strike only when its `Allowance` says so)."""
 FINAL_CLOSES: Final = frozenset(
     {
@@ -456,7 +458,7 @@ class Session:
             return self._chat_limit
         if isinstance(request, protocol.Typing):
             return self._typing_limit
-        if isinstance(request, protocol.Signal | protocol.Media):
+        if isinstance(request, protocol.Signal | protocol.Media | SfuRequest):
             return self._signal_limit
         if isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls
             return self._join_limit

@@ -223,7 +223,10 @@ class JanusSession:
         self._handles.clear()
         if reason != "closed":
             log.warning("Janus session at %s is dead: %s", self.url, reason)
-            asyncio.get_running_loop().create_task(self.socket.close())
+            self._tasks.append(asyncio.get_running_loop().create_task(self._close_socket()))
+
+    async def _close_socket(self) -> None:
+        await self.socket.close()
 
     async def _keep_alive(self, interval: float) -> None:
         while self.alive:

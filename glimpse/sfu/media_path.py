@@ -29,11 +29,15 @@ from glimpse.sfu.janus import JanusError
 from glimpse.sfu.janus_rooms import create_room, destroy_room
 from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 from glimpse.store import MediaMode
+from glimpse.store.base import parse_media_mode
 
 log = logging.getLogger(__name__)
 
 FIELD: Final = "media"
 """The meeting-state field (glimpse/meetings/state.py) that holds the room's media path."""
+MODE_FIELD: Final = "media_mode"
+"""The meeting-state field with the room's media mode setting, as of its latest join or change
+(so every instance decides by the same setting)."""
 SETTLE_MARGIN: Final = 0.05
 """Seconds a settled room's review waits past `sfu_settle` (timers may fire a little early)."""
 PUBLICATIONS_PER_PARTICIPANT: Final = 2
@@ -76,8 +80,8 @@ class MediaPaths:
         self._settle = settings.sfu_settle
         self._mesh_size = settings.max_room_participants
         self._publications = settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT
-        self._modes: dict[str, MediaMode] = {}
-        """The media mode setting of each room served here, as of its latest join here."""
+        self._rooms: set[str] = set()
+        """Rooms reviewed here: those to move should their Janus be lost."""
         self._calm_since: dict[str, float] = {}
         """SFU rooms where no more than the threshold send video: since when."""
         self._settling: dict[str, asyncio.TimerHandle] = {}
@@ -92,25 +96,36 @@ class MediaPaths:
         return self._registry is not None
 
     async def current(self, room_id: str) -> RoomMedia:
-        stored = (await self._bus.meeting(room_id)).get(FIELD)
-        return RoomMedia() if stored is None else _decoder.decode(stored)
+        return (await self._read(room_id))[0]
+
+    async def _read(self, room_id: str) -> tuple[RoomMedia, MediaMode]:
+        """The room's path and its media mode setting."""
+        fields = await self._bus.meeting(room_id)
+        stored = fields.get(FIELD)
+        path = RoomMedia() if stored is None else _decoder.decode(stored)
+        return path, parse_media_mode(fields.get(MODE_FIELD, b"auto").decode())
 
     async def review(self, room_id: str, media_mode: MediaMode | None = None) -> protocol.MediaPath:
-        """Decide the room's path after a join (with the room's `media_mode` setting), a leave,
-        or a change of someone's media; switch when it should change. Returns the path now."""
-        if media_mode is not None:
-            self._modes[room_id] = media_mode
-        path = await self.current(room_id)
+        """Decide the room's path after a join or a change of the room's settings (with its
+        `media_mode`), a leave, or a change of someone's media; switch when it should change.
+        Returns the path now."""
         if self._registry is None:
-            return path.public
-        wanted = self._wanted(room_id, path)
+            return protocol.MediaPath()  # no SFU: every room is a mesh
+        path, setting = await self._read(room_id)
+        if media_mode is not None and media_mode != setting:
+            await self._bus.set_meeting(room_id, MODE_FIELD, media_mode.encode())
+            setting = media_mode
+        if not self._hub.roster(room_id):
+            return path.public  # the room is no longer served here: others decide
+        self._rooms.add(room_id)
+        wanted = self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
         return path.public
 
     async def empty(self, room_id: str) -> None:
         """The room's last participant left (the meeting ends): its Janus room goes."""
-        self._modes.pop(room_id, None)
+        self._rooms.discard(room_id)
         self._calm_since.pop(room_id, None)
         if (timer := self._settling.pop(room_id, None)) is not None:
             timer.cancel()
@@ -118,10 +133,11 @@ class MediaPaths:
         if path.mode == "sfu":
             await self._destroy(path)
 
-    def _wanted(self, room_id: str, path: RoomMedia) -> Literal["mesh", "sfu"] | None:
+    def _wanted(
+        self, room_id: str, path: RoomMedia, setting: MediaMode
+    ) -> Literal["mesh", "sfu"] | None:
         """The path the room should have now; None while it settles (SFU, few videos, not yet
         for long enough)."""
-        setting = self._modes.get(room_id, "auto")
         if setting != "auto":
             return setting
         roster = self._hub.roster(room_id)
@@ -129,7 +145,7 @@ class MediaPaths:
         if videos > self._threshold or len(roster) > self._mesh_size:
             self._calm_since.pop(room_id, None)
             return "sfu"
-        if path.mode == "mesh" or not roster:
+        if path.mode == "mesh":
             return "mesh"
         now = time.monotonic()
         since = self._calm_since.setdefault(room_id, now)
@@ -187,18 +203,17 @@ class MediaPaths:
 
     def _janus_lost(self, url: str) -> None:
         """Move the rooms served here that were on the lost Janus."""
-        for room_id in list(self._modes):
+        for room_id in list(self._rooms):
             if not self._hub.roster(room_id):
-                self._modes.pop(room_id, None)
+                self._rooms.discard(room_id)
                 continue
             self._spawn(self._move(room_id, url))
 
     async def _move(self, room_id: str, url: str) -> None:
         try:
-            path = await self.current(room_id)
+            path, setting = await self._read(room_id)
             if path.mode == "sfu" and path.janus == url:
-                wanted = self._modes.get(room_id, "auto")
-                await self._switch(room_id, path, "mesh" if wanted == "mesh" else "sfu")
+                await self._switch(room_id, path, "mesh" if setting == "mesh" else "sfu")
         except BusUnavailable:
             log.warning("could not move room %s off a lost Janus: the bus is down", room_id)
 

@@ -77,6 +77,8 @@ class SfuParticipant:
         """The version of the latest `sfu-offer` sent."""
         self.closed = False
         self._jobs: asyncio.Queue[Callable[[], Awaitable[Any]]] = asyncio.Queue()
+        self._waiting: set[asyncio.Future[Any]] = set()
+        """The answers requests wait for: failed should the connections go first."""
         self._worker = asyncio.get_running_loop().create_task(self._work())
 
     @property
@@ -113,6 +115,9 @@ class SfuParticipant:
         if self.closed:
             return
         self.closed = True
+        for waiting in self._waiting:
+            if not waiting.done():
+                waiting.set_exception(MediaServerUnavailable("the connections to the SFU closed"))
         self._worker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._worker
@@ -142,7 +147,11 @@ class SfuParticipant:
                     raise
 
         self._jobs.put_nowait(run)
-        return await done
+        self._waiting.add(done)
+        try:
+            return await done
+        finally:
+            self._waiting.discard(done)
 
     def _queue(self, job: Callable[[], Awaitable[Any]]) -> None:
         """Room events' work, after what is queued already; failures are logged."""

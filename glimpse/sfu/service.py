@@ -19,10 +19,10 @@ from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.sdp import check_candidate, check_sdp, too_many_candidates
 from glimpse.settings import Settings
-from glimpse.sfu.janus import Json
+from glimpse.sfu.janus import JanusError, JanusGone, Json
 from glimpse.sfu.media_path import PUBLICATIONS_PER_PARTICIPANT, MediaPaths, RoomMedia
 from glimpse.sfu.participant import Send, SfuParticipant
-from glimpse.sfu.registry import JanusRegistry
+from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,22 @@ class Sfu:
     async def handle(
         self, room_id: str, participant: protocol.Participant, request: SfuRequest, send: Send
     ) -> protocol.ServerMessage | None:
-        """Carry out a participant's SFU request; the answer to send it (None: none)."""
+        """Carry out a participant's SFU request; the answer to send it (None: none). Janus
+        gone: `media_server_unavailable`; Janus refusing an offer or answer: `invalid_sdp`."""
+        try:
+            return await self._handle(room_id, participant, request, send)
+        except JanusGone as error:
+            raise MediaServerUnavailable("the room's media server cannot be reached") from error
+        except JanusError as error:
+            if isinstance(request, protocol.SfuPublish | protocol.SfuSubscribed):
+                raise GlimpseError(
+                    f"the SFU refused it: {error.reason}", code="invalid_sdp"
+                ) from error
+            raise MediaServerUnavailable(f"the SFU refused it: {error.reason}") from error
+
+    async def _handle(
+        self, room_id: str, participant: protocol.Participant, request: SfuRequest, send: Send
+    ) -> protocol.ServerMessage | None:
         path = await self.paths.current(room_id)
         if path.mode != "sfu":
             raise GlimpseError("this room's media goes browser to browser", code="not_sfu")

@@ -39,6 +39,7 @@ async def behind_nginx(cluster: Cluster) -> AsyncIterator[list[RunningServer]]:
     env = cluster.environment(
         CLUSTER_PORT=str(ports[0]),
         CLUSTER_INSTANCE_PORTS=f"{ports[1]} {ports[2]}",
+        CLUSTER_JANUS_PORTS=f"{free_port()} {free_port()}",
         GLIMPSE_DATA_DIR=str(cluster.folder / "data"),
     )
     log = cluster.folder / "cluster.log"
@@ -104,3 +105,19 @@ async def test_metrics_are_scraped_from_each_instance_never_through_nginx(
     assert (await nginx.http.get("/metrics")).status_code == 404
     for instance in (first, second):
         assert (await instance.http.get("/metrics")).status_code == 200
+
+
+async def test_the_cluster_s_janus_carry_a_room_set_to_the_sfu(
+    behind_nginx: list[RunningServer],
+) -> None:
+    nginx, first, second = behind_nginx
+    owner = await nginx.register("ann")
+    room = await nginx.create_room(owner, "Through Janus")
+    changed = await nginx.http.patch(
+        f"/api/rooms/{room['id']}", json={"media_mode": "sfu"}, headers=owner.headers
+    )
+    assert changed.status_code == 200, changed.text
+    ann = await first.connect(owner)
+    assert (await ann.join(room["code"]))["media_path"] == {"mode": "sfu", "generation": 1}
+    bob = await second.connect(await second.register("bob"))
+    assert (await bob.join(room["code"]))["media_path"] == {"mode": "sfu", "generation": 1}

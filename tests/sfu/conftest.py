@@ -21,8 +21,9 @@ def janus(tmp_path: Path) -> Iterator[Janus]:
 
 
 @pytest.fixture
-def second_janus(tmp_path: Path) -> Iterator[Janus]:
-    with running_janus(tmp_path) as server:
+def second_janus(tmp_path: Path, janus: Janus) -> Iterator[Janus]:
+    """Another Janus with the first one's secrets."""
+    with running_janus(tmp_path, secrets_of=janus) as server:
         yield server
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import struct
 from typing import Any
 
 from aiortc import (
@@ -14,18 +16,37 @@ from aiortc import (
     RTCSessionDescription,
 )
 from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+from av import AudioFrame
 
 from tests.conftest import WsClient
 
 FRAME_TIMEOUT = 15.0
+TONE_HZ = 440
+
+
+class Tone(AudioStreamTrack):
+    """A loud tone (aiortc's own audio track is silent): someone talking."""
+
+    async def recv(self) -> Any:
+        frame = await super().recv()
+        assert isinstance(frame, AudioFrame)
+        start = frame.pts or 0
+        samples = (
+            int(20000 * math.sin(2 * math.pi * TONE_HZ * (start + i) / frame.sample_rate))
+            for i in range(frame.samples)
+        )
+        frame.planes[0].update(b"".join(struct.pack("<h", s) for s in samples))
+        return frame
 
 
 class Publisher:
-    """A sendonly camera publication."""
+    """A sendonly camera publication (with a microphone that is silent, or `talking`), or a
+    `screen` (video only)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, talking: bool = False, screen: bool = False) -> None:
         self.pc = RTCPeerConnection()
-        for track in (AudioStreamTrack(), VideoStreamTrack()):
+        microphone = [] if screen else [Tone() if talking else AudioStreamTrack()]
+        for track in (*microphone, VideoStreamTrack()):
             self.pc.addTransceiver(track, direction="sendonly")
 
     async def offer(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
 
 import pytest
 
@@ -82,6 +83,19 @@ async def test_a_dead_janus_is_noticed(janus: Janus) -> None:
     with pytest.raises(JanusGone):
         await handle.request({"request": "list"})
     await session.close()
+
+
+async def test_a_janus_that_stops_answering_is_noticed_by_its_keepalive(janus: Janus) -> None:
+    session = await JanusSession.connect(
+        janus.url, janus.api_secret, keepalive=0.2, request_timeout=0.5
+    )
+    janus.process.send_signal(signal.SIGSTOP)  # hung: the socket stays open, nothing answers
+    try:
+        await asyncio.wait_for(session.closed.wait(), 5)
+        assert "no answer to keepalive" in session.close_reason
+    finally:
+        janus.process.send_signal(signal.SIGCONT)
+        await session.close()
 
 
 async def test_an_unreachable_janus_is_gone() -> None:

@@ -102,3 +102,20 @@ async def test_without_janus_every_room_is_a_mesh(start_server: Any) -> None:
     room = await sfu_room(server, owner, "sfu")
     six = await join_people(server, room["code"], 6, media=VIDEO)
     assert all(joined["media_path"] == {"mode": "mesh", "generation": 0} for _, joined in six)
+
+
+async def test_changing_the_media_mode_during_a_meeting_switches_it_at_once(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server()
+    owner = await server.register("Owner")
+    room = await sfu_room(server, owner, "sfu")
+    [(client, joined)] = await join_people(server, room["code"], 1)
+    assert joined["media_path"] == {"mode": "sfu", "generation": 1}
+    await next_media_path(client)  # its own join's switch
+    for mode, generation in (("mesh", 2), ("sfu", 3)):
+        changed = await server.http.patch(
+            f"/api/rooms/{room['id']}", json={"media_mode": mode}, headers=owner.headers
+        )
+        assert changed.status_code == 200, changed.text
+        assert await next_media_path(client) == {"mode": mode, "generation": generation}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from tests.conftest import WsClient
 from tests.sfu.conftest import SfuServerFactory, sfu_room
 from tests.sfu.peers import Publisher, Subscriber, expect_skipping
 
@@ -45,3 +48,99 @@ async def test_media_flows_from_a_publisher_through_janus_to_a_subscriber(
     finally:
         for peer in (ann_camera, bob_camera, bob_subscription):
             await peer.close()
+
+
+async def test_a_leaver_s_streams_leave_the_others_subscriptions_and_a_talker_is_announced(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server()
+    ann, bob = await server.register("Ann"), await server.register("Bob")
+    room = await sfu_room(server, ann)
+    a, b = await server.connect(ann), await server.connect(bob)
+    ann_id = (await a.join(room["code"], media={"audio": True, "video": True}))["participant_id"]
+    await b.join(room["code"], media={"audio": True, "video": True})
+    ann_camera, bob_camera, bob_subscription = Publisher(talking=True), Publisher(), Subscriber()
+    try:
+        await bob_camera.publish(b)
+        await ann_camera.publish(a)
+        offer = await expect_skipping(b, "sfu-offer")
+        await bob_subscription.answer(b, offer)
+        speaker = await expect_skipping(b, "active-speaker")
+        assert speaker == {"type": "active-speaker", "participant_id": ann_id, "talking": True}
+
+        await a.send({"type": "leave"})
+        again = await expect_skipping(b, "sfu-offer")
+        assert again["version"] == offer["version"] + 1
+        assert again["streams"] == []
+    finally:
+        for peer in (ann_camera, bob_camera, bob_subscription):
+            await peer.close()
+
+
+def kinds(offer: dict[str, Any]) -> list[tuple[str, str, str]]:
+    return sorted((s["participant_id"], s["source"], s["kind"]) for s in offer["streams"])
+
+
+async def test_a_screen_comes_and_goes_and_a_subscriber_chooses_layers(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server()
+    ann, bob = await server.register("Ann"), await server.register("Bob")
+    room = await sfu_room(server, ann)
+    a, b = await server.connect(ann), await server.connect(bob)
+    ann_id = (await a.join(room["code"]))["participant_id"]
+    await b.join(room["code"])
+    ann_camera, ann_screen, bob_camera, bob_sub = (
+        Publisher(), Publisher(screen=True), Publisher(), Subscriber()
+    )  # fmt: skip
+    try:
+        await b.send({"type": "sfu-candidate", "pc": "subscriber", "candidate": None})
+        assert (await expect_error(b))["code"] == "unknown_connection"  # nothing published yet
+        await bob_camera.publish(b)
+        await ann_camera.publish(a)
+        first = await expect_skipping(b, "sfu-offer")
+        await bob_sub.answer(b, first)
+        await expect_skipping(b, "ack")
+
+        assert (await ann_screen.publish(a, "screen"))["source"] == "screen"
+        second = await expect_skipping(b, "sfu-offer")
+        assert second["version"] == first["version"] + 1
+        assert kinds(second) == [
+            (ann_id, "camera", "audio"), (ann_id, "camera", "video"), (ann_id, "screen", "video")
+        ]  # fmt: skip
+        stale = {"version": first["version"], "sdp": bob_sub.pc.localDescription.sdp}
+        await b.send({"type": "sfu-subscribed", **stale})
+        assert (await expect_error(b))["code"] == "stale_offer"
+        await bob_sub.answer(b, second)
+        await expect_skipping(b, "ack")
+
+        candidate = {"candidate": "candidate:1 1 udp 2122260223 192.0.2.7 50000 typ host",
+                     "sdpMid": "0", "sdpMLineIndex": 0}  # fmt: skip
+        await b.send({"type": "sfu-candidate", "pc": "subscriber", "candidate": candidate})
+        await b.send({"type": "sfu-candidate", "pc": "screen", "candidate": candidate})
+        assert (await expect_error(b))["code"] == "unknown_connection"  # Bob shares no screen
+
+        await b.send({"type": "sfu-layers", "ref": "l",
+                      "choices": [{"participant_id": ann_id, "layer": 0}]})  # fmt: skip
+        assert (await expect_skipping(b, "ack"))["ref"] == "l"
+        await b.send({"type": "sfu-layers", "ref": "n",
+                      "choices": [{"participant_id": ann_id, "layer": None}]})  # fmt: skip
+        assert (await expect_skipping(b, "ack"))["ref"] == "n"
+        await b.send({"type": "sfu-layers", "choices": [{"participant_id": "x" * 32, "layer": 1}]})
+        assert (await expect_error(b))["code"] == "unknown_participant"
+
+        await a.send({"type": "sfu-unpublish", "source": "screen", "ref": "u"})
+        assert (await expect_skipping(a, "ack"))["ref"] == "u"
+        third = await expect_skipping(b, "sfu-offer")
+        assert kinds(third) == [(ann_id, "camera", "audio"), (ann_id, "camera", "video")]
+    finally:
+        for peer in (ann_camera, ann_screen, bob_camera, bob_sub):
+            await peer.close()
+
+
+async def expect_error(client: WsClient) -> dict[str, Any]:
+    """The next error, past everything else."""
+    while True:
+        message = await client.recv()
+        if message["type"] == "error":
+            return message
