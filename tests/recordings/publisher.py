@@ -1,5 +1,5 @@
 """A publisher for Janus without a browser: aiortc sending a synthetic camera (its green
-`VideoStreamTrack`, VP8) and a 440 Hz tone (Opus) into a videoroom, through Glimpse's Janus
+`VideoStreamTrack`, VP8) and a tone (Opus) into a videoroom, through Glimpse's Janus
 client."""
 
 from __future__ import annotations
@@ -63,15 +63,15 @@ class Publisher:
         await self.handle.detach()
 
 
-async def publish(session: JanusSession, room: int, display: str) -> Publisher:
-    """Join `room` as a publisher and send a camera and a microphone until closed; returns once
-    Janus reports the media up (`webrtcup`)."""
+async def publish(session: JanusSession, room: int, display: str, tone: float = 440.0) -> Publisher:
+    """Join `room` as a publisher and send a camera and a microphone (a `tone` Hz sine) until
+    closed; returns once Janus reports the media up (`webrtcup`)."""
     up = asyncio.Event()
     handle = await session.attach(
         VIDEOROOM, lambda event: up.set() if event.kind == "webrtcup" else None
     )
     peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    peer.addTrack(Tone())
+    peer.addTrack(Tone(tone))
     peer.addTrack(VideoStreamTrack())
     await peer.setLocalDescription(await peer.createOffer())  # every candidate gathered
     offer = {"type": "offer", "sdp": peer.localDescription.sdp}
