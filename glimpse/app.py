@@ -234,10 +234,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         heartbeat = asyncio.create_task(services.heartbeat.run())
         retention = timedelta(days=settings.recording_retention_days)
         recordings_sweep = asyncio.create_task(sweep_every_hour(store, recorder, retention))
+        recordings_watch = asyncio.create_task(recording.watch())
         try:
             yield {"services": services}
         finally:
             recordings_sweep.cancel()
+            recordings_watch.cancel()
             await recorder.close()
             heartbeat.cancel()
             heap_watch.cancel()

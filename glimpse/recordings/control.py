@@ -4,11 +4,18 @@ host's `record` to another's (or the meeting's end), and everyone in it is told 
 The room's Janus room (its id and secret) is the one of its media path (glimpse/sfu/media_path.py),
 controlled through this instance's handle on that Janus; whether the meeting is being recorded is
 a field of the meeting's state on the bus, so every instance tells its joiners (`joined`).
+
+When the room's media leaves that Janus room (back to the mesh, or moved to another Janus), the
+Janus room is destroyed and Janus stops writing: the instance that started the recording notices
+within WATCH_INTERVAL (it looks at the rooms it records) and stops it, which makes the file of
+what was written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Final
 
 from glimpse.errors import Forbidden, GlimpseError
 from glimpse.meetings.roles import is_host
@@ -22,6 +29,9 @@ from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 from glimpse.store import Store
 
 log = logging.getLogger(__name__)
+
+WATCH_INTERVAL: Final = 2.0
+"""Seconds between looks at the media path of each room recorded from this instance."""
 
 
 class RecordingControl:
@@ -40,6 +50,8 @@ class RecordingControl:
         self._hub = hub
         self._meetings = meetings
         self._store = store
+        self._recorded: dict[str, tuple[str, int]] = {}
+        """Rooms recorded from this instance: the Janus (URL) and room the recording is in."""
 
     async def handle(
         self, room_id: str, participant: protocol.Participant, request: protocol.Record
@@ -49,6 +61,7 @@ class RecordingControl:
         if not is_host(participant.role):
             raise Forbidden("only hosts may record the meeting")
         if not request.active:
+            self._recorded.pop(room_id, None)
             if await self._recorder.stop(room_id, await self._sfu_room(room_id)) is not None:
                 await self._announce(room_id, False, participant.id)
             return
@@ -64,13 +77,31 @@ class RecordingControl:
         except JanusError as error:
             log.warning("Janus did not start recording room %s: %s", room_id, error)
             raise MediaServerUnavailable("the media server did not start recording") from error
+        self._recorded[room_id] = (path.janus, path.room)
         await self._announce(room_id, True, participant.id)
 
     async def stop(self, room_id: str) -> None:
-        """Stop the room's recording, if any, before its Janus room goes: the meeting ended, or
-        its media goes back to the mesh (or to another Janus)."""
+        """Stop the room's recording, if any, before its Janus room goes (the meeting ended)."""
+        self._recorded.pop(room_id, None)
         if await self._recorder.stop(room_id, await self._sfu_room(room_id)) is not None:
             await self._announce(room_id, False, None)
+
+    async def watch(self) -> None:
+        """Until cancelled: stop the recordings started here whose room's media has left the
+        Janus room they record (its Janus room is gone, and with it what Janus was writing)."""
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            for room_id, recorded_in in list(self._recorded.items()):
+                try:
+                    path = await self._paths.current(room_id)
+                    moved = path.mode != "sfu" or (path.janus, path.room) != recorded_in
+                    if not moved or self._recorded.get(room_id) != recorded_in:
+                        continue  # still there; or stopped (and maybe restarted) meanwhile
+                    del self._recorded[room_id]
+                    if await self._recorder.stop(room_id, None) is not None:
+                        await self._announce(room_id, False, None)
+                except Exception:  # the bus or the store down: look again next time
+                    log.exception("checking the recording of room %s failed", room_id)
 
     async def _sfu_room(self, room_id: str) -> SfuRoom | None:
         """The room's Janus room, while its media goes through one that can be reached."""

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from glimpse.recordings.control import WATCH_INTERVAL
 from tests.conftest import RunningServer, User, WsClient
 from tests.recordings.media import probe
 from tests.sfu.conftest import SfuServerFactory, sfu_room
@@ -122,3 +123,30 @@ async def test_the_meetings_end_stops_its_recording(start_sfu_server: SfuServerF
     assert done["duration_seconds"] > 1
     a2 = await server.connect(ann)
     assert "recording" not in await a2.join(room["code"])  # a new meeting, not recorded
+
+
+async def test_the_room_going_back_to_the_mesh_stops_its_recording(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server()
+    ann = await server.register("Ann")
+    room = await sfu_room(server, ann)
+    a = await server.connect(ann)
+    ann_id = (await a.join(room["code"], media={"audio": True, "video": True}))["participant_id"]
+    camera = Publisher()
+    try:
+        await camera.publish(a)
+        assert (await record(a, True))["by"] == ann_id
+        await asyncio.sleep(3)
+        to_mesh = await server.http.patch(
+            f"/api/rooms/{room['id']}", json={"media_mode": "mesh"}, headers=ann.headers
+        )
+        assert to_mesh.status_code == 200
+        stopped = await expect_skipping(a, "recording", timeout=WATCH_INTERVAL + 5)
+        assert stopped == {"type": "recording", "active": False}
+    finally:
+        await camera.close()
+
+    (done,) = await finished(server, ann, room)
+    assert done["status"] == "ready", done["error"]
+    assert done["duration_seconds"] > 2
