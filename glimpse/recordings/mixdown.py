@@ -22,6 +22,7 @@ CANVAS = (1280, 720)
 FRAME_RATE = 25
 STEP_TIMEOUT = 600.0
 """Seconds one conversion or the final mix may take before the recording counts as failed."""
+INSTALL_HINT = "Debian: apt-get install janus-tools ffmpeg"
 EXTENSIONS = {"opus": "opus", "vp8": "webm", "vp9": "webm", "h264": "mp4"}
 """What janus-pp-rec turns each codec into."""
 
@@ -51,12 +52,15 @@ class Mixed:
 async def run(*command: str | Path) -> str:
     """Run a tool; its standard output, or MixdownError with the end of what it printed (or
     when it takes longer than STEP_TIMEOUT)."""
-    process = await asyncio.create_subprocess_exec(
-        *map(str, command),
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *map(str, command),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise MixdownError(f"{command[0]} is not installed ({INSTALL_HINT})") from None
     try:
         async with asyncio.timeout(STEP_TIMEOUT):
             out, err = await process.communicate()
@@ -85,7 +89,10 @@ async def media_duration(path: Path) -> float:
 
 async def _header(mjr: Path) -> dict[str, object]:
     """The .mjr's header: `t` (a, v or d), `c` (codec), `u` (first packet written, µs)."""
-    header = json.loads(await run("janus-pp-rec", "--json", "--debug-level", "0", mjr))
+    try:
+        header = json.loads(await run("janus-pp-rec", "--json", "--debug-level", "0", mjr))
+    except ValueError:
+        header = None
     if not isinstance(header, dict):
         raise MixdownError(f"{mjr.name}: unreadable header")
     return header
