@@ -22,19 +22,20 @@ ln -sf "$lib/transports/libjanus_websockets.so" "$config_dir/transports/"
 
 nat_extra=""
 [ -n "${JANUS_PUBLIC_IP:-}" ] && nat_extra="	nat_1_1_mapping = \"$JANUS_PUBLIC_IP\""
-escape() { printf '%s' "$1" | sed -e 's/[\/&|]/\\&/g'; }
+declare -A values=(
+  [CONFIG_DIR]="$config_dir" [DEBUG_LEVEL]="${JANUS_DEBUG_LEVEL:-4}"
+  [SERVER_NAME]="glimpse-janus-${JANUS_WS_PORT:-8188}"
+  [API_SECRET]="$GLIMPSE_JANUS_API_SECRET" [ADMIN_KEY]="$GLIMPSE_JANUS_ADMIN_KEY"
+  [RTP_PORTS]="${JANUS_RTP_PORTS:-20000-40000}" [NAT_EXTRA]="$nat_extra"
+  [WS_PORT]="${JANUS_WS_PORT:-8188}" [WS_IP]="${JANUS_WS_IP:-127.0.0.1}"
+)
+umask 077  # the files hold the secrets; filled in by bash itself, so no command line shows them
 for template in "$here"/*.jcfg.in; do
-  sed -e "s|@CONFIG_DIR@|$(escape "$config_dir")|g" \
-      -e "s|@DEBUG_LEVEL@|${JANUS_DEBUG_LEVEL:-4}|g" \
-      -e "s|@SERVER_NAME@|glimpse-janus-${JANUS_WS_PORT:-8188}|g" \
-      -e "s|@API_SECRET@|$(escape "$GLIMPSE_JANUS_API_SECRET")|g" \
-      -e "s|@ADMIN_KEY@|$(escape "$GLIMPSE_JANUS_ADMIN_KEY")|g" \
-      -e "s|@RTP_PORTS@|${JANUS_RTP_PORTS:-20000-40000}|g" \
-      -e "s|@NAT_EXTRA@|$(escape "$nat_extra")|g" \
-      -e "s|@WS_PORT@|${JANUS_WS_PORT:-8188}|g" \
-      -e "s|@WS_IP@|${JANUS_WS_IP:-127.0.0.1}|g" \
-      "$template" >"$config_dir/$(basename "$template" .in)"
+  text="$(<"$template")"
+  for name in "${!values[@]}"; do
+    text="${text//@$name@/${values[$name]}}"
+  done
+  printf '%s\n' "$text" >"$config_dir/$(basename "$template" .in)"
 done
-chmod 600 "$config_dir"/*.jcfg
 echo "janus: ws://${JANUS_WS_IP:-127.0.0.1}:${JANUS_WS_PORT:-8188} (config in $config_dir)" >&2
 exec janus --configs-folder="$config_dir" --config="$config_dir/janus.jcfg" --disable-colors

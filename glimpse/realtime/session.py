@@ -618,7 +618,7 @@ class Session:
         log.info("left the lobby" if waiting else "left the room")
         self.log_fields.room = self.log_fields.participant = None
         room_id, participant_id = membership.room_id, membership.participant.id
-        await self._services.sfu.release(participant_id)
+        self._services.sfu.release(participant_id)
         if waiting:
             await self._services.rooms.leave_lobby(room_id, participant_id)
         elif resumable:

@@ -16,8 +16,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import msgspec
 
@@ -25,6 +24,7 @@ from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 from glimpse.settings import Settings
+from glimpse.sfu.background import Background
 from glimpse.sfu.janus import JanusError
 from glimpse.sfu.janus_rooms import create_room, destroy_room
 from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
@@ -86,7 +86,7 @@ class MediaPaths:
         """SFU rooms where no more than the threshold send video: since when."""
         self._settling: dict[str, asyncio.TimerHandle] = {}
         """Reviews due once a room's calm has lasted `sfu_settle`."""
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background()
         if registry is not None:
             registry.on_loss(self._janus_lost)
 
@@ -160,7 +160,7 @@ class MediaPaths:
 
     def _settled(self, room_id: str) -> None:
         del self._settling[room_id]
-        self._spawn(self._review_quietly(room_id))
+        self._background.spawn(self._review_quietly(room_id))
 
     async def _switch(
         self, room_id: str, before: RoomMedia, mode: Literal["mesh", "sfu"]
@@ -207,7 +207,7 @@ class MediaPaths:
             if not self._hub.roster(room_id):
                 self._rooms.discard(room_id)
                 continue
-            self._spawn(self._move(room_id, url))
+            self._background.spawn(self._move(room_id, url))
 
     async def _move(self, room_id: str, url: str) -> None:
         try:
@@ -221,18 +221,11 @@ class MediaPaths:
         with contextlib.suppress(BusUnavailable):
             await self.review(room_id)
 
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
     async def stop(self) -> None:
         for timer in self._settling.values():
             timer.cancel()
         self._settling.clear()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._background.cancel()
 
 
 def _stored(path: RoomMedia) -> bytes | None:

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
+from glimpse.sfu.background import Background
 from glimpse.sfu.janus import JanusError, JanusEvent, JanusHandle, JanusSession, Json
 from glimpse.sfu.media_path import RoomMedia
 from glimpse.sfu.registry import VIDEOROOM, MediaServerUnavailable
@@ -60,6 +61,7 @@ class SfuParticipant:
         send: Send,
         announce: Announce,
         on_gone: Callable[[SfuParticipant], None],
+        background: Background,
     ) -> None:
         self.participant_id = participant_id
         self.path = path
@@ -67,6 +69,7 @@ class SfuParticipant:
         self._send = send
         self._announce = announce
         self._on_gone = on_gone
+        self._background = background
         self._publications: dict[protocol.MediaSource, Publication] = {}
         self._subscriber: JanusHandle | None = None
         self._feeds: dict[int, str] = {}
@@ -267,7 +270,7 @@ class SfuParticipant:
     def _gone(self) -> None:
         """The Janus room was destroyed (the room went back to the mesh, or moved)."""
         if not self.closed:
-            asyncio.get_running_loop().create_task(self.close())
+            self._background.spawn(self.close())
 
     # The subscription
 

@@ -9,16 +9,15 @@ Janus is lost.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Coroutine
-from typing import Any, Final
+from typing import Final
 
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.sdp import check_candidate, check_sdp, too_many_candidates
 from glimpse.settings import Settings
+from glimpse.sfu.background import Background
 from glimpse.sfu.janus import JanusError, JanusGone, Json
 from glimpse.sfu.media_path import PUBLICATIONS_PER_PARTICIPANT, MediaPaths, RoomMedia
 from glimpse.sfu.participant import Send, SfuParticipant
@@ -49,7 +48,7 @@ class Sfu:
             settings.max_sdp_media_sections,
             settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT * 2,
         )
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background()
         if registry is not None:
             registry.on_loss(self._janus_lost)
 
@@ -110,13 +109,14 @@ class Sfu:
                 await self._existing(pid, path).choose_layers(choices)
         return protocol.Ack(request=kind, ref=request.ref)
 
-    async def release(self, participant_id: str) -> None:
-        """The participant left: its connections to Janus go."""
+    def release(self, participant_id: str) -> None:
+        """The participant's socket went: its connections to Janus go (in the background, so a
+        Janus slow to answer never holds up the leave)."""
         for peer in ("camera", "screen", "subscriber"):
             self._candidates.pop((participant_id, peer), None)
         link = self._participants.get(participant_id)
         if link is not None:
-            await link.close()
+            self._background.spawn(link.close())
 
     def _link(self, room_id: str, pid: str, path: RoomMedia, send: Send) -> SfuParticipant:
         """The participant's connections for this generation, new ones if it has none."""
@@ -124,16 +124,16 @@ class Sfu:
         if link is not None and link.path == path and link.alive:
             return link
         if link is not None:
-            self._spawn(link.close())
+            self._background.spawn(link.close())
         assert self._registry is not None  # a room has path `sfu` only with an SFU
         session = self._registry.session(path.janus)
 
         async def announce(message: protocol.ServerMessage) -> None:
             await self._hub.broadcast(room_id, protocol.encode(message))
 
-        link = SfuParticipant(pid, path, session, send, announce, self._forget)
+        link = SfuParticipant(pid, path, session, send, announce, self._forget, self._background)
         self._participants[pid] = link
-        self._spawn(self._registry.add_load(path.janus, 1))
+        self._background.spawn(self._registry.add_load(path.janus, 1))
         return link
 
     def _existing(self, pid: str, path: RoomMedia) -> SfuParticipant:
@@ -146,7 +146,7 @@ class Sfu:
         if self._participants.get(link.participant_id) is link:
             del self._participants[link.participant_id]
         if self._registry is not None:
-            self._spawn(self._registry.add_load(link.path.janus, -1))
+            self._background.spawn(self._registry.add_load(link.path.janus, -1))
 
     def _check_sdp(self, sdp: str, max_sections: int) -> int:
         settings = self._settings
@@ -180,14 +180,9 @@ class Sfu:
     def _janus_lost(self, url: str) -> None:
         for link in list(self._participants.values()):
             if link.path.janus == url:
-                self._spawn(link.close())
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+                self._background.spawn(link.close())
 
     async def stop(self) -> None:
         for link in list(self._participants.values()):
             await link.close()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._background.wait()

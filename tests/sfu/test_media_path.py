@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 
+from glimpse.sfu.janus import JanusSession
+from glimpse.sfu.registry import VIDEOROOM
 from tests.conftest import RunningServer, WsClient
+from tests.janus import Janus
 from tests.sfu.conftest import SfuServerFactory, sfu_room
 
 pytestmark = pytest.mark.timeout(60)
@@ -119,3 +122,40 @@ async def test_changing_the_media_mode_during_a_meeting_switches_it_at_once(
         )
         assert changed.status_code == 200, changed.text
         assert await next_media_path(client) == {"mode": mode, "generation": generation}
+
+
+async def test_the_janus_room_goes_when_the_room_goes_back_to_the_mesh_or_empties(
+    janus: Janus, start_sfu_server: SfuServerFactory
+) -> None:
+    server = await start_sfu_server()
+    owner = await server.register("Owner")
+    room = await sfu_room(server, owner, "sfu")
+    paths = server.services.sfu.paths
+    session = await JanusSession.connect(janus.url, janus.api_secret)
+    try:
+        look = await session.attach(VIDEOROOM)
+
+        async def exists(janus_room: int) -> bool:
+            answer = await look.request({"request": "exists", "room": janus_room})
+            return bool(answer.data["exists"])
+
+        [(client, _)] = await join_people(server, room["code"], 1)
+        first = (await paths.current(room["id"])).room
+        assert await exists(first)
+        changed = await server.http.patch(
+            f"/api/rooms/{room['id']}", json={"media_mode": "mesh"}, headers=owner.headers
+        )
+        assert changed.status_code == 200
+        assert not await exists(first)  # back to the mesh
+
+        changed = await server.http.patch(
+            f"/api/rooms/{room['id']}", json={"media_mode": "sfu"}, headers=owner.headers
+        )
+        second = (await paths.current(room["id"])).room
+        assert second != first and await exists(second)
+        await client.send({"type": "leave", "ref": "bye"})
+        while (await client.recv())["type"] != "ack":
+            pass
+        assert not await exists(second)  # the meeting ended
+    finally:
+        await session.close()
