@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -19,7 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from glimpse.api.routes import auth, guests, health, ice, metrics, rooms, users
+from glimpse.api.routes import auth, guests, health, ice, metrics, recordings, rooms, users
 from glimpse.api.schemas import ErrorBody, ErrorDetail
 from glimpse.auth.guests import GuestTokens
 from glimpse.auth.passwords import PasswordHashing
@@ -44,6 +45,10 @@ from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
+from glimpse.recordings.control import RecordingControl
+from glimpse.recordings.library import RecordingLibrary
+from glimpse.recordings.recorder import Recorder
+from glimpse.recordings.retention import sweep_every_hour
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
@@ -167,6 +172,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         media_paths = MediaPaths(bus, hub, registry, settings)
         sfu = Sfu(media_paths, registry, hub, settings)
         tickets = Tickets(settings.admission_ticket_key, settings.admission_ticket_ttl)
+        recorder = Recorder(
+            store, settings.resolved_recordings_dir, settings.resolved_recording_raw_dir
+        )
+        recording = RecordingControl(recorder, media_paths, registry, hub, meetings, store)
         signup = SignupPolicy(
             settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
         )
@@ -195,6 +204,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 tickets,
                 ResumeTokens(settings.resume_token_key),
                 media_paths,
+                recording,
                 sfu_max_participants=settings.sfu_max_participants,
                 reconnect_grace=settings.reconnect_grace,
                 join_history=settings.join_history,
@@ -213,13 +223,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connection_limits=connection_limits,
             heartbeat=Heartbeat(settings.heartbeat_interval),
             sfu=sfu,
+            recorder=recorder,
+            recording=recording,
+            recordings=RecordingLibrary(
+                store, settings.resolved_recordings_dir, settings.download_link_key
+            ),
         )
         heap.start()  # last: what start-up built is frozen with the rest
         heap_watch = asyncio.create_task(heap.watch())
         heartbeat = asyncio.create_task(services.heartbeat.run())
+        retention = timedelta(days=settings.recording_retention_days)
+        recordings_sweep = asyncio.create_task(sweep_every_hour(store, recorder, retention))
+        recordings_watch = asyncio.create_task(recording.watch())
         try:
             yield {"services": services}
         finally:
+            recordings_sweep.cancel()
+            recordings_watch.cancel()
+            await recorder.close()
             heartbeat.cancel()
             heap_watch.cancel()
             heap.stop()
@@ -246,7 +267,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     _install_error_handlers(app)
     app.add_middleware(ClientAddressMiddleware)
-    for module in (auth, users, rooms, guests, ice):
+    for module in (auth, users, rooms, recordings, guests, ice):
         app.include_router(module.router, prefix="/api")
     app.include_router(health.router)
     app.include_router(metrics.router)

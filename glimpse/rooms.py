@@ -154,6 +154,13 @@ class RoomMedia(Protocol):
         """The room's last participant left."""
 
 
+class MeetingRecordings(Protocol):
+    """Who records meetings (glimpse/recordings/control.py)."""
+
+    async def stop(self, room_id: str) -> None:
+        """Stop the room's recording, if any, before its Janus room goes."""
+
+
 @dataclass(frozen=True, slots=True)
 class RoomLists:
     owned: list[RoomRecord]
@@ -184,6 +191,8 @@ class Joined(Generic[AttendeeT]):
     """Lets the joiner's reconnect take its participant id back."""
     locked: bool
     media_path: MediaPath
+    recording: bool = False
+    """Whether the meeting is being recorded."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +214,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
         tickets: Tickets,
         resumes: ResumeTokens,
         media: RoomMedia,
+        recordings: MeetingRecordings,
         *,
         sfu_max_participants: int,
         reconnect_grace: float,
@@ -220,6 +230,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
         self.tickets = tickets
         self._resumes = resumes
         self._media = media
+        self._recordings = recordings
         self._sfu_max_participants = sfu_max_participants
         self.reconnect_grace = reconnect_grace
         self._join_history = join_history
@@ -481,6 +492,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
             resume=self._resumes.issue(room.id, identity.id, participant.id),
             locked=meeting.locked,
             media_path=media_path,
+            recording=meeting.recording,
         )
 
     async def _wait(
@@ -522,6 +534,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
         try:
             await self._hub.leave(room_id, participant_id, member)
             if not await self._hub.occupied(room_id):
+                await self._recordings.stop(room_id)
                 await self._media.empty(room_id)
                 await self.meetings.end(room_id)
             else:

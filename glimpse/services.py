@@ -13,6 +13,9 @@ from glimpse.realtime.heartbeat import Heartbeat
 from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
+from glimpse.recordings.control import RecordingControl
+from glimpse.recordings.library import RecordingLibrary
+from glimpse.recordings.recorder import Recorder
 from glimpse.settings import Settings
 from glimpse.sfu.service import Sfu
 from glimpse.store import Store
@@ -33,3 +36,6 @@ class Services:
     connection_limits: ConnectionLimits
     heartbeat: Heartbeat
     sfu: Sfu
+    recorder: Recorder
+    recording: RecordingControl
+    recordings: RecordingLibrary

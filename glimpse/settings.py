@@ -205,6 +205,17 @@ class Settings(BaseSettings):
     """Room size while a room's media may go through the SFU (media mode `auto` or `sfu`, with
     an SFU configured); a mesh room stays at `max_room_participants`."""
 
+    # Recording of SFU meetings (glimpse/recordings/, README "Recording")
+    recordings_dir: Path | None = None
+    """Where finished recordings are kept; empty = `recordings` in `data_dir`."""
+    recording_raw_dir: Path | None = None
+    """Where Janus writes the raw streams (.mjr) of recordings in progress (each room's `rec_dir`);
+    empty = `janus-recordings` in `data_dir`. Janus must write there and Glimpse read it at the same
+    path: the same machine, or a volume both mount at that path."""
+    recording_retention_days: float = Field(default=30.0, gt=0)
+    """Recordings older than this (days since they started) are deleted, file and record, by a
+    sweep that runs every hour."""
+
     @field_validator(
         "secret_key", "turn_secret", "metrics_token", "janus_api_secret", "janus_admin_key"
     )
@@ -243,6 +254,15 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite:///{self.data_dir / 'glimpse.db'}"
 
     @cached_property
+    def resolved_recordings_dir(self) -> Path:
+        return (self.recordings_dir or self.data_dir / "recordings").absolute()
+
+    @cached_property
+    def resolved_recording_raw_dir(self) -> Path:
+        """Absolute: Janus, with a working directory of its own, is given this path."""
+        return (self.recording_raw_dir or self.data_dir / "janus-recordings").absolute()
+
+    @cached_property
     def signing_secret(self) -> str:
         """The configured secret, or the one generated into the data folder on first start."""
         if self.secret_key is not None:
@@ -275,6 +295,13 @@ class Settings(BaseSettings):
         ticket is never a resume token, nor the other way round)."""
         return hmac.new(
             self.signing_secret.encode(), b"glimpse resume tokens", hashlib.sha256
+        ).digest()
+
+    @cached_property
+    def download_link_key(self) -> bytes:
+        """The key recordings' download links are signed with (another derivation)."""
+        return hmac.new(
+            self.signing_secret.encode(), b"glimpse download links", hashlib.sha256
         ).digest()
 
     @field_validator("metrics_allow")

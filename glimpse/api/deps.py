@@ -16,6 +16,7 @@ from glimpse.edge.client_address import address_group
 from glimpse.errors import Unauthorized
 from glimpse.limits import Limiter
 from glimpse.realtime.hub import Hub, Rooms
+from glimpse.recordings.library import RecordingLibrary
 from glimpse.services import Services
 from glimpse.settings import Settings
 from glimpse.store import Store, UserRecord
@@ -55,12 +56,17 @@ def _limiter(services: ServicesDep) -> Limiter:
     return services.limiter
 
 
+def _recordings(services: ServicesDep) -> RecordingLibrary:
+    return services.recordings
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[Store, Depends(_store)]
 AuthDep = Annotated[AuthService, Depends(_auth)]
 RoomsDep = Annotated[Rooms, Depends(_rooms)]
 HubDep = Annotated[Hub, Depends(_hub)]
 LimiterDep = Annotated[Limiter, Depends(_limiter)]
+RecordingsDep = Annotated[RecordingLibrary, Depends(_recordings)]
 
 
 def _client_address(request: Request) -> str:
@@ -90,6 +96,9 @@ def _bearer_token(
 
 
 BearerToken = Annotated[str, Depends(_bearer_token)]
+MaybeBearer = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+"""The Authorization header's credentials, when the request has one (routes that also accept
+another proof, such as a download link)."""
 
 
 async def _current_claims(auth: AuthDep, token: BearerToken) -> AccessClaims:

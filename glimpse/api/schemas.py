@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from glimpse.store import LobbyMode, MediaMode, MemberRole, RoomRecord
+from glimpse.store import LobbyMode, MediaMode, MemberRole, RecordingStatus, RoomRecord
 
 
 def _without_control_characters(text: str) -> str:
@@ -261,3 +261,27 @@ class IceServers(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"]
+
+
+class RecordingPublic(BaseModel):
+    """A recording of a meeting, as the room's owner sees it."""
+
+    model_config = ConfigDict(from_attributes=True)  # read from a RecordingRecord
+
+    id: str
+    room_id: str
+    started_at: datetime
+    ended_at: datetime | None
+    status: RecordingStatus
+    """`recording`, then `processing` (the file is being made), then `ready` or `failed`."""
+    duration_seconds: float | None
+    size_bytes: int | None
+    error: str | None
+    """Why it failed."""
+
+
+class DownloadLink(BaseModel):
+    url: str
+    """The file's path with a ticket: a plain GET (no Authorization) downloads it."""
+    expires_in: int
+    """Seconds the link stays valid (start the download before then)."""

@@ -1,8 +1,10 @@
 """Each room's meeting state, kept in the bus so that every instance sees the same: the meeting's
-id (which admission tickets bind), whether it is locked, who was removed from it, and which
-participants left it for good after their reconnect grace (their resume tokens no longer resume).
+id (which admission tickets bind), whether it is locked, who was removed from it, which
+participants left it for good after their reconnect grace (their resume tokens no longer resume),
+and whether it is being recorded.
 
-One field per fact (`id`, `locked`, `removed:<identity id>`, `departed:<participant id>`), so
+One field per fact (`id`, `locked`, `removed:<identity id>`, `departed:<participant id>`,
+`recording`), so
 that hosts acting at once on different instances never overwrite each other. A meeting starts
 with its first join and ends when a host ends it or its last participant leaves.
 """
@@ -19,6 +21,7 @@ ID: Final = "id"
 LOCKED: Final = "locked"
 REMOVED: Final = "removed:"
 DEPARTED: Final = "departed:"
+RECORDING: Final = "recording"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,7 @@ class MeetingState:
     """Identity ids a host removed: they wait in the lobby if they come back."""
     departed: frozenset[str]
     """Participant ids whose reconnect grace ran out: the others were told they left."""
+    recording: bool = False
 
 
 class Meetings:
@@ -50,6 +54,7 @@ class Meetings:
             departed=frozenset(
                 name.removeprefix(DEPARTED) for name in fields if name.startswith(DEPARTED)
             ),
+            recording=RECORDING in fields,
         )
 
     async def lock(self, room_id: str, locked: bool) -> None:
@@ -65,6 +70,10 @@ class Meetings:
     async def depart(self, room_id: str, participant_id: str) -> None:
         """A participant's reconnect grace ran out: it may come back, but with a new id."""
         await self._bus.set_meeting(room_id, DEPARTED + participant_id, b"1")
+
+    async def record(self, room_id: str, by: str | None) -> None:
+        """The meeting is being recorded (`by`: the host who started it), or no longer (None)."""
+        await self._bus.set_meeting(room_id, RECORDING, None if by is None else by.encode())
 
     async def end(self, room_id: str) -> None:
         await self._bus.clear_meeting(room_id)

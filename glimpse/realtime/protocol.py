@@ -172,7 +172,7 @@ class Record(ClientMessage, tag="record"):
     active: bool
 
 
-SfuRequest = SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuLayers | Record
+SfuRequest = SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuLayers
 """The requests a session hands to the SFU (glimpse/sfu/service.py)."""
 
 

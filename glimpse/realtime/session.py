@@ -121,6 +121,15 @@ class SfuHandler(Protocol):
         """The participant's socket went: its connections to the SFU go."""
 
 
+class MeetingRecording(Protocol):
+    """Who records meetings (glimpse/recordings/control.py)."""
+
+    async def handle(
+        self, room_id: str, participant: protocol.Participant, request: protocol.Record
+    ) -> None:
+        """Start or stop recording for a host; raise GlimpseError when it may not."""
+
+
 class SessionServices(EdgeServices, Protocol):
     """What a session needs of the server's services (built by glimpse/services.py)."""
 
@@ -150,6 +159,9 @@ class SessionServices(EdgeServices, Protocol):
 
     @property
     def sfu(self) -> SfuHandler: ...
+
+    @property
+    def recording(self) -> MeetingRecording: ...
 
 
 class SessionState(enum.Enum):
@@ -468,7 +480,7 @@ class Session:
             return self._limit("join", settings.join_rate, settings.join_burst)
         if isinstance(request, protocol.React):
             return self._limit("reaction", settings.reaction_rate, settings.reaction_burst)
-        if isinstance(request, MeetingRequest):
+        if isinstance(request, MeetingRequest | protocol.Record):
             return self._limit(
                 "meeting", settings.meeting_action_rate, settings.meeting_action_burst
             )
@@ -535,9 +547,15 @@ class Session:
                 )
                 kind: str = request.__struct_config__.tag  # type: ignore[assignment]
                 self._reply(protocol.Ack(request=kind, ref=request.ref))
+            case protocol.Record():
+                membership, _ = self._require_membership()
+                await self._services.recording.handle(
+                    membership.room_id, membership.participant, request
+                )
+                self._reply(protocol.Ack(request="record", ref=request.ref))
             case (
                 protocol.SfuPublish() | protocol.SfuUnpublish() | protocol.SfuCandidate()
-                | protocol.SfuSubscribed() | protocol.SfuLayers() | protocol.Record()
+                | protocol.SfuSubscribed() | protocol.SfuLayers()
             ):  # fmt: skip
                 membership, _ = self._require_membership()
                 answer = await self._services.sfu.handle(
@@ -659,6 +677,7 @@ def _joined_message(
         locked=joined.locked,
         lobby=lobby,
         media_path=joined.media_path,
+        recording=joined.recording,
         ref=ref,
     )
 

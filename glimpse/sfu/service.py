@@ -12,8 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from glimpse.errors import Forbidden, GlimpseError
-from glimpse.meetings.roles import is_host
+from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 from glimpse.realtime.sdp import check_candidate, check_sdp, too_many_candidates
@@ -82,12 +81,6 @@ class Sfu:
         kind: str = request.__struct_config__.tag  # type: ignore[assignment]
         pid = participant.id
         match request:
-            case protocol.Record():
-                if not is_host(participant.role):
-                    raise Forbidden("only hosts may record the meeting")
-                raise GlimpseError(
-                    "recording is not available on this server", code="recording_unavailable"
-                )
             case protocol.SfuPublish():
                 self._candidates[pid, request.source] = self._check_sdp(
                     request.sdp, self._settings.max_sdp_media_sections

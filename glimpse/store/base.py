@@ -22,6 +22,11 @@ MemberRole = Literal["member", "invited", "cohost"]
 co-host (shares the host's powers in its meetings, and never waits either)."""
 
 
+RecordingStatus = Literal["recording", "processing", "ready", "failed"]
+"""A recording's course: Janus is writing its streams; they are being turned into one file; the
+file is there to download; it failed (`error` says why)."""
+
+
 def parse_lobby_mode(value: str) -> LobbyMode:
     """A stored lobby mode, checked."""
     if value not in get_args(LobbyMode):
@@ -88,6 +93,57 @@ class RoomRecord:
     """Whether people without an account may join through the invite link."""
     lobby: LobbyMode = "off"
     media_mode: MediaMode = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingRecord:
+    """One recording of a meeting: started and stopped by a host, downloaded by the owner."""
+
+    id: str
+    room_id: str
+    owner_id: str
+    """The room's owner, who may list, download and delete it."""
+    started_at: datetime
+    status: RecordingStatus = "recording"
+    ended_at: datetime | None = None
+    file_name: str | None = None
+    """The finished file's name in the recordings folder (status `ready`)."""
+    size_bytes: int | None = None
+    duration_seconds: float | None = None
+    error: str | None = None
+    """Why it failed (status `failed`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RecordingChanges:
+    """What an `update_recording` call changes: the fields given (not None)."""
+
+    status: RecordingStatus | None = None
+    ended_at: datetime | None = None
+    file_name: str | None = None
+    size_bytes: int | None = None
+    duration_seconds: float | None = None
+    error: str | None = None
+
+
+def parse_recording_status(value: str) -> RecordingStatus:
+    """A stored recording status, checked."""
+    if value not in get_args(RecordingStatus):
+        raise ValueError(f"unknown recording status {value!r}")
+    return cast(RecordingStatus, value)
+
+
+def recording_changes(changes: RecordingChanges) -> dict[str, object]:
+    """The fields an `update_recording` call sets: those given."""
+    fields = {
+        "status": changes.status,
+        "ended_at": changes.ended_at,
+        "file_name": changes.file_name,
+        "size_bytes": changes.size_bytes,
+        "duration_seconds": changes.duration_seconds,
+        "error": changes.error,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +259,7 @@ def unavailable_when(
 
 
 class Store(ABC):
-    """Users, login sessions, rooms, memberships and chat messages.
+    """Users, login sessions, rooms, memberships, chat messages and recordings.
 
     Every method is safe to call concurrently from several server processes sharing one database.
     """
@@ -332,3 +388,34 @@ class Store(ABC):
     @abstractmethod
     async def messages_after(self, room_id: str, after_seq: int, limit: int) -> list[MessageRecord]:
         """Oldest first, only messages with seq > after_seq: what a reconnecting client missed."""
+
+    # Recordings
+    @abstractmethod
+    async def create_recording(self, recording: RecordingRecord) -> None:
+        """Raise LookupError when the room does not exist."""
+
+    @abstractmethod
+    async def get_recording(self, recording_id: str) -> RecordingRecord | None: ...
+
+    @abstractmethod
+    async def update_recording(
+        self, recording_id: str, changes: RecordingChanges
+    ) -> RecordingRecord | None:
+        """Apply the changes; the recording as it is now, or None when it does not exist."""
+
+    @abstractmethod
+    async def list_recordings(self, room_id: str) -> list[RecordingRecord]:
+        """The room's recordings, newest first."""
+
+    @abstractmethod
+    async def recordings_started_before(self, cutoff: datetime) -> list[RecordingRecord]:
+        """Every recording (of any room) started before `cutoff`, oldest first: the retention
+        sweep's work."""
+
+    @abstractmethod
+    async def recording_files(self) -> set[str]:
+        """The file names of every recording that has one (the files the sweep keeps)."""
+
+    @abstractmethod
+    async def delete_recording(self, recording_id: str) -> bool:
+        """False when it did not exist. Deleting a room deletes its recordings' records too."""

@@ -22,6 +22,7 @@ message behind, unreachable (nothing lists messages of a room that does not exis
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -37,6 +38,8 @@ from glimpse.store.base import (
     MemberRole,
     MessageRecord,
     NewMessage,
+    RecordingChanges,
+    RecordingRecord,
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
@@ -46,6 +49,8 @@ from glimpse.store.base import (
     parse_lobby_mode,
     parse_media_mode,
     parse_member_role,
+    parse_recording_status,
+    recording_changes,
     room_changes,
     unavailable_when,
     user_changes,
@@ -73,6 +78,10 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "messages": [
         ([("room_id", ASCENDING), ("seq", ASCENDING)], True),
         ([("room_id", ASCENDING), ("sender_id", ASCENDING), ("client_id", ASCENDING)], True),
+    ],
+    "recordings": [
+        ([("room_id", ASCENDING), ("started_at", DESCENDING)], False),
+        ([("started_at", ASCENDING)], False),
     ],
 }
 
@@ -120,6 +129,22 @@ def _message(doc: Document) -> MessageRecord:
         doc["_id"], doc["room_id"], doc["seq"], doc["sender_id"], doc["sender_name"],
         doc["client_id"], doc["text"], _time(doc["created_at"]), doc.get("sender_guest", False),
     )  # fmt: skip
+
+
+def _recording(doc: Document) -> RecordingRecord:
+    return RecordingRecord(
+        doc["_id"], doc["room_id"], doc["owner_id"], _time(doc["started_at"]),
+        parse_recording_status(doc["status"]), _optional_time(doc["ended_at"]),
+        doc["file_name"], doc["size_bytes"], doc["duration_seconds"], doc["error"],
+    )  # fmt: skip
+
+
+def _recording_fields(fields: dict[str, object]) -> Document:
+    """Recording fields as stored: times in microseconds."""
+    return {
+        key: _micros(value) if isinstance(value, datetime) else value
+        for key, value in fields.items()
+    }
 
 
 def _joined_order(member: MemberRecord) -> tuple[int, str, str]:
@@ -299,6 +324,7 @@ class MongoStore(Store):
             return False
         await self._collection("messages").delete_many({"room_id": room_id})
         await self._collection("memberships").delete_many({"room_id": room_id})
+        await self._collection("recordings").delete_many({"room_id": room_id})
         return True
 
     async def list_owned_rooms(self, owner_id: str) -> list[RoomRecord]:
@@ -435,3 +461,48 @@ class MongoStore(Store):
             "messages", {"room_id": room_id, "seq": {"$gt": after_seq}}, [("seq", ASCENDING)], limit
         )
         return [_message(doc) for doc in docs]
+
+    # Recordings
+    async def create_recording(self, recording: RecordingRecord) -> None:
+        if await self._collection("rooms").find_one({"_id": recording.room_id}, {"_id": 1}) is None:
+            raise LookupError(f"room {recording.room_id} does not exist")
+        fields = _recording_fields(asdict(recording))
+        await self._insert("recordings", {"_id": fields.pop("id"), **fields})
+
+    async def get_recording(self, recording_id: str) -> RecordingRecord | None:
+        doc = await self._collection("recordings").find_one({"_id": recording_id})
+        return None if doc is None else _recording(doc)
+
+    async def update_recording(
+        self, recording_id: str, changes: RecordingChanges
+    ) -> RecordingRecord | None:
+        fields = recording_changes(changes)
+        if not fields:
+            return await self.get_recording(recording_id)
+        doc = await self._collection("recordings").find_one_and_update(
+            {"_id": recording_id},
+            {"$set": _recording_fields(fields)},
+            return_document=ReturnDocument.AFTER,
+        )
+        return None if doc is None else _recording(doc)
+
+    async def list_recordings(self, room_id: str) -> list[RecordingRecord]:
+        cursor = self._collection("recordings").find(
+            {"room_id": room_id}, sort=[("started_at", DESCENDING), ("_id", ASCENDING)]
+        )
+        return [_recording(doc) async for doc in cursor]
+
+    async def recordings_started_before(self, cutoff: datetime) -> list[RecordingRecord]:
+        cursor = self._collection("recordings").find(
+            {"started_at": {"$lt": _micros(cutoff)}},
+            sort=[("started_at", ASCENDING), ("_id", ASCENDING)],
+        )
+        return [_recording(doc) async for doc in cursor]
+
+    async def recording_files(self) -> set[str]:
+        cursor = self._collection("recordings").find({"file_name": {"$ne": None}}, {"file_name": 1})
+        return {doc["file_name"] async for doc in cursor}
+
+    async def delete_recording(self, recording_id: str) -> bool:
+        deleted = await self._collection("recordings").delete_one({"_id": recording_id})
+        return deleted.deleted_count > 0

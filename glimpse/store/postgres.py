@@ -20,6 +20,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Double,
     MetaData,
     Row,
     Select,
@@ -44,6 +45,8 @@ from glimpse.store.base import (
     MemberRole,
     MessageRecord,
     NewMessage,
+    RecordingChanges,
+    RecordingRecord,
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
@@ -51,6 +54,8 @@ from glimpse.store.base import (
     Store,
     UserRecord,
     parse_member_role,
+    parse_recording_status,
+    recording_changes,
     room_changes,
     unavailable_when,
     user_changes,
@@ -58,6 +63,7 @@ from glimpse.store.base import (
 from glimpse.store.postgres_migrations import migrate
 
 UNIQUE_VIOLATION = "23505"
+FOREIGN_KEY_VIOLATION = "23503"
 UNREACHABLE_SQLSTATES = ("08", "57P", "53300")
 """Connection exceptions, the server shutting down or starting, too many connections."""
 CONNECT_TIMEOUT = 5.0
@@ -95,6 +101,13 @@ messages = Table(
     Column("text", Text), Column("created_at", DateTime(timezone=True)),
     Column("sender_guest", Boolean),
 )  # fmt: skip
+recordings = Table(
+    "recordings", _metadata,
+    Column("id", Text, primary_key=True), Column("room_id", Text), Column("owner_id", Text),
+    Column("started_at", DateTime(timezone=True)), Column("status", Text),
+    Column("ended_at", DateTime(timezone=True)), Column("file_name", Text),
+    Column("size_bytes", BigInteger), Column("duration_seconds", Double), Column("error", Text),
+)  # fmt: skip
 
 USER_COLUMNS = tuple(users.c)
 TOKEN_COLUMNS = tuple(refresh_tokens.c)
@@ -104,6 +117,7 @@ ROOM_COLUMNS = (rooms.c.id, rooms.c.code, rooms.c.name, rooms.c.owner_id, rooms.
 MEMBER_COLUMNS = (memberships.c.user_id, users.c.display_name, memberships.c.role,
                   memberships.c.last_joined_at)  # fmt: skip
 MESSAGE_COLUMNS = tuple(messages.c)
+RECORDING_COLUMNS = tuple(recordings.c)
 
 
 def _revoked(session_id: str) -> Any:
@@ -464,3 +478,67 @@ class PostgresStore(Store):
             .limit(limit)
         )
         return [MessageRecord(**row._mapping) for row in rows]
+
+    # Recordings
+    async def create_recording(self, recording: RecordingRecord) -> None:
+        try:
+            await self._insert(insert(recordings).values(**asdict(recording)))
+        except IntegrityError as error:
+            if getattr(error.orig, "sqlstate", None) != FOREIGN_KEY_VIOLATION:
+                raise
+            raise LookupError(f"room {recording.room_id} does not exist") from error
+
+    async def get_recording(self, recording_id: str) -> RecordingRecord | None:
+        row = await self._row(select(*RECORDING_COLUMNS).where(recordings.c.id == recording_id))
+        return None if row is None else _recording(row)
+
+    async def update_recording(
+        self, recording_id: str, changes: RecordingChanges
+    ) -> RecordingRecord | None:
+        fields = recording_changes(changes)
+        if not fields:
+            return await self.get_recording(recording_id)
+        async with self.engine.begin() as connection:
+            row = (
+                await connection.execute(
+                    update(recordings)
+                    .where(recordings.c.id == recording_id)
+                    .values(**fields)
+                    .returning(*RECORDING_COLUMNS)
+                )
+            ).one_or_none()
+        return None if row is None else _recording(row)
+
+    async def list_recordings(self, room_id: str) -> list[RecordingRecord]:
+        rows = await self._rows(
+            select(*RECORDING_COLUMNS)
+            .where(recordings.c.room_id == room_id)
+            .order_by(recordings.c.started_at.desc(), recordings.c.id)
+        )
+        return [_recording(row) for row in rows]
+
+    async def recordings_started_before(self, cutoff: datetime) -> list[RecordingRecord]:
+        rows = await self._rows(
+            select(*RECORDING_COLUMNS)
+            .where(recordings.c.started_at < cutoff)
+            .order_by(recordings.c.started_at, recordings.c.id)
+        )
+        return [_recording(row) for row in rows]
+
+    async def recording_files(self) -> set[str]:
+        rows = await self._rows(
+            select(recordings.c.file_name).where(recordings.c.file_name.is_not(None))
+        )
+        return {row.file_name for row in rows}
+
+    async def delete_recording(self, recording_id: str) -> bool:
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                recordings.delete().where(recordings.c.id == recording_id)
+            )
+        return result.rowcount > 0
+
+
+def _recording(row: Row[Any]) -> RecordingRecord:
+    fields = dict(row._mapping)
+    return RecordingRecord(**{**fields, "status": parse_recording_status(fields["status"])})

@@ -88,6 +88,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             " CHECK (media_mode IN ('auto', 'mesh', 'sfu'))",
         ),
     ),
+    Migration(
+        4,
+        "recordings of meetings",
+        (
+            """CREATE TABLE recordings (
+                id TEXT PRIMARY KEY,
+                room_id TEXT NOT NULL REFERENCES rooms (id) ON DELETE CASCADE,
+                owner_id TEXT NOT NULL,
+                started_at TIMESTAMPTZ NOT NULL,
+                status TEXT NOT NULL
+                    CHECK (status IN ('recording', 'processing', 'ready', 'failed')),
+                ended_at TIMESTAMPTZ,
+                file_name TEXT,
+                size_bytes BIGINT,
+                duration_seconds DOUBLE PRECISION,
+                error TEXT
+            )""",
+            "CREATE INDEX recordings_room ON recordings (room_id, started_at DESC)",
+            "CREATE INDEX recordings_started ON recordings (started_at)",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

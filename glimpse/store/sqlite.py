@@ -20,6 +20,8 @@ from glimpse.store.base import (
     MemberRole,
     MessageRecord,
     NewMessage,
+    RecordingChanges,
+    RecordingRecord,
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
@@ -29,6 +31,8 @@ from glimpse.store.base import (
     parse_lobby_mode,
     parse_media_mode,
     parse_member_role,
+    parse_recording_status,
+    recording_changes,
     room_changes,
     unavailable_when,
 )
@@ -41,6 +45,10 @@ MESSAGE_COLUMNS = (
     "id, room_id, seq, sender_id, sender_name, client_id, text, created_at, sender_guest"
 )
 TOKEN_COLUMNS = "token_hash, session_id, user_id, expires_at, used_at, revoked_at"  # noqa: S105
+RECORDING_COLUMNS = (
+    "id, room_id, owner_id, started_at, status, ended_at, file_name, size_bytes,"
+    " duration_seconds, error"
+)
 USER_FIELDS = "id, email, display_name, password_hash, created_at"
 REVOKED = "EXISTS (SELECT 1 FROM refresh_tokens WHERE session_id = ? AND revoked_at IS NOT NULL)"
 """Whether a login session was revoked, as an SQL expression (the session id its parameter)."""
@@ -80,6 +88,14 @@ def _token(row: Iterable[Any]) -> RefreshTokenRecord:
     return RefreshTokenRecord(
         token_hash, session_id, user_id, datetime.fromisoformat(expires_at),
         _parse_time(used_at), _parse_time(revoked_at),
+    )  # fmt: skip
+
+
+def _recording(row: Iterable[Any]) -> RecordingRecord:
+    id_, room_id, owner_id, started_at, status, ended_at, file_name, size, duration, error = row
+    return RecordingRecord(
+        id_, room_id, owner_id, datetime.fromisoformat(started_at), parse_recording_status(status),
+        _parse_time(ended_at), file_name, size, duration, error,
     )  # fmt: skip
 
 
@@ -382,3 +398,62 @@ class SQLiteStore(Store):
             room_id, after_seq, limit,
         )  # fmt: skip
         return [_message(row) for row in rows]
+
+    # Recordings
+    async def create_recording(self, recording: RecordingRecord) -> None:
+        try:
+            await self._write(
+                f"INSERT INTO recordings ({RECORDING_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                recording.id, recording.room_id, recording.owner_id, _time(recording.started_at),
+                recording.status, _time(recording.ended_at) if recording.ended_at else None,
+                recording.file_name, recording.size_bytes, recording.duration_seconds,
+                recording.error,
+            )  # fmt: skip
+        except DuplicateError as error:
+            if "FOREIGN KEY" not in str(error):
+                raise
+            raise LookupError(f"room {recording.room_id} does not exist") from error
+
+    async def get_recording(self, recording_id: str) -> RecordingRecord | None:
+        row = await self._one(
+            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE id = ?", recording_id
+        )
+        return None if row is None else _recording(row)
+
+    async def update_recording(
+        self, recording_id: str, changes: RecordingChanges
+    ) -> RecordingRecord | None:
+        fields = recording_changes(changes)
+        if not fields:
+            return await self.get_recording(recording_id)
+        values = [_time(v) if isinstance(v, datetime) else v for v in fields.values()]
+        assignments = ", ".join(f"{column} = ?" for column in fields)  # names from the changes
+        row = await self._write_returning(
+            f"UPDATE recordings SET {assignments} WHERE id = ? RETURNING {RECORDING_COLUMNS}",
+            *values, recording_id,
+        )  # fmt: skip
+        return None if row is None else _recording(row)
+
+    async def list_recordings(self, room_id: str) -> list[RecordingRecord]:
+        rows = await self._all(
+            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE room_id = ?"
+            " ORDER BY started_at DESC, id",
+            room_id,
+        )
+        return [_recording(row) for row in rows]
+
+    async def recordings_started_before(self, cutoff: datetime) -> list[RecordingRecord]:
+        rows = await self._all(
+            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE started_at < ?"
+            " ORDER BY started_at, id",
+            _time(cutoff),
+        )
+        return [_recording(row) for row in rows]
+
+    async def recording_files(self) -> set[str]:
+        rows = await self._all("SELECT file_name FROM recordings WHERE file_name IS NOT NULL")
+        return {row[0] for row in rows}
+
+    async def delete_recording(self, recording_id: str) -> bool:
+        return await self._write("DELETE FROM recordings WHERE id = ?", recording_id) > 0

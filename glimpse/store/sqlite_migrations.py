@@ -107,6 +107,27 @@ MIGRATIONS: tuple[Migration, ...] = (
             " CHECK (media_mode IN ('auto', 'mesh', 'sfu'))",
         ),
     ),
+    Migration(
+        5,
+        "recordings of meetings",
+        (
+            """CREATE TABLE recordings (
+                id TEXT PRIMARY KEY,
+                room_id TEXT NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+                owner_id TEXT NOT NULL,
+                started_at TEXT NOT NULL,
+                status TEXT NOT NULL
+                    CHECK (status IN ('recording', 'processing', 'ready', 'failed')),
+                ended_at TEXT,
+                file_name TEXT,
+                size_bytes INTEGER,
+                duration_seconds REAL,
+                error TEXT
+            )""",
+            "CREATE INDEX recordings_room ON recordings(room_id, started_at)",
+            "CREATE INDEX recordings_started ON recordings(started_at)",
+        ),
+    ),
 )
 
 

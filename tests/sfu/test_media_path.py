@@ -99,26 +99,6 @@ async def test_a_room_that_may_use_the_sfu_takes_more_participants_than_a_mesh(
     assert (await extra.expect("error"))["code"] == "room_full"
 
 
-async def test_recording_is_for_hosts_and_not_available_yet(
-    start_sfu_server: SfuServerFactory,
-) -> None:
-    server = await start_sfu_server()
-    owner, member = await server.register("Owner"), await server.register("Member")
-    room = await sfu_room(server, owner)
-    host = await server.connect(owner)
-    await host.join(room["code"])
-    guest = await server.connect(member)
-    await guest.join(room["code"])
-    await guest.send({"type": "record", "active": True, "ref": "r"})
-    while (refused := await guest.recv())["type"] != "error":
-        pass
-    assert refused["code"] == "forbidden"
-    await host.send({"type": "record", "active": True, "ref": "r"})
-    while (refused := await host.recv())["type"] != "error":
-        pass
-    assert refused["code"] == "recording_unavailable"
-
-
 async def test_without_janus_every_room_is_a_mesh(start_server: Any) -> None:
     server = await start_server()
     owner = await server.register("Owner")

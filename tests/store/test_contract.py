@@ -14,6 +14,8 @@ from glimpse.store import (
     MemberRecord,
     MessageRecord,
     NewMessage,
+    RecordingChanges,
+    RecordingRecord,
     RefreshTokenRecord,
     RoomChanges,
     RoomRecord,
@@ -550,3 +552,105 @@ async def test_concurrent_writers_get_unique_gap_free_seqs_and_retries_stay_idem
 
 def seq(record: MessageRecord) -> int:
     return record.seq
+
+
+# Recordings
+
+
+def recording(room: RoomRecord, started_at: datetime = T0) -> RecordingRecord:
+    return RecordingRecord(new_id(), room.id, room.owner_id, started_at)
+
+
+async def test_a_recording_reads_back_as_created_and_changes_only_what_is_given(
+    store: Store,
+) -> None:
+    room = await add_room(store, await add_user(store))
+    started = recording(room)
+    await store.create_recording(started)
+
+    assert await store.get_recording(started.id) == started
+    assert started.status == "recording" and started.ended_at is None
+    processing = await store.update_recording(
+        started.id, RecordingChanges(status="processing", ended_at=at(61))
+    )
+    assert processing == RecordingRecord(
+        started.id, room.id, room.owner_id, T0, "processing", ended_at=at(61)
+    )
+    ready = await store.update_recording(
+        started.id,
+        RecordingChanges(
+            status="ready", file_name="r.mp4", size_bytes=5_000_000_000, duration_seconds=60.48
+        ),
+    )
+    assert ready == RecordingRecord(
+        started.id, room.id, room.owner_id, T0, "ready", at(61), "r.mp4", 5_000_000_000, 60.48
+    )
+    assert await store.get_recording(started.id) == ready
+    assert await store.update_recording(started.id, RecordingChanges()) == ready
+    failed = await store.update_recording(
+        started.id, RecordingChanges(status="failed", error="ffmpeg exited with 1")
+    )
+    assert failed is not None
+    assert (failed.status, failed.error) == ("failed", "ffmpeg exited with 1")
+    assert await store.update_recording(new_id(), RecordingChanges(status="ready")) is None
+    assert await store.get_recording(new_id()) is None
+
+
+async def test_a_recording_needs_its_room(store: Store) -> None:
+    owner = await add_user(store)
+    orphan = RecordingRecord(new_id(), new_id(), owner.id, T0)
+
+    with pytest.raises(LookupError):
+        await store.create_recording(orphan)
+    assert await store.get_recording(orphan.id) is None
+
+
+async def test_recordings_are_listed_per_room_newest_first(store: Store) -> None:
+    owner = await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+    first, second = recording(room, at(0)), recording(room, at(3600))
+    elsewhere = recording(other, at(60))
+    for record in (first, elsewhere, second):
+        await store.create_recording(record)
+
+    assert await store.list_recordings(room.id) == [second, first]
+    assert await store.list_recordings(other.id) == [elsewhere]
+    assert await store.list_recordings(new_id()) == []
+
+
+async def test_recordings_started_before_a_time_come_oldest_first(store: Store) -> None:
+    owner = await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+    old, older, recent = recording(room, at(-60)), recording(other, at(-120)), recording(room)
+    for record in (old, older, recent):
+        await store.create_recording(record)
+
+    ours = {old.id, older.id, recent.id}  # the database may hold other tests' recordings
+
+    async def started_before(cutoff: datetime) -> list[RecordingRecord]:
+        return [r for r in await store.recordings_started_before(cutoff) if r.id in ours]
+
+    assert await started_before(T0) == [older, old]
+    assert await started_before(at(-120)) == []
+
+
+async def test_deleting_a_recording_or_its_room_removes_the_record(store: Store) -> None:
+    owner = await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+    kept, deleted, with_room = recording(other), recording(room), recording(room)
+    for record in (kept, deleted, with_room):
+        await store.create_recording(record)
+    kept_file, gone_file = f"{kept.id}.mp4", f"{with_room.id}.mp4"
+    for record, name in ((kept, kept_file), (with_room, gone_file)):
+        await store.update_recording(record.id, RecordingChanges(file_name=name))
+
+    assert {kept_file, gone_file} <= await store.recording_files()
+    assert await store.delete_recording(deleted.id)
+    assert not await store.delete_recording(deleted.id)
+    assert await store.delete_room(room.id)
+
+    assert await store.get_recording(with_room.id) is None
+    assert await store.list_recordings(room.id) == []
+    assert [r.id for r in await store.list_recordings(other.id)] == [kept.id]
+    files = await store.recording_files()
+    assert kept_file in files and gone_file not in files

@@ -7,6 +7,7 @@
  */
 import type {
   AuthPolicy,
+  DownloadLink,
   ErrorBody,
   GuestToken,
   IceServers,
@@ -15,6 +16,7 @@ import type {
   MemberInvite,
   MemberRole,
   MessagePage,
+  Recording,
   Room,
   RoomChanges,
   RoomCreate,
@@ -252,6 +254,20 @@ export class ApiClient {
   /** Make an existing user a member of the room by their e-mail (`user_not_found` if none). */
   inviteMember(roomId: string, invite: MemberInvite): Promise<Member> {
     return this.send("POST", `/rooms/${encodeURIComponent(roomId)}/members`, invite);
+  }
+
+  /** The room's recordings, newest first (owner only). */
+  recordings(roomId: string): Promise<Recording[]> {
+    return this.send("GET", `/rooms/${encodeURIComponent(roomId)}/recordings`);
+  }
+
+  /** A link that downloads the recording's file for a minute, without a token (owner only). */
+  recordingLink(recordingId: string): Promise<DownloadLink> {
+    return this.send("POST", `/recordings/${encodeURIComponent(recordingId)}/link`);
+  }
+
+  deleteRecording(recordingId: string): Promise<void> {
+    return this.send("DELETE", `/recordings/${encodeURIComponent(recordingId)}`);
   }
 
   /** What an invite link shows to anyone: the room and its owner's name. */

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "./ApiContext";
+import { startDownload } from "./download";
 import type { MemberInvite, MemberRole, RoomChanges, RoomCreate } from "./types";
 
 export const queryKeys = {
@@ -9,6 +10,7 @@ export const queryKeys = {
   room: (code: string) => ["room", code] as const,
   invite: (code: string) => ["invite", code] as const,
   members: (roomId: string) => ["members", roomId] as const,
+  recordings: (roomId: string) => ["recordings", roomId] as const,
   authPolicy: ["auth-policy"] as const,
 };
 
@@ -103,5 +105,40 @@ export function useInviteMember(roomId: string) {
   return useMutation({
     mutationFn: (invite: MemberInvite) => api.inviteMember(roomId, invite),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.members(roomId) }),
+  });
+}
+
+/** While a recording is being recorded or made into a file, its list is read again this often. */
+const RECORDINGS_REFRESH_MS = 10_000;
+
+/** The room's recordings (owner only), read again while one is not finished. */
+export function useRecordings(roomId: string) {
+  const api = useApi();
+  return useQuery({
+    queryKey: queryKeys.recordings(roomId),
+    queryFn: () => api.recordings(roomId),
+    refetchInterval: (query) =>
+      query.state.data?.some((r) => r.status === "recording" || r.status === "processing")
+        ? RECORDINGS_REFRESH_MS
+        : false,
+  });
+}
+
+/** Download a recording: a one-minute link, which the browser then follows (a plain download,
+ * saved to disk as it arrives; the link needs no token). */
+export function useDownloadRecording() {
+  const api = useApi();
+  return useMutation({
+    mutationFn: (recordingId: string) => api.recordingLink(recordingId),
+    onSuccess: (link) => startDownload(link.url),
+  });
+}
+
+export function useDeleteRecording(roomId: string) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (recordingId: string) => api.deleteRecording(recordingId),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: queryKeys.recordings(roomId) }),
   });
 }

@@ -25,6 +25,9 @@ export type RoomChanges = Partial<Schemas["RoomSettings"]>;
 export type Member = Schemas["MemberPublic"];
 export type MemberRole = Member["role"];
 export type MemberInvite = Schemas["MemberInvite"];
+/** A recording of one of the room's meetings (owner only). */
+export type Recording = Schemas["RecordingPublic"];
+export type DownloadLink = Schemas["DownloadLink"];
 
 /** What a visit to a room needs of it: the room JSON, or an invite's room for a guest. */
 export type CallRoom = Pick<Room, "id" | "name" | "code" | "has_password" | "invite_path">;

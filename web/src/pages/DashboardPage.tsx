@@ -1,6 +1,6 @@
 /**
- * The dashboard: create a room, join by code or link, my rooms (settings, members, delete) and
- * recent rooms, and invites to sign up when the server's sign-up is invite-only.
+ * The dashboard: create a room, join by code or link, my rooms (settings, members, recordings,
+ * delete) and recent rooms, and invites to sign up when the server's sign-up is invite-only.
  */
 import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -11,10 +11,13 @@ import {
   useAuthPolicy,
   useCreateInvite,
   useCreateRoom,
+  useDeleteRecording,
   useDeleteRoom,
+  useDownloadRecording,
+  useRecordings,
   useRooms,
 } from "../api/queries";
-import type { Room } from "../api/types";
+import type { Recording, Room } from "../api/types";
 import { useAuth, useUser } from "../auth/AuthContext";
 import { CopyButton } from "../components/CopyButton";
 import { Dialog } from "../components/Dialog";
@@ -58,6 +61,86 @@ function DeleteRoomDialog({ room, onClose }: { room: Room; onClose: () => void }
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** 75.4 -> "1:15", 3725 -> "1:02:05". */
+export function formatDuration(seconds: number): string {
+  const total = Math.round(seconds);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor(total / 60) % 60, total % 60];
+  const mmss = `${String(m).padStart(h ? 2 : 1, "0")}:${String(s).padStart(2, "0")}`;
+  return h ? `${h}:${mmss}` : mmss;
+}
+
+/** 1234567 -> "1.2 MB". */
+export function formatSize(bytes: number): string {
+  if (bytes < 1_000_000) return `${Math.max(1, Math.round(bytes / 1000))} kB`;
+  if (bytes < 1_000_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  return `${(bytes / 1_000_000_000).toFixed(2)} GB`;
+}
+
+const RECORDING_STATES: Record<Recording["status"], string> = {
+  recording: "Recording now",
+  processing: "Being made into a file…",
+  ready: "Ready",
+  failed: "Failed",
+};
+
+function RecordingItem({ recording, roomId }: { recording: Recording; roomId: string }) {
+  const download = useDownloadRecording();
+  const remove = useDeleteRecording(roomId);
+  const when = new Date(recording.started_at).toLocaleString();
+  const finished = recording.status === "ready" || recording.status === "failed";
+  return (
+    <li>
+      <span>{when}</span>
+      {recording.duration_seconds != null && (
+        <span>{formatDuration(recording.duration_seconds)}</span>
+      )}
+      {recording.size_bytes != null && <span>{formatSize(recording.size_bytes)}</span>}
+      <span className={recording.status === "failed" ? "badge warn" : "badge"}>
+        {RECORDING_STATES[recording.status]}
+      </span>
+      {recording.error && <span className="muted">{recording.error}</span>}
+      {recording.status === "ready" && (
+        <button
+          type="button"
+          disabled={download.isPending}
+          onClick={() => download.mutate(recording.id)}
+          aria-label={`Download recording of ${when}`}
+        >
+          Download
+        </button>
+      )}
+      {finished && (
+        <button
+          type="button"
+          disabled={remove.isPending}
+          onClick={() => remove.mutate(recording.id)}
+          aria-label={`Delete recording of ${when}`}
+        >
+          Delete
+        </button>
+      )}
+      <ErrorAlert>
+        {(download.error && errorMessage(download.error)) ||
+          (remove.error && errorMessage(remove.error))}
+      </ErrorAlert>
+    </li>
+  );
+}
+
+/** The recordings of one of my rooms, newest first; nothing when it has none. */
+function RoomRecordings({ room }: { room: Room }) {
+  const recordings = useRecordings(room.id);
+  if (recordings.error) return <ErrorAlert>{errorMessage(recordings.error)}</ErrorAlert>;
+  if (!recordings.data?.length) return null;
+  return (
+    <ul className="recording-list" aria-label={`Recordings of ${room.name}`}>
+      {recordings.data.map((recording) => (
+        <RecordingItem key={recording.id} recording={recording} roomId={room.id} />
+      ))}
+    </ul>
   );
 }
 
@@ -105,6 +188,7 @@ function RoomList({
               {room.has_password && <span className="badge">password</span>}
               <CopyButton text={inviteLink(room)} label={`Copy link to ${room.name}`} />
               {owned && <OwnerActions room={room} />}
+              {owned && <RoomRecordings room={room} />}
             </li>
           ))}
         </ul>

@@ -1,0 +1,2 @@
+"""Recording of SFU meetings: Janus records the streams, they are mixed into one file, and the
+room's owner downloads it."""
