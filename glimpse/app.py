@@ -47,6 +47,9 @@ from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
+from glimpse.sfu.media_path import MediaPaths
+from glimpse.sfu.registry import JanusRegistry
+from glimpse.sfu.service import Sfu
 from glimpse.store import StoreUnavailable, open_store
 from glimpse.web_client import serve_web_client
 
@@ -150,6 +153,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             wait=settings.password_hash_wait,
         )
         meetings = Meetings(bus)
+        registry = (
+            JanusRegistry(
+                settings.janus_url_list,
+                settings.janus_api_secret.get_secret_value(),
+                bus,
+            )
+            if settings.janus_url_list and settings.janus_api_secret
+            else None
+        )
+        if registry is not None:
+            await registry.start()
+        media_paths = MediaPaths(bus, hub, registry, settings)
+        sfu = Sfu(media_paths, registry, hub, settings)
         tickets = Tickets(settings.admission_ticket_key, settings.admission_ticket_ttl)
         signup = SignupPolicy(
             settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
@@ -178,6 +194,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 meetings,
                 tickets,
                 ResumeTokens(settings.resume_token_key),
+                media_paths,
+                sfu_max_participants=settings.sfu_max_participants,
                 reconnect_grace=settings.reconnect_grace,
                 join_history=settings.join_history,
                 guesses_per_user=settings.room_password_limit_per_user,
@@ -194,6 +212,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             connections=connections,
             connection_limits=connection_limits,
             heartbeat=Heartbeat(settings.heartbeat_interval),
+            sfu=sfu,
         )
         heap.start()  # last: what start-up built is frozen with the rest
         heap_watch = asyncio.create_task(heap.watch())
@@ -206,6 +225,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             heap.stop()
             loop_lag.cancel()
             instance_metrics.unwatch_garbage_collector()
+            await sfu.stop()
+            await media_paths.stop()
+            if registry is not None:
+                await registry.stop()
             await hub.stop()
             await limiter.close()
             await store.close()

@@ -1,8 +1,9 @@
 """Rooms, in one service for the HTTP API and the WebSocket sessions: creation with a short
 shareable code, lookup, the owner's settings (name, password, guests, lobby) and deletion, the
 rooms a user owns or joined, invite links and guests, joining (the password check with its
-limits, the meeting's roles, lobby and lock, capacity, a reconnect's resumption) and leaving
-(at once, or after a grace period for a participant whose connection dropped),
+limits, the meeting's roles, lobby and lock, capacity (larger while the media may go through
+the SFU), a reconnect's resumption, the media path) and leaving (at once, or after a grace
+period for a participant whose connection dropped),
 membership and members' roles, and chat history paging."""
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from glimpse.limits import Limit, Limiter, Rate
 from glimpse.meetings import roles
 from glimpse.meetings.state import Meetings
 from glimpse.meetings.tickets import ResumeTokens, Tickets
-from glimpse.realtime.protocol import Role
+from glimpse.realtime.protocol import MediaPath, Role
 from glimpse.store import (
     DuplicateError,
     LobbyMode,
+    MediaMode,
     MemberRecord,
     MemberRole,
     MessageRecord,
@@ -89,10 +91,17 @@ class RoomHub(Protocol[AttendeeT, MemberT_contra]):
     comes with its member, the connection the hub delivers the room's events to."""
 
     async def join(
-        self, room_id: str, participant: AttendeeT, member: MemberT_contra, *, resumed: bool
+        self,
+        room_id: str,
+        participant: AttendeeT,
+        member: MemberT_contra,
+        *,
+        resumed: bool,
+        capacity: int | None = None,
     ) -> None:
-        """Seat a participant, or raise RoomFull; one that `resumed` its id takes its place
-        back from its previous connection, wherever that is."""
+        """Seat a participant, or raise RoomFull (at `capacity`, or the hub's own room size);
+        one that `resumed` its id takes its place back from its previous connection, wherever
+        that is."""
 
     async def absent(
         self,
@@ -130,6 +139,21 @@ class RoomHub(Protocol[AttendeeT, MemberT_contra]):
         """Tell a deleted room's participants, and disconnect them."""
 
 
+class RoomMedia(Protocol):
+    """Who decides each room's media path (glimpse/sfu/media_path.py)."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether there is an SFU: without one, every room is a mesh."""
+
+    async def review(self, room_id: str, media_mode: MediaMode | None = None) -> MediaPath:
+        """The room's path after a join (with its `media_mode`), a leave or a media change,
+        switched first when it should change."""
+
+    async def empty(self, room_id: str) -> None:
+        """The room's last participant left."""
+
+
 @dataclass(frozen=True, slots=True)
 class RoomLists:
     owned: list[RoomRecord]
@@ -159,6 +183,7 @@ class Joined(Generic[AttendeeT]):
     resume: str
     """Lets the joiner's reconnect take its participant id back."""
     locked: bool
+    media_path: MediaPath
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +204,9 @@ class RoomService(Generic[AttendeeT, MemberT]):
         meetings: Meetings,
         tickets: Tickets,
         resumes: ResumeTokens,
+        media: RoomMedia,
         *,
+        sfu_max_participants: int,
         reconnect_grace: float,
         join_history: int,
         guesses_per_user: Rate,
@@ -192,6 +219,8 @@ class RoomService(Generic[AttendeeT, MemberT]):
         self.meetings = meetings
         self.tickets = tickets
         self._resumes = resumes
+        self._media = media
+        self._sfu_max_participants = sfu_max_participants
         self.reconnect_grace = reconnect_grace
         self._join_history = join_history
         self._passwords = passwords
@@ -260,9 +289,11 @@ class RoomService(Generic[AttendeeT, MemberT]):
         remove_password: bool = False,
         allow_guests: bool | None = None,
         lobby: LobbyMode | None = None,
+        media_mode: MediaMode | None = None,
     ) -> RoomRecord:
         """The owner renames the room, sets or removes its password (stored hashed; new
-        passwords are limited per user, as at creation), lets guests in or not, sets its lobby."""
+        passwords are limited per user, as at creation), lets guests in or not, sets its lobby
+        and its media mode (taking effect at the meeting's next join, leave or media change)."""
         await self.owned(room_id, user_id)
         password_hash = None
         if password:
@@ -276,6 +307,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
             remove_password=remove_password,
             allow_guests=allow_guests,
             lobby=lobby,
+            media_mode=media_mode,
         )
         changed = await self._store.update_room(room_id, changes)
         if changed is None:
@@ -417,11 +449,19 @@ class RoomService(Generic[AttendeeT, MemberT]):
             resumed_id = None  # the others heard it leave: it comes back as someone new
         if resumed_id:
             participant.id = resumed_id
-        await self._hub.join(room.id, participant, member, resumed=bool(resumed_id))
+        capacity = (
+            self._sfu_max_participants
+            if self._media.enabled and room.media_mode != "mesh"
+            else None
+        )
+        await self._hub.join(
+            room.id, participant, member, resumed=bool(resumed_id), capacity=capacity
+        )
         try:
             if not identity.is_guest:
                 await self.record_join(room.id, identity.id)
             page = await self.history(room.id, self._join_history, after=last_seq)
+            media_path = await self._media.review(room.id, room.media_mode)
         except BaseException:
             await self.leave(room.id, participant.id, member)
             raise
@@ -433,6 +473,7 @@ class RoomService(Generic[AttendeeT, MemberT]):
             ticket=self.tickets.issue(room.id, identity.id, meeting.id),
             resume=self._resumes.issue(room.id, identity.id, participant.id),
             locked=meeting.locked,
+            media_path=media_path,
         )
 
     async def _wait(
@@ -474,7 +515,10 @@ class RoomService(Generic[AttendeeT, MemberT]):
         try:
             await self._hub.leave(room_id, participant_id, member)
             if not await self._hub.occupied(room_id):
+                await self._media.empty(room_id)
                 await self.meetings.end(room_id)
+            else:
+                await self._media.review(room_id)
         except BusUnavailable:
             log.warning("could not announce a departure to other instances")
 

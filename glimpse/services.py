@@ -14,6 +14,7 @@ from glimpse.realtime.hub import Hub, Rooms
 from glimpse.realtime.meeting import MeetingHandler
 from glimpse.realtime.registry import ConnectionRegistry
 from glimpse.settings import Settings
+from glimpse.sfu.service import Sfu
 from glimpse.store import Store
 
 
@@ -31,3 +32,4 @@ class Services:
     connections: ConnectionRegistry
     connection_limits: ConnectionLimits
     heartbeat: Heartbeat
+    sfu: Sfu

@@ -189,7 +189,25 @@ class Settings(BaseSettings):
     allowed_origins: str = ""
     """Comma-separated origins allowed to open /ws (`*`: any); empty: the server's own origin."""
 
-    @field_validator("secret_key", "turn_secret", "metrics_token")
+    # Media through the SFU (glimpse/sfu/, docs/architecture.md): Janus's videoroom plugin
+    janus_urls: str = ""
+    """Comma-separated ws:// URLs of the Janus instances; empty: no SFU, every room is a mesh."""
+    janus_api_secret: SecretStr | None = None
+    """Janus's `api_secret` (deploy/janus/): every request to Janus carries it."""
+    janus_admin_key: SecretStr | None = None
+    """The videoroom plugin's `admin_key`: only Glimpse creates rooms."""
+    sfu_threshold: int = Field(default=4, ge=0)
+    """A room switches to the SFU when more participants than this send video."""
+    sfu_settle: float = Field(default=10.0, ge=0)
+    """Seconds no more than `sfu_threshold` must have sent video before a room goes back to the
+    mesh."""
+    sfu_max_participants: int = Field(default=50, gt=0)
+    """Room size while a room's media may go through the SFU (media mode `auto` or `sfu`, with
+    an SFU configured); a mesh room stays at `max_room_participants`."""
+
+    @field_validator(
+        "secret_key", "turn_secret", "metrics_token", "janus_api_secret", "janus_admin_key"
+    )
     @classmethod
     def _strong_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < MIN_SECRET_LENGTH:
@@ -268,6 +286,18 @@ class Settings(BaseSettings):
     @cached_property
     def metrics_networks(self) -> list[IPv4Network | IPv6Network]:
         return _parse_networks(self.metrics_allow)
+
+    @property
+    def janus_url_list(self) -> list[str]:
+        return [url.strip() for url in self.janus_urls.split(",") if url.strip()]
+
+    @model_validator(mode="after")
+    def _janus_has_secrets(self) -> Settings:
+        if self.janus_url_list and (self.janus_api_secret is None or self.janus_admin_key is None):
+            raise ValueError(
+                "GLIMPSE_JANUS_URLS needs GLIMPSE_JANUS_API_SECRET and GLIMPSE_JANUS_ADMIN_KEY"
+            )
+        return self
 
     @property
     def ice_server_urls(self) -> list[str]:

@@ -16,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from glimpse.store import LobbyMode, MemberRole, RoomRecord
+from glimpse.store import LobbyMode, MediaMode, MemberRole, RoomRecord
 
 
 def _without_control_characters(text: str) -> str:
@@ -119,6 +119,10 @@ class RoomSettings(BaseModel):
     lobby: LobbyMode | None = None
     """Who waits to be let in: nobody, guests, everyone but the owner, co-hosts and invited
     members."""
+    media_mode: MediaMode | None = None
+    """How the meeting's media flows: `auto` (browser to browser until more than
+    GLIMPSE_SFU_THRESHOLD send video, then through the SFU), always `mesh`, or always `sfu` (when
+    the server has an SFU)."""
 
     @model_validator(mode="after")
     def _one_password_change(self) -> RoomSettings:
@@ -136,6 +140,7 @@ class InviteRoom(BaseModel):
     has_password: bool
     allow_guests: bool
     lobby: LobbyMode
+    media_mode: MediaMode
 
     @classmethod
     def of(cls, room: RoomRecord) -> InviteRoom:
@@ -150,6 +155,7 @@ class InviteRoom(BaseModel):
             "has_password": room.password_hash is not None,
             "allow_guests": room.allow_guests,
             "lobby": room.lobby,
+            "media_mode": room.media_mode,
         }
 
 

@@ -91,8 +91,25 @@ class Bus(ABC):
         when it is not set yet. False when `if_absent` left it as it was."""
 
     @abstractmethod
+    async def swap_meeting(
+        self, room_id: str, field: str, expected: bytes | None, value: bytes | None
+    ) -> bool:
+        """Compare and set: set one field of the room's meeting state (None deletes it) only while
+        it holds `expected` (None: while it is not set). False when it held something else (another
+        instance changed it first), and then nothing was written."""
+
+    @abstractmethod
     async def clear_meeting(self, room_id: str) -> None:
         """Drop the room's meeting state (the meeting ended)."""
+
+    @abstractmethod
+    async def add_to_counter(self, name: str, key: str, delta: int) -> None:
+        """Add `delta` to one counter of the shared set of counters `name` (e.g. the load of
+        each media server)."""
+
+    @abstractmethod
+    async def counters(self, name: str) -> dict[str, int]:
+        """Every counter of the set `name` (missing ones are 0)."""
 
 
 def _ignore(payload: bytes) -> None:

@@ -12,6 +12,7 @@ class MemoryBus(Bus):
         super().__init__()
         self._rosters: dict[str, dict[str, bytes]] = {}
         self._meetings: dict[str, dict[str, bytes]] = {}
+        self._counters: dict[str, dict[str, int]] = {}
 
     async def connect(
         self, on_event: EventHandler, on_departure: DepartureHandler, on_eviction: EvictionHandler
@@ -65,5 +66,24 @@ class MemoryBus(Bus):
             fields[field] = value
         return True
 
+    async def swap_meeting(
+        self, room_id: str, field: str, expected: bytes | None, value: bytes | None
+    ) -> bool:
+        fields = self._meetings.setdefault(room_id, {})
+        if fields.get(field) != expected:
+            return False
+        if value is None:
+            fields.pop(field, None)
+        else:
+            fields[field] = value
+        return True
+
     async def clear_meeting(self, room_id: str) -> None:
         self._meetings.pop(room_id, None)
+
+    async def add_to_counter(self, name: str, key: str, delta: int) -> None:
+        counters = self._counters.setdefault(name, {})
+        counters[key] = counters.get(key, 0) + delta
+
+    async def counters(self, name: str) -> dict[str, int]:
+        return dict(self._counters.get(name, {}))

@@ -87,6 +87,23 @@ if ARGV[4] == '1' then redis.call('SREM', KEYS[2], ARGV[3]) end
 """Removes a roster entry only while it is this instance's: a participant that resumed on another
 instance (which wrote its own entry) stays."""
 
+# KEYS: the meeting's hash. ARGV: field, whether it is expected set ('1'), the expected value,
+# whether a value is to be set ('1'), the value, the meeting's TTL. Returns 1 when it was written.
+SWAP_SCRIPT: Final = """
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[2] == '1' then
+  if current ~= ARGV[3] then return 0 end
+elseif current then return 0 end
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[5])
+  redis.call('EXPIRE', KEYS[1], ARGV[6])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+end
+return 1
+"""
+COUNTERS: Final = PREFIX + "counters:"
+
 REDIS_ERRORS: Final = (RedisError, OSError, TimeoutError)
 """What an unreachable, restarting or overloaded Redis raises."""
 
@@ -114,6 +131,7 @@ class RedisBus(Bus):
         )
         self._reap = self._redis.register_script(REAP_SCRIPT)
         self._remove = self._redis.register_script(REMOVE_SCRIPT)
+        self._swap = self._redis.register_script(SWAP_SCRIPT)
         self._presence_ttl_ms = int(presence_ttl * 1000)
         self._heartbeat_interval = heartbeat_interval
         self._sender = self.instance_id.encode()
@@ -390,6 +408,32 @@ class RedisBus(Bus):
         except REDIS_ERRORS as error:
             raise BusUnavailable(f"Redis: {error}") from error
         return bool(written) or not if_absent
+
+    async def swap_meeting(
+        self, room_id: str, field: str, expected: bytes | None, value: bytes | None
+    ) -> bool:
+        arguments = [
+            field, b"0" if expected is None else b"1", expected or b"",
+            b"0" if value is None else b"1", value or b"", MEETING_TTL,
+        ]  # fmt: skip
+        try:
+            written = await self._swap(keys=[_meeting_key(room_id)], args=arguments)
+        except REDIS_ERRORS as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+        return bool(written)
+
+    async def add_to_counter(self, name: str, key: str, delta: int) -> None:
+        try:
+            await self._redis.hincrby(COUNTERS + name, key, delta)
+        except REDIS_ERRORS as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+
+    async def counters(self, name: str) -> dict[str, int]:
+        try:
+            values: dict[bytes, bytes] = await self._redis.hgetall(COUNTERS + name)  # type: ignore[assignment]
+        except REDIS_ERRORS as error:
+            raise BusUnavailable(f"Redis: {error}") from error
+        return {key.decode(): int(value) for key, value in values.items()}
 
     async def clear_meeting(self, room_id: str) -> None:
         try:

@@ -177,7 +177,13 @@ class Hub:
         return any(not key.startswith(LOBBY) for key in await self.bus.participants(room_id))
 
     async def join(
-        self, room_id: str, participant: Participant, member: Member, *, resumed: bool = False
+        self,
+        room_id: str,
+        participant: Participant,
+        member: Member,
+        *,
+        resumed: bool = False,
+        capacity: int | None = None,
     ) -> None:
         """Add a participant; everyone else in the room hears participant-joined, or, when it
         `resumed` its id (a reconnect), participant-resumed.
@@ -189,9 +195,10 @@ class Hub:
         await self.bus.ping()  # refuse while the bus is down rather than join half-way
         room = await self._open(room_id)
         present = len(room.roster) - (participant.id in room.roster)
-        if present >= self.max_participants:
+        capacity = capacity or self.max_participants
+        if present >= capacity:
             await self._forget(room_id, room)
-            raise RoomFull(f"the room is full ({self.max_participants} participants)")
+            raise RoomFull(f"the room is full ({capacity} participants)")
         if resumed and (before := room.roster.get(participant.id)) is not None:
             participant.hand = before.hand  # its place, as it was (media and role come anew)
         previous = room.local.get(participant.id)

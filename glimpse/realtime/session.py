@@ -41,6 +41,7 @@ from glimpse.realtime.ratelimit import Allowance, Strikes, Verdict
 from glimpse.realtime.registry import SESSION_ENDED, ConnectionRegistry, TooManySockets
 from glimpse.realtime.signaling import CandidateCounts, relay_signal
 from glimpse.rooms import Joined, Waiting
+from glimpse.sfu.service import Sfu
 from glimpse.store import RoomRecord, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,9 @@ class SessionServices(EdgeServices, Protocol):
 
     @property
     def heartbeat(self) -> Heartbeat: ...
+
+    @property
+    def sfu(self) -> Sfu: ...
 
 
 class SessionState(enum.Enum):
@@ -488,6 +492,7 @@ class Session:
                 media = protocol.MediaState(request.audio, request.video, request.screen)
                 membership.participant.media = media
                 await self._services.hub.update(membership.room_id, membership.participant)
+                await self._services.sfu.paths.review(membership.room_id)
                 self._reply(protocol.Ack(request="media", ref=request.ref))
             case (
                 protocol.Hand() | protocol.React() | protocol.Moderate() | protocol.Admit()
@@ -503,8 +508,12 @@ class Session:
                 protocol.SfuPublish() | protocol.SfuUnpublish() | protocol.SfuCandidate()
                 | protocol.SfuSubscribed() | protocol.SfuLayers() | protocol.Record()
             ):  # fmt: skip
-                self._require_membership()
-                raise GlimpseError("this room's media goes browser to browser", code="not_sfu")
+                membership, _ = self._require_membership()
+                answer = await self._services.sfu.handle(
+                    membership.room_id, membership.participant, request, self._reply
+                )
+                if answer is not None:
+                    self._reply(answer)
 
     def _require_membership(self) -> tuple[Membership, Identity]:
         if self.state is SessionState.WAITING:
@@ -589,6 +598,7 @@ class Session:
         log.info("left the lobby" if waiting else "left the room")
         self.log_fields.room = self.log_fields.participant = None
         room_id, participant_id = membership.room_id, membership.participant.id
+        await self._services.sfu.release(participant_id)
         if waiting:
             await self._services.rooms.leave_lobby(room_id, participant_id)
         elif resumable:
@@ -617,6 +627,7 @@ def _joined_message(
         reconnect_grace=reconnect_grace,
         locked=joined.locked,
         lobby=lobby,
+        media_path=joined.media_path,
         ref=ref,
     )
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from glimpse.store.base import (
     DuplicateError,
     LobbyMode,
+    MediaMode,
     MemberRecord,
     MemberRole,
     MessageRecord,
@@ -24,6 +25,7 @@ from glimpse.store.base import (
 __all__ = [
     "DuplicateError",
     "LobbyMode",
+    "MediaMode",
     "MemberRecord",
     "MemberRole",
     "MessageRecord",

@@ -13,6 +13,10 @@ from typing import Any, Literal, TypeVar, cast, get_args
 LobbyMode = Literal["off", "guests", "everyone"]
 """Who waits to be let in: nobody; guests; everyone but the owner, co-hosts and invited members."""
 
+MediaMode = Literal["auto", "mesh", "sfu"]
+"""How a room's media flows: chosen by the server from how many send video (`auto`), or always
+browser to browser (`mesh`), or always through the SFU (`sfu`, when one is configured)."""
+
 MemberRole = Literal["member", "invited", "cohost"]
 """A member's standing in a room: joined before; invited by the owner (never waits in the lobby);
 co-host (shares the host's powers in its meetings, and never waits either)."""
@@ -23,6 +27,13 @@ def parse_lobby_mode(value: str) -> LobbyMode:
     if value not in get_args(LobbyMode):
         raise ValueError(f"unknown lobby mode {value!r}")
     return cast(LobbyMode, value)
+
+
+def parse_media_mode(value: str) -> MediaMode:
+    """A stored media mode, checked."""
+    if value not in get_args(MediaMode):
+        raise ValueError(f"unknown media mode {value!r}")
+    return cast(MediaMode, value)
 
 
 def parse_member_role(value: str) -> MemberRole:
@@ -76,6 +87,7 @@ class RoomRecord:
     allow_guests: bool = True
     """Whether people without an account may join through the invite link."""
     lobby: LobbyMode = "off"
+    media_mode: MediaMode = "auto"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +99,7 @@ class RoomChanges:
     remove_password: bool = False
     allow_guests: bool | None = None
     lobby: LobbyMode | None = None
+    media_mode: MediaMode | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +154,7 @@ def room_changes(changes: RoomChanges) -> dict[str, object]:
         "password_hash": changes.password_hash,
         "allow_guests": changes.allow_guests,
         "lobby": changes.lobby,
+        "media_mode": changes.media_mode,
     }
     given = {key: value for key, value in fields.items() if value is not None}
     if changes.remove_password:

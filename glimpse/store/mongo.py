@@ -12,9 +12,9 @@ Times are stored as integer microseconds since the epoch (UTC): they come back e
 from the SQL stores, where BSON dates keep milliseconds (and nx-27017, the test server, stores a
 date written by `$set` as a string).
 
-Fields added since the first version (a room's `allow_guests` and `lobby`, a membership's `role`, a
-message's `sender_guest`) read with their defaults from documents stored before them, so no
-migration rewrites old documents.
+Fields added since the first version (a room's `allow_guests`, `lobby` and `media_mode`, a
+membership's `role`, a message's `sender_guest`) read with their defaults from documents stored
+before them, so no migration rewrites old documents.
 
 Without transactions, a room deleted while a message is being appended to it can leave that one
 message behind, unreachable (nothing lists messages of a room that does not exist).
@@ -44,6 +44,7 @@ from glimpse.store.base import (
     Store,
     UserRecord,
     parse_lobby_mode,
+    parse_media_mode,
     parse_member_role,
     room_changes,
     unavailable_when,
@@ -106,7 +107,7 @@ def _room(doc: Document) -> RoomRecord:
     return RoomRecord(
         doc["_id"], doc["code"], doc["name"], doc["owner_id"], doc["password_hash"],
         _time(doc["created_at"]), doc.get("allow_guests", True),
-        parse_lobby_mode(doc.get("lobby", "off")),
+        parse_lobby_mode(doc.get("lobby", "off")), parse_media_mode(doc.get("media_mode", "auto")),
     )  # fmt: skip
 
 
@@ -271,6 +272,7 @@ class MongoStore(Store):
                 "_id": room.id, "code": room.code, "name": room.name, "owner_id": room.owner_id,
                 "password_hash": room.password_hash, "created_at": _micros(room.created_at),
                 "allow_guests": room.allow_guests, "lobby": room.lobby,
+                "media_mode": room.media_mode,
             },
         )  # fmt: skip
 

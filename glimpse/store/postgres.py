@@ -81,7 +81,7 @@ rooms = Table(
     Column("id", Text, primary_key=True), Column("code", Text), Column("name", Text),
     Column("owner_id", Text), Column("password_hash", Text),
     Column("created_at", DateTime(timezone=True)), Column("last_seq", BigInteger),
-    Column("allow_guests", Boolean), Column("lobby", Text),
+    Column("allow_guests", Boolean), Column("lobby", Text), Column("media_mode", Text),
 )  # fmt: skip
 memberships = Table(
     "memberships", _metadata,
@@ -99,7 +99,8 @@ messages = Table(
 USER_COLUMNS = tuple(users.c)
 TOKEN_COLUMNS = tuple(refresh_tokens.c)
 ROOM_COLUMNS = (rooms.c.id, rooms.c.code, rooms.c.name, rooms.c.owner_id, rooms.c.password_hash,
-                rooms.c.created_at, rooms.c.allow_guests, rooms.c.lobby)  # fmt: skip
+                rooms.c.created_at, rooms.c.allow_guests, rooms.c.lobby,
+                rooms.c.media_mode)  # fmt: skip
 MEMBER_COLUMNS = (memberships.c.user_id, users.c.display_name, memberships.c.role,
                   memberships.c.last_joined_at)  # fmt: skip
 MESSAGE_COLUMNS = tuple(messages.c)

@@ -80,6 +80,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE memberships ALTER COLUMN last_joined_at DROP NOT NULL",
         ),
     ),
+    Migration(
+        3,
+        "a room's media mode (auto, mesh, sfu)",
+        (
+            "ALTER TABLE rooms ADD COLUMN media_mode TEXT NOT NULL DEFAULT 'auto'"
+            " CHECK (media_mode IN ('auto', 'mesh', 'sfu'))",
+        ),
+    ),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version

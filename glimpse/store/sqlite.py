@@ -27,13 +27,16 @@ from glimpse.store.base import (
     Store,
     UserRecord,
     parse_lobby_mode,
+    parse_media_mode,
     parse_member_role,
     room_changes,
     unavailable_when,
 )
 from glimpse.store.sqlite_migrations import migrate
 
-ROOM_COLUMNS = "id, code, name, owner_id, password_hash, created_at, allow_guests, lobby"
+ROOM_COLUMNS = (
+    "id, code, name, owner_id, password_hash, created_at, allow_guests, lobby, media_mode"
+)
 MESSAGE_COLUMNS = (
     "id, room_id, seq, sender_id, sender_name, client_id, text, created_at, sender_guest"
 )
@@ -52,10 +55,10 @@ def _parse_time(value: str | None) -> datetime | None:
 
 
 def _room(row: Iterable[Any]) -> RoomRecord:
-    id_, code, name, owner_id, password_hash, created_at, allow_guests, lobby = row
+    id_, code, name, owner_id, password_hash, created_at, allow_guests, lobby, media_mode = row
     return RoomRecord(
         id_, code, name, owner_id, password_hash, datetime.fromisoformat(created_at),
-        bool(allow_guests), parse_lobby_mode(lobby),
+        bool(allow_guests), parse_lobby_mode(lobby), parse_media_mode(media_mode),
     )  # fmt: skip
 
 
@@ -244,9 +247,9 @@ class SQLiteStore(Store):
     # Rooms
     async def create_room(self, room: RoomRecord) -> None:
         await self._write(
-            f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO rooms ({ROOM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             room.id, room.code, room.name, room.owner_id, room.password_hash,
-            _time(room.created_at), room.allow_guests, room.lobby,
+            _time(room.created_at), room.allow_guests, room.lobby, room.media_mode,
         )  # fmt: skip
 
     async def get_room(self, room_id: str) -> RoomRecord | None:

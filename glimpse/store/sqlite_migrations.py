@@ -99,6 +99,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX memberships_user ON memberships(user_id, last_joined_at)",
         ),
     ),
+    Migration(
+        4,
+        "a room's media mode (auto, mesh, sfu)",
+        (
+            "ALTER TABLE rooms ADD COLUMN media_mode TEXT NOT NULL DEFAULT 'auto'"
+            " CHECK (media_mode IN ('auto', 'mesh', 'sfu'))",
+        ),
+    ),
 )
 
 

@@ -1,5 +1,6 @@
 """Data stored by the Glimpse before room settings, member roles and guest senders, and what every
-store must read from it now: the defaults (guests allowed, no lobby, role "member", not a guest)."""
+store must read from it now: the defaults (guests allowed, no lobby, media mode auto, role
+"member", not a guest)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ PostgreSQL's version 1)."""
 
 async def check_read_with_defaults(store: Store) -> None:
     """The earlier data reads with the defaults, and takes the new fields from now on."""
-    room = RoomRecord("r1", "code1", "Standup", "u1", None, T0, allow_guests=True, lobby="off")
+    room = RoomRecord(
+        "r1", "code1", "Standup", "u1", None, T0, allow_guests=True, lobby="off", media_mode="auto"
+    )
     assert await store.get_room("r1") == room
     assert await store.member_role("r1", "u2") == "member"
     assert await store.list_members("r1") == [MemberRecord("u2", "Bob", "member", T0)]

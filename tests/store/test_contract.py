@@ -217,11 +217,19 @@ async def test_a_room_reads_back_by_id_and_by_code(store: Store) -> None:
     room = RoomRecord(new_id(), new_id()[:10], "Retro", owner.id, "$argon2id$room", T0)
     await store.create_room(room)
     settings = RoomRecord(
-        new_id(), new_id()[:10], "Board", owner.id, None, T0, allow_guests=False, lobby="everyone"
+        new_id(),
+        new_id()[:10],
+        "Board",
+        owner.id,
+        None,
+        T0,
+        allow_guests=False,
+        lobby="everyone",
+        media_mode="sfu",
     )
     await store.create_room(settings)
 
-    assert (room.allow_guests, room.lobby) == (True, "off")
+    assert (room.allow_guests, room.lobby, room.media_mode) == (True, "off", "auto")
     assert await store.get_room(room.id) == room
     assert await store.get_room_by_code(room.code) == room
     assert await store.get_room(settings.id) == settings
@@ -254,10 +262,16 @@ async def test_update_room_changes_only_what_is_given(store: Store) -> None:
     )
     assert await store.get_room(room.id) == locked
     assert await store.update_room(room.id, RoomChanges()) == locked
+    meshed = await store.update_room(room.id, RoomChanges(media_mode="mesh"))
+    assert meshed == RoomRecord(
+        room.id, room.code, "Planning", owner.id, "$argon2id$pw", T0, False, "guests", "mesh"
+    )
     opened = await store.update_room(
         room.id, RoomChanges(remove_password=True, allow_guests=True, lobby="off")
     )
-    assert opened == RoomRecord(room.id, room.code, "Planning", owner.id, None, T0, True, "off")
+    assert opened == RoomRecord(
+        room.id, room.code, "Planning", owner.id, None, T0, True, "off", "mesh"
+    )
     assert await store.get_room_by_code(room.code) == opened
     assert await store.update_room(new_id(), RoomChanges(name="Nowhere")) is None
     assert await store.update_room(new_id(), RoomChanges()) is None

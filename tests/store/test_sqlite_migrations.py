@@ -88,7 +88,7 @@ async def test_a_database_at_version_2_gets_room_settings_and_roles_with_default
     finally:
         await store.close()
 
-    assert [version for version, _ in applied(path)] == [1, 2, 3]
+    assert [version for version, _ in applied(path)] == [1, 2, 3, 4]
     with opened(path) as db:
         indexes = db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
         assert ("memberships_user",) in indexes

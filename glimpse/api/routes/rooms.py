@@ -77,7 +77,7 @@ async def get_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> RoomPubl
 async def change_room_settings(
     room_id: str, body: RoomSettings, user: CurrentUser, rooms: RoomsDep
 ) -> RoomPublic:
-    """The owner's settings: name, password (set, or remove), guests allowed, lobby. New
+    """The owner's settings: name, password (set, or remove), guests allowed, lobby, media mode. New
     passwords are limited per user, as rooms created with one are."""
     room = await rooms.change_settings(
         room_id,
@@ -87,6 +87,7 @@ async def change_room_settings(
         remove_password=body.remove_password,
         allow_guests=body.allow_guests,
         lobby=body.lobby,
+        media_mode=body.media_mode,
     )
     return RoomPublic.of(room)
 

@@ -1,0 +1,1 @@
+"""Media through a selective forwarding unit: Janus's videoroom plugin, driven by Glimpse only."""

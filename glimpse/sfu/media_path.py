@@ -1,0 +1,212 @@
+"""Each room's media path: `mesh` (browser to browser) or `sfu` (through a Janus room), decided
+by the server and kept in the meeting's state on the bus, so every Glimpse instance agrees.
+
+A room in media mode `auto` goes to the SFU when more than `sfu_threshold` participants send
+video (or when it has more participants than a mesh takes), and back to the mesh once no more
+than that have sent video for `sfu_settle` seconds; `mesh` and `sfu` force either. Every change
+is a compare-and-set of the meeting's `media` field, so of two instances deciding at once one
+wins (the other undoes what it prepared), and is announced to the whole room as `media-path`
+with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
+mesh).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any, Final, Literal
+
+import msgspec
+
+from glimpse.bus import Bus, BusUnavailable
+from glimpse.realtime import protocol
+from glimpse.realtime.hub import Hub
+from glimpse.settings import Settings
+from glimpse.sfu.janus import JanusError
+from glimpse.sfu.janus_rooms import create_room, destroy_room
+from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
+from glimpse.store import MediaMode
+
+log = logging.getLogger(__name__)
+
+FIELD: Final = "media"
+"""The meeting-state field (glimpse/meetings/state.py) that holds the room's media path."""
+PUBLICATIONS_PER_PARTICIPANT: Final = 2
+"""A camera and a screen."""
+
+
+class RoomMedia(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A room's media path as the instances share it; the Janus room and its secrets never leave
+    the server."""
+
+    mode: Literal["mesh", "sfu"] = "mesh"
+    generation: int = 0
+    janus: str = ""
+    """The URL of the Janus the room is on (mode `sfu`)."""
+    room: int = 0
+    """The Janus room's id."""
+    secret: str = ""
+    pin: str = ""
+
+    @property
+    def public(self) -> protocol.MediaPath:
+        return protocol.MediaPath(self.mode, self.generation)
+
+
+_decoder = msgspec.json.Decoder(RoomMedia)
+_encoder = msgspec.json.Encoder()
+
+
+class MediaPaths:
+    def __init__(
+        self, bus: Bus, hub: Hub, registry: JanusRegistry | None, settings: Settings
+    ) -> None:
+        self._bus = bus
+        self._hub = hub
+        self._registry = registry
+        self._admin_key = (
+            settings.janus_admin_key.get_secret_value() if settings.janus_admin_key else ""
+        )
+        self._threshold = settings.sfu_threshold
+        self._settle = settings.sfu_settle
+        self._mesh_size = settings.max_room_participants
+        self._publications = settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT
+        self._modes: dict[str, MediaMode] = {}
+        """The media mode setting of each room served here, as of its latest join here."""
+        self._calm_since: dict[str, float] = {}
+        """SFU rooms where no more than the threshold send video: since when."""
+        self._tasks: set[asyncio.Task[None]] = set()
+        if registry is not None:
+            registry.on_loss(self._janus_lost)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether there is an SFU at all."""
+        return self._registry is not None
+
+    async def current(self, room_id: str) -> RoomMedia:
+        stored = (await self._bus.meeting(room_id)).get(FIELD)
+        return RoomMedia() if stored is None else _decoder.decode(stored)
+
+    async def review(self, room_id: str, media_mode: MediaMode | None = None) -> protocol.MediaPath:
+        """Decide the room's path after a join (with the room's `media_mode` setting), a leave,
+        or a change of someone's media; switch when it should change. Returns the path now."""
+        if media_mode is not None:
+            self._modes[room_id] = media_mode
+        path = await self.current(room_id)
+        if self._registry is None:
+            return path.public
+        wanted = self._wanted(room_id, path)
+        if wanted is not None and wanted != path.mode:
+            path = await self._switch(room_id, path, wanted) or await self.current(room_id)
+        return path.public
+
+    async def empty(self, room_id: str) -> None:
+        """The room's last participant left (the meeting ends): its Janus room goes."""
+        self._modes.pop(room_id, None)
+        self._calm_since.pop(room_id, None)
+        path = await self.current(room_id)
+        if path.mode == "sfu":
+            await self._destroy(path)
+
+    def _wanted(self, room_id: str, path: RoomMedia) -> Literal["mesh", "sfu"] | None:
+        """The path the room should have now; None while it settles (SFU, few videos, not yet
+        for long enough)."""
+        setting = self._modes.get(room_id, "auto")
+        if setting != "auto":
+            return setting
+        roster = self._hub.roster(room_id)
+        videos = sum(participant.media.video for participant in roster)
+        if videos > self._threshold or len(roster) > self._mesh_size:
+            self._calm_since.pop(room_id, None)
+            return "sfu"
+        if path.mode == "mesh" or not roster:
+            return "mesh"
+        now = time.monotonic()
+        since = self._calm_since.setdefault(room_id, now)
+        if now - since >= self._settle:
+            self._calm_since.pop(room_id, None)
+            return "mesh"
+        if since == now:  # look again once it has settled
+            asyncio.get_running_loop().call_later(
+                self._settle, lambda: self._spawn(self._review_quietly(room_id))
+            )
+        return None
+
+    async def _switch(
+        self, room_id: str, before: RoomMedia, mode: Literal["mesh", "sfu"]
+    ) -> RoomMedia | None:
+        """Compare and set the room's path from `before` to a new generation in `mode`, and
+        announce it; None when another instance changed it first."""
+        if mode == "sfu":
+            try:
+                after = await self._new_janus_room(before.generation + 1)
+            except (MediaServerUnavailable, JanusError) as error:
+                log.warning("room %s stays on its path: %s", room_id, error)
+                if before.mode == "sfu":  # its Janus is gone and no other can take it
+                    return await self._switch(room_id, before, "mesh")
+                return None
+        else:
+            after = RoomMedia("mesh", before.generation + 1)
+        if not await self._bus.swap_meeting(
+            room_id, FIELD, _stored(before), _encoder.encode(after)
+        ):
+            if after.mode == "sfu":
+                await self._destroy(after)
+            return None
+        log.info("room %s: media path %s, generation %d", room_id, mode, after.generation)
+        if before.mode == "sfu" and (before.janus, before.room) != (after.janus, after.room):
+            await self._destroy(before)
+        changed = protocol.MediaPathChanged(media_path=after.public)
+        await self._hub.broadcast(room_id, protocol.encode(changed))
+        return after
+
+    async def _new_janus_room(self, generation: int) -> RoomMedia:
+        assert self._registry is not None
+        url = await self._registry.place()
+        room = await create_room(self._registry.control(url), self._admin_key, self._publications)
+        return RoomMedia("sfu", generation, url, room.id, room.secret, room.pin)
+
+    async def _destroy(self, path: RoomMedia) -> None:
+        assert self._registry is not None
+        with contextlib.suppress(MediaServerUnavailable):
+            await destroy_room(self._registry.control(path.janus), path.room, path.secret)
+
+    def _janus_lost(self, url: str) -> None:
+        """Move the rooms served here that were on the lost Janus."""
+        for room_id in list(self._modes):
+            if not self._hub.roster(room_id):
+                self._modes.pop(room_id, None)
+                continue
+            self._spawn(self._move(room_id, url))
+
+    async def _move(self, room_id: str, url: str) -> None:
+        try:
+            path = await self.current(room_id)
+            if path.mode == "sfu" and path.janus == url:
+                wanted = self._modes.get(room_id, "auto")
+                await self._switch(room_id, path, "mesh" if wanted == "mesh" else "sfu")
+        except BusUnavailable:
+            log.warning("could not move room %s off a lost Janus: the bus is down", room_id)
+
+    async def _review_quietly(self, room_id: str) -> None:
+        with contextlib.suppress(BusUnavailable):
+            await self.review(room_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _stored(path: RoomMedia) -> bytes | None:
+    """The field's value that holds `path` (None for the unset default)."""
+    return None if path == RoomMedia() else _encoder.encode(path)

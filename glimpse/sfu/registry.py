@@ -1,0 +1,143 @@
+"""The Janus instances rooms are placed on: one session to each (kept open, reopened with backoff
+when it dies), their health, and their load.
+
+Health is this instance's own view: the session to that Janus is open and answers its keepalives.
+Load is shared by every Glimpse instance through the bus (Redis when there are several): the
+participants each Janus carries. A room goes to the healthy Janus with the least load; listeners
+hear when a Janus is lost, so the rooms on it move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from typing import Final
+
+from glimpse.bus import Bus
+from glimpse.errors import Unavailable
+from glimpse.sfu.janus import KEEPALIVE, REQUEST_TIMEOUT, JanusError, JanusHandle, JanusSession
+
+log = logging.getLogger(__name__)
+
+VIDEOROOM: Final = "janus.plugin.videoroom"
+LOAD: Final = "janus-load"
+"""The bus's counters of participants placed on each Janus (by URL)."""
+RECONNECT_DELAYS: Final = (0.2, 5.0)
+"""First and longest wait before reconnecting to a Janus; doubled after each failure (jitter)."""
+
+
+class MediaServerUnavailable(Unavailable):
+    code = "media_server_unavailable"
+
+
+LossListener = Callable[[str], None]
+"""Called with the URL of a Janus whose session died."""
+
+
+class JanusRegistry:
+    def __init__(
+        self,
+        urls: list[str],
+        api_secret: str,
+        bus: Bus,
+        *,
+        keepalive: float = KEEPALIVE,
+        request_timeout: float = REQUEST_TIMEOUT,
+    ) -> None:
+        self.urls = urls
+        self._api_secret = api_secret
+        self._bus = bus
+        self._keepalive = keepalive
+        self._request_timeout = request_timeout
+        self._sessions: dict[str, JanusSession] = {}
+        self._control: dict[str, JanusHandle] = {}
+        self._listeners: list[LossListener] = []
+        self._tasks: list[asyncio.Task[None]] = []
+        self._first_try: dict[str, asyncio.Event] = {url: asyncio.Event() for url in urls}
+
+    def on_loss(self, listener: LossListener) -> None:
+        self._listeners.append(listener)
+
+    async def start(self) -> None:
+        """Connect to every Janus (in the background from now on); returns once each has been
+        tried once."""
+        for url in self.urls:
+            self._tasks.append(asyncio.create_task(self._maintain(url), name=f"janus {url}"))
+        await asyncio.gather(*(event.wait() for event in self._first_try.values()))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for session in list(self._sessions.values()):
+            await session.close()
+        self._sessions.clear()
+        self._control.clear()
+
+    def healthy(self) -> list[str]:
+        return [url for url, session in self._sessions.items() if session.alive]
+
+    def session(self, url: str) -> JanusSession:
+        session = self._sessions.get(url)
+        if session is None or not session.alive:
+            raise MediaServerUnavailable("the room's media server cannot be reached")
+        return session
+
+    def control(self, url: str) -> JanusHandle:
+        """This instance's videoroom handle on that Janus, for creating and destroying rooms."""
+        self.session(url)
+        return self._control[url]
+
+    async def place(self) -> str:
+        """The healthy Janus with the least load (ties broken at random)."""
+        healthy = self.healthy()
+        if not healthy:
+            raise MediaServerUnavailable("no media server can be reached")
+        loads = await self._bus.counters(LOAD)
+        random.shuffle(healthy)
+        return min(healthy, key=lambda url: loads.get(url, 0))
+
+    async def add_load(self, url: str, delta: int) -> None:
+        await self._bus.add_to_counter(LOAD, url, delta)
+
+    async def _maintain(self, url: str) -> None:
+        delay = RECONNECT_DELAYS[0]
+        while True:
+            try:
+                session = await JanusSession.connect(
+                    url,
+                    self._api_secret,
+                    keepalive=self._keepalive,
+                    request_timeout=self._request_timeout,
+                )
+                try:
+                    self._control[url] = await session.attach(VIDEOROOM)
+                except BaseException:
+                    await session.close()
+                    raise
+            except JanusError as error:
+                log.warning("cannot open a session to Janus at %s: %s", url, error)
+                self._first_try[url].set()
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
+                delay = min(delay * 2, RECONNECT_DELAYS[1])
+                continue
+            delay = RECONNECT_DELAYS[0]
+            self._sessions[url] = session
+            self._first_try[url].set()
+            log.info("connected to Janus at %s", url)
+            try:
+                await session.closed.wait()
+            finally:
+                self._sessions.pop(url, None)
+                self._control.pop(url, None)
+                with contextlib.suppress(Exception):
+                    await session.close()
+            log.warning("lost Janus at %s: %s", url, session.close_reason)
+            for listener in self._listeners:
+                try:
+                    listener(url)
+                except Exception:
+                    log.exception("a listener of a lost Janus failed")

@@ -1,0 +1,185 @@
+"""The SFU as a session sees it: its `sfu-*` requests carried out on the room's Janus for it,
+checked as relayed signaling is, and its connections let go when it leaves.
+
+Each participant's connections to Janus live on the instance of its socket (`SfuParticipant`);
+they belong to one generation of the room's media path and are replaced when it changes (the
+room moved to another Janus), dropped when the Janus room is destroyed (back to the mesh) or its
+Janus is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any, Final
+
+from glimpse.errors import Forbidden, GlimpseError
+from glimpse.meetings.roles import is_host
+from glimpse.realtime import protocol
+from glimpse.realtime.hub import Hub
+from glimpse.realtime.sdp import check_candidate, check_sdp, too_many_candidates
+from glimpse.settings import Settings
+from glimpse.sfu.janus import Json
+from glimpse.sfu.media_path import PUBLICATIONS_PER_PARTICIPANT, MediaPaths, RoomMedia
+from glimpse.sfu.participant import Send, SfuParticipant
+from glimpse.sfu.registry import JanusRegistry
+
+log = logging.getLogger(__name__)
+
+SfuRequest = (
+    protocol.SfuPublish | protocol.SfuUnpublish | protocol.SfuCandidate | protocol.SfuSubscribed
+    | protocol.SfuLayers | protocol.Record
+)  # fmt: skip
+SDP_BYTES_PER_SECTION: Final = 1024
+"""What a subscription's SDP may hold per media section (a Chromium answer's is ~400 bytes)."""
+
+
+class Sfu:
+    def __init__(
+        self, paths: MediaPaths, registry: JanusRegistry | None, hub: Hub, settings: Settings
+    ) -> None:
+        self.paths = paths
+        self._registry = registry
+        self._hub = hub
+        self._settings = settings
+        self._participants: dict[str, SfuParticipant] = {}
+        self._candidates: dict[tuple[str, protocol.SfuPeer], int] = {}
+        """Candidates each participant sent per connection since its latest offer or answer."""
+        self._subscription_sections = max(
+            settings.max_sdp_media_sections,
+            settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT * 2,
+        )
+        self._tasks: set[asyncio.Task[None]] = set()
+        if registry is not None:
+            registry.on_loss(self._janus_lost)
+
+    async def handle(
+        self, room_id: str, participant: protocol.Participant, request: SfuRequest, send: Send
+    ) -> protocol.ServerMessage | None:
+        """Carry out a participant's SFU request; the answer to send it (None: none)."""
+        path = await self.paths.current(room_id)
+        if path.mode != "sfu":
+            raise GlimpseError("this room's media goes browser to browser", code="not_sfu")
+        kind: str = request.__struct_config__.tag  # type: ignore[assignment]
+        pid = participant.id
+        match request:
+            case protocol.Record():
+                if not is_host(participant.role):
+                    raise Forbidden("only hosts may record the meeting")
+                raise GlimpseError(
+                    "recording is not available on this server", code="recording_unavailable"
+                )
+            case protocol.SfuPublish():
+                self._candidates[pid, request.source] = self._check_sdp(
+                    request.sdp, self._settings.max_sdp_media_sections
+                )
+                link = self._link(room_id, pid, path, send)
+                answer = await link.publish(request.source, request.sdp)
+                return protocol.SfuAnswer(source=request.source, sdp=answer, ref=request.ref)
+            case protocol.SfuUnpublish():
+                await self._existing(pid, path).unpublish(request.source)
+            case protocol.SfuCandidate():
+                candidate = self._check_candidate(pid, request)
+                link = self._existing(pid, path)
+                if not link.has(request.pc):
+                    raise GlimpseError(f"no {request.pc} connection", code="unknown_connection")
+                await link.trickle(request.pc, candidate)
+                return None
+            case protocol.SfuSubscribed():
+                link = self._existing(pid, path)
+                self._candidates[pid, "subscriber"] = self._check_sdp(
+                    request.sdp, self._subscription_sections
+                )
+                await link.answer(request.version, request.sdp)
+            case protocol.SfuLayers():
+                choices = {choice.participant_id: choice.layer for choice in request.choices}
+                for other in choices:
+                    if other == pid or not self._hub.is_in_room(room_id, other):
+                        raise GlimpseError(
+                            "no such participant in your room", code="unknown_participant"
+                        )
+                await self._existing(pid, path).choose_layers(choices)
+        return protocol.Ack(request=kind, ref=request.ref)
+
+    async def release(self, participant_id: str) -> None:
+        """The participant left: its connections to Janus go."""
+        for peer in ("camera", "screen", "subscriber"):
+            self._candidates.pop((participant_id, peer), None)
+        link = self._participants.get(participant_id)
+        if link is not None:
+            await link.close()
+
+    def _link(self, room_id: str, pid: str, path: RoomMedia, send: Send) -> SfuParticipant:
+        """The participant's connections for this generation, new ones if it has none."""
+        link = self._participants.get(pid)
+        if link is not None and link.path == path and link.alive:
+            return link
+        if link is not None:
+            self._spawn(link.close())
+        assert self._registry is not None  # a room has path `sfu` only with an SFU
+        session = self._registry.session(path.janus)
+
+        async def announce(message: protocol.ServerMessage) -> None:
+            await self._hub.broadcast(room_id, protocol.encode(message))
+
+        link = SfuParticipant(pid, path, session, send, announce, self._forget)
+        self._participants[pid] = link
+        self._spawn(self._registry.add_load(path.janus, 1))
+        return link
+
+    def _existing(self, pid: str, path: RoomMedia) -> SfuParticipant:
+        link = self._participants.get(pid)
+        if link is None or link.path != path or not link.alive:
+            raise GlimpseError("publish to the SFU first", code="unknown_connection")
+        return link
+
+    def _forget(self, link: SfuParticipant) -> None:
+        if self._participants.get(link.participant_id) is link:
+            del self._participants[link.participant_id]
+        if self._registry is not None:
+            self._spawn(self._registry.add_load(link.path.janus, -1))
+
+    def _check_sdp(self, sdp: str, max_sections: int) -> int:
+        settings = self._settings
+        return check_sdp(
+            sdp,
+            max(settings.max_sdp_bytes, max_sections * SDP_BYTES_PER_SECTION),
+            max_sections,
+            settings.max_candidates_per_negotiation,
+        )
+
+    def _check_candidate(self, pid: str, request: protocol.SfuCandidate) -> Json | None:
+        limit = self._settings.max_candidates_per_negotiation
+        sent = self._candidates[pid, request.pc] = self._candidates.get((pid, request.pc), 0) + 1
+        if sent > limit:
+            raise too_many_candidates(limit)
+        if request.candidate is None:
+            return None
+        check_candidate(
+            request.candidate.candidate,
+            request.candidate.usernameFragment,
+            request.candidate.sdpMLineIndex,
+            self._subscription_sections,
+        )
+        candidate: Json = {"candidate": request.candidate.candidate}
+        if request.candidate.sdpMid is not None:
+            candidate["sdpMid"] = request.candidate.sdpMid
+        if request.candidate.sdpMLineIndex is not None:
+            candidate["sdpMLineIndex"] = request.candidate.sdpMLineIndex
+        return candidate
+
+    def _janus_lost(self, url: str) -> None:
+        for link in list(self._participants.values()):
+            if link.path.janus == url:
+                self._spawn(link.close())
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        for link in list(self._participants.values()):
+            await link.close()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

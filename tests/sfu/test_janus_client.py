@@ -1,0 +1,91 @@
+"""The Janus client (glimpse/sfu/janus.py) against a real Janus."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+
+import pytest
+
+from glimpse.sfu.janus import JanusError, JanusEvent, JanusGone, JanusSession
+from tests.janus import Janus
+
+pytestmark = pytest.mark.timeout(30)
+VIDEOROOM = "janus.plugin.videoroom"
+
+
+async def test_a_room_created_joined_and_watched(janus: Janus) -> None:
+    session = await JanusSession.connect(janus.url, janus.api_secret)
+    try:
+        events: list[JanusEvent] = []
+        first = await session.attach(VIDEOROOM, events.append)
+        second = await session.attach(VIDEOROOM)
+        created = await first.request(
+            {"request": "create", "admin_key": janus.admin_key, "secret": "s", "pin": "p",
+             "is_private": True, "publishers": 10}
+        )  # fmt: skip
+        assert created.kind == "success" and created.data["videoroom"] == "created"
+        room = created.data["room"]
+
+        joined = await first.request(
+            {"request": "join", "ptype": "publisher", "room": room, "pin": "p", "display": "ann"}
+        )
+        assert joined.kind == "event" and joined.data["videoroom"] == "joined"  # after an ack
+        await second.request(
+            {"request": "join", "ptype": "publisher", "room": room, "pin": "p", "display": "bob"}
+        )
+        listed = await first.request({"request": "listparticipants", "room": room})
+        assert sorted(p["display"] for p in listed.data["participants"]) == ["ann", "bob"]
+
+        await second.detach()
+        for _ in range(100):
+            if any("leaving" in e.data for e in events):
+                break
+            await asyncio.sleep(0.05)
+        assert any("leaving" in e.data for e in events), events
+
+        third = await session.attach(VIDEOROOM)
+        with pytest.raises(JanusError) as refused:
+            await third.request({"request": "join", "ptype": "publisher", "room": room + 1})
+        assert refused.value.code == 426  # no such room
+        destroyed = await first.request({"request": "destroy", "room": room, "secret": "s"})
+        assert destroyed.data["videoroom"] == "destroyed"
+    finally:
+        await session.close()
+    assert not session.alive
+
+
+async def test_without_the_api_secret_janus_refuses(janus: Janus) -> None:
+    with pytest.raises(JanusError) as refused:
+        await JanusSession.connect(janus.url, secrets.token_urlsafe(16))
+    assert refused.value.code == 403  # unauthorized
+
+
+async def test_a_session_outlives_janus_s_timeout_with_keepalives(janus: Janus) -> None:
+    session = await JanusSession.connect(janus.url, janus.api_secret, keepalive=0.2)
+    try:
+        handle = await session.attach(VIDEOROOM)
+        await asyncio.sleep(1.0)  # five keepalives answered
+        listed = await handle.request({"request": "list"})
+        assert listed.data["videoroom"] == "success"
+    finally:
+        await session.close()
+
+
+async def test_a_dead_janus_is_noticed(janus: Janus) -> None:
+    session = await JanusSession.connect(
+        janus.url, janus.api_secret, keepalive=0.2, request_timeout=1.0
+    )
+    handle = await session.attach(VIDEOROOM)
+    janus.kill()
+    await asyncio.wait_for(session.closed.wait(), 5)
+    with pytest.raises(JanusGone):
+        await handle.request({"request": "list"})
+    await session.close()
+
+
+async def test_an_unreachable_janus_is_gone() -> None:
+    from tests.conftest import free_port
+
+    with pytest.raises(JanusGone):
+        await JanusSession.connect(f"ws://127.0.0.1:{free_port()}", "secret", request_timeout=2)
