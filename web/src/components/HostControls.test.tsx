@@ -1,7 +1,9 @@
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
-import { HostControls } from "./HostControls";
+import { HostControls, NO_RECORDING_IN_MESH } from "./HostControls";
+
+const recordingOff = { recording: false, canRecord: true, onRecord: () => undefined };
 
 describe("HostControls", () => {
   afterEach(cleanup);
@@ -9,7 +11,7 @@ describe("HostControls", () => {
   it("locks an unlocked meeting and ends it for everyone once confirmed", () => {
     const onLock = vi.fn();
     const onEnd = vi.fn();
-    render(<HostControls locked={false} onLock={onLock} onEnd={onEnd} />);
+    render(<HostControls locked={false} onLock={onLock} onEnd={onEnd} {...recordingOff} />);
     fireEvent.click(screen.getByRole("button", { name: "Lock meeting" }));
     expect(onLock).toHaveBeenCalledWith(true);
 
@@ -26,8 +28,27 @@ describe("HostControls", () => {
 
   it("unlocks a locked meeting", () => {
     const onLock = vi.fn();
-    render(<HostControls locked onLock={onLock} onEnd={vi.fn()} />);
+    render(<HostControls locked onLock={onLock} onEnd={vi.fn()} {...recordingOff} />);
     fireEvent.click(screen.getByRole("button", { name: "Unlock meeting" }));
     expect(onLock).toHaveBeenCalledWith(false);
+  });
+
+  it("starts and stops recording through the SFU, and says why not in a mesh", () => {
+    const onRecord = vi.fn();
+    const props = { locked: false, onLock: vi.fn(), onEnd: vi.fn(), onRecord };
+    const { rerender } = render(<HostControls {...props} recording={false} canRecord={false} />);
+    const start = screen.getByRole("button", { name: "Start recording" });
+    expect(start).toHaveProperty("disabled", true);
+    expect(start.getAttribute("title")).toBe(NO_RECORDING_IN_MESH);
+    expect(screen.getByText(NO_RECORDING_IN_MESH).id).toBe(start.getAttribute("aria-describedby"));
+
+    rerender(<HostControls {...props} recording={false} canRecord />);
+    fireEvent.click(screen.getByRole("button", { name: "Start recording" }));
+    expect(onRecord).toHaveBeenCalledWith(true);
+
+    // Back in the mesh while recording: it can still be stopped.
+    rerender(<HostControls {...props} recording canRecord={false} />);
+    fireEvent.click(screen.getByRole("button", { name: "Stop recording" }));
+    expect(onRecord).toHaveBeenLastCalledWith(false);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * The stage: it measures itself and places its tiles with the layout module, so that they fit
- * whatever the window and the number of people (grid, speaker view, self-view of a call of two).
+ * whatever the window and the number of people (grid, speaker view, self-view of a call of two),
+ * and tells how big each tile is shown (the call receives each camera in the size that fits).
  */
-import { useLayoutEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ReactNode } from "react";
 
 import { placeTiles } from "../layout/layout";
@@ -20,9 +21,11 @@ export interface StageProps {
   featured: string | null;
   /** The self-view, small in the corner when the grid has two tiles. */
   pip: string | null;
+  /** After each layout: the size each item is shown at (an item not placed is missing). */
+  onTileSizes?: (sizes: ReadonlyMap<string, Size>) => void;
 }
 
-export function Stage({ items, featured, pip }: StageProps) {
+export function Stage({ items, featured, pip, onTileSizes }: StageProps) {
   const stage = useRef<HTMLElement>(null);
   const [size, setSize] = useState<Size>({ width: 0, height: 0 });
   useLayoutEffect(() => {
@@ -41,6 +44,8 @@ export function Stage({ items, featured, pip }: StageProps) {
     pip,
   );
   const speakerView = featured !== null && rects.has(featured);
+  // After every render: the receiver keeps only what changes the layer it asks for.
+  useEffect(() => onTileSizes?.(rects));
   return (
     <main
       ref={stage}

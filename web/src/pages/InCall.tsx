@@ -1,7 +1,7 @@
 /**
  * The room: video tiles (grid or speaker view, a shared screen featured) with hands and
- * reactions, controls, chat, participants and (for hosts) lobby panels, the hosts' lock and end,
- * and notices.
+ * reactions, controls, chat, participants and (for hosts) lobby panels, the hosts' lock,
+ * recording and end, whether the meeting is recorded and how its media flows, and notices.
  */
 import { useEffect, useRef, useState } from "react";
 import type { KeyboardEvent } from "react";
@@ -20,6 +20,7 @@ import { ParticipantsPanel } from "../components/ParticipantsPanel";
 import { QualityIndicator } from "../components/QualityIndicator";
 import { ReactionPicker } from "../components/ReactionPicker";
 import { ReasonedButton } from "../components/ReasonedButton";
+import { RecordingStatus } from "../components/RecordingStatus";
 import { Stage } from "../components/Stage";
 import type { StageItem } from "../components/Stage";
 import { VideoTile } from "../components/VideoTile";
@@ -28,6 +29,7 @@ import { useCall, useCallServices, useLocalMedia } from "../rtc/CallContext";
 import { ownQuality } from "../rtc/linkStats";
 import { canShareScreen } from "../rtc/LocalMedia";
 import { isHost, roleOf } from "../rtc/roles";
+import type { MediaMode } from "../realtime/protocol";
 import type { ConnectionState } from "../realtime/SignalClient";
 import { inviteLink } from "./DashboardPage";
 
@@ -38,6 +40,18 @@ export const CONNECTION_TEXT: Record<ConnectionState, string> = {
   reconnecting: "Reconnecting…",
   unreachable: "Cannot connect to the server; still trying…",
   closed: "Disconnected",
+};
+
+/** How the meeting's media flows, in words, with what it means. */
+export const MEDIA_PATH_TEXT: Record<MediaMode, { text: string; title: string }> = {
+  mesh: {
+    text: "Direct (peer to peer)",
+    title: "Everyone's media goes straight to everyone else, encrypted end to end.",
+  },
+  sfu: {
+    text: "Media through the server (SFU)",
+    title: "Everyone sends their media once to the meeting's media server, which forwards it.",
+  },
 };
 
 type Panel = "chat" | "people" | "lobby" | "devices" | null;
@@ -176,9 +190,15 @@ export function InCall({ room }: { room: CallRoom }) {
           self.id);
   const participants = [self, ...snapshot.remotes.map((r) => r.participant)];
   const own = ownQuality(snapshot.remotes.flatMap((r) => (r.health ? [r.health] : [])));
+  // Each remote camera's tile, for the layer the SFU sends of it (none: not shown).
+  const tileSizes = (sizes: ReadonlyMap<string, { width: number; height: number }>) =>
+    call.setTileSizes(
+      new Map(snapshot.remotes.map(({ participant: { id } }) => [id, sizes.get(id) ?? null])),
+    );
+  const mediaPath = MEDIA_PATH_TEXT[snapshot.mediaPath];
 
   return (
-    <div className="room">
+    <div className="room" data-media-path={snapshot.mediaPath}>
       <header className="topbar">
         <span className="brand">{room.name}</span>
         <span
@@ -190,6 +210,10 @@ export function InCall({ room }: { room: CallRoom }) {
         </span>
         {own && <QualityIndicator quality={own} whose="Your" />}
         {snapshot.locked && <span className="badge">Locked</span>}
+        <RecordingStatus recording={snapshot.recording} />
+        <span className="media-path muted" title={mediaPath.title}>
+          {mediaPath.text}
+        </span>
         <CopyButton text={inviteLink(room)} label="Copy link to this room" />
       </header>
       <Notices notices={snapshot.notices} />
@@ -198,6 +222,7 @@ export function InCall({ room }: { room: CallRoom }) {
           items={items}
           featured={featured}
           pip={snapshot.remotes.length === 1 && items.length === 2 ? self.id : null}
+          onTileSizes={tileSizes}
         />
         {panel === "chat" && <ChatPanel participants={participants} selfUserId={self.user_id} />}
         {panel === "people" && (
@@ -281,6 +306,9 @@ export function InCall({ room }: { room: CallRoom }) {
               locked={snapshot.locked}
               onLock={(locked) => void call.setLocked(locked)}
               onEnd={() => void call.endMeeting()}
+              recording={snapshot.recording}
+              canRecord={snapshot.mediaPath === "sfu"}
+              onRecord={(active) => void call.setRecording(active)}
             />
           </>
         )}

@@ -32,6 +32,7 @@ import type {
   ClientMessage,
   Joined,
   MediaState,
+  OneWayMessage,
   Request,
   ServerMessage,
   Waiting,
@@ -115,7 +116,8 @@ export interface JoinOptions {
  */
 const REJOIN_RETRY_CODES: ReadonlySet<string> = new Set([...TRANSIENT_ERROR_CODES, "room_full"]);
 
-type Answer = Extract<ServerMessage, { type: "ack" | "joined" | "waiting" }>;
+/** What answers a request: `sfu-answer` answers `sfu-publish`. */
+export type Answer = Extract<ServerMessage, { type: "ack" | "joined" | "waiting" | "sfu-answer" }>;
 type Ack = Extract<ServerMessage, { type: "ack" }>;
 
 /** Renew the socket's access token once this fraction of its lifetime has passed. */
@@ -268,7 +270,7 @@ export class SignalClient extends Emitter<SignalEvents> {
   }
 
   /**
-   * Send a request and wait for its ack (or joined); rejects with RequestError, Disconnected, or
+   * Send a request and wait for its ack (or joined, waiting, sfu-answer); rejects with RequestError, Disconnected, or
    * TimedOut. Only while connected: not while a reconnected socket rejoins the room.
    */
   request(request: Request): Promise<Answer> {
@@ -292,8 +294,8 @@ export class SignalClient extends Emitter<SignalEvents> {
     });
   }
 
-  /** Fire and forget (typing); dropped while disconnected. */
-  notify(message: { type: "typing"; active: boolean }): void {
+  /** Fire and forget (typing, SFU candidates); dropped while disconnected. */
+  notify(message: OneWayMessage): void {
     if (this.connectionState === "connected") this.send(message);
   }
 
@@ -408,6 +410,7 @@ export class SignalClient extends Emitter<SignalEvents> {
       case "ack":
       case "joined":
       case "waiting":
+      case "sfu-answer":
         this.answer(message);
         return;
       default:

@@ -18,6 +18,17 @@ export type LobbyEntry = Schemas["LobbyEntry"];
 export type Emoji = Schemas["React"]["emoji"];
 export type ModerationAction = Schemas["Moderate"]["action"];
 export type Waiting = Schemas["Waiting"];
+export type MediaPath = Required<Schemas["MediaPath"]>;
+export type MediaMode = MediaPath["mode"];
+/** A source a participant publishes to the SFU: its camera (with its microphone) or its screen. */
+export type SfuSource = Schemas["SfuPublish"]["source"];
+/** One of the browser's peer connections to the SFU. */
+export type SfuPeer = Schemas["SfuCandidate"]["pc"];
+export type SfuOffer = Schemas["SfuOffer"];
+export type SubscribedStream = Schemas["SubscribedStream"];
+/** A simulcast layer of a camera: 0 a quarter, 1 half, 2 full resolution. */
+export type Layer = NonNullable<Schemas["LayerChoice"]["layer"]>;
+export type LayerChoice = Schemas["LayerChoice"];
 export type Joined = Omit<Schemas["Joined"], "participants"> & { participants: Participant[] };
 export type ServerMessage =
   | Exclude<
@@ -34,7 +45,13 @@ export type ClientMessage = Schemas["ClientMessage"];
 type WithoutRef<T> = T extends unknown ? Omit<T, "ref"> : never;
 
 /** A request the server answers with an ack, joined or error; the client adds its `ref`. */
-export type Request = WithoutRef<Exclude<ClientMessage, { type: "auth" | "typing" | "pong" }>>;
+export type Request = WithoutRef<
+  Exclude<ClientMessage, { type: "auth" | "typing" | "pong" | "sfu-candidate" }>
+>;
+/** A message sent without waiting for an answer (the server answers only a failure). */
+export type OneWayMessage = WithoutRef<
+  Extract<ClientMessage, { type: "typing" | "sfu-candidate" }>
+>;
 
 /** The reactions a participant can send, in the order the picker shows them. */
 export const EMOJIS: readonly Emoji[] = ["👍", "👏", "😂", "❤️", "🎉", "😮"];

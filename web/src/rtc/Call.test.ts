@@ -10,6 +10,7 @@ import { stubAudioContext, stubMediaDevices } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
 import { LocalMedia } from "./LocalMedia";
+import { LAYERS_DEBOUNCE_MS } from "./simulcastLayers";
 
 const ICE = [{ urls: ["stun:127.0.0.1:3478"] }];
 const settle = () => vi.advanceTimersByTimeAsync(0);
@@ -614,6 +615,247 @@ describe("Call", () => {
       expect(call.snapshot.notices.map((n) => n.text)).toEqual([
         "Only a host of the meeting can do that.",
       ]);
+    });
+  });
+
+  describe("media path", () => {
+    const sfuPath = (generation: number) => ({ mode: "sfu" as const, generation });
+
+    /** Ann joins a room whose media goes through the SFU, with these others in it. */
+    async function annJoinsSfu(others: Participant[], extra: Partial<Joined> = {}): Promise<void> {
+      const joining = call.join("abcd-efgh-ijkl");
+      await settle();
+      await connect(sockets[0]!);
+      const request = sockets[0]!.sentOfType("join")[0];
+      sockets[0]!.deliver({
+        ...joined(request?.ref, "p-ann", [person("p-ann", "Ann"), ...others]),
+        media_path: sfuPath(1),
+        ...extra,
+      });
+      await joining;
+      await settle();
+    }
+
+    /** The server answers every publish so far with the SFU's answer, and every other request with ack. */
+    function answerSfuRequests(socket: FakeSocket): void {
+      for (const publish of socket.sentOfType("sfu-publish")) {
+        socket.deliver({
+          type: "sfu-answer",
+          source: publish.source,
+          sdp: "janus answer",
+          ref: publish.ref,
+        });
+      }
+      for (const type of ["sfu-subscribed", "sfu-layers", "sfu-unpublish", "record"] as const) {
+        for (const sent of socket.sentOfType(type)) {
+          socket.deliver({ type: "ack", request: type, ref: sent.ref });
+        }
+      }
+    }
+
+    const bobsCamera = {
+      type: "sfu-offer" as const,
+      version: 3,
+      sdp: "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n",
+      streams: [
+        { mid: "0", participant_id: "p-bob", source: "camera" as const, kind: "audio" as const },
+        { mid: "1", participant_id: "p-bob", source: "camera" as const, kind: "video" as const },
+      ],
+    };
+
+    it("in an SFU room, makes no link: publishes the camera and takes everyone's media from the SFU", async () => {
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      expect(call.snapshot.mediaPath).toBe("sfu");
+      expect(peers).toHaveLength(2); // the subscription and the camera publication
+      expect(sockets[0]!.sentOfType("signal")).toEqual([]);
+      expect(sockets[0]!.sentOfType("sfu-publish").map((p) => p.source)).toEqual(["camera"]);
+      answerSfuRequests(sockets[0]!);
+      await settle();
+      expect(peers[1]!.log).toEqual(["local:offer", "remote:answer"]);
+
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      expect(sockets[0]!.sentOfType("sfu-subscribed")).toEqual([
+        expect.objectContaining({ version: 3, sdp: "answer sdp" }),
+      ]);
+      const [bob] = call.snapshot.remotes;
+      expect(bob?.stream?.getTracks()).toEqual(peers[0]!.transceivers.map((t) => t.receiver.track));
+      expect(bob?.peerState).toBe("connecting");
+      peers[0]!.connect();
+      expect(call.snapshot.remotes[0]?.peerState).toBe("connected");
+    });
+
+    it("switches from the mesh to the SFU: the links close, the camera is published, the roster stays", async () => {
+      await annJoinsBob();
+      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "offer", sdp: "bob's offer" });
+      await settle();
+      sockets[0]!.deliver({
+        type: "participant-updated",
+        participant: { ...person("p-bob", "Bob"), hand: 1234 },
+      });
+      expect(call.snapshot.mediaPath).toBe("mesh");
+
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(2) });
+      await settle();
+      expect(peers[0]!.closed).toBe(true);
+      expect(call.snapshot.mediaPath).toBe("sfu");
+      expect(sockets[0]!.sentOfType("sfu-publish").map((p) => p.source)).toEqual(["camera"]);
+      expect(call.snapshot.remotes.map((r) => [r.participant.id, r.participant.hand])).toEqual([
+        ["p-bob", 1234],
+      ]);
+      expect(call.snapshot.phase).toBe("in-call");
+      // The same generation again changes nothing.
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(2) });
+      await settle();
+      expect(peers.filter((pc) => !pc.closed)).toHaveLength(2);
+    });
+
+    it("switches back to the mesh: the SFU connections close, the lower id of each pair offers", async () => {
+      await annJoinsSfu([person("p-bob", "Bob"), person("p-abe", "Abe")]);
+      const sfuPeers = [...peers];
+      sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 2 } });
+      await settle();
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([true, true]);
+      expect(call.snapshot.mediaPath).toBe("mesh");
+      const [toBob, toAbe] = peers.slice(sfuPeers.length);
+      // p-ann < p-bob: Ann offers to Bob; p-abe < p-ann: Ann waits for Abe's offer.
+      expect(toBob!.transceivers).toHaveLength(3);
+      expect(toAbe!.transceivers).toEqual([]);
+      toBob!.onnegotiationneeded?.();
+      await settle();
+      expect(signalsTo(sockets[0]!, "p-bob")).toEqual(["offer"]);
+      expect(signalsTo(sockets[0]!, "p-abe")).toEqual([]);
+      // A subscription offer that was on its way is no longer answered.
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      expect(sockets[0]!.sentOfType("sfu-subscribed")).toEqual([]);
+    });
+
+    it("publishes and subscribes afresh for a new SFU generation (the room moved)", async () => {
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      answerSfuRequests(sockets[0]!);
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      expect(call.snapshot.remotes[0]?.stream).not.toBeNull();
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(7) });
+      await settle();
+      expect(peers.slice(0, 2).map((pc) => pc.closed)).toEqual([true, true]);
+      expect(peers.slice(2).map((pc) => pc.closed)).toEqual([false, false]);
+      expect(sockets[0]!.sentOfType("sfu-publish")).toHaveLength(2);
+      expect(call.snapshot.remotes[0]?.stream).toBeNull(); // until the new subscription brings it
+      sockets[0]!.deliver({ ...bobsCamera, version: 1 });
+      await settle();
+      expect(sockets[0]!.sentOfType("sfu-subscribed").map((s) => s.version)).toEqual([3, 1]);
+      expect(call.snapshot.remotes[0]?.stream?.getTracks()).toHaveLength(2);
+    });
+
+    it("sends camera changes to the SFU publication", async () => {
+      const starting = media.start();
+      const [audio, camera] = deviceRequests.map((r) => r.grant());
+      await starting;
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      const publication = peers[1]!;
+      expect(publication.transceivers.map((t) => t.sender.track)).toEqual([audio, camera]);
+      await media.setCamera(false);
+      await settle();
+      expect(publication.transceivers[1]!.sender.track).toBeNull();
+      expect(sockets[0]!.sentOfType("media").at(-1)).toMatchObject({ video: false });
+      const sharing = media.startScreenShare();
+      const screen = deviceRequests[2]!.grant();
+      await sharing;
+      await settle();
+      expect(sockets[0]!.sentOfType("sfu-publish").map((p) => p.source)).toEqual([
+        "camera",
+        "screen",
+      ]);
+      expect(peers[2]!.transceivers[0]!.sender.track).toBe(screen);
+      media.stopScreenShare();
+      await settle();
+      expect(sockets[0]!.sentOfType("sfu-unpublish")).toEqual([
+        expect.objectContaining({ source: "screen" }),
+      ]);
+      expect(peers[2]!.closed).toBe(true);
+    });
+
+    it("chooses each camera's layer from its tile, for those in the room, sending only changes", async () => {
+      await annJoinsSfu([person("p-bob", "Bob"), person("p-cara", "Cara")]);
+      call.setTileSizes(
+        new Map([
+          ["p-bob", { width: 800, height: 600 }],
+          ["p-cara", { width: 240, height: 180 }],
+          ["p-gone", { width: 240, height: 180 }],
+        ]),
+      );
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      answerSfuRequests(sockets[0]!);
+      await vi.advanceTimersByTimeAsync(LAYERS_DEBOUNCE_MS);
+      expect(sockets[0]!.sentOfType("sfu-layers").map((l) => l.choices)).toEqual([
+        [
+          { participant_id: "p-bob", layer: 2 },
+          { participant_id: "p-cara", layer: 1 },
+        ],
+      ]);
+      call.setTileSizes(
+        new Map([
+          ["p-bob", { width: 100, height: 75 }],
+          ["p-cara", { width: 240, height: 180 }],
+        ]),
+      );
+      await vi.advanceTimersByTimeAsync(LAYERS_DEBOUNCE_MS);
+      expect(sockets[0]!.sentOfType("sfu-layers").map((l) => l.choices)).toEqual([
+        [
+          { participant_id: "p-bob", layer: 2 },
+          { participant_id: "p-cara", layer: 1 },
+        ],
+        [{ participant_id: "p-bob", layer: 0 }],
+      ]);
+    });
+
+    it("takes who speaks from the SFU's active-speaker events", async () => {
+      await annJoinsSfu([person("p-bob", "Bob"), person("p-cara", "Cara")]);
+      sockets[0]!.deliver({ type: "active-speaker", participant_id: "p-bob", talking: true });
+      expect(call.snapshot.speaking).toEqual(["p-bob"]);
+      sockets[0]!.deliver({ type: "active-speaker", participant_id: "p-cara", talking: true });
+      sockets[0]!.deliver({ type: "active-speaker", participant_id: "p-bob", talking: false });
+      expect(call.snapshot.speaking).toEqual(["p-cara"]);
+      sockets[0]!.deliver({ type: "participant-left", participant_id: "p-cara" });
+      expect(call.snapshot.speaking).toEqual([]);
+    });
+
+    it("shows whether the meeting is recorded, and lets a host start and stop it", async () => {
+      await annJoinsSfu([person("p-bob", "Bob")], { recording: true });
+      expect(call.snapshot.recording).toBe(true);
+      sockets[0]!.deliver({ type: "recording", active: false, by: "p-bob" });
+      expect(call.snapshot.recording).toBe(false);
+      expect(call.snapshot.notices.map((n) => n.text)).toEqual(["Recording stopped"]);
+      const starting = call.setRecording(true);
+      const [record] = sockets[0]!.sentOfType("record");
+      expect(record).toMatchObject({ type: "record", active: true });
+      sockets[0]!.deliver({ type: "recording", active: true, by: "p-ann" });
+      sockets[0]!.deliver({ type: "ack", request: "record", ref: record?.ref });
+      await starting;
+      expect(call.snapshot.recording).toBe(true);
+    });
+
+    it("keeps the SFU session when a rejoin resumed its id in the same generation", async () => {
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      answerSfuRequests(sockets[0]!);
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      const stream = call.snapshot.remotes[0]?.stream;
+      sockets[0]!.drop();
+      await settle();
+      const socket = sockets.at(-1)!;
+      await connect(socket);
+      const rejoin = socket.sentOfType("join")[0];
+      socket.deliver({
+        ...joined(rejoin?.ref, "p-ann", [person("p-ann", "Ann"), person("p-bob", "Bob")]),
+        media_path: sfuPath(1),
+      });
+      await settle();
+      expect(peers.map((pc) => pc.closed)).toEqual([false, false]);
+      expect(call.snapshot.remotes[0]?.stream).toBe(stream);
     });
   });
 });

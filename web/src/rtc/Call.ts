@@ -6,12 +6,17 @@
  * does to this participant (a mute turns the microphone off), hands, reactions, notices.
  * Links outlive the WebSocket: after a reconnect that resumed this participant's id, and for a
  * participant reconnecting (its signaling is down, its media may still flow), they are kept.
+ * The room's media path decides how media flows: a mesh of PeerLinks, or an SfuSession through
+ * the media server; a switch (`media-path`) replaces one with the other and leaves the roster,
+ * chat, hands and media states as they are.
  */
 import { Emitter } from "../realtime/emitter";
 import type {
   Emoji,
   Joined,
   LobbyEntry,
+  MediaMode,
+  MediaPath,
   MediaState,
   ModerationAction,
   Participant,
@@ -29,6 +34,9 @@ import { isHost } from "./roles";
 import type { LocalMedia } from "./LocalMedia";
 import { PeerLink } from "./PeerLink";
 import type { LinkHealth, LocalTracks, OutgoingSignal, PeerState } from "./PeerLink";
+import { SfuSession } from "./SfuSession";
+import type { SubscribedMedia } from "./SfuSubscription";
+import type { TileSize } from "./simulcastLayers";
 
 export interface RemoteParticipant {
   participant: Participant;
@@ -80,6 +88,10 @@ export interface CallSnapshot {
   locked: boolean;
   notices: readonly Notice[];
   reactions: readonly FloatingReaction[];
+  /** How media flows: browser to browser, or through the media server. */
+  mediaPath: MediaMode;
+  /** A host is recording the meeting (everyone is shown it). */
+  recording: boolean;
 }
 
 export interface CallEvents extends Record<string, unknown[]> {
@@ -130,6 +142,11 @@ function expectMediaOf(link: PeerLink, { media }: Participant): void {
   link.expect(media.audio || media.video || media.screen, media.video);
 }
 
+/** The media path a `joined` or `media-path` says (a server without an SFU: the mesh). */
+function mediaPathOf(path: Partial<MediaPath> | undefined): MediaPath {
+  return { mode: path?.mode ?? "mesh", generation: path?.generation ?? 0 };
+}
+
 /** The Network Information API where the browser has it (Chromium). */
 type NetworkInformation = EventTarget & { type?: string };
 
@@ -167,6 +184,16 @@ export class Call extends Emitter<CallEvents> {
   /** Participants missing from a resumed `joined` (a restarted server): kept until these fire. */
   private readonly returnTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private levels: AudioLevels | null = null;
+  /** Who speaks, as the audio levels hear it (everyone in a mesh, this participant alone via the SFU). */
+  private heard: readonly string[] = [];
+  /** Who speaks, as the SFU says (`active-speaker`). */
+  private readonly talking = new Set<string>();
+  private path: MediaPath = { mode: "mesh", generation: 0 };
+  private sfu: SfuSession | null = null;
+  /** What the SFU sends of each participant (kept for someone listed after their streams came). */
+  private sfuStreams: ReadonlyMap<string, SubscribedMedia> = new Map();
+  /** The tiles the UI shows of each remote camera, for the simulcast layers. */
+  private tileSizes: ReadonlyMap<string, TileSize | null> = new Map();
   /** The media state the room has acknowledged, and the one being announced now. */
   private sentMedia = "";
   private announcing: string | null = null;
@@ -199,6 +226,8 @@ export class Call extends Emitter<CallEvents> {
       locked: false,
       notices: [],
       reactions: [],
+      mediaPath: "mesh",
+      recording: false,
     };
     this.unsubscribe = [
       signal.on("state", (connection) => this.publish({ connection })),
@@ -209,6 +238,7 @@ export class Call extends Emitter<CallEvents> {
       media.on("change", () => this.mediaChanged()),
       onNetworkChange(() => {
         for (const link of this.links.values()) link.networkChanged();
+        this.sfu?.networkChanged();
       }),
     ];
   }
@@ -220,7 +250,10 @@ export class Call extends Emitter<CallEvents> {
   /** Join a room by id or code; call from a click so audio may start. */
   async join(room: string, password?: string): Promise<void> {
     this.publish({ phase: "joining", reason: null });
-    this.levels ??= new AudioLevels((speaking) => this.publish({ speaking }));
+    this.levels ??= new AudioLevels((heard) => {
+      this.heard = heard;
+      this.publishSpeaking();
+    });
     try {
       await this.renewIceServers();
       this.signal.connect();
@@ -284,6 +317,20 @@ export class Call extends Emitter<CallEvents> {
     await this.act({ type: "lock", locked });
   }
 
+  /** Start or stop recording the meeting (hosts, in SFU mode; the server refuses it otherwise). */
+  async setRecording(active: boolean): Promise<void> {
+    await this.act({ type: "record", active });
+  }
+
+  /**
+   * The tiles the UI shows of each remote participant's camera and how big (null: not shown):
+   * through the SFU, each camera comes in the layer that fits its tile.
+   */
+  setTileSizes(sizes: ReadonlyMap<string, TileSize | null>): void {
+    this.tileSizes = sizes;
+    this.sfu?.setTileSizes(this.remoteSizes());
+  }
+
   /** End the meeting for everyone: every socket closes (4410), this one too. */
   async endMeeting(): Promise<void> {
     await this.act({ type: "end-meeting" });
@@ -316,6 +363,7 @@ export class Call extends Emitter<CallEvents> {
     clearTimeout(this.iceRenewalTimer);
     clearTimeout(this.mediaRetryTimer);
     this.closeLinks();
+    this.closeSfu();
     this.levels?.close();
     this.levels = null;
     this.media.stop();
@@ -331,6 +379,7 @@ export class Call extends Emitter<CallEvents> {
     this.iceServers = iceServers;
     this.iceTransportPolicy = iceTransportPolicy;
     for (const link of this.links.values()) link.setIceServers(iceServers);
+    this.sfu?.setIceServers(iceServers);
     this.iceRenewalTimer = setTimeout(
       () => void this.renewIceServers().catch(() => this.scheduleIceRetry()),
       ttlSeconds * ICE_RENEWAL_SHARE * 1000,
@@ -355,19 +404,25 @@ export class Call extends Emitter<CallEvents> {
 
   private joined(joined: Joined): void {
     const self = joined.participants.find((p) => p.id === joined.participant_id) ?? null;
+    const path = mediaPathOf(joined.media_path);
     if (joined.participant_id === this.current.self?.id) {
       this.resumed(joined);
+      this.current = { ...this.current, self }; // the switch below needs this participant's id
+      this.followPath(path);
     } else {
       // A first join, or a rejoin under a new id: every link starts afresh. The server may still
       // list this client's previous connection for a moment: that is no one to call.
       const previousSelf = this.current.self?.id;
       this.closeLinks();
+      this.closeSfu();
+      this.path = path;
       this.remotes = new Map();
       for (const participant of joined.participants) {
         if (participant.id !== joined.participant_id && participant.id !== previousSelf) {
           this.addRemote(participant, false);
         }
       }
+      if (path.mode === "sfu") this.startSfu();
     }
     // The join carried the media state: the room knows it, whatever was refused before.
     clearTimeout(this.mediaRetryTimer);
@@ -381,7 +436,10 @@ export class Call extends Emitter<CallEvents> {
       waiting: null,
       lobby: joined.lobby ?? [],
       locked: joined.locked ?? false,
+      mediaPath: this.path.mode,
+      recording: joined.recording ?? false,
     });
+    this.publishSpeaking();
     this.mediaChanged(); // devices may have changed while joining: announce what is sent now
   }
 
@@ -414,6 +472,7 @@ export class Call extends Emitter<CallEvents> {
   /** In the lobby: nothing of the room until a host lets this participant in. */
   private waitingInLobby(waiting: Waiting): void {
     this.closeLinks();
+    this.closeSfu();
     this.remotes = new Map();
     this.publish({
       phase: "waiting",
@@ -460,6 +519,19 @@ export class Call extends Emitter<CallEvents> {
       case "moderated":
         this.moderated(event.action, event.by);
         break;
+      case "media-path":
+        this.followPath(mediaPathOf(event.media_path));
+        break;
+      case "sfu-offer":
+        this.sfu?.receiveOffer(event);
+        break;
+      case "active-speaker":
+        this.activeSpeaker(event.participant_id, event.talking);
+        break;
+      case "recording":
+        this.publish({ recording: event.active });
+        if (!event.active) this.notify("Recording stopped");
+        break;
       case "reaction":
         // This participant's own reactions float as soon as they are sent.
         if (event.participant_id !== this.current.self?.id) {
@@ -490,8 +562,12 @@ export class Call extends Emitter<CallEvents> {
     else this.addRemote(participant, true);
   }
 
-  /** Whether the link to this participant has connected (it may be restarting ICE). */
+  /**
+   * Whether the link to this participant has connected (it may be restarting ICE); through the
+   * SFU, whether they are listed (their media comes with everyone's).
+   */
   private works(id: string): boolean {
+    if (this.path.mode === "sfu") return this.remotes.has(id);
     const state = this.links.has(id) ? this.remotes.get(id)?.peerState : undefined;
     return state === "connected" || state === "reconnecting";
   }
@@ -545,20 +621,28 @@ export class Call extends Emitter<CallEvents> {
 
   /**
    * A remote participant and its link; one listed as reconnecting gets its link once it resumes
-   * (signals cannot reach it before), from this side.
+   * (signals cannot reach it before), from this side. Through the SFU, no link: their media
+   * comes with everyone's.
    */
   private addRemote(participant: Participant, initiator: boolean): void {
     this.links.get(participant.id)?.close();
     this.links.delete(participant.id);
+    const viaSfu = this.sfuStreams.get(participant.id);
     this.remotes.set(participant.id, {
       participant,
-      stream: null,
-      screen: null,
-      peerState: "connecting",
+      stream: (this.sfu && viaSfu?.camera) ?? null,
+      screen: (this.sfu && viaSfu?.screen) ?? null,
+      peerState: this.sfu?.state ?? "connecting",
       health: null,
       problem: null,
       sendingVideo: true,
     });
+    if (this.path.mode === "sfu") {
+      this.sfu?.expectVideo(participant.id, participant.media.video);
+      this.sfu?.setTileSizes(this.remoteSizes());
+      this.publish({});
+      return;
+    }
     if (participant.reconnecting === true) {
       this.publish({});
       return;
@@ -625,7 +709,11 @@ export class Call extends Emitter<CallEvents> {
     this.shareUpload();
     this.levels?.unwatch(id);
     this.remotes.delete(id);
+    this.talking.delete(id);
+    this.sfu?.forget(id);
+    this.sfu?.setTileSizes(this.remoteSizes());
     this.publish({});
+    this.publishSpeaking();
   }
 
   private updateRemote(id: string, changes: Partial<RemoteParticipant>): void {
@@ -633,26 +721,142 @@ export class Call extends Emitter<CallEvents> {
     if (!remote) return;
     const link = this.links.get(id);
     if (changes.participant && link) expectMediaOf(link, changes.participant);
+    if (changes.participant) this.sfu?.expectVideo(id, changes.participant.media.video);
     this.remotes.set(id, { ...remote, ...changes });
     this.publish({});
   }
 
+  /** The same change to every remote participant, told once. */
+  private updateRemotes(changes: (remote: RemoteParticipant) => Partial<RemoteParticipant>): void {
+    for (const [id, remote] of this.remotes)
+      this.remotes.set(id, { ...remote, ...changes(remote) });
+    this.publish({});
+  }
+
+  /** Links, and the participants kept for their return (the roster starts afresh). */
   private closeLinks(): void {
+    this.dropLinks();
+    for (const id of [...this.returnTimers.keys()]) this.cancelReturn(id);
+  }
+
+  private dropLinks(): void {
     for (const [id, link] of this.links) {
       link.close();
       this.levels?.unwatch(id);
     }
     this.links.clear();
-    for (const id of [...this.returnTimers.keys()]) this.cancelReturn(id);
+    this.lastDescriptions.clear();
   }
 
-  /** Local media changed: swap tracks on every link and tell the room. */
+  /**
+   * The room's media path: a new SFU generation (a switch, or the room moved to another media
+   * server) closes the links or the old SFU connections and publishes and subscribes afresh; the
+   * mesh closes the SFU connections and calls everyone (the participant with the lower id offers,
+   * so exactly one side does). Roster, hands and media states stay.
+   */
+  private followPath(path: MediaPath): void {
+    const same =
+      path.mode === this.path.mode &&
+      (path.mode === "mesh" || path.generation === this.path.generation);
+    this.path = path;
+    if (same) return;
+    const selfId = this.current.self?.id ?? "";
+    this.talking.clear();
+    if (path.mode === "sfu") {
+      this.dropLinks();
+      this.closeSfu();
+      this.updateRemotes(() => ({
+        stream: null,
+        screen: null,
+        peerState: "connecting",
+        health: null,
+        problem: null,
+        sendingVideo: true,
+      }));
+      this.startSfu();
+    } else {
+      this.closeSfu();
+      for (const remote of [...this.remotes.values()]) {
+        this.addRemote(remote.participant, selfId < remote.participant.id);
+      }
+    }
+    this.publish({ mediaPath: path.mode });
+    this.publishSpeaking();
+  }
+
+  private startSfu(): void {
+    const sfu = new SfuSession({
+      signaling: {
+        request: (request) => this.signal.request(request),
+        notify: (message) => this.signal.notify(message),
+      },
+      iceServers: this.iceServers,
+      iceTransportPolicy: this.iceTransportPolicy,
+      tracks: this.media.tracksToSend,
+    });
+    this.sfu = sfu;
+    this.sentTracks = this.media.tracksToSend;
+    sfu.on("streams", (streams) => {
+      this.sfuStreams = streams;
+      this.updateRemotes(({ participant }) => ({
+        stream: streams.get(participant.id)?.camera ?? null,
+        screen: streams.get(participant.id)?.screen ?? null,
+      }));
+    });
+    sfu.on("state", (peerState) => this.updateRemotes(() => ({ peerState })));
+    sfu.on("health", (health) =>
+      this.updateRemotes(({ participant }) => ({ health: health.get(participant.id) ?? null })),
+    );
+    for (const { participant } of this.remotes.values()) {
+      sfu.expectVideo(participant.id, participant.media.video);
+    }
+    sfu.setTileSizes(this.remoteSizes());
+  }
+
+  private closeSfu(): void {
+    this.sfu?.close();
+    this.sfu = null;
+    this.sfuStreams = new Map();
+  }
+
+  /** The tile sizes of those in the room (the server knows no one else). */
+  private remoteSizes(): ReadonlyMap<string, TileSize | null> {
+    return new Map([...this.tileSizes].filter(([id]) => this.remotes.has(id)));
+  }
+
+  private activeSpeaker(participantId: string, talking: boolean): void {
+    if (this.path.mode !== "sfu") return;
+    if (talking) this.talking.add(participantId);
+    else this.talking.delete(participantId);
+    this.publishSpeaking();
+  }
+
+  /**
+   * Who speaks: in a mesh, as the audio levels hear it; through the SFU, as it says, and this
+   * participant as its own microphone's level says (at once, without the round trip).
+   */
+  private publishSpeaking(): void {
+    const selfId = this.current.self?.id;
+    const speaking =
+      this.path.mode === "mesh"
+        ? this.heard
+        : [
+            ...this.heard.filter((id) => id === selfId),
+            ...[...this.talking].filter((id) => id !== selfId),
+          ];
+    if (speaking.join() !== this.current.speaking.join()) this.publish({ speaking });
+  }
+
+  /** Local media changed: swap tracks on every link (or the SFU's publications) and tell the room. */
   private mediaChanged(): void {
     const tracks = this.media.tracksToSend;
-    for (const slot of ["audio", "video", "screen"] as const) {
-      if (tracks[slot] === this.sentTracks[slot]) continue;
+    const changed = (["audio", "video", "screen"] as const).filter(
+      (slot) => tracks[slot] !== this.sentTracks[slot],
+    );
+    for (const slot of changed) {
       for (const link of this.links.values()) void link.replaceTrack(slot, tracks[slot]);
     }
+    if (changed.length > 0) this.sfu?.setTracks(tracks);
     this.sentTracks = tracks;
     if (this.current.self) this.levels?.watch(this.current.self.id, this.media.snapshot.preview);
     this.announceMedia();

@@ -1,6 +1,20 @@
 /** Test double of RTCPeerConnection for the WebRTC service's unit tests. */
 type Kind = "audio" | "video";
 
+let trackIds = 0;
+
+/** The media sections of an SDP: each `m=` line's kind and its `a=mid`. */
+function sections(sdp: string): { kind: Kind; mid: string }[] {
+  return sdp
+    .split(/^(?=m=)/m)
+    .slice(1)
+    .flatMap((section) => {
+      const kind = /^m=(audio|video)/.exec(section)?.[1] as Kind | undefined;
+      const mid = /^a=mid:(\S+)/m.exec(section)?.[1];
+      return kind && mid ? [{ kind, mid }] : [];
+    });
+}
+
 /** Just enough of RTCPeerConnection to follow the signaling states, with a log of calls. */
 export class FakePeerConnection {
   config: RTCConfiguration;
@@ -23,8 +37,11 @@ export class FakePeerConnection {
   localDescription: { type: RTCSdpType; sdp: string } | null = null;
   readonly log: string[] = [];
   readonly transceivers: {
+    mid: string | null;
     direction: RTCRtpTransceiverDirection;
-    receiver: { track: { kind: Kind } };
+    /** What `addTransceiver` was given (the simulcast encodings, say). */
+    init: RTCRtpTransceiverInit;
+    receiver: { track: { kind: Kind; id: string } };
     sender: {
       track: unknown;
       replaceTrack: (track: unknown) => Promise<void>;
@@ -39,16 +56,19 @@ export class FakePeerConnection {
   ontrack: unknown = null;
   onconnectionstatechange: (() => void) | null = null;
 
-  addTransceiver(
-    trackOrKind: string | { kind: Kind },
-    init: { direction: RTCRtpTransceiverDirection },
-  ) {
+  addTransceiver(trackOrKind: string | { kind: Kind }, init: RTCRtpTransceiverInit) {
     const kind = (typeof trackOrKind === "string" ? trackOrKind : trackOrKind.kind) as Kind;
     const track = typeof trackOrKind === "string" ? null : trackOrKind;
-    this.addTransceiverOf(kind, init.direction, track);
+    return this.addTransceiverOf(kind, init.direction ?? "sendrecv", track, null, init);
   }
 
-  private addTransceiverOf(kind: Kind, direction: RTCRtpTransceiverDirection, track: unknown) {
+  private addTransceiverOf(
+    kind: Kind,
+    direction: RTCRtpTransceiverDirection,
+    track: unknown,
+    mid: string | null = null,
+    init: RTCRtpTransceiverInit = { direction },
+  ) {
     const sender = {
       track,
       replaceTrack: async (next: unknown) => {
@@ -60,7 +80,10 @@ export class FakePeerConnection {
         sender.encodings = parameters.encodings;
       },
     };
-    this.transceivers.push({ direction, receiver: { track: { kind } }, sender });
+    const received = { kind, id: `track-${++trackIds}` };
+    const transceiver = { mid, direction, init, receiver: { track: received }, sender };
+    this.transceivers.push(transceiver);
+    return transceiver;
   }
 
   getTransceivers() {
@@ -79,11 +102,18 @@ export class FakePeerConnection {
     this.log.push(`local:${type}`);
   }
 
-  async setRemoteDescription(description: { type: RTCSdpType }) {
+  async setRemoteDescription(description: { type: RTCSdpType; sdp?: string }) {
     if (description.type === "offer") {
       if (this.signalingState === "have-local-offer") this.log.push("rollback");
       this.signalingState = "have-remote-offer";
-      if (this.transceivers.length === 0) {
+      const offered = sections(description.sdp ?? "");
+      if (offered.length > 0) {
+        // An SFU's offer: a receiving transceiver for each media section not seen before.
+        for (const { kind, mid } of offered) {
+          if (!this.transceivers.some((t) => t.mid === mid))
+            this.addTransceiverOf(kind, "recvonly", null, mid);
+        }
+      } else if (this.transceivers.length === 0) {
         // What a PeerLink offers: microphone, camera, screen.
         for (const kind of ["audio", "video", "video"] as const)
           this.addTransceiverOf(kind, "recvonly", null);
@@ -116,6 +146,11 @@ export class FakePeerConnection {
 
   connect() {
     this.connectionState = "connected";
+    this.onconnectionstatechange?.();
+  }
+
+  disconnect() {
+    this.connectionState = "disconnected";
     this.onconnectionstatechange?.();
   }
 

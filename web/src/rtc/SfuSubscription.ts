@@ -1,0 +1,198 @@
+/**
+ * Everyone else's publications, received from the SFU on one recvonly peer connection. The server
+ * offers it (`sfu-offer`) and offers it again whenever someone publishes or withdraws; each offer
+ * is answered with `sfu-subscribed` of the same version (an older one still queued is skipped).
+ * The offer's `streams` say whose camera (microphone and camera) or screen each `mid` carries:
+ * each participant gets a camera stream and a screen stream, new objects only when their tracks
+ * change. The statistics, read every half second, give the link's quality and, per participant,
+ * whether their picture stands still.
+ */
+import { Emitter } from "../realtime/emitter";
+import { RequestError } from "../realtime/SignalClient";
+import type { IceCandidate, SfuOffer, SfuPeer, SfuSource } from "../realtime/protocol";
+import { assessQuality, readCounters } from "./linkStats";
+import type { LinkCounters } from "./linkStats";
+import type { LinkHealth, PeerState } from "./PeerLink";
+import { CandidateTrickle, ConnectionWatch } from "./sfuConnection";
+
+/** What one participant sends through the SFU, as streams to show. */
+export interface SubscribedMedia {
+  camera: MediaStream | null;
+  screen: MediaStream | null;
+}
+
+export interface SubscriptionOptions {
+  createPeerConnection: () => RTCPeerConnection;
+  /** Send the answer (`sfu-subscribed`). */
+  answer: (version: number, sdp: string) => Promise<unknown>;
+  candidate: (pc: SfuPeer, candidate: IceCandidate | null) => void;
+  /** ICE failed or stayed down: only a fresh subscription can help. */
+  lost: () => void;
+}
+
+/** The statistics are read this often… */
+const SAMPLE_MS = 500;
+/** …and the quality judged over this many reads (2 s). */
+const QUALITY_READS = 4;
+/** Their camera on and no frame decoded this long: the picture is frozen. */
+const FROZEN_MS = 1500;
+/** An answer refused for a passing reason goes again after this long (if still the latest). */
+const ANSWER_RETRY_MS = 1000;
+
+export class SfuSubscription extends Emitter<{
+  /** Each participant's streams, everyone subscribed (someone missing sends nothing). */
+  streams: [ReadonlyMap<string, SubscribedMedia>];
+  state: [PeerState];
+  /** The link's quality (the same for everyone: it is the path to the SFU), frozen per participant. */
+  health: [ReadonlyMap<string, LinkHealth>];
+}> {
+  private readonly pc: RTCPeerConnection;
+  private readonly options: SubscriptionOptions;
+  private readonly trickle: CandidateTrickle;
+  private readonly watch: ConnectionWatch;
+  private queue: Promise<void> = Promise.resolve();
+  /** The newest version offered, and the last one answered. */
+  private latest = -1;
+  private answered = -1;
+  private streams = new Map<string, SubscribedMedia>();
+  /** Which participant's camera video each mid carries. */
+  private videoMids = new Map<string, string>();
+  private readonly sampler: ReturnType<typeof setInterval>;
+  private counters: LinkCounters | null = null;
+  private readonly recent: LinkCounters[] = [];
+  private readonly frames = new Map<string, { decoded: number; at: number }>();
+  private readonly expectingVideo = new Set<string>();
+  private closed = false;
+
+  constructor(options: SubscriptionOptions) {
+    super();
+    this.options = options;
+    this.pc = options.createPeerConnection();
+    this.trickle = new CandidateTrickle("subscriber", options.candidate);
+    this.pc.onicecandidate = ({ candidate }) => this.trickle.add(candidate);
+    this.watch = new ConnectionWatch(this.pc, options.lost, (state) => this.emit("state", state));
+    this.sampler = setInterval(() => void this.sample().catch(() => undefined), SAMPLE_MS);
+  }
+
+  get state(): PeerState {
+    return this.watch.state;
+  }
+
+  /** The server's offer: answered in turn; one a newer offer has replaced is skipped. */
+  receive(offer: SfuOffer): Promise<void> {
+    this.latest = Math.max(this.latest, offer.version);
+    this.queue = this.queue.then(() => this.handle(offer)).catch(() => undefined);
+    return this.queue;
+  }
+
+  /** Whether each participant's camera is on (its picture should move). */
+  expectVideo(participantId: string, video: boolean): void {
+    if (video) this.expectingVideo.add(participantId);
+    else this.expectingVideo.delete(participantId);
+    this.frames.delete(participantId);
+  }
+
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.sampler);
+    this.watch.close();
+    this.pc.close();
+  }
+
+  private async handle(offer: SfuOffer): Promise<void> {
+    if (this.closed || offer.version < this.latest || offer.version <= this.answered) return;
+    this.trickle.hold(); // an ICE restart's candidates wait until the server has the answer
+    await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
+    await this.pc.setLocalDescription();
+    const sdp = this.pc.localDescription?.sdp;
+    if (sdp === undefined || this.closed) return;
+    this.answered = offer.version;
+    this.mapStreams(offer);
+    await this.sendAnswer(offer.version, sdp);
+  }
+
+  private async sendAnswer(version: number, sdp: string): Promise<void> {
+    try {
+      await this.options.answer(version, sdp);
+    } catch (error) {
+      // `stale_offer`: a newer offer is on its way, and answers for itself.
+      const stale = error instanceof RequestError && error.code === "stale_offer";
+      if (stale || this.closed) return;
+      setTimeout(() => {
+        if (!this.closed && version === this.latest) void this.sendAnswer(version, sdp);
+      }, ANSWER_RETRY_MS);
+      return;
+    }
+    if (this.closed) return;
+    this.trickle.open();
+    if (this.pc.getTransceivers().length > 0) this.watch.armed(); // nothing to receive: no ICE
+  }
+
+  /** Each participant's tracks, from the mids the offer names; a stream anew only if they changed. */
+  private mapStreams({ streams }: SfuOffer): void {
+    const byMid = new Map(this.pc.getTransceivers().map((t) => [t.mid, t.receiver.track]));
+    const tracks = new Map<string, Record<SfuSource, MediaStreamTrack[]>>();
+    this.videoMids = new Map();
+    for (const { mid, participant_id, source, kind } of streams) {
+      const track = byMid.get(mid);
+      if (track === undefined) continue;
+      const own = tracks.get(participant_id) ?? { camera: [], screen: [] };
+      own[source].push(track);
+      tracks.set(participant_id, own);
+      if (source === "camera" && kind === "video") this.videoMids.set(mid, participant_id);
+    }
+    const next = new Map<string, SubscribedMedia>();
+    for (const [id, { camera, screen }] of tracks) {
+      const before = this.streams.get(id);
+      next.set(id, {
+        camera: reuse(before?.camera ?? null, camera),
+        screen: reuse(before?.screen ?? null, screen),
+      });
+    }
+    this.streams = next;
+    this.emit("streams", next);
+  }
+
+  /** The link's quality, and per participant whether their picture is frozen. */
+  private async sample(): Promise<void> {
+    const report = await this.pc.getStats();
+    const counters = readCounters(report);
+    const previous = this.counters;
+    this.counters = counters;
+    if (previous === null || this.pc.connectionState !== "connected" || this.closed) return;
+    this.recent.push(counters);
+    if (this.recent.length > QUALITY_READS) this.recent.shift();
+    const quality = assessQuality(this.recent[0] ?? previous, counters);
+    const now = performance.now();
+    const decoded = new Map<string, number>();
+    report.forEach((stat: { type: string; mid?: string; framesDecoded?: number }) => {
+      const id = stat.type === "inbound-rtp" ? this.videoMids.get(stat.mid ?? "") : undefined;
+      if (id !== undefined) decoded.set(id, stat.framesDecoded ?? 0);
+    });
+    const health = new Map<string, LinkHealth>();
+    for (const id of this.streams.keys()) {
+      const frames = decoded.get(id) ?? 0;
+      const last = this.frames.get(id);
+      if (last === undefined || frames > last.decoded)
+        this.frames.set(id, { decoded: frames, at: now });
+      const since = this.frames.get(id)?.at ?? now;
+      health.set(id, {
+        ...quality,
+        frozen: this.expectingVideo.has(id) && now - since >= FROZEN_MS,
+      });
+    }
+    this.emit("health", health);
+  }
+}
+
+/** The same stream while its tracks are the same (a video element keeps playing it). */
+function reuse(stream: MediaStream | null, tracks: MediaStreamTrack[]): MediaStream | null {
+  if (tracks.length === 0) return null;
+  const current = stream?.getTracks() ?? [];
+  const same = current.length === tracks.length && tracks.every((t) => current.includes(t));
+  return same && stream ? stream : new MediaStream(tracks);
+}
