@@ -47,9 +47,10 @@ def rtp_range() -> tuple[int, int]:
 
 
 @contextlib.contextmanager
-def running_janus(folder: Path) -> Iterator[Janus]:
+def running_janus(folder: Path, like: Janus | None = None) -> Iterator[Janus]:
     """Start Janus with only the videoroom plugin and the WebSocket transport on 127.0.0.1; its
-    config and log are in `folder`. Stopped (SIGTERM, then SIGKILL) on exit."""
+    config and log are in `folder`; with the secrets of `like` (several Janus serve the same
+    Glimpse instances), or fresh ones. Stopped (SIGTERM, then SIGKILL) on exit."""
     assert shutil.which("janus"), (
         "janus is not installed: apt-get install janus (.ci/services.sh does)"
     )
@@ -59,8 +60,8 @@ def running_janus(folder: Path) -> Iterator[Janus]:
     low, high = rtp_range()
     environment = {
         **os.environ,
-        "GLIMPSE_JANUS_API_SECRET": secrets.token_urlsafe(32),
-        "GLIMPSE_JANUS_ADMIN_KEY": secrets.token_urlsafe(32),
+        "GLIMPSE_JANUS_API_SECRET": like.api_secret if like else secrets.token_urlsafe(32),
+        "GLIMPSE_JANUS_ADMIN_KEY": like.admin_key if like else secrets.token_urlsafe(32),
         "JANUS_WS_PORT": str(port),
         "JANUS_RTP_PORTS": f"{low}-{high}",
         "JANUS_CONFIG_DIR": str(config),
