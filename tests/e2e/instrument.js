@@ -102,16 +102,38 @@
     return report ? (report.framesDecoded ?? 0) : -1;
   };
 
-  /** Bytes the page has sent on its open peer connections so far (RTP headers and payload, all media). */
+  /**
+   * Bytes the page has sent on its peer connections so far (RTP headers and payload, all media);
+   * a connection that closed counts with its last reading, so the sum never goes back.
+   */
+  const lastBytesSent = new Map();
   window.__bytesSent = async () => {
-    let bytes = 0;
     for (const pc of connections) {
       if (pc.connectionState === "closed") continue;
+      let bytes = 0;
       (await pc.getStats()).forEach((s) => {
         if (s.type === "outbound-rtp") bytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
       });
+      lastBytesSent.set(pc, bytes);
     }
-    return bytes;
+    return [...lastBytesSent.values()].reduce((sum, bytes) => sum + bytes, 0);
+  };
+
+  /** The remote ports of the candidate pairs the page's open peer connections use. */
+  window.__remotePorts = async () => {
+    const ports = [];
+    for (const pc of connections) {
+      if (pc.connectionState === "closed") continue;
+      const stats = await pc.getStats();
+      stats.forEach((s) => {
+        if (s.type === "transport" && s.selectedCandidatePairId) {
+          const pair = stats.get(s.selectedCandidatePairId);
+          const remote = pair && stats.get(pair.remoteCandidateId);
+          if (remote) ports.push(remote.port);
+        }
+      });
+    }
+    return ports;
   };
 
   /** The peer connections the page created (closed ones too). */
