@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, sync_playwright
 
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS
@@ -113,8 +113,7 @@ def one_room(mode: str, sizes: list[int], window: float, folder: Path) -> list[d
                 sees_everyone(people)
                 eventually(
                     lambda: all(
-                        p.page.locator("[data-media-path]").get_attribute("data-media-path")
-                        == mode
+                        p.page.locator("[data-media-path]").get_attribute("data-media-path") == mode
                         for p in people
                     ),
                     f"every page in {mode} mode",
@@ -176,7 +175,7 @@ def _spread(values: list[float], form: str) -> str:
     median = form.format(statistics.median(values))
     if len(values) == 1:
         return median
-    return f"{median} ({form.format(min(values))}–{form.format(max(values))})"
+    return f"{median} ({form.format(min(values))}-{form.format(max(values))})"
 
 
 def chart(document: dict[str, Any], path: Path) -> None:

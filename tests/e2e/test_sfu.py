@@ -3,7 +3,8 @@ everyone, each participant's upload as the room grows, and a Janus that dies mid
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,11 @@ def test_two_people_meet_through_the_sfu(browser: Browser, sfu_server: GlimpseSe
 
 @pytest.fixture
 def two_janus(tmp_path: Path) -> Iterator[tuple[Janus, Janus]]:
-    with running_janus(tmp_path / "janus-a") as first:
-        with running_janus(tmp_path / "janus-b", secrets_of=first) as second:
-            yield first, second
+    with (
+        running_janus(tmp_path / "janus-a") as first,
+        running_janus(tmp_path / "janus-b", secrets_of=first) as second,
+    ):
+        yield first, second
 
 
 def person(browser: Browser, server: GlimpseServer, name: str, invite: str) -> Person:
@@ -82,12 +85,11 @@ def sees_everyone(people: list[Person], watchers: list[Person] | None = None) ->
             return counts
 
         start = frames()
-        eventually(
-            lambda start=start, frames=frames: all(
-                now > max(then, 0) for now, then in zip(frames(), start, strict=True)
-            ),
-            f"{watcher.name} decodes the video of {', '.join(names)}",
-        )
+
+        def rising(frames: Callable[[], list[int]] = frames, start: list[int] = start) -> bool:
+            return all(now > max(then, 0) for now, then in zip(frames(), start, strict=True))
+
+        eventually(rising, f"{watcher.name} decodes the video of {', '.join(names)}")
 
 
 def janus_of(person: Person, servers: tuple[Janus, ...]) -> Janus:
@@ -102,8 +104,6 @@ def janus_of(person: Person, servers: tuple[Janus, ...]) -> Janus:
 def test_a_growing_meeting_moves_to_the_sfu_and_survives_its_janus(
     browser: Browser, tmp_path: Path, two_janus: tuple[Janus, Janus], chromium_path: Path
 ) -> None:
-    import time
-
     server = GlimpseServer(
         tmp_path / "data",
         tmp_path / "server.log",
@@ -123,11 +123,14 @@ def test_a_growing_meeting_moves_to_the_sfu_and_survives_its_janus(
             uploads[len(people)] = ann.upload_kbit_per_s()
         assert media_path(ann) == "mesh"
         people[1].page.get_by_role("button", name="Raise hand").click()
+        eve = Person(browser, server.base_url, "Eve")
+        eve.context.add_init_script(path=str(SMALL_CAMERA))
+        eve.sign_up(invite)
         started = time.monotonic()
-        people.append(person(browser, server, "Eve", invite))
-        for each in people:
-            eventually(lambda each=each: media_path(each) == "sfu", f"{each.name} in SFU mode")
-        sees_everyone(people, [ann, people[-1]])
+        eve.join()
+        people.append(eve)
+        eventually(lambda: all(media_path(p) == "sfu" for p in people), "everyone in SFU mode")
+        sees_everyone(people, [ann, eve])
         print(f"switch: media back {time.monotonic() - started:.1f} s after Eve's join")
         uploads[5] = ann.upload_kbit_per_s()
         people.append(person(browser, server, "Fay", invite))
