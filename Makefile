@@ -72,7 +72,7 @@ web-check: install web-install  # generated types match the server; tsc strict; 
 	cd web && npx tsc --noEmit && npx eslint . && npx prettier --check . && npx vitest run
 
 # Benchmarks (bench/, README "Performance"): the Node baselines and load generator from their lock file.
-.PHONY: bench bench-install bench-lighthouse
+.PHONY: bench bench-install bench-lighthouse bench-sfu
 BENCH_STAMP := bench/node_modules/.installed
 
 bench-install: $(BENCH_STAMP)
@@ -83,7 +83,11 @@ $(BENCH_STAMP): bench/package.json bench/package-lock.json
 
 bench: install bench-install web-build  # 1-2 hours (the meeting mix up to 9,600 connections); results in bench/results/ (README, "Performance")
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.sfu
 	$(BIN)/python -m bench.lighthouse
+
+bench-sfu: install web-build  # metric 8: upload and browser CPU by room size, mesh and SFU (Janus), with a chart
+	$(BIN)/python -m bench.sfu
 
 bench-lighthouse: install bench-install web-build  # Lighthouse, mobile preset: sign-in page and dashboard
 	$(BIN)/python -m bench.lighthouse
