@@ -52,7 +52,7 @@ def _static_pages() -> Iterator[str]:
 
 
 @contextmanager
-def _chromium() -> Iterator[Browser]:
+def chromium() -> Iterator[Browser]:
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
@@ -86,7 +86,7 @@ def call_page_join(
 ) -> list[dict[str, float]]:
     """One call per room: peers-1 people meet, then the newcomer joins; its times."""
     results = []
-    with _static_pages() as pages_url, _chromium() as browser:
+    with _static_pages() as pages_url, chromium() as browser:
         for room in rooms:
             contexts = []
             for index in range(peers):
@@ -119,7 +119,7 @@ def web_client_join(peers: int, runs: int) -> list[dict[str, float]]:
     from tests.e2e.people import Person
 
     results = []
-    with tempfile.TemporaryDirectory(prefix="glimpse-bench-web-") as tmp, _chromium() as browser:
+    with tempfile.TemporaryDirectory(prefix="glimpse-bench-web-") as tmp, chromium() as browser:
         server = GlimpseServer(Path(tmp) / "data", Path(tmp) / "server.log")
         server.start()
         try:

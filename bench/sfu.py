@@ -19,16 +19,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psutil  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, sync_playwright
 
-from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS
+from bench.browser import chromium
 from tests.e2e.conftest import GlimpseServer
 from tests.e2e.meeting import change_room
 from tests.e2e.people import Person, eventually
@@ -37,16 +34,6 @@ from tests.janus import running_janus
 
 MODES = ("mesh", "sfu")
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-@contextmanager
-def _chromium() -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _chromium_cpu_seconds() -> float:
@@ -83,7 +70,7 @@ def _measure(people: list[Person], window: float) -> dict[str, float]:
 def one_room(mode: str, sizes: list[int], window: float, folder: Path) -> list[dict[str, Any]]:
     """A room forced to `mode`, grown to the largest size; the figures at each size."""
     figures = []
-    with running_janus(folder / "janus") as janus, _chromium() as browser:
+    with running_janus(folder / "janus") as janus, chromium() as browser:
         server = GlimpseServer(
             folder / "data",
             folder / "server.log",
