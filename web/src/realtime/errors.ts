@@ -13,7 +13,7 @@ const SENTENCES: Readonly<Record<string, string>> = {
   unknown_participant: "That person is no longer in the meeting.",
   not_sfu:
     "That needs the meeting's media to go through the server (SFU), and it goes peer to peer now.",
-  recording_unavailable: "Recording is not available on this server.",
+  already_recording: "The meeting is already being recorded.",
   media_server_unavailable:
     "The media server cannot be reached right now; the meeting moves to another by itself.",
   unavailable: "The server is having trouble right now; try again in a moment.",
