@@ -23,11 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Final
 
-import asyncpg  # type: ignore[import-untyped]  # no stubs; Glimpse reaches it through SQLAlchemy
-
 from glimpse.auth.tokens import AccessTokens
 from glimpse.settings import Settings
 from glimpse.store import RoomRecord, UserRecord, open_store
+from tests.conftest import create_postgres_database, drop_postgres_database
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_DIR = BENCH_DIR.parent
@@ -47,10 +46,6 @@ GLIMPSE_BENCH_SETTINGS = {
 
 CLUSTER: Final = "glimpse-cluster"
 CLUSTER_INSTANCES: Final = 2
-POSTGRES_ADMIN_URL: Final = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
-)
-"""The PostgreSQL server the cluster's database is made on (as the tests' is)."""
 NGINX_CONNECTIONS: Final = 32768
 """nginx's worker_connections for the bench: each WebSocket holds two (client, instance)."""
 
@@ -259,8 +254,8 @@ def _start_cluster(
     PostgreSQL's are not (it is shared with whatever else runs on the machine)."""
     data_dir = work_dir / "glimpse-data"
     if not fixtures.cluster_database_url:
-        fixtures.cluster_database_url = asyncio.run(_create_database())
-        atexit.register(asyncio.run, _drop_database(fixtures.cluster_database_url))
+        fixtures.cluster_database_url = asyncio.run(create_postgres_database())
+        atexit.register(asyncio.run, drop_postgres_database(fixtures.cluster_database_url))
         asyncio.run(_seed_glimpse(data_dir, fixtures, fixtures.cluster_database_url))
     log = (work_dir / f"{CLUSTER}.log").open("wb")
     redis_port, nginx_port = free_port(), free_port()
@@ -347,21 +342,3 @@ def _wait_redis(port: int, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError("redis-server did not answer within 10 s")
-
-
-async def _create_database() -> str:
-    name = f"glimpse_bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-
-
-async def _drop_database(url: str) -> None:
-    admin = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
-    try:
-        await admin.execute(f'DROP DATABASE "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-    finally:
-        await admin.close()
