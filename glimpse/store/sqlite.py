@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -99,6 +101,9 @@ def _recording(row: Iterable[Any]) -> RecordingRecord:
     )  # fmt: skip
 
 
+BUSY_TIMEOUT_MS = 5000
+"""How long a statement waits for other processes' locks on the file."""
+
 UNREACHABLE_MESSAGES = ("unable to open database file", "disk I/O error", "database is locked")
 
 
@@ -131,16 +136,30 @@ class SQLiteStore(Store):
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._db = await aiosqlite.connect(self.path, isolation_level=None)
-        await self.db.execute("PRAGMA journal_mode=WAL")
-        await self.db.execute("PRAGMA synchronous=NORMAL")
-        await self.db.execute("PRAGMA foreign_keys=ON")
-        await self.db.execute("PRAGMA busy_timeout=5000")
-        try:
+        try:  # a connection left open would keep its thread, and the process, alive
+            await self.db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            await self._use_write_ahead_log()
+            await self.db.execute("PRAGMA synchronous=NORMAL")
+            await self.db.execute("PRAGMA foreign_keys=ON")
             async with self._immediate():  # other processes on the file wait their turn
                 await migrate(self.db)
         except BaseException:
             await self.close()
             raise
+
+    async def _use_write_ahead_log(self) -> None:
+        """Switch the file to WAL, waiting for other processes that switch it at the same time:
+        SQLite answers "database is locked" at once, without its busy handler, when two
+        connections holding shared locks both want the exclusive one the switch needs."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                await self.db.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if not str(error).startswith("database is locked") or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(random.uniform(0.01, 0.05))  # noqa: S311 (jitter)
 
     async def close(self) -> None:
         if self._db is not None:
