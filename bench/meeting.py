@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.ratios import paired, spread
 from bench.servers import CLUSTER, Fixtures, RunningServer
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "realtime" / "fixtures"
@@ -186,18 +187,6 @@ def capacity(steps: dict[str, list[dict[str, Any]]], repetition: int) -> int:
     return best
 
 
-def _spread(values: Sequence[float]) -> dict[str, float | int | None]:
-    """Median and range of paired ratios, and how many pairs."""
-    if not values:
-        return {"median": None, "low": None, "high": None, "pairs": 0}
-    return {
-        "median": statistics.median(values),
-        "low": min(values),
-        "high": max(values),
-        "pairs": len(values),
-    }
-
-
 def summarize(
     steps: dict[str, dict[str, list[dict[str, Any]]]], profile: MeetingProfile
 ) -> dict[str, Any]:
@@ -235,25 +224,17 @@ def summarize(
             table[name][level] = row
     ratios: dict[str, Any] = {}
     if "glimpse" in steps and "socketio" in steps:
-        pairs = [
-            glimpse / socketio
-            for glimpse, socketio in zip(capacities["glimpse"], capacities["socketio"], strict=True)
-            if socketio
-        ]
-        ratios["capacity"] = _spread(pairs)
+        ratios["capacity"] = spread(paired(capacities["glimpse"], capacities["socketio"]))
         reference = int(statistics.median(capacities["socketio"]))
-        at = steps["glimpse"].get(str(reference), []), steps["socketio"].get(str(reference), [])
-        p99s = [
-            mine["chat"]["p99_ms"] / theirs["chat"]["p99_ms"]
-            for mine, theirs in zip(*at, strict=False)
-            if mine["chat"]["p99_ms"] and theirs["chat"]["p99_ms"]
-        ]
-        ratios["chat_p99_at_socketio_capacity"] = {"connections": reference, **_spread(p99s)}
+        mine, theirs = (
+            [run["chat"]["p99_ms"] for run in steps[name].get(str(reference), [])]
+            for name in ("glimpse", "socketio")
+        )
+        ratios["chat_p99_at_socketio_capacity"] = {
+            "connections": reference,
+            **spread(paired(mine, theirs)),
+        }
     if "glimpse" in steps and CLUSTER in steps:
-        pairs = [
-            cluster / single
-            for cluster, single in zip(capacities[CLUSTER], capacities["glimpse"], strict=True)
-            if single
-        ]
-        ratios["cluster_capacity"] = {"of": "Glimpse x2/Glimpse", **_spread(pairs)}
+        pairs = paired(capacities[CLUSTER], capacities["glimpse"])
+        ratios["cluster_capacity"] = {"of": "Glimpse x2/Glimpse", **spread(pairs)}
     return {"steps": steps, "levels": table, "capacities": capacities, "ratios": ratios}

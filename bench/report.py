@@ -11,6 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from bench import paired
 from bench.meeting import MeetingProfile
 from bench.scenarios import Profile
 
@@ -93,15 +94,12 @@ def document(
     meeting: dict[str, Any],
     meeting_profile: MeetingProfile,
 ) -> dict[str, Any]:
-    baseline = results.get("socketio", {}).get("summary", {})
-    ratios: dict[str, dict[str, float | None]] = {}
-    for name, result in results.items():
-        if name == "socketio":
-            continue
-        ratios[name] = {}
-        for key, _, _ in metric_rows(profile):
-            value, reference = result["summary"].get(key), baseline.get(key)
-            ratios[name][key] = value / reference if value is not None and reference else None
+    baseline = results.get("socketio", {}).get("runs", [])
+    ratios = {
+        name: paired.ratios(result["runs"], baseline, profile)
+        for name, result in results.items()
+        if name != "socketio"
+    }
     return {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
         "seconds": round(time.time() - started, 1),
@@ -124,6 +122,13 @@ def _figure(value: float | None) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _ratio(spread: dict[str, Any] | None) -> str:
+    """A paired ratio as its median and range."""
+    if not spread or spread["median"] is None:
+        return "-"
+    return f"{spread['median']:.2f} ({spread['low']:.2f}-{spread['high']:.2f})"
 
 
 def _milliseconds(seconds: float | None) -> str:
@@ -187,12 +192,16 @@ def meeting_table(doc: dict[str, Any]) -> list[str]:
 def table(doc: dict[str, Any]) -> str:
     profile = Profile(**{**doc["profile"], "fanout_rooms": tuple(doc["profile"]["fanout_rooms"])})
     names = [name for name in ("glimpse", "socketio", "ws") if name in doc["results"]]
-    header = ["metric", *(NAMES[name] for name in names), "Glimpse/Socket.IO", "better"]
+    if not names:  # the meeting mix alone
+        return "\n".join(meeting_table(doc))
+    header = [
+        "metric", *(NAMES[name] for name in names), "Glimpse/Socket.IO (range)", "better"
+    ]  # fmt: skip
     rows = [header]
     for key, label, better in metric_rows(profile):
         values = [doc["results"][name]["summary"].get(key) for name in names]
         ratio = doc["ratios_to_socketio"].get("glimpse", {}).get(key)
-        rows.append([label, *(_figure(value) for value in values), _figure(ratio), better])
+        rows.append([label, *(_figure(value) for value in values), _ratio(ratio), better])
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     lines = [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
@@ -226,7 +235,9 @@ def table(doc: dict[str, Any]) -> str:
         + " (the baselines have no such limits); every other setting is the default."
     )
     lines.append(
-        f"median of {profile.runs} run(s) after a warm-up; {doc['machine']['cpu']}, "
+        f"median of {profile.runs} run(s), each on a fresh server process after a warm-up, the"
+        " servers in turn (alternating order); ratios: median of the run pairs (range);"
+        f" {doc['machine']['cpu']}, "
         f"{doc['machine']['cores']} cores; server on core 0, generator on core 1"
     )
     return "\n".join(lines)
@@ -246,9 +257,15 @@ def chart(doc: dict[str, Any], path: Path) -> None:
     for offset, name in enumerate(
         name for name in ("glimpse", "ws") if name in doc["ratios_to_socketio"]
     ):
-        ratios = [doc["ratios_to_socketio"][name].get(key) or 0.0 for key, _, _ in rows]
+        spreads = [doc["ratios_to_socketio"][name].get(key) or {} for key, _, _ in rows]
+        ratios = [spread.get("median") or 0.0 for spread in spreads]
+        pairs = list(zip(ratios, spreads, strict=True))
+        errors = [
+            [ratio - (spread.get("low") or ratio) for ratio, spread in pairs],
+            [(spread.get("high") or ratio) - ratio for ratio, spread in pairs],
+        ]
         positions = [index + offset * height for index in range(len(rows))]
-        axes.barh(positions, ratios, height=height, label=f"{NAMES[name]} / Socket.IO")
+        axes.barh(positions, ratios, height=height, xerr=errors, label=f"{NAMES[name]} / Socket.IO")
         for position, ratio in zip(positions, ratios, strict=True):
             axes.text(ratio, position, f" {ratio:.2f}", va="center", fontsize=8)
     axes.axvline(1.0, color="black", linewidth=1)
@@ -268,6 +285,8 @@ def save(doc: dict[str, Any], out_dir: Path) -> list[Path]:
     stem = doc["started"].replace(":", "").replace("-", "")
     json_path = out_dir / f"{stem}.json"
     json_path.write_text(json.dumps(doc, indent=1) + "\n")
+    if not doc["results"]:  # the meeting mix alone: its figures are in the table
+        return [json_path]
     png_path = out_dir / f"{stem}.png"
     chart(doc, png_path)
     return [json_path, png_path]

@@ -60,8 +60,9 @@ class Profile:
 
     @property
     def rooms(self) -> int:
-        per_run = len(self.fanout_rooms) + len(self.browser_peers) + 3
-        return self.idle_connections // IDLE_ROOM_SIZE + 1 + (self.runs + 1) * per_run
+        # each fan-out and the latency metric warm a fresh process up in a room of its own
+        per_run = 2 * len(self.fanout_rooms) + len(self.browser_peers) + 4
+        return self.idle_connections // IDLE_ROOM_SIZE + 1 + self.runs * per_run
 
 
 QUICK = Profile(

@@ -53,7 +53,8 @@ def test_quick_bench_measures_every_server_and_metric(tmp_path: Path) -> None:
             assert run["joinstorm"]["clients_with_full_roster"] == 20, name
 
     for key in ("fanout_10", "latency_p99_ms", "idle_kib_per_connection", "joinstorm_s"):
-        assert doc["ratios_to_socketio"]["glimpse"][key] is not None, key
+        ratio = doc["ratios_to_socketio"]["glimpse"][key]
+        assert ratio["pairs"] == 1 and ratio["low"] <= ratio["median"] <= ratio["high"], key
 
     assert "7. meeting mix" in done.stdout
     meeting = doc["meeting"]
