@@ -70,3 +70,6 @@ def configure_logging(log_format: LogFormat, level: int = logging.INFO) -> None:
     for name in UVICORN_LOGGERS:  # uvicorn gives its loggers handlers of their own
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # websockets logs every socket's "connection open" and "connection closed" without the
+    # connection's fields; Glimpse logs its connections' events itself (glimpse/realtime/session.py)
+    logging.getLogger("websockets").setLevel(max(level, logging.WARNING))

@@ -7,6 +7,7 @@ and candidates is RFC 8839's, that of the DTLS fingerprint RFC 8122's.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass, field
@@ -273,6 +274,7 @@ def _number_within(text: str, max_digits: int, low: int, high: int) -> bool:
     return len(text) <= max_digits and bool(_DIGITS.fullmatch(text)) and low <= int(text) <= high
 
 
+@functools.lru_cache(maxsize=4096)  # a client's candidates repeat its few addresses
 def _is_address(text: str) -> bool:
     """An IP address, or a host name (an mDNS `….local` one from a browser) with a top-level
     label that is not all digits."""
