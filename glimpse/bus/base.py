@@ -104,12 +104,19 @@ class Bus(ABC):
 
     @abstractmethod
     async def add_to_counter(self, name: str, key: str, delta: int) -> None:
-        """Add `delta` to one counter of the shared set of counters `name` (e.g. the load of
-        each media server)."""
+        """Add `delta` to this instance's share of one counter of the shared set of counters
+        `name` (e.g. the load of each media server). The share lives as long as the instance:
+        once the instance counts as dead (`alive`), it no longer counts."""
 
     @abstractmethod
     async def counters(self, name: str) -> dict[str, int]:
-        """Every counter of the set `name` (missing ones are 0)."""
+        """Every counter of the set `name`: the sum of the living instances' shares (missing
+        ones are 0)."""
+
+    @abstractmethod
+    async def alive(self, instance_id: str) -> bool:
+        """Whether that instance is alive: it keeps its presence on the bus (this one always
+        is)."""
 
 
 def _ignore(payload: bytes) -> None:

@@ -84,6 +84,11 @@ class MemoryBus(Bus):
     async def add_to_counter(self, name: str, key: str, delta: int) -> None:
         counters = self._counters.setdefault(name, {})
         counters[key] = counters.get(key, 0) + delta
+        if not counters[key]:
+            del counters[key]
 
     async def counters(self, name: str) -> dict[str, int]:
         return dict(self._counters.get(name, {}))
+
+    async def alive(self, instance_id: str) -> bool:
+        return instance_id == self.instance_id

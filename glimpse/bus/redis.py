@@ -9,6 +9,10 @@ Presence: a hash per room (participant id -> owning instance id + info), a set o
 instance has participants in, and a liveness key per instance whose TTL the instance keeps
 refreshing. Every instance sweeps: an instance whose liveness key expired is dead, and one Lua
 script removes its participants atomically, so exactly one instance announces each departure.
+
+Shared counters (the load on each media server) are kept as each instance's share, a hash per
+instance: a counter is the sum of the shares of the instances alive, so a dead instance's share
+stops counting as soon as its liveness key expires (the sweep then deletes it).
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ RECONNECT_DELAYS: Final = (0.1, 5.0)
 EVICTION_NOTICE_TTL: Final = 7 * 24 * 3600
 """How long a reaped instance that comes back is told it was taken for dead (seconds)."""
 
-# KEYS: instances set, dead instance's rooms set, liveness key, eviction notice key.
+# KEYS: instances set, dead instance's rooms set, liveness key, eviction notice key, counter
+# shares.
 # ARGV: dead instance id, roster key prefix, roster key suffix, eviction notice TTL.
 # Returns [room, participant, room, participant, ...] of the participants it removed.
 REAP_SCRIPT: Final = """
@@ -73,7 +78,7 @@ for _, room in ipairs(redis.call('SMEMBERS', KEYS[2])) do
     end
   end
 end
-redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[2], KEYS[5])
 return gone
 """
 
@@ -102,7 +107,6 @@ else
 end
 return 1
 """
-COUNTERS: Final = PREFIX + "counters:"
 
 REDIS_ERRORS: Final = (RedisError, OSError, TimeoutError)
 """What an unreachable, restarting or overloaded Redis raises."""
@@ -137,6 +141,7 @@ class RedisBus(Bus):
         self._sender = self.instance_id.encode()
         self._alive_key = self._liveness_key(self.instance_id)
         self._rooms_key = self._rooms_key_of(self.instance_id)
+        self._shares_key = self._shares_key_of(self.instance_id)
         self._own_channel = (PREFIX + "instance:" + self.instance_id).encode()
         """Always subscribed: each heartbeat publishes an echo on it, and a listener that stops
         hearing it is on a dead connection (a vanished host sends no reset) and reconnects."""
@@ -149,6 +154,9 @@ class RedisBus(Bus):
         """This instance's participants: the truth its roster entries are restored from."""
         self._unannounced: set[tuple[str, str]] = set()
         """Departures that could not reach Redis; announced once it is back."""
+        self._shares: dict[str, int] = {}
+        """This instance's share of each counter (`<set name>:<key>`, never 0): the truth its
+        hash in Redis is restored from."""
         self._presence_stale = False
         self._presence_lock = asyncio.Lock()
         self._pubsub: PubSub | None = None
@@ -169,6 +177,10 @@ class RedisBus(Bus):
     @staticmethod
     def _eviction_key(instance_id: str) -> str:
         return PREFIX + "instance:" + instance_id + ":evicted"
+
+    @staticmethod
+    def _shares_key_of(instance_id: str) -> str:
+        return PREFIX + "instance:" + instance_id + ":counters"
 
     async def connect(
         self, on_event: EventHandler, on_departure: DepartureHandler, on_eviction: EvictionHandler
@@ -192,7 +204,7 @@ class RedisBus(Bus):
                 pipe = self._redis.pipeline(transaction=True)
                 for room_id, members in self._local.items():
                     pipe.hdel(_roster_key(room_id), *members)
-                pipe.delete(self._alive_key, self._rooms_key)
+                pipe.delete(self._alive_key, self._rooms_key, self._shares_key)
                 pipe.srem(INSTANCES, self.instance_id)
                 await pipe.execute()
         await self._redis.aclose()
@@ -423,17 +435,51 @@ class RedisBus(Bus):
         return bool(written)
 
     async def add_to_counter(self, name: str, key: str, delta: int) -> None:
+        """Kept locally at once; written to Redis now if it can be, else when it is back."""
+        field = f"{name}:{key}"
+        if not (share := self._shares.get(field, 0) + delta):
+            self._shares.pop(field, None)
+        else:
+            self._shares[field] = share
         try:
-            await self._redis.hincrby(COUNTERS + name, key, delta)
+            async with self._presence_lock:
+                if share := self._shares.get(field, 0):  # as it is now: the last write wins
+                    await self._redis.hset(self._shares_key, field, share)
+                else:
+                    await self._redis.hdel(self._shares_key, field)
         except REDIS_ERRORS as error:
-            raise BusUnavailable(f"Redis: {error}") from error
+            log.warning("could not record a counter in Redis (%s); will retry", error)
+            self._presence_stale = True
 
     async def counters(self, name: str) -> dict[str, int]:
+        """This instance's own shares, and those of the other instances alive."""
         try:
-            values: dict[bytes, bytes] = await self._redis.hgetall(COUNTERS + name)  # type: ignore[assignment]
+            members: set[bytes] = await self._redis.smembers(INSTANCES)  # type: ignore[assignment]
+            others = {member.decode() for member in members} - {self.instance_id}
+            pipe = self._redis.pipeline(transaction=False)
+            for instance_id in sorted(await self._living(others)):
+                pipe.hgetall(self._shares_key_of(instance_id))
+            hashes: list[dict[bytes, bytes]] = await pipe.execute()
         except REDIS_ERRORS as error:
             raise BusUnavailable(f"Redis: {error}") from error
-        return {key.decode(): int(value) for key, value in values.items()}
+        shares = [list(self._shares.items())]
+        shares += [[(field.decode(), int(value)) for field, value in h.items()] for h in hashes]
+        totals: dict[str, int] = {}
+        prefix = name + ":"
+        for share in shares:
+            for field, value in share:
+                if field.startswith(prefix):
+                    key = field.removeprefix(prefix)
+                    totals[key] = totals.get(key, 0) + value
+        return {key: total for key, total in totals.items() if total}
+
+    async def alive(self, instance_id: str) -> bool:
+        if instance_id == self.instance_id:
+            return True
+        try:
+            return bool(await self._living({instance_id}))
+        except REDIS_ERRORS as error:
+            raise BusUnavailable(f"Redis: {error}") from error
 
     async def clear_meeting(self, room_id: str) -> None:
         try:
@@ -457,6 +503,9 @@ class RedisBus(Bus):
                     mapping={pid: self._sender + info for pid, info in members.items()},
                 )
                 pipe.sadd(self._rooms_key, room_id)
+            pipe.delete(self._shares_key)
+            if self._shares:
+                pipe.hset(self._shares_key, mapping=dict(self._shares.items()))
             notice, *_ = await pipe.execute()
             self._presence_stale = False
         return notice is not None
@@ -519,6 +568,7 @@ class RedisBus(Bus):
                     self._rooms_key_of(dead),
                     self._liveness_key(dead),
                     self._eviction_key(dead),
+                    self._shares_key_of(dead),
                 ],
                 args=[dead, ROOM_CHANNEL, ROSTER_SUFFIX, EVICTION_NOTICE_TTL],
             )

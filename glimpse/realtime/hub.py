@@ -8,6 +8,12 @@ and its lobby: who waits to be let in. A local participant whose socket dropped 
 for a grace period (an `Absence` holds it), marked reconnecting, for its client to resume. A
 waiting connection receives nothing of the room: only the hosts hear of the lobby, and the
 waiter only what a host sends to it (admitted, denied).
+
+The hub is also where every change of who sends video passes: a local participant's media
+change (its own `media`, or a host turning its camera off) and a departure the bus announces late
+(a dead instance) are handed to the roster listener (glimpse/sfu/media_path.py decides the room's
+media path again). Joins and leaves of local participants are decided by the room service
+(glimpse/rooms.py) itself.
 """
 
 from __future__ import annotations
@@ -59,6 +65,10 @@ class Member(Protocol):
 Rooms: TypeAlias = RoomService[Participant, Member]
 """The room service, seating the hub's participants with their connections."""
 
+RosterListener: TypeAlias = Callable[[str], Awaitable[object]]
+"""Called with a room's id when who sends video there changed, or someone left it with a dead
+instance."""
+
 Command: TypeAlias = Callable[[str, str, Member, protocol.ServerMessage], None]
 """Carries out a host's command (glimpse/realtime/meeting.py) for a participant or waiter of
 this instance: (room id, target id, its connection, the command)."""
@@ -68,6 +78,8 @@ PLAIN, JOINED, LEFT, UPDATED, CLOSED = b"-", b"j", b"l", b"u", b"x"
 RECONNECTING, RESUMED = b"g", b"s"
 """A participant's socket dropped (it keeps its place); a participant came back with its id (its
 previous connection, wherever it is, lets go)."""
+DEPARTED = b"d"
+"""A participant left with its dead instance: no instance of its own reviews the room for it."""
 LOBBY_CHANGE, COMMAND, ENDED = b"w", b"c", b"e"
 """For the hosts only and kept in the lobby; a command to one target; the meeting ended."""
 
@@ -112,6 +124,8 @@ class RoomState:
     """Set once the roster has been read from the bus."""
     expiries: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
     """Participants reconnecting on other instances, dropped here should they never return."""
+    video: set[str] = field(default_factory=set)
+    """Local participants sending video, as the roster listener last heard."""
 
 
 class Hub:
@@ -124,11 +138,17 @@ class Hub:
         self.publish_failures = 0
         """Events the bus could not carry to the other instances."""
         self._command: Command = _no_command
+        self._roster_listener: RosterListener = _no_listener
         self._tasks: set[asyncio.Task[None]] = set()
 
     def on_command(self, command: Command) -> None:
         """Carry out the commands hosts send to targets on this instance with `command`."""
         self._command = command
+
+    def on_roster_change(self, listener: RosterListener) -> None:
+        """Hand `listener` every change of who sends video in a room (or a departure with a dead
+        instance), except the joins and leaves of this instance's participants."""
+        self._roster_listener = listener
 
     async def start(self) -> None:
         await self.bus.connect(self._on_bus_event, self._on_departure, self._on_eviction)
@@ -205,6 +225,7 @@ class Hub:
         previous = room.local.get(participant.id)
         room.local[participant.id] = member
         room.roster[participant.id] = participant
+        _mark(room.video, participant.id, participant.media.video)
         _cancel(room.expiries.pop(participant.id, None))
         if previous is not None:
             _let_go(previous)
@@ -293,6 +314,7 @@ class Hub:
             return  # resumed by a newer connection
         del room.local[participant_id]
         room.roster.pop(participant_id, None)
+        room.video.discard(participant_id)
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
         self._deliver_local(room_id, event, None)
         try:
@@ -314,6 +336,8 @@ class Hub:
         event = protocol.encode(protocol.ParticipantUpdated(participant=participant))
         exclude = None if tell_self else participant.id
         await self.broadcast(room_id, event, exclude=exclude, flag=UPDATED)
+        if _mark(room.video, participant.id, participant.media.video):
+            await self._roster_listener(room_id)
 
     async def wait(
         self,
@@ -480,7 +504,7 @@ class Hub:
         if room is None:
             return
         flag, exclude, to, event = payload.split(b"\n", 3)
-        if flag in (JOINED, LEFT, UPDATED, RECONNECTING, RESUMED):
+        if flag in (JOINED, LEFT, UPDATED, RECONNECTING, RESUMED, DEPARTED):
             self._apply_roster_change(room_id, room, flag, event)
         if flag == LOBBY_CHANGE:
             self._change_lobby(room, protocol.decode_server(event))
@@ -520,6 +544,8 @@ class Hub:
         if isinstance(message, protocol.ParticipantLeft):
             participant_id = message.participant_id
             room.roster.pop(participant_id, None)
+            if flag == DEPARTED:
+                self._spawn(self._tell_roster_listener(room_id))
         elif isinstance(
             message,
             protocol.ParticipantJoined | protocol.ParticipantUpdated | protocol.ParticipantResumed,
@@ -532,6 +558,7 @@ class Hub:
         _cancel(room.expiries.pop(participant_id, None))
         if flag == RESUMED and (previous := room.local.pop(participant_id, None)) is not None:
             _let_go(previous)  # resumed on another instance: its entry there is the bus's now
+            room.video.discard(participant_id)
             self._spawn(self._release(room_id, room, participant_id))
 
     async def _release(self, room_id: str, room: RoomState, participant_id: str) -> None:
@@ -567,6 +594,15 @@ class Hub:
             del room.roster[participant_id]
             event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
             self._deliver_local(room_id, event, None)
+            self._spawn(self._tell_roster_listener(room_id))
+
+    async def _tell_roster_listener(self, room_id: str) -> None:
+        try:
+            await self._roster_listener(room_id)
+        except BusUnavailable:
+            log.warning("room %s: a departure could not be taken into account", room_id)
+        except Exception:
+            log.exception("room %s: the roster listener failed", room_id)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -587,9 +623,10 @@ class Hub:
         room = self._rooms.get(room_id)
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
         if room is not None and room.roster.pop(participant_id, None) is not None:
-            await self.broadcast(room_id, event, flag=LEFT)
+            await self.broadcast(room_id, event, flag=DEPARTED)
+            await self._tell_roster_listener(room_id)
         else:  # not served here, or its participants heard of it when it happened
-            await self._publish(room_id, event, flag=LEFT)
+            await self._publish(room_id, event, flag=DEPARTED)
 
     async def _on_eviction(self) -> None:
         """The other instances dropped this one's participants: their clients reconnect, rejoin."""
@@ -605,6 +642,21 @@ class Hub:
         for timer in room.expiries.values():
             timer.cancel()
         await self.bus.unsubscribe(room_id)
+
+
+async def _no_listener(room_id: str) -> None:
+    """No one decides media paths (until `on_roster_change`)."""
+
+
+def _mark(senders: set[str], participant_id: str, sends: bool) -> bool:
+    """Note whether the participant sends video; whether that changed."""
+    if sends == (participant_id in senders):
+        return False
+    if sends:
+        senders.add(participant_id)
+    else:
+        senders.discard(participant_id)
+    return True
 
 
 def _no_command(

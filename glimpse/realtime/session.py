@@ -114,9 +114,6 @@ class SfuHandler(Protocol):
     ) -> protocol.ServerMessage | None:
         """Carry out an `sfu-*` or `record` request; the answer to send (None: none)."""
 
-    async def review(self, room_id: str) -> None:
-        """Someone's media changed: the room's media path may change."""
-
     def release(self, participant_id: str) -> None:
         """The participant's socket went: its connections to the SFU go."""
 
@@ -535,7 +532,6 @@ class Session:
                 media = protocol.MediaState(request.audio, request.video, request.screen)
                 membership.participant.media = media
                 await self._services.hub.update(membership.room_id, membership.participant)
-                await self._services.sfu.review(membership.room_id)
                 self._reply(protocol.Ack(request="media", ref=request.ref))
             case (
                 protocol.Hand() | protocol.React() | protocol.Moderate() | protocol.Admit()

@@ -3,21 +3,33 @@ host's `record` to another's (or the meeting's end), and everyone in it is told 
 
 The room's Janus room (its id and secret) is the one of its media path (glimpse/sfu/media_path.py),
 controlled through this instance's handle on that Janus; whether the meeting is being recorded is
-a field of the meeting's state on the bus, so every instance tells its joiners (`joined`).
+a field of the meeting's state on the bus, so every instance tells its joiners (`joined`), and so
+is the instance that owns the recording (`recording-owner`, set by compare-and-set before it
+starts, so of two hosts starting at once on two instances one gets `already_recording`).
 
 When the room's media leaves that Janus room (back to the mesh, or moved to another Janus), the
 Janus room is destroyed and Janus stops writing: the instance that started the recording notices
 within WATCH_INTERVAL (it looks at the rooms it records) and stops it, which makes the file of
 what was written.
+
+When the owning instance dies, every instance looks every WATCH_INTERVAL at the recordings in
+progress (the store's, of any room): one whose owner the bus no longer takes for alive (after
+GLIMPSE_BUS_PRESENCE_TTL) is taken over by compare-and-set of its owner, and the instance that
+won stops it on Janus, makes its file and tells the room. The first look is at start-up, so a
+recording whose instances all died is finished by the next instance to start. One without a known
+owner (its meeting's state is gone: a single instance's memory bus died with it, or Redis lost
+it) is taken over only by an instance that started after it began.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime
 from typing import Final
 
-from glimpse.errors import Forbidden, GlimpseError
+from glimpse.bus import BusUnavailable
+from glimpse.errors import Conflict, Forbidden, GlimpseError
 from glimpse.meetings.roles import is_host
 from glimpse.meetings.state import Meetings
 from glimpse.realtime import protocol
@@ -26,12 +38,16 @@ from glimpse.recordings.recorder import Recorder, SfuRoom
 from glimpse.sfu.janus import JanusError
 from glimpse.sfu.media_path import MediaPaths
 from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
-from glimpse.store import Store
+from glimpse.store import RecordingRecord, Store
 
 log = logging.getLogger(__name__)
 
 WATCH_INTERVAL: Final = 2.0
-"""Seconds between looks at the media path of each room recorded from this instance."""
+"""Seconds between looks at the media path of each room recorded from this instance, and at the
+owners of every recording in progress."""
+OWNER: Final = "recording-owner"
+"""The meeting-state field with the id of the instance that owns the room's recording: set
+before it starts, cleared once it has stopped."""
 
 
 class RecordingControl:
@@ -50,6 +66,8 @@ class RecordingControl:
         self._hub = hub
         self._meetings = meetings
         self._store = store
+        self._bus = hub.bus
+        self._since = datetime.now(UTC)
         self._recorded: dict[str, tuple[str, int]] = {}
         """Rooms recorded from this instance: the Janus (URL) and room the recording is in."""
 
@@ -61,9 +79,7 @@ class RecordingControl:
         if not is_host(participant.role):
             raise Forbidden("only hosts may record the meeting")
         if not request.active:
-            self._recorded.pop(room_id, None)
-            if await self._recorder.stop(room_id, await self._sfu_room(room_id)) is not None:
-                await self._announce(room_id, False, participant.id)
+            await self._stop(room_id, participant.id, await self._sfu_room(room_id))
             return
         path = await self._paths.current(room_id)
         if path.mode != "sfu" or self._registry is None:
@@ -72,36 +88,76 @@ class RecordingControl:
         room = await self._store.get_room(room_id)
         if room is None:
             raise GlimpseError("this room no longer exists", code="room_not_found")
+        if not await self._claim(room_id, await self._owner(room_id)):
+            raise Conflict("this meeting is being recorded already", code="already_recording")
         try:
             await self._recorder.start(room_id, room.owner_id, sfu)
-        except JanusError as error:
-            log.warning("Janus did not start recording room %s: %s", room_id, error)
-            raise MediaServerUnavailable("the media server did not start recording") from error
+        except BaseException as error:
+            await self._bus.set_meeting(room_id, OWNER, None)
+            if isinstance(error, JanusError):
+                log.warning("Janus did not start recording room %s: %s", room_id, error)
+                raise MediaServerUnavailable("the media server did not start recording") from error
+            raise
         self._recorded[room_id] = (path.janus, path.room)
         await self._announce(room_id, True, participant.id)
 
     async def stop(self, room_id: str) -> None:
         """Stop the room's recording, if any, before its Janus room goes (the meeting ended)."""
+        await self._stop(room_id, None, await self._sfu_room(room_id))
+
+    async def _stop(self, room_id: str, by: str | None, sfu: SfuRoom | None) -> None:
+        """Stop the room's recording, if any (in Janus too, when `sfu` is its Janus room), and
+        let go of its ownership; the room hears of it."""
         self._recorded.pop(room_id, None)
-        if await self._recorder.stop(room_id, await self._sfu_room(room_id)) is not None:
-            await self._announce(room_id, False, None)
+        stopped = await self._recorder.stop(room_id, sfu)
+        await self._bus.set_meeting(room_id, OWNER, None)
+        if stopped is not None:
+            await self._announce(room_id, False, by)
 
     async def watch(self) -> None:
         """Until cancelled: stop the recordings started here whose room's media has left the
-        Janus room they record (its Janus room is gone, and with it what Janus was writing)."""
+        Janus room they record (its Janus room is gone, and with it what Janus was writing), and
+        take over those whose instance is gone (at once, then every WATCH_INTERVAL)."""
         while True:
-            await asyncio.sleep(WATCH_INTERVAL)
             for room_id, recorded_in in list(self._recorded.items()):
                 try:
                     path = await self._paths.current(room_id)
                     moved = path.mode != "sfu" or (path.janus, path.room) != recorded_in
                     if not moved or self._recorded.get(room_id) != recorded_in:
                         continue  # still there; or stopped (and maybe restarted) meanwhile
-                    del self._recorded[room_id]
-                    if await self._recorder.stop(room_id, None) is not None:
-                        await self._announce(room_id, False, None)
+                    await self._stop(room_id, None, None)
                 except Exception:  # the bus or the store down: look again next time
                     log.exception("checking the recording of room %s failed", room_id)
+            try:
+                for recording in await self._store.recordings_in_progress():
+                    await self._take_over_if_orphaned(recording)
+            except BusUnavailable:
+                log.warning("could not look for recordings of dead instances: the bus is down")
+            except Exception:
+                log.exception("looking for recordings of dead instances failed")
+            await asyncio.sleep(WATCH_INTERVAL)
+
+    async def _owner(self, room_id: str) -> bytes | None:
+        return (await self._bus.meeting(room_id)).get(OWNER)
+
+    async def _claim(self, room_id: str, owner: bytes | None) -> bool:
+        """Make this instance the owner of the room's recording in place of `owner` (as read),
+        unless that is alive (this instance included) or another claims it at the same moment."""
+        if owner is not None and await self._bus.alive(owner.decode()):
+            return False
+        return await self._bus.swap_meeting(room_id, OWNER, owner, self._bus.instance_id.encode())
+
+    async def _take_over_if_orphaned(self, recording: RecordingRecord) -> None:
+        """Stop a recording whose owning instance is dead, unless another instance takes it over
+        first; one without a known owner (its meeting's state is gone) only when it started
+        before this instance did (else its owner may well be alive)."""
+        owner = await self._owner(recording.room_id)
+        if owner is None and recording.started_at >= self._since:
+            return
+        if not await self._claim(recording.room_id, owner):
+            return
+        log.info("recording %s: its instance is gone; stopping it here", recording.id)
+        await self._stop(recording.room_id, None, await self._sfu_room(recording.room_id))
 
     async def _sfu_room(self, room_id: str) -> SfuRoom | None:
         """The room's Janus room, while its media goes through one that can be reached."""

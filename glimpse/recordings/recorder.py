@@ -8,9 +8,8 @@ file (glimpse/recordings/mixdown.py) in the background; the record ends `ready` 
 duration) or `failed` with the reason, and nothing of a failure reaches the caller.
 
 The recording in progress is the room's record with status `recording` in the store, so any
-instance of a cluster can tell it and stop it. Two hosts starting at the same moment on two
-instances could both start one (the second `enable_recording` is harmless; the first record is
-then never stopped, and the sweep deletes it).
+instance of a cluster can tell it and stop it (glimpse/recordings/control.py decides which
+instance starts it, and which one stops it when that instance dies).
 """
 
 from __future__ import annotations

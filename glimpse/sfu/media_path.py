@@ -89,6 +89,7 @@ class MediaPaths:
         self._background = Background()
         if registry is not None:
             registry.on_loss(self._janus_lost)
+            hub.on_roster_change(self.review)
 
     @property
     def enabled(self) -> bool:
@@ -107,8 +108,9 @@ class MediaPaths:
 
     async def review(self, room_id: str, media_mode: MediaMode | None = None) -> protocol.MediaPath:
         """Decide the room's path after a join or a change of the room's settings (with its
-        `media_mode`), a leave, or a change of someone's media; switch when it should change.
-        Returns the path now."""
+        `media_mode`), a leave, or a change of who sends video (the hub tells, whoever made it:
+        the participant or a host) or a departure with a dead instance; switch when it should
+        change. Returns the path now."""
         if self._registry is None:
             return protocol.MediaPath()  # no SFU: every room is a mesh
         path, setting = await self._read(room_id)

@@ -3,8 +3,10 @@ when it dies), their health, and their load.
 
 Health is this instance's own view: the session to that Janus is open and answers its keepalives.
 Load is shared by every Glimpse instance through the bus (Redis when there are several): the
-participants each Janus carries. A room goes to the healthy Janus with the least load; listeners
-hear when a Janus is lost, so the rooms on it move.
+participants each Janus carries, counted by each instance for its own participants, so the share
+of an instance that dies (even `kill -9`) stops counting once the bus takes it for dead. A room
+goes to the healthy Janus with the least load; listeners hear when a Janus is lost, so the rooms
+on it move.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ log = logging.getLogger(__name__)
 
 VIDEOROOM: Final = "janus.plugin.videoroom"
 LOAD: Final = "janus-load"
-"""The bus's counters of participants placed on each Janus (by URL)."""
+"""The bus's counters of participants placed on each Janus (by URL): the sum of the living
+instances' shares (`Bus.add_to_counter`)."""
 RECONNECT_DELAYS: Final = (0.2, 5.0)
 """First and longest wait before reconnecting to a Janus; doubled after each failure (jitter)."""
 

@@ -113,10 +113,6 @@ class Sfu:
                 await self._existing(pid, path).choose_layers(choices)
         return protocol.Ack(request=kind, ref=request.ref)
 
-    async def review(self, room_id: str) -> None:
-        """Someone's media changed: the room's path may change."""
-        await self.paths.review(room_id)
-
     def release(self, participant_id: str) -> None:
         """The participant's socket went: its connections to Janus go (in the background, so a
         Janus slow to answer never holds up the leave)."""

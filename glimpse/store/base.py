@@ -413,6 +413,11 @@ class Store(ABC):
         sweep's work."""
 
     @abstractmethod
+    async def recordings_in_progress(self) -> list[RecordingRecord]:
+        """Every recording (of any room) with status `recording`, oldest first: those an
+        instance may have to finish for another that died."""
+
+    @abstractmethod
     async def recording_files(self) -> set[str]:
         """The file names of every recording that has one (the files the sweep keeps)."""
 

@@ -499,6 +499,12 @@ class MongoStore(Store):
         )
         return [_recording(doc) async for doc in cursor]
 
+    async def recordings_in_progress(self) -> list[RecordingRecord]:
+        cursor = self._collection("recordings").find(
+            {"status": "recording"}, sort=[("started_at", ASCENDING), ("_id", ASCENDING)]
+        )
+        return [_recording(doc) async for doc in cursor]
+
     async def recording_files(self) -> set[str]:
         cursor = self._collection("recordings").find({"file_name": {"$ne": None}}, {"file_name": 1})
         return {doc["file_name"] async for doc in cursor}

@@ -525,6 +525,14 @@ class PostgresStore(Store):
         )
         return [_recording(row) for row in rows]
 
+    async def recordings_in_progress(self) -> list[RecordingRecord]:
+        rows = await self._rows(
+            select(*RECORDING_COLUMNS)
+            .where(recordings.c.status == "recording")
+            .order_by(recordings.c.started_at, recordings.c.id)
+        )
+        return [_recording(row) for row in rows]
+
     async def recording_files(self) -> set[str]:
         rows = await self._rows(
             select(recordings.c.file_name).where(recordings.c.file_name.is_not(None))

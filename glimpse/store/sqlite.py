@@ -470,6 +470,13 @@ class SQLiteStore(Store):
         )
         return [_recording(row) for row in rows]
 
+    async def recordings_in_progress(self) -> list[RecordingRecord]:
+        rows = await self._all(
+            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE status = 'recording'"
+            " ORDER BY started_at, id"
+        )
+        return [_recording(row) for row in rows]
+
     async def recording_files(self) -> set[str]:
         rows = await self._all("SELECT file_name FROM recordings WHERE file_name IS NOT NULL")
         return {row[0] for row in rows}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from glimpse.bus import Bus, open_bus
-from tests.conftest import RedisServer
+from tests.conftest import RedisServer, wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -44,3 +44,35 @@ async def test_counters_are_shared_and_start_at_zero(bus: Bus) -> None:
     await bus.add_to_counter("load", "ws://a", -1)
     assert await bus.counters("load") == {"ws://a": 1, "ws://b": 1}
     assert await bus.counters("other") == {}
+
+
+async def test_a_counter_sums_the_shares_of_the_instances_alive(tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path)
+    await redis.start()
+    one, two = (open_bus(redis.url, presence_ttl=2, heartbeat_interval=0.2) for _ in range(2))
+    try:
+        for bus in (one, two):
+            await bus.connect(_ignore_event, _ignore_departure, _ignore_eviction)
+        await wait_until(lambda: one.alive(two.instance_id), 5, "the second never registered")
+        await one.add_to_counter("load", "ws://a", 2)
+        await two.add_to_counter("load", "ws://a", 1)
+        await two.add_to_counter("load", "ws://b", 1)
+        assert await one.counters("load") == {"ws://a": 3, "ws://b": 1}
+        await two.close()  # its share goes with it
+        assert await one.counters("load") == {"ws://a": 2}
+        assert not await one.alive(two.instance_id)
+    finally:
+        await one.close()
+        await redis.stop()
+
+
+def _ignore_event(room_id: str, payload: bytes) -> None:
+    return None
+
+
+async def _ignore_departure(room_id: str, participant_id: str) -> None:
+    return None
+
+
+async def _ignore_eviction() -> None:
+    return None

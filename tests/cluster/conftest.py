@@ -20,6 +20,7 @@ from tests.server_process import (
     server_environment,
     start_server_process,
 )
+from tests.sfu.conftest import janus, second_janus  # noqa: F401 (fixtures)
 from tests.tcp_relay import TcpRelay, tcp_relay
 
 

@@ -12,6 +12,7 @@ from glimpse.sfu.registry import VIDEOROOM
 from tests.conftest import RunningServer, WsClient
 from tests.janus import Janus
 from tests.sfu.conftest import SfuServerFactory, sfu_room
+from tests.sfu.peers import expect_skipping
 
 pytestmark = pytest.mark.timeout(60)
 VIDEO = {"audio": True, "video": True}
@@ -62,6 +63,28 @@ async def test_the_fifth_participant_with_video_switches_the_room_to_the_sfu_and
     await fifth.send({"type": "media", "audio": True, "video": False, "screen": False})
     for client, _ in four:  # back to the mesh once four or fewer have sent video for 0.5 s
         assert await next_media_path(client) == {"mode": "mesh", "generation": 2}
+
+
+async def test_a_camera_a_host_turns_off_takes_the_room_back_to_the_mesh(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server(sfu_settle=0.5)
+    owner = await server.register("Owner")
+    room = await server.create_room(owner)
+    host = await server.connect(owner)
+    await host.join(room["code"], media=VIDEO)
+    four = await join_people(server, room["code"], 4, media=VIDEO)
+    assert four[-1][1]["media_path"] == {"mode": "sfu", "generation": 1}
+
+    fifth = four[-1][1]["participant_id"]
+    await host.send({"type": "moderate", "action": "camera-off", "participant_id": fifth})
+    # no `media` from the participant itself: the host's change alone brings the mesh back
+    for client in (host, *(client for client, _ in four)):
+        while (path := await expect_skipping(client, "media-path", timeout=5))["media_path"][
+            "generation"
+        ] < 2:
+            pass
+        assert path["media_path"] == {"mode": "mesh", "generation": 2}
 
 
 async def test_a_room_set_to_the_sfu_uses_it_from_the_first_join_and_to_the_mesh_never(

@@ -634,6 +634,20 @@ async def test_recordings_started_before_a_time_come_oldest_first(store: Store) 
     assert await started_before(at(-120)) == []
 
 
+async def test_recordings_in_progress_are_those_still_recording_oldest_first(
+    store: Store,
+) -> None:
+    owner = await add_user(store)
+    room, other = await add_room(store, owner), await add_room(store, owner)
+    old, older, stopped = recording(room, at(-60)), recording(other, at(-120)), recording(room)
+    for record in (old, older, stopped):
+        await store.create_recording(record)
+    await store.update_recording(stopped.id, RecordingChanges(status="processing"))
+
+    ours = {old.id, older.id, stopped.id}  # the database may hold other tests' recordings
+    assert [r for r in await store.recordings_in_progress() if r.id in ours] == [older, old]
+
+
 async def test_deleting_a_recording_or_its_room_removes_the_record(store: Store) -> None:
     owner = await add_user(store)
     room, other = await add_room(store, owner), await add_room(store, owner)
