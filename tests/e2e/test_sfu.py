@@ -1,25 +1,24 @@
 """Media through the SFU (Janus) in real Chromium: the switch from the mesh, everyone decoding
 everyone, each participant's upload as the room grows, a Janus that dies mid-call; and the
-simulcast layer each tile gets, capped by what the link can take, with the active speaker as
-Janus hears it."""
+simulcast layer each tile gets, with the active speaker as Janus hears it."""
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, ViewportSize, expect
 
-from tests.coturn import Coturn
 from tests.e2e.chromium import CHROMIUM_FLAGS
 from tests.e2e.conftest import GlimpseServer
 from tests.e2e.meeting import change_room
 from tests.e2e.people import MEDIA_TIMEOUT_MS, Person, ann_opens_a_room, eventually
-from tests.impaired_link import ImpairedLink
 from tests.janus import Janus, running_janus
 
 CAMERA_LIMITS = Path(__file__).with_name("camera_limits.js")
@@ -181,18 +180,16 @@ FRAME_RATE = 10
 """Every camera's frame rate (the publishers' at the size the app asks for through the SFU)."""
 SMALL_SCREEN: ViewportSize = {"width": 800, "height": 600}
 """Cat's window: a grid tile gets the middle layer, the speaker view's thumbnails the lowest."""
-NARROW_DOWNLINK = 400_000
-"""Bits per second to Cat: too few for the top layer, which Janus would forward all the same."""
-LINK_TIMEOUT = 45.0
-"""Down a layer at a time, then up after good stretches (web/src/rtc/downlinkCap.ts)."""
 
 
 @pytest.fixture
 def loud_voice(tmp_path: Path) -> Path:
     """A WAV file of `VOICE` (ffmpeg), for Chromium's fake microphone."""
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg, "ffmpeg is not installed: apt-get install ffmpeg (.ci/services.sh does)"
     wav = tmp_path / "voice.wav"
-    subprocess.run(  # noqa: S603
-        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", f"aevalsrc={VOICE}:s=48000:d=10",
+    subprocess.run(  # noqa: S603 (ffmpeg, with arguments of our own)
+        [ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", f"aevalsrc={VOICE}:s=48000:d=10",
          "-c:a", "pcm_s16le", str(wav)],
         check=True, timeout=30,
     )  # fmt: skip
@@ -213,26 +210,6 @@ def speaking_browser(
     chromium.close()
 
 
-@pytest.fixture
-def relayed_sfu_server(
-    tmp_path: Path, janus: Janus, coturn: Coturn, link: ImpairedLink
-) -> Iterator[GlimpseServer]:
-    """Glimpse with Janus, every browser's media through TURN behind the impaired link."""
-    running = GlimpseServer(
-        tmp_path / "data",
-        tmp_path / "server.log",
-        GLIMPSE_JANUS_URLS=janus.url,
-        GLIMPSE_JANUS_API_SECRET=janus.api_secret,
-        GLIMPSE_JANUS_ADMIN_KEY=janus.admin_key,
-        GLIMPSE_ICE_SERVERS=f"turn:127.0.0.1:{link.port}?transport=udp",
-        GLIMPSE_TURN_SECRET=coturn.secret,
-        GLIMPSE_ICE_TRANSPORT_POLICY="relay",
-    )
-    running.start()
-    yield running
-    running.kill()
-
-
 def limit_camera(person: Person, **limits: int) -> None:
     """Hold `person`'s camera to these limits (width, height, frameRate)."""
     person.context.add_init_script(script=f"window.__cameraLimits = {json.dumps(limits)};")
@@ -251,11 +228,11 @@ def joins_silently(
     return joiner
 
 
-@pytest.mark.timeout(240)
-def test_each_tile_gets_its_layer_within_what_the_link_takes_and_the_speaker_comes_from_janus(
-    speaking_browser: Browser, relayed_sfu_server: GlimpseServer, link: ImpairedLink
+@pytest.mark.timeout(180)
+def test_each_tile_gets_the_layer_it_needs_and_the_speaker_comes_from_janus(
+    speaking_browser: Browser, sfu_server: GlimpseServer
 ) -> None:
-    server = relayed_sfu_server
+    server = sfu_server
     ann = Person(speaking_browser, server.base_url, "Ann")  # the loud voice
     limit_camera(ann, frameRate=FRAME_RATE)
     ann.sign_up()
@@ -284,12 +261,18 @@ def test_each_tile_gets_its_layer_within_what_the_link_takes_and_the_speaker_com
     def received() -> dict[str, tuple[int, int]]:
         return {name: cat.received_frame_size(name) for name in ("Ann", "Bob")}
 
+    def top_and_lowest(large: str, small: str) -> dict[str, tuple[int, int]] | None:
+        """What Cat receives once `large` comes in the top layer and `small` in the lowest (a
+        quarter of its width)."""
+        sizes = received()
+        return sizes if sizes[large][0] >= 4 * sizes[small][0] > 0 else None
+
     sizes: dict[str, dict[str, tuple[int, int]]] = {}
     for large, small in (("Ann", "Bob"), ("Bob", "Ann")):
         cat.page.get_by_role("button", name=f"Pin {large}").click()
         sizes[f"{large} pinned"] = eventually(
-            lambda large=large, small=small: (r := received())[large][0] > r[small][0] > 0 and r,
-            f"Cat receives {large} (featured) larger than {small} (a thumbnail)",
+            partial(top_and_lowest, large, small),
+            f"Cat receives {large} (featured) in the top layer, {small} (a thumbnail) the lowest",
         )
     featured, thumbnail = sizes["Bob pinned"]["Bob"], sizes["Bob pinned"]["Ann"]
     assert sizes["Ann pinned"]["Ann"] == featured, sizes
@@ -300,26 +283,3 @@ def test_each_tile_gets_its_layer_within_what_the_link_takes_and_the_speaker_com
         "Cat receives Ann and Bob in the middle layer in the grid",
     )  # fmt: skip
     print(f"\nframes Cat receives (width, height): {sizes}")
-    cat.control("Speaker view").click()  # Bob still pinned
-    eventually(lambda: cat.received_frame_size("Bob") == featured, "Bob featured again")
-
-    # Cat's downlink narrows: the featured tile's layer drops to what it carries, then comes back.
-    link.set(rate=NARROW_DOWNLINK, downlink_only=True)
-    narrowed = time.monotonic()
-    capped = eventually(
-        lambda: (r := cat.received_frame_size("Bob"))[0] < featured[0] and r,
-        f"Bob's layer drops to what {NARROW_DOWNLINK // 1000} kbit/s carries",
-        LINK_TIMEOUT,
-    )
-    dropped = time.monotonic() - narrowed
-    link.clear()
-    cleared = time.monotonic()
-    eventually(
-        lambda: cat.received_frame_size("Bob")[0] >= featured[0],
-        "Bob's top layer again once the link is clear",
-        LINK_TIMEOUT,
-    )
-    print(
-        f"{NARROW_DOWNLINK // 1000} kbit/s down: Bob at {capped} after {dropped:.1f} s; "
-        f"{featured} again {time.monotonic() - cleared:.1f} s after the link cleared"
-    )

@@ -118,7 +118,9 @@ describe("LocalMedia", () => {
     const switching = media.selectDevice("video", "usb-camera");
     const next = requests[2]!.grant();
     await switching;
-    expect(requests[2]!.constraints).toEqual({ video: { deviceId: { exact: "usb-camera" }, ...hd } });
+    expect(requests[2]!.constraints).toEqual({
+      video: { deviceId: { exact: "usb-camera" }, ...hd },
+    });
     media.setCaptureSize(null);
     expect(appliedConstraints(next)).toEqual([{}]);
   });

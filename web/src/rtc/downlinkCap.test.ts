@@ -37,10 +37,10 @@ describe("DownlinkCap", () => {
     const cap = new DownlinkCap();
     cap.observe(HEAVY, 0);
     cap.observe(HEAVY, SETTLE_MS);
-    const clear = SETTLE_MS;
-    expect(run(cap, 0, clear + 500, clear + 500 + GOOD_STRETCH_MS - 500)).toBe(0);
-    expect(cap.observe(0, clear + 500 + GOOD_STRETCH_MS)).toBe(1);
-    expect(run(cap, 0, clear + 1000 + GOOD_STRETCH_MS, 60_000)).toBe(2);
+    const clear = 2 * SETTLE_MS; // the second step has settled: the good stretch starts
+    expect(run(cap, 0, clear, clear + GOOD_STRETCH_MS - 500)).toBe(0);
+    expect(cap.observe(0, clear + GOOD_STRETCH_MS)).toBe(1);
+    expect(run(cap, 0, clear + GOOD_STRETCH_MS + 500, 60_000)).toBe(2);
   });
 
   it("waits twice as long after a lift the link could not take, and resets once one holds", () => {
