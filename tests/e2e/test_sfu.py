@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, ViewportSize, expect
 
+from tests.coturn import Coturn, outward_address, running_coturn
 from tests.e2e.chromium import CHROMIUM_FLAGS
 from tests.e2e.conftest import GlimpseServer
 from tests.e2e.meeting import change_room
 from tests.e2e.people import MEDIA_TIMEOUT_MS, Person, ann_opens_a_room, eventually
+from tests.impaired_link import ImpairedLink
 from tests.janus import Janus, running_janus
 
 CAMERA_LIMITS = Path(__file__).with_name("camera_limits.js")
@@ -180,6 +182,12 @@ FRAME_RATE = 10
 """Every camera's frame rate (the publishers' at the size the app asks for through the SFU)."""
 SMALL_SCREEN: ViewportSize = {"width": 800, "height": 600}
 """Cat's window: a grid tile gets the middle layer, the speaker view's thumbnails the lowest."""
+NARROW_DOWNLINK = 400_000
+"""Bits per second to Cat: too few for the top layer, which Janus would forward all the same."""
+LINK_TIMEOUT = 45.0
+"""For a layer to change with the link: down a layer at a time, then up after good stretches
+(web/src/rtc/downlinkCap.ts); the top layer's first frames too, once the publishers' estimate
+of their uplink through TURN has grown enough for it."""
 
 
 @pytest.fixture
@@ -210,6 +218,33 @@ def speaking_browser(
     chromium.close()
 
 
+@pytest.fixture
+def coturn(tmp_path: Path) -> Iterator[Coturn]:
+    """coturn relaying from this machine's outward address: Janus has its candidates there only."""
+    with running_coturn(tmp_path, relay_ip=outward_address()) as server:
+        yield server
+
+
+@pytest.fixture
+def relayed_sfu_server(
+    tmp_path: Path, janus: Janus, coturn: Coturn, link: ImpairedLink
+) -> Iterator[GlimpseServer]:
+    """Glimpse with Janus, every browser's media through TURN behind the impaired link."""
+    running = GlimpseServer(
+        tmp_path / "data",
+        tmp_path / "server.log",
+        GLIMPSE_JANUS_URLS=janus.url,
+        GLIMPSE_JANUS_API_SECRET=janus.api_secret,
+        GLIMPSE_JANUS_ADMIN_KEY=janus.admin_key,
+        GLIMPSE_ICE_SERVERS=f"turn:127.0.0.1:{link.port}?transport=udp",
+        GLIMPSE_TURN_SECRET=coturn.secret,
+        GLIMPSE_ICE_TRANSPORT_POLICY="relay",
+    )
+    running.start()
+    yield running
+    running.kill()
+
+
 def limit_camera(person: Person, **limits: int) -> None:
     """Hold `person`'s camera to these limits (width, height, frameRate)."""
     person.context.add_init_script(script=f"window.__cameraLimits = {json.dumps(limits)};")
@@ -229,10 +264,10 @@ def joins_silently(
 
 
 @pytest.mark.timeout(180)
-def test_each_tile_gets_the_layer_it_needs_and_the_speaker_comes_from_janus(
-    speaking_browser: Browser, sfu_server: GlimpseServer
+def test_each_tile_gets_its_layer_within_what_the_link_takes_and_the_speaker_comes_from_janus(
+    speaking_browser: Browser, relayed_sfu_server: GlimpseServer, link: ImpairedLink
 ) -> None:
-    server = sfu_server
+    server = relayed_sfu_server
     ann = Person(speaking_browser, server.base_url, "Ann")  # the loud voice
     limit_camera(ann, frameRate=FRAME_RATE)
     ann.sign_up()
@@ -273,6 +308,7 @@ def test_each_tile_gets_the_layer_it_needs_and_the_speaker_comes_from_janus(
         sizes[f"{large} pinned"] = eventually(
             partial(top_and_lowest, large, small),
             f"Cat receives {large} (featured) in the top layer, {small} (a thumbnail) the lowest",
+            LINK_TIMEOUT,  # at first, the publishers' estimate of their uplink has to grow
         )
     featured, thumbnail = sizes["Bob pinned"]["Bob"], sizes["Bob pinned"]["Ann"]
     assert sizes["Ann pinned"]["Ann"] == featured, sizes
@@ -283,3 +319,26 @@ def test_each_tile_gets_the_layer_it_needs_and_the_speaker_comes_from_janus(
         "Cat receives Ann and Bob in the middle layer in the grid",
     )  # fmt: skip
     print(f"\nframes Cat receives (width, height): {sizes}")
+
+    # Cat's downlink narrows: the featured tile's layer drops to what it carries, then comes back.
+    cat.control("Speaker view").click()  # Bob still pinned
+    eventually(lambda: cat.received_frame_size("Bob") == featured, "Bob featured again")
+    link.set(rate=NARROW_DOWNLINK, downlink_only=True)
+    narrowed = time.monotonic()
+    capped = eventually(
+        lambda: (r := cat.received_frame_size("Bob"))[0] < featured[0] and r,
+        f"Bob's layer drops to what {NARROW_DOWNLINK // 1000} kbit/s carries",
+        LINK_TIMEOUT,
+    )
+    dropped = time.monotonic() - narrowed
+    link.clear()
+    cleared = time.monotonic()
+    eventually(
+        lambda: cat.received_frame_size("Bob")[0] >= featured[0],
+        "Bob's top layer again once the link is clear",
+        LINK_TIMEOUT,
+    )
+    print(
+        f"{NARROW_DOWNLINK // 1000} kbit/s down: Bob at {capped} after {dropped:.1f} s; "
+        f"{featured} again {time.monotonic() - cleared:.1f} s after the link cleared"
+    )

@@ -125,6 +125,16 @@ describe("LocalMedia", () => {
     expect(appliedConstraints(next)).toEqual([{}]);
   });
 
+  it("asks a camera granted after a size was chosen for that size", async () => {
+    const starting = media.start();
+    media.setCaptureSize({ width: 1280, height: 720 }); // the call went through the SFU meanwhile
+    const [, camera] = requests.map((r) => r.grant());
+    await starting;
+    expect(appliedConstraints(camera!)).toEqual([
+      { width: { ideal: 1280 }, height: { ideal: 720 } },
+    ]);
+  });
+
   it("on a page that is not secure, asks for nothing and says why", async () => {
     vi.stubGlobal("isSecureContext", false); // http:// on another machine's address
     await media.start();

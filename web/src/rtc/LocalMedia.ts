@@ -202,7 +202,8 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   private async acquire(kind: DeviceKind): Promise<void> {
     const deviceId = this.current.selected[kind];
     const chosen = deviceId ? { deviceId: { exact: deviceId } } : {};
-    const sized = kind === "video" ? { ...chosen, ...sizeConstraints(this.captureSize) } : chosen;
+    const size = this.captureSize;
+    const sized = kind === "video" ? { ...chosen, ...sizeConstraints(size) } : chosen;
     const constraints = Object.keys(sized).length > 0 ? sized : true;
     const request = (this.requests[kind] += 1);
     try {
@@ -229,6 +230,10 @@ export class LocalMedia extends Emitter<{ change: [] }> {
         this.update({ audio: track, problems, selected });
       } else {
         this.current.camera?.stop();
+        // Another size was asked for while the browser was granting this camera.
+        if (this.captureSize !== size) {
+          void track.applyConstraints(sizeConstraints(this.captureSize)).catch(() => undefined);
+        }
         this.update({ camera: track, problems, selected });
       }
     } catch (error) {
