@@ -41,9 +41,11 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
 
 @contextlib.contextmanager
-def running_coturn(folder: Path, *, tls: bool = False) -> Iterator[Coturn]:
-    """Start coturn on a free port with a fresh secret (and TLS on another, with `tls`); its log
-    is `folder`/coturn.log."""
+def running_coturn(
+    folder: Path, *, tls: bool = False, relay_ip: str = "127.0.0.1"
+) -> Iterator[Coturn]:
+    """Start coturn on a free port with a fresh secret (and TLS on another, with `tls`), relaying
+    from `relay_ip`; its log is `folder`/coturn.log."""
     binary = shutil.which("turnserver")
     assert binary, "coturn is not installed: apt-get install coturn (.ci/services.sh does)"
     server = Coturn(free_port(), secrets.token_urlsafe(32), free_port() if tls else None)
@@ -56,7 +58,7 @@ def running_coturn(folder: Path, *, tls: bool = False) -> Iterator[Coturn]:
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603 (coturn, with arguments of our own)
             [binary, "-c", str(CONFIG), f"--static-auth-secret={server.secret}",
-             "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", "--relay-ip=::1",
+             "--listening-ip=127.0.0.1", f"--relay-ip={relay_ip}", "--relay-ip=::1",
              f"--listening-port={server.port}", *secure,
              "--allow-loopback-peers", f"--pidfile={folder / 'turnserver.pid'}",
              f"--db={folder / 'turndb'}"],
@@ -80,3 +82,11 @@ def running_coturn(folder: Path, *, tls: bool = False) -> Iterator[Coturn]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def outward_address() -> str:
+    """This machine's address on its default route (no packet is sent): where a server that
+    skips loopback, as Janus does, has its candidates."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.connect(("198.51.100.1", 9))
+        return str(probe.getsockname()[0])

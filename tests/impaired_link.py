@@ -43,6 +43,8 @@ class Impairment:
     """Seconds of queue at `rate`; a datagram that would wait longer is dropped (tail drop)."""
     cut: bool = False
     """Drop everything (a path cut)."""
+    downlink_only: bool = False
+    """Impair only what goes to the clients (their downlink), not what they send."""
 
 
 GOOD = Impairment()
@@ -51,11 +53,14 @@ GOOD = Impairment()
 class _Lane:
     """One direction of one client's traffic: a rate-limited queue, then the delay."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, downlink: bool) -> None:
+        self.downlink = downlink
         self.busy_until = 0.0
 
     def departure(self, size: int, now: float, impairment: Impairment) -> float | None:
         """When a datagram of `size` bytes leaves, or None when it is dropped."""
+        if impairment.downlink_only and not self.downlink:
+            return now
         if impairment.cut or random.random() < impairment.loss:
             return None
         if impairment.rate is None:
@@ -74,7 +79,7 @@ class _Upstream(asyncio.DatagramProtocol):
         self.proxy = proxy
         self.client = client
         self.transport: asyncio.DatagramTransport | None = None
-        self.up, self.down = _Lane(), _Lane()
+        self.up, self.down = _Lane(downlink=False), _Lane(downlink=True)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast("asyncio.DatagramTransport", transport)

@@ -78,6 +78,8 @@ class SfuParticipant:
         self._streams: list[protocol.SubscribedStream] = []
         self._layers: dict[str, protocol.Layer | None] = {}
         """The camera layer chosen for each participant (`sfu-layers`)."""
+        self._talking = False
+        """Whether Janus last said this participant talks (it says so on changes only)."""
         self.version = 0
         """The version of the latest `sfu-offer` sent."""
         self.closed = False
@@ -185,7 +187,9 @@ class SfuParticipant:
         publication = self._publications.get(source)
         if publication is None:
             publication = await self._join(source)
-        offer = {"type": "offer", "sdp": sdp}
+        # The camera's simulcast encodings go lowest first (`q`, `h`, `f`); Janus takes them highest
+        # first unless told, which would turn substream 2 into the quarter resolution.
+        offer = {"type": "offer", "sdp": sdp, "rid_order": "lmh"}
         body: Json = {"request": "configure" if publication.published else "publish"}
         reply = await publication.handle.request(body, offer)
         if reply.jsep is None or "sdp" not in reply.jsep:
@@ -249,19 +253,22 @@ class SfuParticipant:
         if data.get("videoroom") in ("talking", "stopped-talking"):
             camera = self._publications.get("camera")
             if camera is not None and data.get("id") == camera.feed:
-                talking = data["videoroom"] == "talking"
-                message = protocol.ActiveSpeaker(
-                    participant_id=self.participant_id, talking=talking
-                )
-                self._queue(lambda: self._announce(message))
+                self._talking = data["videoroom"] == "talking"
+                self._announce_talking()
             return
         if "publishers" in data:
             self._learn_publishers(data["publishers"])
             self._queue(self._resubscribe)
+            if self._talking:  # a newcomer publishes: it was not there when Janus said so
+                self._announce_talking()
         for key in ("unpublished", "leaving"):
             feed = data.get(key)
             if isinstance(feed, int) and self._feeds.pop(feed, None) is not None:
                 self._queue(self._resubscribe)
+
+    def _announce_talking(self) -> None:
+        message = protocol.ActiveSpeaker(participant_id=self.participant_id, talking=self._talking)
+        self._queue(lambda: self._announce(message))
 
     def _learn_publishers(self, publishers: list[Json]) -> None:
         for publisher in publishers:

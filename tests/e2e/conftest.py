@@ -19,7 +19,9 @@ import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
 from tests.conftest import free_port, limits_environment
+from tests.coturn import Coturn, running_coturn
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS
+from tests.impaired_link import ImpairedLink, impaired_link
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "web" / "dist" / "index.html"
@@ -115,6 +117,19 @@ def server(tmp_path: Path, chromium_path: Path) -> Iterator[GlimpseServer]:
     running.start()
     yield running
     running.kill()
+
+
+@pytest.fixture
+def coturn(tmp_path: Path) -> Iterator[Coturn]:
+    with running_coturn(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def link(coturn: Coturn) -> Iterator[ImpairedLink]:
+    """A bad network (`tests/impaired_link.py`) in front of `coturn`, clear until a test sets it."""
+    with impaired_link(coturn.port) as proxy:
+        yield proxy
 
 
 @pytest.fixture(scope="session")

@@ -2,9 +2,9 @@
 // it keeps the page's RTCPeerConnections so the tests can read their getStats(), times the
 // first decoded remote video frame after a click on "Join room", counts the WebSockets the
 // page opens and the token renewals it sends on them (and can cut them, leaving the peer
-// connections alone), follows a remote video's decoded frames and the peer connection carrying
-// them, and keeps every camera, microphone and screen track the page was given, to tell whether
-// they were all stopped.
+// connections alone), follows a remote video's decoded frames, their size as received and the
+// peer connection carrying them, and keeps every camera, microphone and screen track the page
+// was given, to tell whether they were all stopped.
 (() => {
   const mediaTracks = [];
   const devices = navigator.mediaDevices;
@@ -172,6 +172,13 @@
     connections: [...window.__watch.connections],
     frames: window.__watch.frames,
   });
+
+  /** The frames of `name`'s video as received ([frameWidth, frameHeight] of its inbound-rtp). */
+  window.__receivedFrameSize = async (name) => {
+    const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
+    const report = track && (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
+    return report?.frameWidth ? [report.frameWidth, report.frameHeight] : [0, 0];
+  };
 
   window.__videoSize = (name) => {
     const video = remoteVideo(name);

@@ -104,6 +104,12 @@ class Person:
         width, height = self.page.evaluate("name => window.__videoSize(name)", name)
         return width, height
 
+    def received_frame_size(self, name: str) -> tuple[int, int]:
+        """The size of the frames of `name`'s video as they arrive (inbound-rtp frameWidth and
+        frameHeight), whatever the tile shows; (0, 0) before any."""
+        width, height = self.page.evaluate("name => window.__receivedFrameSize(name)", name)
+        return width, height
+
     def audio_peak(self, name: str) -> float:
         peak: float = self.page.evaluate("name => window.__audioPeak(name)", name)
         return peak

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.coturn import Coturn, running_coturn
+from tests.coturn import Coturn
 from tests.e2e.conftest import GlimpseServer
 from tests.e2e.people import Person, ann_and_bob_meet, eventually
 from tests.e2e.test_server_restart import video_held, watch_video
-from tests.impaired_link import ImpairedLink, impaired_link
+from tests.impaired_link import ImpairedLink
 from tests.tcp_relay import TcpRelay
 
 CROSSING_DELAY = 0.075
@@ -60,18 +60,6 @@ LINK_FIGURES = """async () => {
   }
   return null;
 }"""
-
-
-@pytest.fixture
-def coturn(tmp_path: Path) -> Iterator[Coturn]:
-    with running_coturn(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
-def link(coturn: Coturn) -> Iterator[ImpairedLink]:
-    with impaired_link(coturn.port) as proxy:
-        yield proxy
 
 
 @pytest.fixture

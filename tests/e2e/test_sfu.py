@@ -1,20 +1,32 @@
 """Media through the SFU (Janus) in real Chromium: the switch from the mesh, everyone decoding
-everyone, each participant's upload as the room grows, and a Janus that dies mid-call."""
+everyone, each participant's upload as the room grows, a Janus that dies mid-call; and the
+simulcast layer each tile gets, with the active speaker as Janus hears it."""
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Playwright, ViewportSize, expect
 
+from tests.coturn import Coturn, outward_address, running_coturn
+from tests.e2e.chromium import CHROMIUM_FLAGS
 from tests.e2e.conftest import GlimpseServer
-from tests.e2e.people import Person, ann_opens_a_room, eventually
+from tests.e2e.meeting import change_room
+from tests.e2e.people import MEDIA_TIMEOUT_MS, Person, ann_opens_a_room, eventually
+from tests.impaired_link import ImpairedLink
 from tests.janus import Janus, running_janus
 
-SMALL_CAMERA = Path(__file__).with_name("small_camera.js")
+CAMERA_LIMITS = Path(__file__).with_name("camera_limits.js")
+SMALL_CAMERA = CAMERA_LIMITS
+"""The camera limits' default: 320x240 at 15 frames a second."""
+SILENT_MICROPHONE = Path(__file__).with_name("silent_microphone.js")
 FAILOVER_TIMEOUT = 40.0
 """Six browsers publishing and subscribing afresh at once on two cores (under a second with two)."""
 
@@ -161,3 +173,172 @@ def test_a_growing_meeting_moves_to_the_sfu_and_survives_its_janus(
         assert janus_of(ann, two_janus) is not carrying
     finally:
         server.kill()
+
+
+VOICE = "0.8*sin(2*PI*(300+120*sin(2*PI*0.7*t))*t)*(0.65+0.35*sin(2*PI*4*t))"
+"""Someone speaking loudly, roughly: a tone sliding in pitch and swelling four times a second (a
+steady tone would be taken for noise by the browser's noise suppression)."""
+FRAME_RATE = 10
+"""Every camera's frame rate (the publishers' at the size the app asks for through the SFU)."""
+SMALL_SCREEN: ViewportSize = {"width": 800, "height": 600}
+"""Cat's window: a grid tile gets the middle layer, the speaker view's thumbnails the lowest."""
+NARROW_DOWNLINK = 400_000
+"""Bits per second to Cat: too few for the top layer, which Janus would forward all the same."""
+LINK_TIMEOUT = 45.0
+"""For a layer to change with the link: down a layer at a time, then up after good stretches
+(web/src/rtc/downlinkCap.ts); the top layer's first frames too, once the publishers' estimate
+of their uplink through TURN has grown enough for it."""
+
+
+@pytest.fixture
+def loud_voice(tmp_path: Path) -> Path:
+    """A WAV file of `VOICE` (ffmpeg), for Chromium's fake microphone."""
+    ffmpeg = shutil.which("ffmpeg")
+    assert ffmpeg, "ffmpeg is not installed: apt-get install ffmpeg (.ci/services.sh does)"
+    wav = tmp_path / "voice.wav"
+    subprocess.run(  # noqa: S603 (ffmpeg, with arguments of our own)
+        [ffmpeg, "-loglevel", "error", "-f", "lavfi", "-i", f"aevalsrc={VOICE}:s=48000:d=10",
+         "-c:a", "pcm_s16le", str(wav)],
+        check=True, timeout=30,
+    )  # fmt: skip
+    return wav
+
+
+@pytest.fixture
+def speaking_browser(
+    playwright: Playwright, chromium_path: Path, loud_voice: Path
+) -> Iterator[Browser]:
+    """Chromium whose fake microphone plays `loud_voice` in a loop, on every page (a page with
+    `SILENT_MICROPHONE` sends silence instead)."""
+    chromium = playwright.chromium.launch(
+        executable_path=chromium_path,
+        args=[*CHROMIUM_FLAGS, f"--use-file-for-fake-audio-capture={loud_voice}"],
+    )
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def coturn(tmp_path: Path) -> Iterator[Coturn]:
+    """coturn relaying from this machine's outward address: Janus has its candidates there only."""
+    with running_coturn(tmp_path, relay_ip=outward_address()) as server:
+        yield server
+
+
+@pytest.fixture
+def relayed_sfu_server(
+    tmp_path: Path, janus: Janus, coturn: Coturn, link: ImpairedLink
+) -> Iterator[GlimpseServer]:
+    """Glimpse with Janus, every browser's media through TURN behind the impaired link."""
+    running = GlimpseServer(
+        tmp_path / "data",
+        tmp_path / "server.log",
+        GLIMPSE_JANUS_URLS=janus.url,
+        GLIMPSE_JANUS_API_SECRET=janus.api_secret,
+        GLIMPSE_JANUS_ADMIN_KEY=janus.admin_key,
+        GLIMPSE_ICE_SERVERS=f"turn:127.0.0.1:{link.port}?transport=udp",
+        GLIMPSE_TURN_SECRET=coturn.secret,
+        GLIMPSE_ICE_TRANSPORT_POLICY="relay",
+    )
+    running.start()
+    yield running
+    running.kill()
+
+
+def limit_camera(person: Person, **limits: int) -> None:
+    """Hold `person`'s camera to these limits (width, height, frameRate)."""
+    person.context.add_init_script(script=f"window.__cameraLimits = {json.dumps(limits)};")
+    person.context.add_init_script(path=str(CAMERA_LIMITS))
+
+
+def joins_silently(
+    browser: Browser, server: GlimpseServer, name: str, invite: str, **camera: int
+) -> Person:
+    """`name` joins with a silent microphone and their camera held to `camera`."""
+    joiner = Person(browser, server.base_url, name)
+    joiner.context.add_init_script(path=str(SILENT_MICROPHONE))
+    limit_camera(joiner, **camera)
+    joiner.sign_up(invite)
+    joiner.join()
+    return joiner
+
+
+@pytest.mark.timeout(180)
+def test_each_tile_gets_its_layer_within_what_the_link_takes_and_the_speaker_comes_from_janus(
+    speaking_browser: Browser, relayed_sfu_server: GlimpseServer, link: ImpairedLink
+) -> None:
+    server = relayed_sfu_server
+    ann = Person(speaking_browser, server.base_url, "Ann")  # the loud voice
+    limit_camera(ann, frameRate=FRAME_RATE)
+    ann.sign_up()
+    invite = ann.create_room("Simulcast")
+    change_room(server.base_url, ann, invite, media_mode="sfu")
+    ann.page.goto(invite)
+    ann.join()
+    bob = joins_silently(speaking_browser, server, "Bob", invite, frameRate=FRAME_RATE)
+    cat = joins_silently(
+        speaking_browser, server, "Cat", invite, width=320, height=240, frameRate=FRAME_RATE
+    )
+    cat.page.set_viewport_size(SMALL_SCREEN)
+    eventually(lambda: all(media_path(p) == "sfu" for p in (ann, bob, cat)), "all through the SFU")
+    cat.sees_video_of("Ann")
+    cat.sees_video_of("Bob")
+
+    # Janus hears Ann talking (audio levels in her packets), not Bob: everyone else is told.
+    for watcher in (cat, bob):
+        expect(watcher.tile("Ann")).to_have_attribute(
+            "aria-label", "Ann, speaking", timeout=MEDIA_TIMEOUT_MS
+        )
+    expect(cat.tile("Bob")).to_have_attribute("aria-label", "Bob")
+
+    # Each camera comes in the layer its tile needs: pinned, the featured tile the top layer and
+    # the thumbnail the lowest; in the grid, both middle-sized tiles the middle one.
+    def received() -> dict[str, tuple[int, int]]:
+        return {name: cat.received_frame_size(name) for name in ("Ann", "Bob")}
+
+    def top_and_lowest(large: str, small: str) -> dict[str, tuple[int, int]] | None:
+        """What Cat receives once `large` comes in the top layer and `small` in the lowest (a
+        quarter of its width)."""
+        sizes = received()
+        return sizes if sizes[large][0] >= 4 * sizes[small][0] > 0 else None
+
+    sizes: dict[str, dict[str, tuple[int, int]]] = {}
+    for large, small in (("Ann", "Bob"), ("Bob", "Ann")):
+        cat.page.get_by_role("button", name=f"Pin {large}").click()
+        sizes[f"{large} pinned"] = eventually(
+            partial(top_and_lowest, large, small),
+            f"Cat receives {large} (featured) in the top layer, {small} (a thumbnail) the lowest",
+            LINK_TIMEOUT,  # at first, the publishers' estimate of their uplink has to grow
+        )
+    featured, thumbnail = sizes["Bob pinned"]["Bob"], sizes["Bob pinned"]["Ann"]
+    assert sizes["Ann pinned"]["Ann"] == featured, sizes
+    cat.control("Grid view").click()
+    sizes["grid"] = eventually(
+        lambda: (r := received())["Ann"] == r["Bob"] and featured[0] > r["Ann"][0] > thumbnail[0]
+        and r,
+        "Cat receives Ann and Bob in the middle layer in the grid",
+    )  # fmt: skip
+    print(f"\nframes Cat receives (width, height): {sizes}")
+
+    # Cat's downlink narrows: the featured tile's layer drops to what it carries, then comes back.
+    cat.control("Speaker view").click()  # Bob still pinned
+    eventually(lambda: cat.received_frame_size("Bob") == featured, "Bob featured again")
+    link.set(rate=NARROW_DOWNLINK, downlink_only=True)
+    narrowed = time.monotonic()
+    capped = eventually(
+        lambda: (r := cat.received_frame_size("Bob"))[0] < featured[0] and r,
+        f"Bob's layer drops to what {NARROW_DOWNLINK // 1000} kbit/s carries",
+        LINK_TIMEOUT,
+    )
+    dropped = time.monotonic() - narrowed
+    link.clear()
+    cleared = time.monotonic()
+    eventually(
+        lambda: cat.received_frame_size("Bob")[0] >= featured[0],
+        "Bob's top layer again once the link is clear",
+        LINK_TIMEOUT,
+    )
+    print(
+        f"{NARROW_DOWNLINK // 1000} kbit/s down: Bob at {capped} after {dropped:.1f} s; "
+        f"{featured} again {time.monotonic() - cleared:.1f} s after the link cleared"
+    )

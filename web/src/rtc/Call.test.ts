@@ -6,11 +6,11 @@ import type { Joined, LobbyEntry, Participant } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { SignalClient } from "../realtime/SignalClient";
 import { Call, NOTICE_MS, REACTION_MS } from "./Call";
-import { stubAudioContext, stubMediaDevices } from "./fakeMedia";
+import { appliedConstraints, stubAudioContext, stubMediaDevices } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
 import { LocalMedia } from "./LocalMedia";
-import { LAYERS_DEBOUNCE_MS } from "./simulcastLayers";
+import { LAYERS_DEBOUNCE_MS, SIMULCAST_CAPTURE } from "./simulcastLayers";
 
 const ICE = [{ urls: ["stun:127.0.0.1:3478"] }];
 const settle = () => vi.advanceTimersByTimeAsync(0);
@@ -775,6 +775,22 @@ describe("Call", () => {
         expect.objectContaining({ source: "screen" }),
       ]);
       expect(peers[2]!.closed).toBe(true);
+    });
+
+    it("asks the camera for three layers' size through the SFU, and for the default in the mesh", async () => {
+      const starting = media.start();
+      const [, camera] = deviceRequests.map((r) => r.grant());
+      await starting;
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      const { width, height } = SIMULCAST_CAPTURE;
+      const simulcast = { width: { ideal: width }, height: { ideal: height } };
+      expect(appliedConstraints(camera!)).toEqual([simulcast]);
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(2) }); // moved: the same size
+      await settle();
+      sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 3 } });
+      await settle();
+      expect(appliedConstraints(camera!)).toEqual([simulcast, {}]);
+      expect(media.snapshot.camera).toBe(camera);
     });
 
     it("chooses each camera's layer from its tile, for those in the room, sending only changes", async () => {

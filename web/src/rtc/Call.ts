@@ -36,6 +36,7 @@ import { PeerLink } from "./PeerLink";
 import type { LinkHealth, LocalTracks, OutgoingSignal, PeerState } from "./PeerLink";
 import { SfuSession } from "./SfuSession";
 import type { SubscribedMedia } from "./SfuSubscription";
+import { SIMULCAST_CAPTURE } from "./simulcastLayers";
 import type { TileSize } from "./simulcastLayers";
 
 export interface RemoteParticipant {
@@ -420,6 +421,7 @@ export class Call extends Emitter<CallEvents> {
       this.closeLinks();
       this.closeSfu();
       this.path = path;
+      this.captureFor(path);
       this.remotes = new Map();
       for (const participant of joined.participants) {
         if (participant.id !== joined.participant_id && participant.id !== previousSelf) {
@@ -764,6 +766,7 @@ export class Call extends Emitter<CallEvents> {
       (path.mode === "mesh" || path.generation === this.path.generation);
     this.path = path;
     if (same) return;
+    this.captureFor(path);
     const selfId = this.current.self?.id ?? "";
     this.talking.clear();
     if (path.mode === "sfu") {
@@ -777,6 +780,14 @@ export class Call extends Emitter<CallEvents> {
     }
     this.publish({ mediaPath: path.mode });
     this.publishSpeaking();
+  }
+
+  /**
+   * The camera's size for the path: through the SFU, large enough for its three simulcast
+   * layers; in the mesh, the browser's default (each link scales its copy down as the room grows).
+   */
+  private captureFor(path: MediaPath): void {
+    this.media.setCaptureSize(path.mode === "sfu" ? SIMULCAST_CAPTURE : null);
   }
 
   /** A new SFU session in place of the links or the old one: everyone's media comes anew. */

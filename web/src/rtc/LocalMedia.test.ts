@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import { stubMediaDevices, unplug } from "./fakeMedia";
+import { appliedConstraints, stubMediaDevices, unplug } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
 import { INSECURE_PAGE, LocalMedia } from "./LocalMedia";
 
@@ -103,6 +103,36 @@ describe("LocalMedia", () => {
     expect(media.snapshot.selected.audio).toBe("usb-headset");
     expect(media.tracksToSend.audio).toBe(second);
     expect(first?.readyState).toBe("ended");
+  });
+
+  it("asks the camera in use, and the next one, for a size; the default again after", async () => {
+    const starting = media.start();
+    const [, camera] = requests.map((r) => r.grant());
+    await starting;
+    expect(requests[1]!.constraints).toEqual({ video: true });
+    media.setCaptureSize({ width: 1280, height: 720 });
+    media.setCaptureSize({ width: 1280, height: 720 }); // the same again: nothing to apply
+    const hd = { width: { ideal: 1280 }, height: { ideal: 720 } };
+    expect(appliedConstraints(camera!)).toEqual([hd]);
+    expect(media.snapshot.camera).toBe(camera); // the same track: senders keep it
+    const switching = media.selectDevice("video", "usb-camera");
+    const next = requests[2]!.grant();
+    await switching;
+    expect(requests[2]!.constraints).toEqual({
+      video: { deviceId: { exact: "usb-camera" }, ...hd },
+    });
+    media.setCaptureSize(null);
+    expect(appliedConstraints(next)).toEqual([{}]);
+  });
+
+  it("asks a camera granted after a size was chosen for that size", async () => {
+    const starting = media.start();
+    media.setCaptureSize({ width: 1280, height: 720 }); // the call went through the SFU meanwhile
+    const [, camera] = requests.map((r) => r.grant());
+    await starting;
+    expect(appliedConstraints(camera!)).toEqual([
+      { width: { ideal: 1280 }, height: { ideal: 720 } },
+    ]);
   });
 
   it("on a page that is not secure, asks for nothing and says why", async () => {

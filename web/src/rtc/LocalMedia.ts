@@ -1,13 +1,19 @@
 /**
  * The local camera, microphone, speaker and screen, without UI: acquisition with a clear reason
- * when a device is denied, missing or unplugged (and a retry), device switching, mute and
- * camera-off, and screen share.
+ * when a device is denied, missing or unplugged (and a retry), device switching, the camera's
+ * size, mute and camera-off, and screen share.
  */
 import { Emitter } from "../realtime/emitter";
 import type { LocalTracks } from "./PeerLink";
 
 /** The devices asked for with getUserMedia. */
 export type DeviceKind = "audio" | "video";
+
+/** A camera size to ask for (the browser gives the nearest it has). */
+export interface CaptureSize {
+  width: number;
+  height: number;
+}
 
 /** Whether this browser can send sound to a chosen output (`setSinkId`); when not, the system's. */
 export const SPEAKER_CHOICE =
@@ -93,6 +99,8 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   private stopped = false;
   /** Device requests made so far, per kind: only the latest one's answer is kept. */
   private readonly requests: Record<DeviceKind, number> = { audio: 0, video: 0 };
+  /** The camera size asked for (null: the browser's default). */
+  private captureSize: CaptureSize | null = null;
 
   get snapshot(): LocalMediaSnapshot {
     return this.current;
@@ -135,6 +143,18 @@ export class LocalMedia extends Emitter<{ change: [] }> {
   /** Play the call's sound on this output (`SPEAKER_CHOICE` says whether the browser can). */
   selectSpeaker(deviceId: string): void {
     this.update({ speaker: deviceId });
+  }
+
+  /**
+   * Ask the camera for this size from now on (null: the browser's default), in place: the track
+   * stays the same, so whatever sends it goes on.
+   */
+  setCaptureSize(size: CaptureSize | null): void {
+    if (size?.width === this.captureSize?.width && size?.height === this.captureSize?.height) {
+      return;
+    }
+    this.captureSize = size;
+    void this.current.camera?.applyConstraints(sizeConstraints(size)).catch(() => undefined);
   }
 
   setMicrophone(on: boolean): void {
@@ -181,7 +201,10 @@ export class LocalMedia extends Emitter<{ change: [] }> {
 
   private async acquire(kind: DeviceKind): Promise<void> {
     const deviceId = this.current.selected[kind];
-    const constraints = deviceId ? { deviceId: { exact: deviceId } } : true;
+    const chosen = deviceId ? { deviceId: { exact: deviceId } } : {};
+    const size = this.captureSize;
+    const sized = kind === "video" ? { ...chosen, ...sizeConstraints(size) } : chosen;
+    const constraints = Object.keys(sized).length > 0 ? sized : true;
     const request = (this.requests[kind] += 1);
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ [kind]: constraints });
@@ -207,6 +230,10 @@ export class LocalMedia extends Emitter<{ change: [] }> {
         this.update({ audio: track, problems, selected });
       } else {
         this.current.camera?.stop();
+        // Another size was asked for while the browser was granting this camera.
+        if (this.captureSize !== size) {
+          void track.applyConstraints(sizeConstraints(this.captureSize)).catch(() => undefined);
+        }
         this.update({ camera: track, problems, selected });
       }
     } catch (error) {
@@ -266,4 +293,9 @@ export class LocalMedia extends Emitter<{ change: [] }> {
     };
     this.emit("change");
   }
+}
+
+/** A size asked for as an ideal (never refused: the nearest is given); none for the default. */
+function sizeConstraints(size: CaptureSize | null): MediaTrackConstraints {
+  return size === null ? {} : { width: { ideal: size.width }, height: { ideal: size.height } };
 }

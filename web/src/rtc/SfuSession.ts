@@ -3,8 +3,9 @@
  * the camera publication (from the start, whatever is on), the screen publication while sharing,
  * and the subscription to everyone else, all signaled over Glimpse's WebSocket (the browser never
  * talks to Janus). Local track changes go to the publications in place; the simulcast layer of
- * each camera follows the tile it is shown in, asked for again whenever that camera comes anew
- * into the subscription (the server keeps no choice for a stream it does not send yet).
+ * each camera follows the tile it is shown in, at most what the subscription's link can carry
+ * (`DownlinkCap`), asked for again whenever that camera comes anew into the subscription (the
+ * server keeps no choice for a stream it does not send yet).
  */
 import { Emitter } from "../realtime/emitter";
 import type {
@@ -21,6 +22,7 @@ import { SfuPublication } from "./SfuPublication";
 import type { SourceTracks } from "./SfuPublication";
 import { SfuSubscription } from "./SfuSubscription";
 import type { SubscribedMedia } from "./SfuSubscription";
+import { DownlinkCap } from "./downlinkCap";
 import { LayerChoices } from "./simulcastLayers";
 import type { TileSize } from "./simulcastLayers";
 
@@ -51,6 +53,7 @@ export class SfuSession extends Emitter<{
   private screen: SfuPublication | null = null;
   private readonly subscription: SfuSubscription;
   private readonly layers: LayerChoices;
+  private readonly downlink = new DownlinkCap();
   /** The participants whose camera the subscription carries. */
   private cameras = new Set<string>();
 
@@ -71,7 +74,11 @@ export class SfuSession extends Emitter<{
     });
     this.subscription.on("streams", (streams) => this.streamsChanged(streams));
     this.subscription.on("state", (state) => this.emit("state", state));
-    this.subscription.on("health", (health) => this.emit("health", health));
+    this.subscription.on("health", (health) => {
+      this.emit("health", health);
+      const link = health.values().next().value; // the same for everyone: the path from the SFU
+      if (link) this.layers.setCap(this.downlink.observe(link.loss));
+    });
     this.camera = this.publication("camera", cameraTracks(options.tracks));
     if (options.tracks.screen !== null) {
       this.screen = this.publication("screen", { video: options.tracks.screen });

@@ -23,7 +23,8 @@ export class FakeMediaStream {
 
 /**
  * A live track whose `stop` is recorded in `readyState`, as a browser's is (stopping it fires no
- * event); `unplug` ends it as a device that goes away does, with an "ended" event.
+ * event), and the constraints applied to it in `applied`; `unplug` ends it as a device that goes
+ * away does, with an "ended" event.
  */
 export function fakeTrack(kind: "audio" | "video"): MediaStreamTrack {
   const ended: (() => void)[] = [];
@@ -31,6 +32,10 @@ export function fakeTrack(kind: "audio" | "video"): MediaStreamTrack {
     kind,
     enabled: true,
     readyState: "live",
+    applied: [] as MediaTrackConstraints[],
+    applyConstraints: async (constraints: MediaTrackConstraints) => {
+      track.applied.push(constraints);
+    },
     stop: () => (track.readyState = "ended"),
     addEventListener: (type: string, listener: () => void) => {
       if (type === "ended") ended.push(listener);
@@ -41,6 +46,11 @@ export function fakeTrack(kind: "audio" | "video"): MediaStreamTrack {
     },
   };
   return track as unknown as MediaStreamTrack;
+}
+
+/** The constraints applied to a fake track, in order. */
+export function appliedConstraints(track: MediaStreamTrack): MediaTrackConstraints[] {
+  return (track as unknown as { applied: MediaTrackConstraints[] }).applied;
 }
 
 export function unplug(track: MediaStreamTrack): void {
@@ -71,6 +81,8 @@ export function stubAudioContext(): { closed: boolean }[] {
 /** A device request the test answers later: `grant` resolves it with a new track. */
 export interface PendingRequest {
   kind: "audio" | "video";
+  /** What getUserMedia was asked (none for getDisplayMedia). */
+  constraints: MediaStreamConstraints | undefined;
   grant: () => MediaStreamTrack;
   /** Refuse it as the browser does (`NotAllowedError`: denied; `NotFoundError`: none). */
   refuse: (name: string) => void;
@@ -79,10 +91,11 @@ export interface PendingRequest {
 /** Stub getUserMedia/getDisplayMedia; each call waits in `requests` until the test grants it. */
 export function stubMediaDevices(): PendingRequest[] {
   const requests: PendingRequest[] = [];
-  const request = (kind: "audio" | "video") =>
+  const request = (kind: "audio" | "video", constraints?: MediaStreamConstraints) =>
     new Promise<MediaStream>((resolve, reject) => {
       requests.push({
         kind,
+        constraints,
         grant: () => {
           const track = fakeTrack(kind);
           resolve(new FakeMediaStream([track]) as unknown as MediaStream);
@@ -96,7 +109,7 @@ export function stubMediaDevices(): PendingRequest[] {
   vi.stubGlobal("navigator", {
     mediaDevices: {
       getUserMedia: (constraints: MediaStreamConstraints) =>
-        request(constraints.audio ? "audio" : "video"),
+        request(constraints.audio ? "audio" : "video", constraints),
       getDisplayMedia: () => request("video"),
       enumerateDevices: async () => [],
     },
