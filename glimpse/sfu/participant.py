@@ -315,10 +315,12 @@ class SfuParticipant:
         if camera is None:
             return
         reply: JanusEvent | None = None
-        fresh = self._subscriber is None
-        if fresh:
-            self._subscriber = await self._session.attach(VIDEOROOM, self._on_subscriber_event)
-            reply = await self._subscriber.request(
+        subscriber = self._subscriber
+        fresh = subscriber is None
+        if subscriber is None:
+            subscriber = await self._session.attach(VIDEOROOM, self._on_subscriber_event)
+            self._subscriber = subscriber
+            reply = await subscriber.request(
                 {
                     "request": "join",
                     "ptype": "subscriber",
@@ -330,11 +332,11 @@ class SfuParticipant:
             )
         else:
             if removed:
-                reply = await self._subscriber.request(
+                reply = await subscriber.request(
                     {"request": "unsubscribe", "streams": [{"feed": f} for f in sorted(removed)]}
                 )
             if added:
-                reply = await self._subscriber.request(
+                reply = await subscriber.request(
                     {"request": "subscribe", "streams": [{"feed": f} for f in sorted(added)]}
                 )
         self._subscribed = wanted
