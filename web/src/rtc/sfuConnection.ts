@@ -125,11 +125,14 @@ export class ConnectionWatch {
     const recover = this.options.recover;
     if (recover === undefined) return;
     const attempt = this.attempts++;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    const run = () => {
       this.timer = setTimeout(() => this.lost(), CONNECT_TIMEOUT_MS);
       recover(attempt);
-    }, this.policy.delayBefore(attempt));
+    };
+    clearTimeout(this.timer);
+    const delay = this.policy.delayBefore(attempt);
+    if (delay === 0) run();
+    else this.timer = setTimeout(run, delay);
   }
 
   private setState(state: PeerState): void {
