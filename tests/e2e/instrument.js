@@ -34,8 +34,7 @@
     }
 
     send(data) {
-      if (typeof data === "string" && JSON.parse(data).type === "renew")
-        window.__sockets.renewals += 1;
+      if (typeof data === "string" && JSON.parse(data).type === "renew") window.__sockets.renewals += 1;
       super.send(data);
     }
   };
@@ -43,8 +42,7 @@
   /** The signaling path goes down (the page's WebSockets drop, new ones fail), media untouched. */
   window.__cutSockets = () => {
     window.__sockets.cut = true;
-    for (const socket of window.__sockets.open)
-      socket.close(4000, "cut by the test");
+    for (const socket of window.__sockets.open) socket.close(4000, "cut by the test");
   };
   window.__restoreSockets = () => {
     window.__sockets.cut = false;
@@ -77,10 +75,7 @@
 
   function watchFirstFrame() {
     const timer = setInterval(async () => {
-      if (
-        (await inboundVideo()).some((s) => s.framesDecoded > 0) &&
-        window.__firstFrameAt === undefined
-      ) {
+      if ((await inboundVideo()).some((s) => s.framesDecoded > 0) && window.__firstFrameAt === undefined) {
         window.__firstFrameAt = performance.now();
         clearInterval(timer);
       }
@@ -90,13 +85,8 @@
   document.addEventListener(
     "click",
     (event) => {
-      const button =
-        event.target instanceof Element ? event.target.closest("button") : null;
-      if (
-        button &&
-        button.textContent.trim() === "Join room" &&
-        window.__joinClickedAt === undefined
-      ) {
+      const button = event.target instanceof Element ? event.target.closest("button") : null;
+      if (button && button.textContent.trim() === "Join room" && window.__joinClickedAt === undefined) {
         window.__joinClickedAt = performance.now();
         watchFirstFrame();
       }
@@ -105,17 +95,13 @@
   );
 
   const remoteVideo = (name) =>
-    document.querySelector(
-      `figure[data-participant="${CSS.escape(name)}"]:not([data-self]) video`,
-    );
+    document.querySelector(`figure[data-participant="${CSS.escape(name)}"]:not([data-self]) video`);
 
   /** Frames decoded so far of the video this page shows for `name` (-1: none yet). */
   window.__videoFrames = async (name) => {
     const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
     if (!track) return -1;
-    const report = (await inboundVideo()).find(
-      (s) => s.trackIdentifier === track.id,
-    );
+    const report = (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
     return report ? (report.framesDecoded ?? 0) : -1;
   };
 
@@ -129,8 +115,7 @@
       if (closed(pc)) continue;
       let bytes = 0;
       (await pc.getStats()).forEach((s) => {
-        if (s.type === "outbound-rtp")
-          bytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
+        if (s.type === "outbound-rtp") bytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
       });
       lastBytesSent.set(pc, bytes);
     }
@@ -163,12 +148,7 @@
    * rise, the connections seen and the frames decoded since the watch began.
    */
   window.__watchFrames = (name) => {
-    const watch = {
-      name,
-      longestStallMs: 0,
-      connections: new Set(),
-      frames: 0,
-    };
+    const watch = { name, longestStallMs: 0, connections: new Set(), frames: 0 };
     let last = null;
     window.__watch = watch;
     const sample = async () => {
@@ -177,12 +157,7 @@
       for (const [index, pc] of connections.entries()) {
         if (!track || closed(pc)) continue;
         (await pc.getStats()).forEach((s) => {
-          if (
-            s.type !== "inbound-rtp" ||
-            s.kind !== "video" ||
-            s.trackIdentifier !== track.id
-          )
-            return;
+          if (s.type !== "inbound-rtp" || s.kind !== "video" || s.trackIdentifier !== track.id) return;
           watch.connections.add(index);
           if (last === null || s.framesDecoded > last.frames) {
             if (last !== null) watch.frames += s.framesDecoded - last.frames;
@@ -190,8 +165,7 @@
           }
         });
       }
-      if (last !== null)
-        watch.longestStallMs = Math.max(watch.longestStallMs, now - last.at);
+      if (last !== null) watch.longestStallMs = Math.max(watch.longestStallMs, now - last.at);
     };
     watch.timer = setInterval(() => void sample(), 50);
   };
@@ -209,12 +183,7 @@
   window.__breakVideoConnection = (name) => {
     const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
     for (const [index, pc] of connections.entries()) {
-      if (
-        !track ||
-        closed(pc) ||
-        !pc.getReceivers().some((r) => r.track === track)
-      )
-        continue;
+      if (!track || closed(pc) || !pc.getReceivers().some((r) => r.track === track)) continue;
       pc.close();
       broken.add(pc);
       Object.defineProperty(pc, "connectionState", { value: "failed" });
