@@ -147,3 +147,53 @@ async def test_a_camera_published_again_from_a_new_connection_replaces_the_old_o
         for peer in (ann_camera, new_camera, bob_camera, ann_sub, ann_sub_again, bob_sub):
             await peer.close()
         await bob_sub_again.close()
+
+
+async def test_a_screen_published_again_from_a_new_connection_leaves_the_rest_alone(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    server = await start_sfu_server()
+    ann, bob = await server.register("Ann"), await server.register("Bob")
+    room = await sfu_room(server, ann)
+    a, b = await server.connect(ann), await server.connect(bob)
+    ann_id = (await a.join(room["code"], media=CAMERA))["participant_id"]
+    await b.join(room["code"], media=CAMERA)
+    ann_camera, screen, new_screen, bob_camera = (
+        Publisher(), Publisher(screen=True), Publisher(screen=True), Publisher()
+    )  # fmt: skip
+    ann_sub, bob_sub = Subscriber(), Subscriber()
+    try:
+        await ann_camera.publish(a)
+        await bob_camera.publish(b)
+        await subscribe(a, ann_sub, await expect_skipping(a, "sfu-offer"))
+        await screen.publish(a, "screen")
+        offer = await expect_skipping(b, "sfu-offer")
+        while screens(offer) != {ann_id}:
+            later = await subscribe(b, bob_sub, offer)
+            offer = later[-1] if later else await expect_skipping(b, "sfu-offer")
+        await subscribe(b, bob_sub, offer)
+
+        await screen.close()
+        assert (await new_screen.publish(a, "screen"))["source"] == "screen"
+        # Bob's subscription drops the old screen, then takes the new one: renegotiations.
+        seen = []
+        offer = await expect_skipping(b, "sfu-offer")
+        while not (set() in seen and screens(offer) == {ann_id}):
+            assert "fresh" not in offer
+            seen.append(screens(offer))
+            later = await subscribe(b, bob_sub, offer)
+            offer = later[-1] if later else await expect_skipping(b, "sfu-offer")
+        assert "fresh" not in offer
+        # Ann's own subscription is not renewed: no offer reaches her.
+        await a.send({"type": "sfu-layers", "ref": "l", "choices": []})
+        while (message := await a.recv())["type"] != "ack":
+            assert message["type"] not in ("sfu-offer", "error"), message
+        assert (await ann_sub.video_frame()).width > 0
+    finally:
+        for peer in (ann_camera, screen, new_screen, bob_camera, ann_sub, bob_sub):
+            await peer.close()
+
+
+def screens(offer: dict[str, Any]) -> set[str]:
+    """Whose screen an `sfu-offer` carries."""
+    return {s["participant_id"] for s in offer["streams"] if s["source"] == "screen"}
