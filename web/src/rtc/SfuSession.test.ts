@@ -445,7 +445,7 @@ describe("SfuSession", () => {
     expect(requested("sfu-resubscribe")).toHaveLength(1); // waiting its turn
     await vi.advanceTimersByTimeAsync(recoveryWait(1));
     expect(requested("sfu-resubscribe")).toHaveLength(2);
-    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS + recoveryWait(2));
+    await vi.advanceTimersByTimeAsync(2 * CONNECT_TIMEOUT_MS + recoveryWait(2));
     expect(requested("sfu-resubscribe")).toHaveLength(3);
   });
 });

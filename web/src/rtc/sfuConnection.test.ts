@@ -39,13 +39,18 @@ describe("ConnectionWatch", () => {
     expect(recoveries).toEqual([0]);
     await vi.advanceTimersByTimeAsync(1);
     expect(recoveries).toEqual([0, 1]);
-    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS + 2000);
+    // Each recovery that did not bring it back gives the next more time to connect.
+    await vi.advanceTimersByTimeAsync(2 * CONNECT_TIMEOUT_MS + 1999);
+    expect(recoveries).toEqual([0, 1]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(recoveries).toEqual([0, 1, 2]);
+    await vi.advanceTimersByTimeAsync(4 * CONNECT_TIMEOUT_MS + 3000);
+    expect(recoveries).toEqual([0, 1, 2, 3]);
     // Back: the next failure is a first attempt again.
     pc.connect();
     pc.fail();
     await vi.advanceTimersByTimeAsync(0);
-    expect(recoveries).toEqual([0, 1, 2, 0]);
+    expect(recoveries).toEqual([0, 1, 2, 3, 0]);
   });
 
   it("gives a disconnected connection its grace, and none to one that never connected", async () => {

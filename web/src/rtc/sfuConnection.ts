@@ -11,7 +11,11 @@ import type { PeerState } from "./PeerLink";
 
 /** A connection "disconnected" this long is recovered (a "failed" one at once). */
 export const DISCONNECTED_GRACE_MS = 3000;
-/** Not connected this long after a negotiation or a recovery: recovered (again). */
+/**
+ * Not connected this long after a negotiation or a recovery: recovered (again). Doubled after each
+ * recovery that did not bring it back, up to 4 times, so a slow machine or link gets the time it
+ * needs instead of being started over and over (a link's connect timeout grows likewise).
+ */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The browser's candidates of one connection, sent once the server has that connection. */
@@ -65,6 +69,8 @@ export class ConnectionWatch {
   private readonly policy: ReconnectPolicy;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private attempts = 0;
+  /** How long the connection may take to connect now. */
+  private patience = CONNECT_TIMEOUT_MS;
   private everConnected = false;
   private current: PeerState = "connecting";
 
@@ -89,7 +95,7 @@ export class ConnectionWatch {
   armed(): void {
     if (this.pc?.connectionState === "connected") return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.lost(), CONNECT_TIMEOUT_MS);
+    this.timer = setTimeout(() => this.lost(), this.patience);
   }
 
   close(): void {
@@ -104,6 +110,7 @@ export class ConnectionWatch {
       case "connected":
         this.everConnected = true;
         this.attempts = 0;
+        this.patience = CONNECT_TIMEOUT_MS;
         this.setState("connected");
         break;
       case "disconnected":
@@ -126,7 +133,8 @@ export class ConnectionWatch {
     if (recover === undefined) return;
     const attempt = this.attempts++;
     const run = () => {
-      this.timer = setTimeout(() => this.lost(), CONNECT_TIMEOUT_MS);
+      this.patience = CONNECT_TIMEOUT_MS * 2 ** Math.min(attempt, 2);
+      this.timer = setTimeout(() => this.lost(), this.patience);
       recover(attempt);
     };
     clearTimeout(this.timer);
