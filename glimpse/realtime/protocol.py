@@ -153,6 +153,15 @@ class SfuSubscribed(ClientMessage, tag="sfu-subscribed"):
     sdp: str
 
 
+class SfuResubscribe(ClientMessage, tag="sfu-resubscribe"):
+    """The subscription's connection failed: the SFU gives it up and offers a fresh one
+    (`sfu-offer` with `fresh`). Names what it gives up: the media path's `generation` and the
+    `version` of the latest `sfu-offer`."""
+
+    generation: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)]
+    version: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)]
+
+
 class LayerChoice(msgspec.Struct, forbid_unknown_fields=True):
     participant_id: Id
     layer: Layer | None
@@ -172,7 +181,7 @@ class Record(ClientMessage, tag="record"):
     active: bool
 
 
-SfuRequest = SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuLayers
+SfuRequest = SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuResubscribe | SfuLayers
 """The requests a session hands to the SFU (glimpse/sfu/service.py)."""
 
 
@@ -218,7 +227,8 @@ class EndMeeting(ClientMessage, tag="end-meeting"):
 AnyClientMessage = (
     Auth | Renew | Join | Leave | Chat | Typing | Signal | Media | Pong
     | Hand | React | Moderate | Admit | Deny | Lock | EndMeeting
-    | SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuLayers | Record
+    | SfuPublish | SfuUnpublish | SfuCandidate | SfuSubscribed | SfuResubscribe | SfuLayers
+    | Record
 )  # fmt: skip
 CLIENT_TYPES: Final = frozenset(
     cls.__struct_config__.tag for cls in typing.get_args(AnyClientMessage)
@@ -462,6 +472,9 @@ class SfuOffer(ServerMessage, tag="sfu-offer"):
     version: int
     sdp: str
     streams: list[SubscribedStream]
+    fresh: bool = False
+    """The offer of a new connection (the first, or one renewed): answer it from a new peer
+    connection, closing the previous one; otherwise a renegotiation of the current one."""
 
 
 class ActiveSpeaker(ServerMessage, tag="active-speaker"):

@@ -50,6 +50,7 @@ _HOST_NAME = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
 )
 _MEDIA = re.compile(r"([a-z]+) ([0-9]{1,5})(?:/[0-9]{1,5})? \S+( \S+)+")
+_FINGERPRINT = re.compile(r"^a=fingerprint:([^\r\n]*)", re.MULTILINE)
 
 
 def invalid_sdp(problem: str) -> GlimpseError:
@@ -216,6 +217,13 @@ def _ice_chars_problem(name: str, value: str, shortest: int) -> str | None:
     if not shortest <= len(value) <= 256 or not _ICE_CHARS.fullmatch(value):
         return f"{name} is {shortest} to 256 letters, digits, `+` or `/`"
     return None
+
+
+def fingerprint_of(sdp: str) -> str | None:
+    """The first DTLS fingerprint of a checked SDP: the certificate of the peer connection that
+    made it (a browser makes one per connection), so a new one means a new connection."""
+    found = _FINGERPRINT.search(sdp)
+    return found.group(1).strip().lower() if found else None
 
 
 def check_candidate(

@@ -58,7 +58,7 @@ NOT_STRIKES: Final = frozenset(
     {
         "unavailable", "database_unavailable", "server_busy", "internal_error",
         "unknown_participant", "rate_limited", "media_server_unavailable", "stale_offer",
-        "not_sfu", "unknown_connection",
+        "not_sfu", "unknown_connection", "stale_media_path",
     }
 )  # fmt: skip
 """Refusals a client cannot avoid, which are not strikes: the server's failures, a signal to
@@ -551,7 +551,7 @@ class Session:
                 self._reply(protocol.Ack(request="record", ref=request.ref))
             case (
                 protocol.SfuPublish() | protocol.SfuUnpublish() | protocol.SfuCandidate()
-                | protocol.SfuSubscribed() | protocol.SfuLayers()
+                | protocol.SfuSubscribed() | protocol.SfuResubscribe() | protocol.SfuLayers()
             ):  # fmt: skip
                 membership, _ = self._require_membership()
                 answer = await self._services.sfu.handle(

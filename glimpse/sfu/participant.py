@@ -6,6 +6,11 @@ multistream subscriber to everyone else's publications. Publishers are named by 
 Glimpse participant id, with `:screen` for a screen. One task does all Janus work for the
 participant in order (its requests and the room's events alike), so the subscription is changed
 one step at a time; each change is offered to the browser as `sfu-offer` with a new version.
+
+A browser's connection that failed is replaced by a new one, and so is its handle: a handle's
+PeerConnection keeps its DTLS session, and the browser's new connection comes with a new
+certificate. A publication offered from a new connection (another DTLS fingerprint) gets a new
+handle; `sfu-resubscribe` gets a new subscriber handle, whose first offer is `fresh`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any, Final, Literal
 
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
+from glimpse.realtime.sdp import fingerprint_of
 from glimpse.sfu.background import Background
 from glimpse.sfu.janus import JanusError, JanusEvent, JanusHandle, JanusSession, Json
 from glimpse.sfu.media_path import RoomMedia
@@ -50,6 +56,8 @@ class Publication:
     feed: int
     private_id: int
     published: bool = False
+    fingerprint: str | None = None
+    """The DTLS fingerprint of the browser's connection published on the handle."""
 
 
 class SfuParticipant:
@@ -104,6 +112,11 @@ class SfuParticipant:
     async def answer(self, version: int, sdp: str) -> None:
         """The browser's answer to the `sfu-offer` of `version`."""
         await self._run(lambda: self._start(version, sdp))
+
+    async def resubscribe(self, version: int) -> None:
+        """The browser gave up the subscription of `version` (its connection failed): a new one
+        is offered."""
+        await self._run(lambda: self._renew_subscription(version))
 
     async def trickle(self, peer: protocol.SfuPeer, candidate: Json | None) -> None:
         await self._run(lambda: self._handle_of(peer).trickle(candidate))
@@ -184,7 +197,11 @@ class SfuParticipant:
     # Publications
 
     async def _publish(self, source: protocol.MediaSource, sdp: str) -> str:
+        fingerprint = fingerprint_of(sdp)
         publication = self._publications.get(source)
+        if publication is not None and publication.fingerprint not in (None, fingerprint):
+            await self._drop_publication(source)
+            publication = None
         if publication is None:
             publication = await self._join(source)
         # The camera's simulcast encodings go lowest first (`q`, `h`, `f`); Janus takes them highest
@@ -195,7 +212,19 @@ class SfuParticipant:
         if reply.jsep is None or "sdp" not in reply.jsep:
             raise GlimpseError("the media server sent no answer", code="invalid_sdp")
         publication.published = True
+        publication.fingerprint = fingerprint
         return str(reply.jsep["sdp"])
+
+    async def _drop_publication(self, source: protocol.MediaSource) -> None:
+        """The source comes from a new connection: the old one's handle goes (the others'
+        subscriptions lose it, then gain the new one). The camera's took the room's events and
+        gave the subscription its private id: the subscription goes too, and is offered anew
+        once the new handle has joined."""
+        publication = self._publications.pop(source)
+        await publication.handle.detach()
+        if source == "camera":
+            self._feeds.clear()
+            await self._drop_subscription()
 
     async def _join(self, source: protocol.MediaSource) -> Publication:
         on_event = self._on_room_event if source == "camera" else None
@@ -293,9 +322,12 @@ class SfuParticipant:
         if camera is None:
             return
         reply: JanusEvent | None = None
-        if self._subscriber is None:
-            self._subscriber = await self._session.attach(VIDEOROOM, self._on_subscriber_event)
-            reply = await self._subscriber.request(
+        subscriber = self._subscriber
+        fresh = subscriber is None
+        if subscriber is None:
+            subscriber = await self._session.attach(VIDEOROOM, self._on_subscriber_event)
+            self._subscriber = subscriber
+            reply = await subscriber.request(
                 {
                     "request": "join",
                     "ptype": "subscriber",
@@ -307,29 +339,47 @@ class SfuParticipant:
             )
         else:
             if removed:
-                reply = await self._subscriber.request(
+                reply = await subscriber.request(
                     {"request": "unsubscribe", "streams": [{"feed": f} for f in sorted(removed)]}
                 )
             if added:
-                reply = await self._subscriber.request(
+                reply = await subscriber.request(
                     {"request": "subscribe", "streams": [{"feed": f} for f in sorted(added)]}
                 )
         self._subscribed = wanted
         if reply is not None:
-            self._offer(reply)
+            self._offer(reply, fresh=fresh)
+
+    async def _renew_subscription(self, version: int) -> None:
+        if self._subscriber is None:
+            raise GlimpseError("no subscription yet", code="unknown_connection")
+        if version != self.version:
+            raise GlimpseError("that is not the latest offer", code="stale_offer")
+        await self._drop_subscription()
+        await self._resubscribe()
+
+    async def _drop_subscription(self) -> None:
+        subscriber, self._subscriber = self._subscriber, None
+        self._subscribed = set()
+        self._streams = []
+        if subscriber is not None:
+            await subscriber.detach()
 
     def _on_subscriber_event(self, event: JanusEvent) -> None:
         if event.kind == "event" and event.jsep is not None:
             self._offer(event)
 
-    def _offer(self, reply: JanusEvent) -> None:
-        """Janus's (re)offer of the subscription: to the browser, with whose streams are where."""
+    def _offer(self, reply: JanusEvent, *, fresh: bool = False) -> None:
+        """Janus's (re)offer of the subscription: to the browser, with whose streams are where;
+        `fresh` for a new subscriber handle's first."""
         if reply.jsep is None or reply.jsep.get("type") != "offer":
             return
         self._streams = self._streams_of(reply.data.get("streams", []))
         self.version += 1
         self._send(
-            protocol.SfuOffer(version=self.version, sdp=reply.jsep["sdp"], streams=self._streams)
+            protocol.SfuOffer(
+                version=self.version, sdp=reply.jsep["sdp"], streams=self._streams, fresh=fresh
+            )
         )
 
     @staticmethod

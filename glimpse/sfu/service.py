@@ -103,6 +103,12 @@ class Sfu:
                     request.sdp, self._subscription_sections
                 )
                 await link.answer(request.version, request.sdp)
+            case protocol.SfuResubscribe():
+                if request.generation != path.generation:
+                    raise GlimpseError(
+                        "the room's media path has changed since", code="stale_media_path"
+                    )
+                await self._existing(pid, path).resubscribe(request.version)
             case protocol.SfuLayers():
                 choices = {choice.participant_id: choice.layer for choice in request.choices}
                 for other in choices:

@@ -3,8 +3,8 @@
 // first decoded remote video frame after a click on "Join room", counts the WebSockets the
 // page opens and the token renewals it sends on them (and can cut them, leaving the peer
 // connections alone), follows a remote video's decoded frames, their size as received and the
-// peer connection carrying them, and keeps every camera, microphone and screen track the page
-// was given, to tell whether they were all stopped.
+// peer connection carrying them, breaks that connection on demand, and keeps every camera,
+// microphone and screen track the page was given, to tell whether they were all stopped.
 (() => {
   const mediaTracks = [];
   const devices = navigator.mediaDevices;
@@ -49,6 +49,9 @@
   };
 
   const connections = [];
+  /** Connections the test broke: closed, though they say `failed`. */
+  const broken = new WeakSet();
+  const closed = (pc) => broken.has(pc) || pc.connectionState === "closed";
   const Native = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends Native {
     constructor(...args) {
@@ -57,12 +60,12 @@
     }
   };
   /** The page's peer connections that are not closed. */
-  window.__peerConnections = () => connections.filter((pc) => pc.connectionState !== "closed");
+  window.__peerConnections = () => connections.filter((pc) => !closed(pc));
 
   async function inboundVideo() {
     const reports = [];
     for (const pc of connections) {
-      if (pc.connectionState === "closed") continue;
+      if (closed(pc)) continue;
       (await pc.getStats()).forEach((s) => {
         if (s.type === "inbound-rtp" && s.kind === "video") reports.push(s);
       });
@@ -109,7 +112,7 @@
   const lastBytesSent = new Map();
   window.__bytesSent = async () => {
     for (const pc of connections) {
-      if (pc.connectionState === "closed") continue;
+      if (closed(pc)) continue;
       let bytes = 0;
       (await pc.getStats()).forEach((s) => {
         if (s.type === "outbound-rtp") bytes += (s.bytesSent ?? 0) + (s.headerBytesSent ?? 0);
@@ -123,7 +126,7 @@
   window.__remotePorts = async () => {
     const ports = [];
     for (const pc of connections) {
-      if (pc.connectionState === "closed") continue;
+      if (closed(pc)) continue;
       const stats = await pc.getStats();
       stats.forEach((s) => {
         if (s.type === "transport" && s.selectedCandidatePairId) {
@@ -152,7 +155,7 @@
       const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
       const now = performance.now();
       for (const [index, pc] of connections.entries()) {
-        if (!track || pc.connectionState === "closed") continue;
+        if (!track || closed(pc)) continue;
         (await pc.getStats()).forEach((s) => {
           if (s.type !== "inbound-rtp" || s.kind !== "video" || s.trackIdentifier !== track.id) return;
           watch.connections.add(index);
@@ -178,6 +181,23 @@
     const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
     const report = track && (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
     return report?.frameWidth ? [report.frameWidth, report.frameHeight] : [0, 0];
+  };
+
+  /**
+   * The peer connection carrying `name`'s video breaks as one whose ICE failed: nothing more
+   * arrives on it (it is closed) and it tells the page `failed`. Its index in creation order.
+   */
+  window.__breakVideoConnection = (name) => {
+    const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
+    for (const [index, pc] of connections.entries()) {
+      if (!track || closed(pc) || !pc.getReceivers().some((r) => r.track === track)) continue;
+      pc.close();
+      broken.add(pc);
+      Object.defineProperty(pc, "connectionState", { value: "failed" });
+      pc.dispatchEvent(new Event("connectionstatechange"));
+      return index;
+    }
+    return -1;
   };
 
   window.__videoSize = (name) => {

@@ -57,7 +57,9 @@ def media_path(person: Person) -> str:
 
 
 @pytest.mark.timeout(180)
-def test_two_people_meet_through_the_sfu(browser: Browser, sfu_server: GlimpseServer) -> None:
+def test_two_people_meet_through_the_sfu_and_a_failed_subscription_comes_back(
+    browser: Browser, sfu_server: GlimpseServer
+) -> None:
     ann, invite = ann_opens_a_room(browser, sfu_server.base_url, "Through Janus")
     bob = Person(browser, sfu_server.base_url, "Bob")
     bob.context.add_init_script(path=str(SMALL_CAMERA))
@@ -67,6 +69,17 @@ def test_two_people_meet_through_the_sfu(browser: Browser, sfu_server: GlimpseSe
     bob.sees_video_of("Ann")
     ann.sees_video_of("Bob")
     bob.hears("Ann")
+    expect(bob.tile("Ann")).to_be_visible()
+
+    # Bob's subscription fails: his page gives it up (`sfu-resubscribe`) and receives Ann again
+    # on a new connection, without leaving the room.
+    created = bob.peer_connections_created()
+    broke = time.monotonic()
+    assert bob.page.evaluate("name => window.__breakVideoConnection(name)", "Ann") >= 0
+    eventually(lambda: bob.peer_connections_created() > created, "Bob's subscription is renewed")
+    bob.sees_video_of("Ann")
+    print(f"subscription back in {time.monotonic() - broke:.1f} s")
+    expect(ann.tile("Bob")).to_be_visible()
     expect(bob.tile("Ann")).to_be_visible()
 
 

@@ -8,7 +8,7 @@ import aiortc
 import pytest
 
 from glimpse.errors import GlimpseError
-from glimpse.realtime.sdp import check_candidate, check_sdp
+from glimpse.realtime.sdp import check_candidate, check_sdp, fingerprint_of
 from tests.realtime.fixtures import (
     CHROMIUM_ANSWER,
     CHROMIUM_CANDIDATES,
@@ -46,6 +46,14 @@ def test_chromium_offers_and_answers_pass_with_crlf_or_lf() -> None:
         assert "\r\n" in sdp
         assert check(sdp) == candidates
         assert check(sdp.replace("\r\n", "\n")) == candidates
+
+
+def test_a_connection_is_known_by_its_dtls_fingerprint() -> None:
+    value = FINGERPRINT.removeprefix("a=fingerprint:").lower()
+    assert fingerprint_of(CHROMIUM_OFFER) == value
+    assert fingerprint_of(CHROMIUM_OFFER.replace("\r\n", "\n")) == value
+    other = CHROMIUM_OFFER.replace("B5:6A:DC:93", "B5:6A:DC:94")
+    assert fingerprint_of(other) not in (None, value)
 
 
 def test_aiortc_offers_pass() -> None:

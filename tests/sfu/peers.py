@@ -103,3 +103,11 @@ async def expect_skipping(client: WsClient, type_: str, timeout: float = 10.0) -
             if message["type"] == type_:
                 return message
             assert message["type"] != "error", message
+
+
+async def expect_error(client: WsClient) -> dict[str, Any]:
+    """The next error, past everything else."""
+    while True:
+        message = await client.recv()
+        if message["type"] == "error":
+            return message

@@ -6,9 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import WsClient
 from tests.sfu.conftest import SfuServerFactory, sfu_room
-from tests.sfu.peers import Publisher, Subscriber, expect_skipping
+from tests.sfu.peers import Publisher, Subscriber, expect_error, expect_skipping
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -138,11 +137,3 @@ async def test_a_screen_comes_and_goes_and_a_subscriber_chooses_layers(
     finally:
         for peer in (ann_camera, ann_screen, bob_camera, bob_sub):
             await peer.close()
-
-
-async def expect_error(client: WsClient) -> dict[str, Any]:
-    """The next error, past everything else."""
-    while True:
-        message = await client.recv()
-        if message["type"] == "error":
-            return message

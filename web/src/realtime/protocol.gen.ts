@@ -98,7 +98,7 @@ export interface components {
             seq: number;
             text: string;
         };
-        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Renew"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"] | components["schemas"]["Hand"] | components["schemas"]["React"] | components["schemas"]["Moderate"] | components["schemas"]["Admit"] | components["schemas"]["Deny"] | components["schemas"]["Lock"] | components["schemas"]["EndMeeting"] | components["schemas"]["SfuPublish"] | components["schemas"]["SfuUnpublish"] | components["schemas"]["SfuCandidate"] | components["schemas"]["SfuSubscribed"] | components["schemas"]["SfuLayers"] | components["schemas"]["Record"];
+        ClientMessage: components["schemas"]["Auth"] | components["schemas"]["Renew"] | components["schemas"]["Join"] | components["schemas"]["Leave"] | components["schemas"]["Chat"] | components["schemas"]["Typing"] | components["schemas"]["Signal"] | components["schemas"]["Media"] | components["schemas"]["Pong"] | components["schemas"]["Hand"] | components["schemas"]["React"] | components["schemas"]["Moderate"] | components["schemas"]["Admit"] | components["schemas"]["Deny"] | components["schemas"]["Lock"] | components["schemas"]["EndMeeting"] | components["schemas"]["SfuPublish"] | components["schemas"]["SfuUnpublish"] | components["schemas"]["SfuCandidate"] | components["schemas"]["SfuSubscribed"] | components["schemas"]["SfuResubscribe"] | components["schemas"]["SfuLayers"] | components["schemas"]["Record"];
         /**
          * Deny
          * @description Turn someone waiting in the lobby away (hosts only).
@@ -502,6 +502,8 @@ export interface components {
          *     Answer with `sfu-subscribed` and the same `version`.
          */
         SfuOffer: {
+            /** @default false */
+            fresh?: boolean;
             sdp: string;
             streams: components["schemas"]["SubscribedStream"][];
             /** @enum {unknown} */
@@ -520,6 +522,20 @@ export interface components {
             source: "camera" | "screen";
             /** @enum {unknown} */
             type: "sfu-publish";
+        };
+        /**
+         * SfuResubscribe
+         * @description The subscription's connection failed: the SFU gives it up and offers a fresh one
+         *     (`sfu-offer` with `fresh`). Names what it gives up: the media path's `generation` and the
+         *     `version` of the latest `sfu-offer`.
+         */
+        SfuResubscribe: {
+            generation: number;
+            /** @default null */
+            ref?: string | null;
+            /** @enum {unknown} */
+            type: "sfu-resubscribe";
+            version: number;
         };
         /**
          * SfuSubscribed

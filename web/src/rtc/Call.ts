@@ -810,6 +810,7 @@ export class Call extends Emitter<CallEvents> {
         request: (request) => this.signal.request(request),
         notify: (message) => this.signal.notify(message),
       },
+      generation: this.path.generation,
       iceServers: this.iceServers,
       iceTransportPolicy: this.iceTransportPolicy,
       tracks: this.media.tracksToSend,

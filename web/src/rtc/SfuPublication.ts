@@ -3,10 +3,13 @@
  * camera (the microphone, and the camera in three simulcast layers; published even with both
  * off, its tracks swapped in place later) or the screen (one layer). The offer goes to the
  * server as `sfu-publish`, the SFU's `sfu-answer` comes back; candidates trickle once it has.
- * A refusal that passes is tried again, backing off; when ICE fails or stays down, the source
- * is published again with an ICE restart (a new offer for a published source replaces it).
+ * A refusal that passes is tried again, backing off. When the connection fails or stays down
+ * (`ConnectionWatch`), the source is published again: first with an ICE restart, then, while it
+ * does not come back, from a new connection with the same tracks (the server takes an offer from
+ * another connection, another DTLS fingerprint, as a new publication in place of the old).
  */
 import type { IceCandidate, SfuPeer, SfuSource } from "../realtime/protocol";
+import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { RequestError } from "../realtime/SignalClient";
 import { CandidateTrickle, ConnectionWatch } from "./sfuConnection";
 import { CAMERA_LAYERS } from "./simulcastLayers";
@@ -27,88 +30,115 @@ export interface PublicationOptions {
   candidate: (pc: SfuPeer, candidate: IceCandidate | null) => void;
 }
 
+/** One connection to the SFU and what it sends. */
+interface Connection {
+  pc: RTCPeerConnection;
+  trickle: CandidateTrickle;
+  audio: RTCRtpTransceiver | null;
+  video: RTCRtpTransceiver;
+}
+
+/** What a negotiation does, from the least to the most: offer, restart ICE, or a new connection. */
+type Negotiation = "offer" | "iceRestart" | "newConnection";
+const WEIGHT: Readonly<Record<Negotiation, number>> = { offer: 0, iceRestart: 1, newConnection: 2 };
+
 /** Refusals after which publishing again cannot help (the room left the SFU: `media-path` follows). */
 const FINAL_CODES: ReadonlySet<string> = new Set(["not_sfu", "not_in_room", "forbidden"]);
-/** A failed publish is tried again after this long, doubling up to the max. */
-const RETRY_MS = 500;
-const RETRY_MAX_MS = 8000;
 
 export class SfuPublication {
   readonly source: SfuSource;
-  private readonly pc: RTCPeerConnection;
   private readonly options: PublicationOptions;
-  private readonly trickle: CandidateTrickle;
+  private connection: Connection;
   private readonly watch: ConnectionWatch;
-  private readonly audio: RTCRtpTransceiver | null;
-  private readonly video: RTCRtpTransceiver;
   /** A negotiation runs; another asked meanwhile waits for it. */
   private negotiating = false;
-  private again: { iceRestart: boolean } | null = null;
+  private again: Negotiation | null = null;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retries = 0;
+  private readonly backoff = new BackoffWithJitter();
   private closed = false;
 
   constructor(options: PublicationOptions) {
     this.options = options;
     this.source = options.source;
-    this.pc = options.createPeerConnection();
-    this.trickle = new CandidateTrickle(options.source, options.candidate);
-    this.pc.onicecandidate = ({ candidate }) => this.trickle.add(candidate);
-    this.watch = new ConnectionWatch(this.pc, {
-      recover: () => this.negotiate({ iceRestart: true }),
+    this.connection = this.connect(options.tracks);
+    this.watch = new ConnectionWatch(this.connection.pc, {
+      recover: (attempt) => this.negotiate(attempt === 0 ? "iceRestart" : "newConnection"),
     });
-    const { audio = null, video } = options.tracks;
-    this.audio =
-      options.source === "camera"
-        ? this.pc.addTransceiver(audio ?? "audio", { direction: "sendonly" })
-        : null;
-    this.video = this.pc.addTransceiver(video ?? "video", {
-      direction: "sendonly",
-      ...(options.source === "camera"
-        ? { sendEncodings: CAMERA_LAYERS.map((l) => ({ ...l })) }
-        : {}),
-    });
-    this.negotiate({ iceRestart: false });
+    this.negotiate("offer");
   }
 
   /** Send these tracks instead, without negotiating (null: send nothing). */
   async replaceTracks(tracks: SourceTracks): Promise<void> {
     const pending: Promise<void>[] = [];
-    if (this.audio && tracks.audio !== undefined && this.audio.sender.track !== tracks.audio) {
-      pending.push(this.audio.sender.replaceTrack(tracks.audio));
+    const { audio, video } = this.connection;
+    if (audio && tracks.audio !== undefined && audio.sender.track !== tracks.audio) {
+      pending.push(audio.sender.replaceTrack(tracks.audio));
     }
-    if (this.video.sender.track !== tracks.video) {
-      pending.push(this.video.sender.replaceTrack(tracks.video));
+    if (video.sender.track !== tracks.video) {
+      pending.push(video.sender.replaceTrack(tracks.video));
     }
     await Promise.all(pending);
   }
 
   /** The network changed: look for a path at once. */
   restartIce(): void {
-    this.negotiate({ iceRestart: true });
+    this.negotiate("iceRestart");
   }
 
   setIceServers(iceServers: RTCIceServer[]): void {
-    this.pc.setConfiguration({ ...this.pc.getConfiguration(), iceServers });
+    const { pc } = this.connection;
+    pc.setConfiguration({ ...pc.getConfiguration(), iceServers });
   }
 
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
     this.watch.close();
-    this.pc.close();
+    this.connection.pc.close();
   }
 
-  /** Offer, and apply the SFU's answer; one negotiation at a time, the last asked for runs next. */
-  private negotiate(next: { iceRestart: boolean }): void {
+  /** A sendonly connection with the source's transceivers, sending these tracks. */
+  private connect({ audio = null, video }: SourceTracks): Connection {
+    const pc = this.options.createPeerConnection();
+    const trickle = new CandidateTrickle(this.source, this.options.candidate);
+    pc.onicecandidate = ({ candidate }) => trickle.add(candidate);
+    const camera = this.source === "camera";
+    return {
+      pc,
+      trickle,
+      audio: camera ? pc.addTransceiver(audio ?? "audio", { direction: "sendonly" }) : null,
+      video: pc.addTransceiver(video ?? "video", {
+        direction: "sendonly",
+        ...(camera ? { sendEncodings: CAMERA_LAYERS.map((l) => ({ ...l })) } : {}),
+      }),
+    };
+  }
+
+  /** A new connection in place of the failed one, sending what it sent. */
+  private reconnect(): void {
+    const { pc, audio, video } = this.connection;
+    pc.close();
+    this.connection = this.connect({
+      audio: audio?.sender.track ?? null,
+      video: video.sender.track,
+    });
+    this.watch.follow(this.connection.pc);
+  }
+
+  /**
+   * Offer, and apply the SFU's answer; one negotiation at a time, and one asked for meanwhile
+   * runs next (the most thorough of those asked for).
+   */
+  private negotiate(next: Negotiation): void {
     if (this.closed) return;
     if (this.negotiating) {
-      this.again = { iceRestart: next.iceRestart || (this.again?.iceRestart ?? false) };
+      if (this.again === null || WEIGHT[next] > WEIGHT[this.again]) this.again = next;
       return;
     }
     clearTimeout(this.retryTimer);
     this.negotiating = true;
-    void this.exchange(next.iceRestart).finally(() => {
+    void this.exchange(next).finally(() => {
       this.negotiating = false;
       const again = this.again;
       this.again = null;
@@ -116,23 +146,25 @@ export class SfuPublication {
     });
   }
 
-  private async exchange(iceRestart: boolean): Promise<void> {
+  private async exchange(kind: Negotiation): Promise<void> {
     try {
-      this.trickle.hold();
-      if (this.pc.signalingState === "have-local-offer") {
-        await this.pc.setLocalDescription({ type: "rollback" });
+      if (kind === "newConnection") this.reconnect();
+      const { pc, trickle, audio } = this.connection;
+      trickle.hold();
+      if (pc.signalingState === "have-local-offer") {
+        await pc.setLocalDescription({ type: "rollback" });
       }
-      if (iceRestart) this.pc.restartIce();
-      await this.pc.setLocalDescription();
-      const offer = this.pc.localDescription?.sdp;
+      if (kind === "iceRestart") pc.restartIce();
+      await pc.setLocalDescription();
+      const offer = pc.localDescription?.sdp;
       if (offer === undefined || this.closed) return;
       const answer = await this.options.publish(this.source, offer);
       if (this.closed) return;
       // The browser's encoder uses Opus DTX when the answer asks for it (silence costs little).
-      await this.pc.setRemoteDescription({ type: "answer", sdp: withOpusDtx(answer) });
+      await pc.setRemoteDescription({ type: "answer", sdp: withOpusDtx(answer) });
       this.retries = 0;
-      if (this.audio) void this.setHighPriority(this.audio.sender);
-      this.trickle.open();
+      if (audio) void this.setHighPriority(audio.sender);
+      trickle.open();
       this.watch.armed();
     } catch (error) {
       if (this.closed) return;
@@ -140,9 +172,9 @@ export class SfuPublication {
       const wait =
         error instanceof RequestError && error.retryAfter !== undefined
           ? error.retryAfter * 1000
-          : Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** this.retries);
+          : this.backoff.delayBefore(this.retries + 1); // the first try went at once
       this.retries += 1;
-      this.retryTimer = setTimeout(() => this.negotiate({ iceRestart: false }), wait);
+      this.retryTimer = setTimeout(() => this.negotiate("offer"), wait);
     }
   }
 

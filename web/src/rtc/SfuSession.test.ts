@@ -6,7 +6,7 @@ import type { Answer } from "../realtime/SignalClient";
 import { FakeMediaStream, fakeTrack } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
 import type { LocalTracks } from "./PeerLink";
-import { DISCONNECTED_GRACE_MS } from "./sfuConnection";
+import { CONNECT_TIMEOUT_MS, DISCONNECTED_GRACE_MS } from "./sfuConnection";
 import { SfuSession } from "./SfuSession";
 import type { SubscribedMedia } from "./SfuSubscription";
 import { LAYERS_DEBOUNCE_MS, layerFor } from "./simulcastLayers";
@@ -31,14 +31,18 @@ const caraCamera: SubscribedStream[] = [
   { mid: "3", participant_id: "p-cara", source: "camera", kind: "video" },
 ];
 
-function sfuOffer(version: number, streams: SubscribedStream[]): SfuOffer {
+function sfuOffer(version: number, streams: SubscribedStream[], fresh = false): SfuOffer {
   return {
     type: "sfu-offer",
     version,
     sdp: offerSdp(streams.map((s) => [s.kind, s.mid])),
     streams,
+    ...(fresh ? { fresh } : {}),
   };
 }
+
+/** The longest wait the reconnect policy gives before a recovery's attempt (jitter included). */
+const recoveryWait = (attempt: number) => [0, 1300, 2200, 3700, 5800, 8000][attempt] ?? 8000;
 
 describe("SfuSession", () => {
   let peers: FakePeerConnection[];
@@ -61,6 +65,7 @@ describe("SfuSession", () => {
         },
         notify: (message) => oneWay.push(message),
       },
+      generation: 3,
       iceServers: [],
       tracks: { audio: null, video: null, screen: null, ...tracks },
       createPeerConnection: (config) => {
@@ -221,8 +226,10 @@ describe("SfuSession", () => {
     expect([...streams.keys()]).toEqual(["p-bob", "p-cara"]);
   });
 
-  it("publishes the camera again with an ICE restart when its connection fails", async () => {
-    session = open();
+  it("publishes the camera again with an ICE restart, then from a new connection, when it fails", async () => {
+    const audio = fakeTrack("audio");
+    const video = fakeTrack("video");
+    session = open({ audio, video });
     await settle();
     const camera = peers[1]!;
     camera.connect();
@@ -238,9 +245,32 @@ describe("SfuSession", () => {
       "remote:answer",
     ]);
     expect(requested("sfu-publish")).toHaveLength(2);
+
+    // The restart did not bring it back: the next attempt, after a wait, is a new connection.
     camera.fail();
     await settle();
+    expect(requested("sfu-publish")).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(recoveryWait(1));
+    expect(camera.closed).toBe(true);
+    const renewed = peers[2]!;
+    expect(renewed.transceivers.map((t) => [t.sender.track, t.direction])).toEqual([
+      [audio, "sendonly"],
+      [video, "sendonly"],
+    ]);
+    expect(renewed.transceivers[1]!.init.sendEncodings).toHaveLength(3);
+    expect(renewed.log).toEqual(["local:offer", "remote:answer"]);
     expect(requested("sfu-publish")).toHaveLength(3);
+
+    // Connected again, the count starts over: a later failure is first an ICE restart, at once.
+    renewed.connect();
+    renewed.fail();
+    await settle();
+    expect(renewed.log.slice(2)).toEqual(["restartIce", "local:offer", "remote:answer"]);
+    // Not connected in time after it: a new connection again.
+    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS + recoveryWait(1));
+    expect(peers).toHaveLength(4);
+    expect(requested("sfu-publish")).toHaveLength(5);
+    expect(requested("sfu-resubscribe")).toEqual([]); // the subscription is not touched
   });
 
   it("tries a publish refused for a passing reason again, but not one refused for good", async () => {
@@ -252,10 +282,10 @@ describe("SfuSession", () => {
     session = open();
     await settle();
     expect(requested("sfu-publish")).toHaveLength(1);
-    await vi.advanceTimersByTimeAsync(500);
+    await vi.advanceTimersByTimeAsync(recoveryWait(1));
     expect(requested("sfu-publish")).toHaveLength(2);
     refusal = "not_sfu";
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(recoveryWait(2));
     expect(requested("sfu-publish")).toHaveLength(3);
     await vi.advanceTimersByTimeAsync(30_000);
     expect(requested("sfu-publish")).toHaveLength(3);
@@ -356,27 +386,67 @@ describe("SfuSession", () => {
     expect(frozen.at(-1)).toBe(false);
   });
 
-  it("shows the subscription reconnecting when its ICE fails, until the server offers it again", async () => {
+  it("gives a failed subscription up, and answers the fresh offer from a new connection", async () => {
     session = open();
     const states: string[] = [];
     session.on("state", (state) => states.push(state));
     await settle();
-    session.receiveOffer(sfuOffer(1, bobCamera));
+    session.receiveOffer(sfuOffer(1, bobCamera, true));
     await settle();
     const [subscriber, camera] = peers;
+    expect(subscriber!.log).toEqual(["remote:offer", "local:answer"]); // the first: no new one
     camera!.connect();
     subscriber!.connect();
     subscriber!.fail();
-    await vi.advanceTimersByTimeAsync(30_000);
-    expect(states).toEqual(["connected", "reconnecting"]);
-    expect(subscriber!.closed).toBe(false);
-    expect(requested("sfu-publish")).toHaveLength(1); // the camera is not touched
-    // The server's new offer (an ICE restart) is answered on the same connection.
-    session.receiveOffer(sfuOffer(2, bobCamera));
     await settle();
-    subscriber!.connect();
+    expect(states).toEqual(["connected", "reconnecting"]);
+    expect(requested("sfu-resubscribe")).toEqual([
+      { type: "sfu-resubscribe", generation: 3, version: 1 },
+    ]);
+    // No offer came in time: given up again, after a wait.
+    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS + recoveryWait(1));
+    expect(requested("sfu-resubscribe")).toHaveLength(2);
+    expect(requested("sfu-publish")).toHaveLength(1); // the camera is not touched
+
+    session.receiveOffer(sfuOffer(2, bobCamera, true));
+    await settle();
+    expect(subscriber!.closed).toBe(true);
+    const renewed = peers[2]!;
+    expect(renewed.log).toEqual(["remote:offer", "local:answer"]);
     expect(requested("sfu-subscribed").map((r) => r.version)).toEqual([1, 2]);
+    const [audio, video] = renewed.transceivers.map((t) => t.receiver.track);
+    expect(streams.get("p-bob")!.camera?.getTracks()).toEqual([audio, video]);
+    renewed.connect();
     expect(states.at(-1)).toBe("connected");
+    // A renegotiation is answered on the same connection.
+    session.receiveOffer(sfuOffer(3, [...bobCamera, ...caraCamera]));
+    await settle();
+    expect(peers).toHaveLength(3);
+    expect(renewed.log.slice(2)).toEqual(["remote:offer", "local:answer"]);
+  });
+
+  it("gives the subscription up again, backing off, while the server refuses", async () => {
+    answer = async (request) => {
+      if (request.type === "sfu-resubscribe") {
+        throw new RequestError("media_server_unavailable", "no");
+      }
+      return request.type === "sfu-publish"
+        ? { type: "sfu-answer", source: request.source, sdp: "answer" }
+        : { type: "ack", request: request.type };
+    };
+    session = open();
+    await settle();
+    session.receiveOffer(sfuOffer(1, bobCamera, true));
+    await settle();
+    peers[0]!.fail();
+    await settle();
+    expect(requested("sfu-resubscribe")).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(CONNECT_TIMEOUT_MS);
+    expect(requested("sfu-resubscribe")).toHaveLength(1); // waiting its turn
+    await vi.advanceTimersByTimeAsync(recoveryWait(1));
+    expect(requested("sfu-resubscribe")).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(2 * CONNECT_TIMEOUT_MS + recoveryWait(2));
+    expect(requested("sfu-resubscribe")).toHaveLength(3);
   });
 });
 

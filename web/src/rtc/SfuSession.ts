@@ -34,6 +34,8 @@ export interface SfuSignaling {
 
 export interface SfuSessionOptions {
   signaling: SfuSignaling;
+  /** The generation of the room's `sfu` media path this session belongs to. */
+  generation: number;
   iceServers: RTCIceServer[];
   iceTransportPolicy?: RTCIceTransportPolicy;
   tracks: LocalTracks;
@@ -70,6 +72,12 @@ export class SfuSession extends Emitter<{
         await this.options.signaling.request({ type: "sfu-subscribed", version, sdp });
         this.layers.resume();
       },
+      resubscribe: (version) =>
+        this.options.signaling.request({
+          type: "sfu-resubscribe",
+          generation: this.options.generation,
+          version,
+        }),
       candidate: (pc, candidate) => this.sendCandidate(pc, candidate),
     });
     this.subscription.on("streams", (streams) => this.streamsChanged(streams));

@@ -5,8 +5,10 @@
  * The offer's `streams` say whose camera (microphone and camera) or screen each `mid` carries:
  * each participant gets a camera stream and a screen stream, new objects only when their tracks
  * change. The statistics, read every half second, give the link's quality and, per participant,
- * whether their picture stands still. Its ICE failing is shown (reconnecting) until the server
- * offers it again: the browser, the answering side, cannot restart it.
+ * whether their picture stands still. When the connection fails or stays down (`ConnectionWatch`)
+ * it is given up with `sfu-resubscribe` (the browser, the answering side, cannot restart ICE), and
+ * again, backing off, while it does not come back; the server's `fresh` offer is answered from a
+ * new connection.
  */
 import { Emitter } from "../realtime/emitter";
 import { RequestError } from "../realtime/SignalClient";
@@ -26,6 +28,8 @@ export interface SubscriptionOptions {
   createPeerConnection: () => RTCPeerConnection;
   /** Send the answer (`sfu-subscribed`). */
   answer: (version: number, sdp: string) => Promise<unknown>;
+  /** Give up the connection that answered this version (`sfu-resubscribe`). */
+  resubscribe: (version: number) => Promise<unknown>;
   candidate: (pc: SfuPeer, candidate: IceCandidate | null) => void;
 }
 
@@ -45,9 +49,11 @@ export class SfuSubscription extends Emitter<{
   /** The link's quality (the same for everyone: it is the path to the SFU), frozen per participant. */
   health: [ReadonlyMap<string, LinkHealth>];
 }> {
-  private readonly pc: RTCPeerConnection;
+  private pc: RTCPeerConnection;
   private readonly options: SubscriptionOptions;
-  private readonly trickle: CandidateTrickle;
+  private trickle: CandidateTrickle;
+  /** Whether the connection took an offer: a fresh offer then needs a new one. */
+  private used = false;
   private readonly watch: ConnectionWatch;
   private queue: Promise<void> = Promise.resolve();
   /** The newest version offered, and the last one answered. */
@@ -68,11 +74,11 @@ export class SfuSubscription extends Emitter<{
     super();
     this.options = options;
     this.pc = options.createPeerConnection();
-    this.trickle = new CandidateTrickle("subscriber", options.candidate);
-    this.pc.onicecandidate = ({ candidate }) => this.trickle.add(candidate);
-    // Nothing to recover here: only the server can offer the subscription again (an ICE
-    // restart); until it does, the state says the media is reconnecting.
-    this.watch = new ConnectionWatch(this.pc, { onState: (state) => this.emit("state", state) });
+    this.trickle = this.trickleOf(this.pc);
+    this.watch = new ConnectionWatch(this.pc, {
+      onState: (state) => this.emit("state", state),
+      recover: () => void this.resubscribe(),
+    });
     this.sampler = setInterval(() => void this.sample().catch(() => undefined), SAMPLE_MS);
   }
 
@@ -105,8 +111,37 @@ export class SfuSubscription extends Emitter<{
     this.pc.close();
   }
 
+  private trickleOf(pc: RTCPeerConnection): CandidateTrickle {
+    const trickle = new CandidateTrickle("subscriber", this.options.candidate);
+    pc.onicecandidate = ({ candidate }) => trickle.add(candidate);
+    return trickle;
+  }
+
+  /**
+   * The server gives the connection up and offers a fresh one. Refused as `stale_offer`, a newer
+   * offer is on its way; as `not_sfu` or `stale_media_path`, a `media-path`; other refusals
+   * leave it to the watch's next try.
+   */
+  private async resubscribe(): Promise<void> {
+    if (this.closed || this.answered < 0) return;
+    await this.options.resubscribe(this.latest).catch(() => undefined);
+  }
+
+  /** A new connection for the server's fresh offer, in place of the one given up. */
+  private renew(): void {
+    this.pc.close();
+    this.pc = this.options.createPeerConnection();
+    this.trickle = this.trickleOf(this.pc);
+    this.watch.follow(this.pc);
+    this.counters = null;
+    this.recent.length = 0;
+    this.frames.clear();
+  }
+
   private async handle(offer: SfuOffer): Promise<void> {
     if (this.closed || offer.version < this.latest || offer.version <= this.answered) return;
+    if (offer.fresh === true && this.used) this.renew();
+    this.used = true;
     this.trickle.hold(); // an ICE restart's candidates wait until the server has the answer
     await this.pc.setRemoteDescription({ type: "offer", sdp: offer.sdp });
     await this.pc.setLocalDescription();
@@ -165,7 +200,9 @@ export class SfuSubscription extends Emitter<{
 
   /** The link's quality, and per participant whether their picture is frozen. */
   private async sample(): Promise<void> {
-    const report = await this.pc.getStats();
+    const pc = this.pc;
+    const report = await pc.getStats();
+    if (pc !== this.pc) return; // renewed meanwhile: its counters start anew
     const counters = readCounters(report);
     const previous = this.counters;
     this.counters = counters;

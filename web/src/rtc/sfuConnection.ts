@@ -2,14 +2,20 @@
  * What the browser's peer connections to the SFU share: the ICE candidates held back until the
  * server knows the connection (its answer or offer came), then trickled with `sfu-candidate`; and
  * a watch over the connection's state that calls for a recovery when ICE fails, or stays
- * disconnected or unconnected too long.
+ * disconnected or unconnected too long, and again, backing off, while it does not come back.
  */
 import type { IceCandidate, SfuPeer } from "../realtime/protocol";
+import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
+import type { ReconnectPolicy } from "../realtime/ReconnectPolicy";
 import type { PeerState } from "./PeerLink";
 
 /** A connection "disconnected" this long is recovered (a "failed" one at once). */
 export const DISCONNECTED_GRACE_MS = 3000;
-/** Not connected this long after a negotiation: recovered. */
+/**
+ * Not connected this long after a negotiation or a recovery: recovered (again). Doubled after each
+ * recovery that did not bring it back, up to 4 times, so a slow machine or link gets the time it
+ * needs instead of being started over and over (a link's connect timeout grows likewise).
+ */
 export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The browser's candidates of one connection, sent once the server has that connection. */
@@ -41,35 +47,55 @@ export class CandidateTrickle {
 }
 
 export interface WatchOptions {
-  /** ICE failed, stayed disconnected past the grace, or did not connect in time after `armed`. */
-  recover?: () => void;
+  /**
+   * Bring the connection back: ICE failed, stayed disconnected past the grace, or did not connect
+   * in time after `armed` or after the previous recovery. `attempt` counts the recoveries since
+   * it was last connected, from 0; the first comes at once, the next after the policy's delay.
+   */
+  recover?: (attempt: number) => void;
   /** The connection's state, as a link's. */
   onState?: (state: PeerState) => void;
+  /** The waits between recoveries (the socket's reconnect policy by default). */
+  policy?: ReconnectPolicy;
 }
 
-/** Follows one connection's state, and says when it needs recovering. */
+/**
+ * Follows the state of a connection (or of the connections that replace it, one at a time), and
+ * says when it needs recovering.
+ */
 export class ConnectionWatch {
-  private readonly pc: RTCPeerConnection;
+  private pc: RTCPeerConnection | null = null;
   private readonly options: WatchOptions;
+  private readonly policy: ReconnectPolicy;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private attempts = 0;
+  /** How long the connection may take to connect now. */
+  private patience = CONNECT_TIMEOUT_MS;
   private everConnected = false;
   private current: PeerState = "connecting";
 
   constructor(pc: RTCPeerConnection, options: WatchOptions) {
-    this.pc = pc;
     this.options = options;
-    pc.onconnectionstatechange = () => this.changed();
+    this.policy = options.policy ?? new BackoffWithJitter();
+    this.follow(pc);
   }
 
   get state(): PeerState {
     return this.current;
   }
 
+  /** Follow this connection from now on, in place of the previous one: the attempts go on. */
+  follow(pc: RTCPeerConnection): void {
+    if (this.pc !== null) this.pc.onconnectionstatechange = null;
+    this.pc = pc;
+    pc.onconnectionstatechange = () => this.changed(pc);
+  }
+
   /** A negotiation was answered: it must connect within the timeout. */
   armed(): void {
-    if (this.pc.connectionState === "connected") return;
+    if (this.pc?.connectionState === "connected") return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.lost(), CONNECT_TIMEOUT_MS);
+    this.timer = setTimeout(() => this.lost(), this.patience);
   }
 
   close(): void {
@@ -77,11 +103,14 @@ export class ConnectionWatch {
     this.setState("closed");
   }
 
-  private changed(): void {
+  private changed(pc: RTCPeerConnection): void {
+    if (pc !== this.pc) return;
     clearTimeout(this.timer);
-    switch (this.pc.connectionState) {
+    switch (pc.connectionState) {
       case "connected":
         this.everConnected = true;
+        this.attempts = 0;
+        this.patience = CONNECT_TIMEOUT_MS;
         this.setState("connected");
         break;
       case "disconnected":
@@ -96,10 +125,22 @@ export class ConnectionWatch {
     }
   }
 
+  /** Recover after the policy's wait, and again if that brings no connection in time. */
   private lost(): void {
     if (this.current === "closed") return;
     this.setState(this.everConnected ? "reconnecting" : "connecting");
-    this.options.recover?.();
+    const recover = this.options.recover;
+    if (recover === undefined) return;
+    const attempt = this.attempts++;
+    const run = () => {
+      this.patience = CONNECT_TIMEOUT_MS * 2 ** Math.min(attempt, 2);
+      this.timer = setTimeout(() => this.lost(), this.patience);
+      recover(attempt);
+    };
+    clearTimeout(this.timer);
+    const delay = this.policy.delayBefore(attempt);
+    if (delay === 0) run();
+    else this.timer = setTimeout(run, delay);
   }
 
   private setState(state: PeerState): void {
