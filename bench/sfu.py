@@ -30,7 +30,7 @@ from tests.e2e.conftest import GlimpseServer
 from tests.e2e.meeting import change_room
 from tests.e2e.people import Person, eventually
 from tests.e2e.test_sfu import SMALL_CAMERA, sees_everyone
-from tests.janus import running_janus
+from tests.janus import glimpse_environment, running_janus
 
 MODES = ("mesh", "sfu")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -74,9 +74,7 @@ def one_room(mode: str, sizes: list[int], window: float, folder: Path) -> list[d
         server = GlimpseServer(
             folder / "data",
             folder / "server.log",
-            GLIMPSE_JANUS_URLS=janus.url,
-            GLIMPSE_JANUS_API_SECRET=janus.api_secret,
-            GLIMPSE_JANUS_ADMIN_KEY=janus.admin_key,
+            **glimpse_environment(janus),
         )
         server.start()
         try:

@@ -27,6 +27,16 @@ class Coturn:
     """TURN over TLS (a self-signed certificate for 127.0.0.1), when asked for."""
 
 
+def turn_only_environment(coturn: Coturn, port: int) -> dict[str, str]:
+    """The GLIMPSE_* variables of a Glimpse handing out TURN at 127.0.0.1:`port` (this coturn,
+    or a proxy in front of it) as the only way for media."""
+    return {
+        "GLIMPSE_ICE_SERVERS": f"turn:127.0.0.1:{port}?transport=udp",
+        "GLIMPSE_TURN_SECRET": coturn.secret,
+        "GLIMPSE_ICE_TRANSPORT_POLICY": "relay",
+    }
+
+
 def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     """A certificate and its key for 127.0.0.1, valid for a day."""
     cert, key = folder / "turn.crt", folder / "turn.key"

@@ -46,6 +46,15 @@ def rtp_range() -> tuple[int, int]:
     return start, start + RTP_PORTS - 1
 
 
+def glimpse_environment(*servers: Janus) -> dict[str, str]:
+    """The GLIMPSE_* variables of a Glimpse using these Janus (started with the same secrets)."""
+    return {
+        "GLIMPSE_JANUS_URLS": ",".join(server.url for server in servers),
+        "GLIMPSE_JANUS_API_SECRET": servers[0].api_secret,
+        "GLIMPSE_JANUS_ADMIN_KEY": servers[0].admin_key,
+    }
+
+
 @contextlib.contextmanager
 def running_janus(
     folder: Path, secrets_of: Janus | None = None, port: int | None = None

@@ -18,7 +18,7 @@ from glimpse.bus import Bus, open_bus
 from glimpse.recordings.control import WATCH_INTERVAL
 from glimpse.sfu.registry import LOAD
 from tests.cluster.conftest import Cluster
-from tests.janus import Janus
+from tests.janus import Janus, glimpse_environment
 from tests.recordings.media import probe
 from tests.recordings.test_record_meeting import finished, record
 from tests.sfu.conftest import sfu_room
@@ -35,9 +35,7 @@ VIDEO = {"audio": True, "video": True}
 def sfu_environment(*servers: Janus, **extra: str) -> dict[str, str]:
     """GLIMPSE_* variables of instances on these Janus that take a dead one for dead fast."""
     return {
-        "GLIMPSE_JANUS_URLS": ",".join(server.url for server in servers),
-        "GLIMPSE_JANUS_API_SECRET": servers[0].api_secret,
-        "GLIMPSE_JANUS_ADMIN_KEY": servers[0].admin_key,
+        **glimpse_environment(*servers),
         "GLIMPSE_BUS_PRESENCE_TTL": str(PRESENCE_TTL),
         "GLIMPSE_BUS_HEARTBEAT_INTERVAL": str(HEARTBEAT),
         **extra,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.coturn import Coturn
+from tests.coturn import Coturn, turn_only_environment
 from tests.e2e.conftest import GlimpseServer
 from tests.e2e.people import Person, ann_and_bob_meet, eventually
 from tests.e2e.test_server_restart import video_held, watch_video
@@ -68,9 +68,7 @@ def relayed_server(tmp_path: Path, coturn: Coturn, link: ImpairedLink) -> Iterat
     running = GlimpseServer(
         tmp_path / "data",
         tmp_path / "server.log",
-        GLIMPSE_ICE_SERVERS=f"turn:127.0.0.1:{link.port}?transport=udp",
-        GLIMPSE_TURN_SECRET=coturn.secret,
-        GLIMPSE_ICE_TRANSPORT_POLICY="relay",
+        **turn_only_environment(coturn, link.port),
     )
     running.start()
     yield running

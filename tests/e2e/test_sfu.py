@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Playwright, ViewportSize, expect
 
-from tests.coturn import Coturn, outward_address, running_coturn
+from tests.coturn import Coturn, outward_address, running_coturn, turn_only_environment
 from tests.e2e.chromium import CHROMIUM_FLAGS
 from tests.e2e.conftest import GlimpseServer
 from tests.e2e.meeting import change_room
 from tests.e2e.people import MEDIA_TIMEOUT_MS, Person, ann_opens_a_room, eventually
 from tests.impaired_link import ImpairedLink
-from tests.janus import Janus, running_janus
+from tests.janus import Janus, glimpse_environment, running_janus
 
 CAMERA_LIMITS = Path(__file__).with_name("camera_limits.js")
 SMALL_CAMERA = CAMERA_LIMITS
@@ -42,10 +42,8 @@ def sfu_server(tmp_path: Path, janus: Janus, chromium_path: Path) -> Iterator[Gl
     running = GlimpseServer(
         tmp_path / "data",
         tmp_path / "server.log",
-        GLIMPSE_JANUS_URLS=janus.url,
-        GLIMPSE_JANUS_API_SECRET=janus.api_secret,
-        GLIMPSE_JANUS_ADMIN_KEY=janus.admin_key,
         GLIMPSE_SFU_THRESHOLD="1",
+        **glimpse_environment(janus),
     )
     running.start()
     yield running
@@ -141,9 +139,7 @@ def test_a_growing_meeting_moves_to_the_sfu_and_survives_its_janus(
     server = GlimpseServer(
         tmp_path / "data",
         tmp_path / "server.log",
-        GLIMPSE_JANUS_URLS=",".join(j.url for j in two_janus),
-        GLIMPSE_JANUS_API_SECRET=two_janus[0].api_secret,
-        GLIMPSE_JANUS_ADMIN_KEY=two_janus[0].admin_key,
+        **glimpse_environment(*two_janus),
     )
     server.start()
     try:
@@ -246,12 +242,8 @@ def relayed_sfu_server(
     running = GlimpseServer(
         tmp_path / "data",
         tmp_path / "server.log",
-        GLIMPSE_JANUS_URLS=janus.url,
-        GLIMPSE_JANUS_API_SECRET=janus.api_secret,
-        GLIMPSE_JANUS_ADMIN_KEY=janus.admin_key,
-        GLIMPSE_ICE_SERVERS=f"turn:127.0.0.1:{link.port}?transport=udp",
-        GLIMPSE_TURN_SECRET=coturn.secret,
-        GLIMPSE_ICE_TRANSPORT_POLICY="relay",
+        **glimpse_environment(janus),
+        **turn_only_environment(coturn, link.port),
     )
     running.start()
     yield running
