@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import InProcessServer, RunningServer, ServerFactory, User
+from tests.conftest import InProcessServer, RunningServer, ServerFactory, User, WsClient
 from tests.janus import Janus, running_janus
 
 SfuServerFactory = Callable[..., Awaitable[InProcessServer]]
@@ -57,3 +57,10 @@ async def sfu_room(server: RunningServer, owner: User, media_mode: str = "sfu") 
     assert response.status_code == 200, response.text
     assert response.json()["media_mode"] == media_mode
     return room
+
+
+async def ann_and_bob(server: RunningServer) -> tuple[WsClient, WsClient, str]:
+    """Ann and Bob connected, and the code of Ann's new room with media through the SFU."""
+    ann, bob = await server.register("Ann"), await server.register("Bob")
+    room = await sfu_room(server, ann)
+    return await server.connect(ann), await server.connect(bob), room["code"]

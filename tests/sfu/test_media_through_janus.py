@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.sfu.conftest import SfuServerFactory, sfu_room
+from tests.sfu.conftest import SfuServerFactory, ann_and_bob
 from tests.sfu.peers import Publisher, Subscriber, expect_error, expect_skipping
 
 pytestmark = pytest.mark.timeout(60)
@@ -16,13 +16,11 @@ async def test_media_flows_from_a_publisher_through_janus_to_a_subscriber(
     start_sfu_server: SfuServerFactory,
 ) -> None:
     server = await start_sfu_server()
-    ann, bob = await server.register("Ann"), await server.register("Bob")
-    room = await sfu_room(server, ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    joined = await a.join(room["code"], media={"audio": True, "video": True})
+    a, b, code = await ann_and_bob(server)
+    joined = await a.join(code, media={"audio": True, "video": True})
     assert joined["media_path"] == {"mode": "sfu", "generation": 1}
     ann_id = joined["participant_id"]
-    bob_id = (await b.join(room["code"], media={"audio": True, "video": True}))["participant_id"]
+    bob_id = (await b.join(code, media={"audio": True, "video": True}))["participant_id"]
     assert (await a.expect("media-path"))["media_path"] == joined["media_path"]  # its own join's
     assert (await a.expect("participant-joined"))["participant"]["id"] == bob_id
 
@@ -53,17 +51,15 @@ async def test_a_leaver_s_streams_leave_the_others_subscriptions_and_a_talker_is
     start_sfu_server: SfuServerFactory,
 ) -> None:
     server = await start_sfu_server()
-    ann, bob = await server.register("Ann"), await server.register("Bob")
-    room = await sfu_room(server, ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    ann_id = (await a.join(room["code"], media={"audio": True, "video": True}))["participant_id"]
+    a, b, code = await ann_and_bob(server)
+    ann_id = (await a.join(code, media={"audio": True, "video": True}))["participant_id"]
     ann_camera, bob_camera, bob_subscription = Publisher(talking=True), Publisher(), Subscriber()
     try:
         await ann_camera.publish(a)
         talking = {"type": "active-speaker", "participant_id": ann_id, "talking": True}
         assert await expect_skipping(a, "active-speaker") == talking
         # Bob comes after Janus said so (it says so on changes only): he is told all the same.
-        await b.join(room["code"], media={"audio": True, "video": True})
+        await b.join(code, media={"audio": True, "video": True})
         await bob_camera.publish(b)
         offer = await expect_skipping(b, "sfu-offer")
         await bob_subscription.answer(b, offer)
@@ -86,11 +82,9 @@ async def test_a_screen_comes_and_goes_and_a_subscriber_chooses_layers(
     start_sfu_server: SfuServerFactory,
 ) -> None:
     server = await start_sfu_server()
-    ann, bob = await server.register("Ann"), await server.register("Bob")
-    room = await sfu_room(server, ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    ann_id = (await a.join(room["code"]))["participant_id"]
-    await b.join(room["code"])
+    a, b, code = await ann_and_bob(server)
+    ann_id = (await a.join(code))["participant_id"]
+    await b.join(code)
     ann_camera, ann_screen, bob_camera, bob_sub = (
         Publisher(), Publisher(screen=True), Publisher(), Subscriber()
     )  # fmt: skip

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import WsClient
-from tests.sfu.conftest import SfuServerFactory, sfu_room
+from tests.sfu.conftest import SfuServerFactory, ann_and_bob
 from tests.sfu.peers import Publisher, Subscriber, expect_error, expect_skipping
 
 pytestmark = pytest.mark.timeout(60)
@@ -48,12 +48,10 @@ async def test_a_subscription_given_up_is_offered_afresh_and_its_frames_decode_a
     start_sfu_server: SfuServerFactory,
 ) -> None:
     server = await start_sfu_server()
-    ann, bob = await server.register("Ann"), await server.register("Bob")
-    room = await sfu_room(server, ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    joined = await a.join(room["code"], media=CAMERA)
+    a, b, code = await ann_and_bob(server)
+    joined = await a.join(code, media=CAMERA)
     generation, ann_id = joined["media_path"]["generation"], joined["participant_id"]
-    await b.join(room["code"], media=CAMERA)
+    await b.join(code, media=CAMERA)
     ann_camera, bob_camera, failed, renewed = Publisher(), Publisher(), Subscriber(), Subscriber()
     try:
         await b.send({"type": "sfu-resubscribe", "generation": generation, "version": 0})
@@ -99,12 +97,10 @@ async def test_a_camera_published_again_from_a_new_connection_replaces_the_old_o
     start_sfu_server: SfuServerFactory,
 ) -> None:
     server = await start_sfu_server()
-    ann, bob = await server.register("Ann"), await server.register("Bob")
-    room = await sfu_room(server, ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    joined = await a.join(room["code"], media=CAMERA)
+    a, b, code = await ann_and_bob(server)
+    joined = await a.join(code, media=CAMERA)
     generation, ann_id = joined["media_path"]["generation"], joined["participant_id"]
-    bob_id = (await b.join(room["code"], media=CAMERA))["participant_id"]
+    bob_id = (await b.join(code, media=CAMERA))["participant_id"]
     ann_camera, bob_camera = Publisher(), Publisher()
     ann_sub, ann_sub_again, bob_sub, bob_sub_again = (
         Subscriber(), Subscriber(), Subscriber(), Subscriber()
@@ -153,11 +149,9 @@ async def test_a_screen_published_again_from_a_new_connection_leaves_the_rest_al
     start_sfu_server: SfuServerFactory,
 ) -> None:
     server = await start_sfu_server()
-    ann, bob = await server.register("Ann"), await server.register("Bob")
-    room = await sfu_room(server, ann)
-    a, b = await server.connect(ann), await server.connect(bob)
-    ann_id = (await a.join(room["code"], media=CAMERA))["participant_id"]
-    await b.join(room["code"], media=CAMERA)
+    a, b, code = await ann_and_bob(server)
+    ann_id = (await a.join(code, media=CAMERA))["participant_id"]
+    await b.join(code, media=CAMERA)
     ann_camera, screen, new_screen, bob_camera = (
         Publisher(), Publisher(screen=True), Publisher(screen=True), Publisher()
     )  # fmt: skip
