@@ -97,13 +97,19 @@
   const remoteVideo = (name) =>
     document.querySelector(`figure[data-participant="${CSS.escape(name)}"]:not([data-self]) video`);
 
-  /** Frames decoded so far of the video this page shows for `name` (-1: none yet). */
-  window.__videoFrames = async (name) => {
+  /**
+   * The video track this page shows for `name` and the frames decoded of it so far ([null, -1]:
+   * none yet). A track that replaces another (a new connection) counts from 0 again.
+   */
+  window.__videoDecoding = async (name) => {
     const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
-    if (!track) return -1;
+    if (!track) return [null, -1];
     const report = (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
-    return report ? (report.framesDecoded ?? 0) : -1;
+    return [track.id, report ? (report.framesDecoded ?? 0) : -1];
   };
+
+  /** Frames decoded so far of the video this page shows for `name` (-1: none yet). */
+  window.__videoFrames = async (name) => (await window.__videoDecoding(name))[1];
 
   /**
    * Bytes the page has sent on its peer connections so far (RTP headers and payload, all media);

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Playwright, ViewportSize, expect
@@ -27,8 +28,9 @@ CAMERA_LIMITS = Path(__file__).with_name("camera_limits.js")
 SMALL_CAMERA = CAMERA_LIMITS
 """The camera limits' default: 320x240 at 15 frames a second."""
 SILENT_MICROPHONE = Path(__file__).with_name("silent_microphone.js")
-FAILOVER_TIMEOUT = 40.0
-"""Six browsers publishing and subscribing afresh at once on two cores (under a second with two)."""
+MEDIA_BACK_TIMEOUT = 15.0
+"""Seconds for everyone's video to come back after the switch or the failover: six browsers
+publishing and subscribing afresh at once on two cores (1.5-3 s measured here)."""
 
 
 @pytest.fixture
@@ -99,27 +101,34 @@ def person(browser: Browser, server: GlimpseServer, name: str, invite: str) -> P
 
 
 def sees_everyone(
-    people: list[Person], watchers: list[Person] | None = None, timeout: float = 20.0
+    people: list[Person], watchers: list[Person] | None = None, timeout: float = MEDIA_BACK_TIMEOUT
 ) -> None:
-    """Each watcher decodes the video of everyone else, and the frames keep coming."""
+    """Each watcher decodes the video of everyone else, and the frames keep coming: more frames
+    of the track shown at the start, or any of a track that replaced it (a new connection's
+    count starts again from 0)."""
     for watcher in watchers or people:
         names = [other.name for other in people if other is not watcher]
 
-        def frames(watcher: Person = watcher, names: list[str] = names) -> list[int]:
-            counts: list[int] = watcher.page.evaluate(
-                "names => Promise.all(names.map((name) => window.__videoFrames(name)))", names
+        def decoding(watcher: Person = watcher, names: list[str] = names) -> list[list[Any]]:
+            tracks: list[list[Any]] = watcher.page.evaluate(
+                "names => Promise.all(names.map((name) => window.__videoDecoding(name)))", names
             )
-            return counts
+            return tracks
 
-        start = frames()
+        start = decoding()
 
-        def rising(frames: Callable[[], list[int]] = frames, start: list[int] = start) -> bool:
-            return all(now > max(then, 0) for now, then in zip(frames(), start, strict=True))
+        def rising(
+            decoding: Callable[[], list[list[Any]]] = decoding, start: list[list[Any]] = start
+        ) -> bool:
+            return all(
+                frames > (max(then, 0) if track == shown else 0)
+                for (track, frames), (shown, then) in zip(decoding(), start, strict=True)
+            )
 
         eventually(
             rising,
-            f"{watcher.name} decodes the video of {', '.join(names)} (frames at the start "
-            f"{start}, now {frames()})",
+            f"{watcher.name} decodes the video of {', '.join(names)} (tracks and frames at the "
+            f"start {start}, now {decoding()})",
             timeout,
         )
 
@@ -177,7 +186,7 @@ def test_a_growing_meeting_moves_to_the_sfu_and_survives_its_janus(
         carrying = janus_of(ann, two_janus)
         carrying.kill()
         started = time.monotonic()
-        sees_everyone(people, [ann, people[-1]], timeout=FAILOVER_TIMEOUT)
+        sees_everyone(people, [ann, people[-1]])
         print(f"failover: media back {time.monotonic() - started:.1f} s after the kill")
         assert janus_of(ann, two_janus) is not carrying
     finally:
