@@ -1,6 +1,7 @@
 """Media through the SFU (Janus) in real Chromium: the switch from the mesh, everyone decoding
 everyone, each participant's upload as the room grows, a Janus that dies mid-call; and the
-simulcast layer each tile gets, with the active speaker as Janus hears it."""
+simulcast layer each tile gets, with the active speaker as Janus hears it; a screen shared through
+the SFU."""
 
 from __future__ import annotations
 
@@ -202,6 +203,11 @@ SMALL_SCREEN: ViewportSize = {"width": 800, "height": 600}
 """Cat's window: a grid tile gets the middle layer, the speaker view's thumbnails the lowest."""
 NARROW_DOWNLINK = 400_000
 """Bits per second to Cat: too few for the top layer, which Janus would forward all the same."""
+ASPECT = """(selector) => {
+  const video = document.querySelector(selector);
+  return video?.videoHeight ? video.videoWidth / video.videoHeight : 0;
+}"""
+"""The width over the height of the frames a <video> shows (0 before any)."""
 LINK_TIMEOUT = 45.0
 """For a layer to change with the link: down a layer at a time, then up after good stretches
 (web/src/rtc/downlinkCap.ts); the top layer's first frames too, once the publishers' estimate
@@ -356,3 +362,16 @@ def test_each_tile_gets_its_layer_within_what_the_link_takes_and_the_speaker_com
         f"{NARROW_DOWNLINK // 1000} kbit/s down: Bob at {capped} after {dropped:.1f} s; "
         f"{featured} again {time.monotonic() - cleared:.1f} s after the link cleared"
     )
+
+    # Ann shares her screen: a publication of its own, which Cat receives beside her camera
+    # (the fake screen is as large as Ann's window: 16:9); stopped, its tile goes.
+    ann.control("Share screen").click()
+    screen = 'figure[data-screen="Ann"] video'
+    eventually(
+        lambda: cat.page.evaluate(ASPECT, screen) > 1.6,
+        "Cat receives Ann's 16:9 screen through the SFU",
+    )
+    cat.sees_video_of("Ann")
+    ann.control("Stop sharing").click()
+    expect(cat.page.locator(screen)).to_have_count(0, timeout=MEDIA_TIMEOUT_MS)
+    cat.sees_video_of("Ann")
