@@ -141,7 +141,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limiter = open_limiter(settings.bus_url, settings.signing_secret)
         connections = ConnectionRegistry(bus, settings)
         hub = Hub(bus, settings.max_room_participants)
-        await hub.start()
         instance_metrics.watch(hub)
         loop_lag = asyncio.create_task(instance_metrics.watch_event_loop())
         instance_metrics.watch_garbage_collector()
@@ -170,6 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if registry is not None:
             await registry.start()
         media_paths = MediaPaths(bus, hub, registry, settings)
+        await hub.start()  # once the media paths hear of rooms left by instances found dead
         sfu = Sfu(media_paths, registry, hub, settings)
         tickets = Tickets(settings.admission_ticket_key, settings.admission_ticket_ttl)
         recorder = Recorder(

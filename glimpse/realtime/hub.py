@@ -67,7 +67,7 @@ Rooms: TypeAlias = RoomService[Participant, Member]
 
 RosterListener: TypeAlias = Callable[[str], Awaitable[object]]
 """Called with a room's id when who sends video there changed, or someone left it with a dead
-instance."""
+instance (on the one instance that took it for dead, served there or not)."""
 
 Command: TypeAlias = Callable[[str, str, Member, protocol.ServerMessage], None]
 """Carries out a host's command (glimpse/realtime/meeting.py) for a participant or waiter of
@@ -147,7 +147,8 @@ class Hub:
 
     def on_roster_change(self, listener: RosterListener) -> None:
         """Hand `listener` every change of who sends video in a room (or a departure with a dead
-        instance), except the joins and leaves of this instance's participants."""
+        instance, whether or not the room is served here), except the joins and leaves of this
+        instance's participants."""
         self._roster_listener = listener
 
     async def start(self) -> None:
@@ -624,9 +625,9 @@ class Hub:
         event = protocol.encode(protocol.ParticipantLeft(participant_id=participant_id))
         if room is not None and room.roster.pop(participant_id, None) is not None:
             await self.broadcast(room_id, event, flag=DEPARTED)
-            await self._tell_roster_listener(room_id)
         else:  # not served here, or its participants heard of it when it happened
             await self._publish(room_id, event, flag=DEPARTED)
+        await self._tell_roster_listener(room_id)  # served here or not: it may be empty now
 
     async def _on_eviction(self) -> None:
         """The other instances dropped this one's participants: their clients reconnect, rejoin."""

@@ -7,7 +7,8 @@ than that have sent video for `sfu_settle` seconds; `mesh` and `sfu` force eithe
 is a compare-and-set of the meeting's `media` field, so of two instances deciding at once one
 wins (the other undoes what it prepared), and is announced to the whole room as `media-path`
 with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
-mesh).
+mesh). The last participant out destroys the room's Janus room; when its last participants'
+instance died instead, the instance that hears of their departure from the bus does it.
 """
 
 from __future__ import annotations
@@ -117,8 +118,10 @@ class MediaPaths:
         if media_mode is not None and media_mode != setting:
             await self._bus.set_meeting(room_id, MODE_FIELD, media_mode.encode())
             setting = media_mode
-        if not self._hub.roster(room_id):
-            return path.public  # the room is no longer served here: others decide
+        if not self._hub.roster(room_id):  # not served here: others decide, if anyone is left
+            if path.mode == "sfu" and not await self._hub.occupied(room_id):
+                path = await self._abandon(room_id, path)
+            return path.public
         self._rooms.add(room_id)
         wanted = self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
@@ -134,6 +137,17 @@ class MediaPaths:
         path = await self.current(room_id)
         if path.mode == "sfu":
             await self._destroy(path)
+
+    async def _abandon(self, room_id: str, path: RoomMedia) -> RoomMedia:
+        """Nobody is left in the room on any instance, yet its path is `sfu`: its last
+        participants' instance died (the bus took it for dead), or their departure waited for
+        Redis. Back to the mesh, which destroys its Janus room, once across instances (the
+        compare-and-set)."""
+        switched = await self._switch(room_id, path, "mesh")
+        if switched is None:
+            return await self.current(room_id)
+        log.info("room %s: nobody is left in it; its Janus room %d is gone", room_id, path.room)
+        return switched
 
     def _wanted(
         self, room_id: str, path: RoomMedia, setting: MediaMode

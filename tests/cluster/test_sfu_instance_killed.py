@@ -1,7 +1,8 @@
 """A Glimpse instance killed (`kill -9`) in the middle of SFU meetings leaves nothing behind: its
-share of the Janus load stops counting within the presence TTL, so placement is no longer skewed,
-and a recording it started is stopped, made into a file and announced by a surviving instance,
-or, with none left, by the next instance to start."""
+share of the Janus load stops counting within the presence TTL, so placement is no longer skewed;
+the Janus room of a meeting it alone served is destroyed (and the meeting's media path no longer
+points to it), and a recording it started is stopped, made into a file and announced, by a
+surviving instance or, with none left, by the next instance to start."""
 
 from __future__ import annotations
 
@@ -16,7 +17,9 @@ import pytest
 
 from glimpse.bus import Bus, open_bus
 from glimpse.recordings.control import WATCH_INTERVAL
-from glimpse.sfu.registry import LOAD
+from glimpse.sfu.janus import JanusSession
+from glimpse.sfu.media_path import FIELD, RoomMedia
+from glimpse.sfu.registry import LOAD, VIDEOROOM
 from tests.cluster.conftest import Cluster
 from tests.janus import Janus, glimpse_environment
 from tests.recordings.media import probe
@@ -50,14 +53,37 @@ async def observer(cluster: Cluster) -> AsyncIterator[Bus]:
     await bus.close()
 
 
+async def media_of(observer: Bus, room: dict[str, Any]) -> RoomMedia:
+    """The room's media path as the cluster keeps it."""
+    return msgspec.json.decode((await observer.meeting(room["id"]))[FIELD], type=RoomMedia)
+
+
 async def janus_of(observer: Bus, room: dict[str, Any]) -> str:
     """The URL of the Janus the room's media path is on."""
-    fields = await observer.meeting(room["id"])
-    url: str = msgspec.json.decode(fields["media"])["janus"]
-    return url
+    return (await media_of(observer, room)).janus
 
 
-async def test_a_killed_instances_share_of_the_janus_load_stops_counting(
+async def janus_rooms(server: Janus) -> set[int]:
+    """The rooms on that Janus, private ones included (listed with its admin key)."""
+    session = await JanusSession.connect(server.url, server.api_secret)
+    try:
+        look = await session.attach(VIDEOROOM)
+        listed = await look.request({"request": "list", "admin_key": server.admin_key})
+        return {int(room["room"]) for room in listed.data["list"]}
+    finally:
+        await session.close()
+
+
+async def seconds_until_gone(server: Janus, janus_room: int, since: float) -> float:
+    """Seconds from `since` (monotonic) until that room is no longer on that Janus: within the
+    presence TTL (and a margin), else the test fails."""
+    while janus_room in await janus_rooms(server):
+        assert time.monotonic() - since < PRESENCE_TTL + MARGIN, f"{janus_room} stayed on Janus"
+        await asyncio.sleep(0.1)
+    return time.monotonic() - since
+
+
+async def test_a_killed_instances_janus_load_and_rooms_it_alone_served_go(
     cluster: Cluster, janus: Janus, second_janus: Janus, observer: Bus
 ) -> None:
     environment = sfu_environment(janus, second_janus)
@@ -71,7 +97,10 @@ async def test_a_killed_instances_share_of_the_janus_load_stops_counting(
             await client.join(busy["code"], media=VIDEO)
             publishers.append(publisher := Publisher())
             await publisher.publish(client)
-        loaded = await janus_of(observer, busy)
+        abandoned = await media_of(observer, busy)
+        loaded = abandoned.janus
+        on_loaded = next(server for server in (janus, second_janus) if server.url == loaded)
+        assert abandoned.room in await janus_rooms(on_loaded)
         other = next(url for url in (janus.url, second_janus.url) if url != loaded)
         lighter = await sfu_room(b, owner)  # one camera through the instance that survives
         client = await b.connect(await b.register())
@@ -86,6 +115,10 @@ async def test_a_killed_instances_share_of_the_janus_load_stops_counting(
         while await observer.counters(LOAD) != {other: 1}:
             assert time.monotonic() - killed < PRESENCE_TTL + MARGIN, await observer.counters(LOAD)
             await asyncio.sleep(0.1)
+        took = await seconds_until_gone(on_loaded, abandoned.room, killed)  # nobody came back
+        print(f"\nthe Janus room of a meeting on the killed instance went {took:.1f} s after")
+        assert await media_of(observer, busy) == RoomMedia("mesh", abandoned.generation + 1)
+        assert await janus_rooms(on_loaded) == set()  # only `busy` was on it
 
         after = await sfu_room(b, owner)
         late = await b.connect(await b.register())
@@ -140,8 +173,8 @@ async def test_a_recording_whose_instance_died_is_stopped_made_and_announced_by_
     assert not (await carol.join(room["code"])).get("recording")  # and nobody is told otherwise
 
 
-async def test_a_recording_whose_instances_all_died_is_finished_by_the_next_to_start(
-    cluster: Cluster, janus: Janus, tmp_path: Path
+async def test_a_recording_and_janus_room_whose_instances_all_died_go_with_the_next_to_start(
+    cluster: Cluster, janus: Janus, observer: Bus, tmp_path: Path
 ) -> None:
     environment = sfu_environment(
         janus,
@@ -158,11 +191,17 @@ async def test_a_recording_whose_instances_all_died_is_finished_by_the_next_to_s
         await camera.publish(host)
         await record(host, True)
         await asyncio.sleep(3)
+        abandoned = await media_of(observer, room)
         await a.kill()  # nobody is left to stop it
     finally:
         await camera.close()
 
     b = await cluster.start(**environment)
+    took = await seconds_until_gone(janus, abandoned.room, time.monotonic())
+    print(
+        f"\nthe Janus room of the dead instance's meeting went {took:.1f} s after the next started"
+    )
+    assert await media_of(observer, room) == RoomMedia("mesh", abandoned.generation + 1)
     (done,) = await finished(b, ann, room)
     assert done["status"] == "ready", done["error"]
     assert done["duration_seconds"] >= 2
