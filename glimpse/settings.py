@@ -249,6 +249,25 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _recording_folders_apart(self) -> Settings:
+        """The retention sweep deletes leftovers in the recordings and raw folders: neither may
+        be the other, hold it, or hold the data folder."""
+        recordings = self.resolved_recordings_dir.resolve()
+        raw = self.resolved_recording_raw_dir.resolve()
+        data = self.data_dir.resolve()
+        if recordings.is_relative_to(raw) or raw.is_relative_to(recordings):
+            raise ValueError(
+                "GLIMPSE_RECORDINGS_DIR and GLIMPSE_RECORDING_RAW_DIR must be separate folders"
+            )
+        for name, folder in (
+            ("GLIMPSE_RECORDINGS_DIR", recordings),
+            ("GLIMPSE_RECORDING_RAW_DIR", raw),
+        ):
+            if data.is_relative_to(folder):
+                raise ValueError(f"{name} must not be GLIMPSE_DATA_DIR or a folder above it")
+        return self
+
     @cached_property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'glimpse.db'}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -56,3 +58,31 @@ def test_the_heartbeat_timeout_outlasts_an_interval() -> None:
     """A client that answers every ping is silent for about an interval at each visit."""
     with pytest.raises(ValidationError, match="GLIMPSE_HEARTBEAT_TIMEOUT must be above"):
         Settings(heartbeat_interval=20, heartbeat_timeout=20)
+
+
+@pytest.mark.parametrize(
+    ("folders", "refusal"),
+    [
+        ({"recordings_dir": "/srv/rec", "recording_raw_dir": "/srv/rec"}, "separate folders"),
+        ({"recordings_dir": "/srv/rec", "recording_raw_dir": "/srv/rec/raw"}, "separate folders"),
+        (
+            {
+                "data_dir": "/srv/glimpse",
+                "recordings_dir": "/srv/glimpse",
+                "recording_raw_dir": "/j",
+            },
+            "GLIMPSE_RECORDINGS_DIR must not be GLIMPSE_DATA_DIR",
+        ),
+        (
+            {"data_dir": "/srv/glimpse/data", "recordings_dir": "/r", "recording_raw_dir": "/srv"},
+            "GLIMPSE_RECORDING_RAW_DIR must not be GLIMPSE_DATA_DIR or a folder above it",
+        ),
+    ],
+)
+def test_recording_folders_hold_nothing_the_retention_sweep_must_keep(
+    folders: dict[str, str], refusal: str
+) -> None:
+    with pytest.raises(ValidationError, match=refusal):
+        Settings(**folders)
+    apart = Settings(data_dir="/srv/glimpse", recording_raw_dir="/srv/janus")
+    assert apart.resolved_recordings_dir == Path("/srv/glimpse/recordings")

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 from glimpse.errors import Conflict
 from glimpse.recordings.mixdown import MixdownError, mixdown
@@ -31,6 +32,8 @@ from glimpse.store import RecordingChanges, RecordingRecord, Store
 log = logging.getLogger(__name__)
 
 FILE_EXTENSION = ".mp4"
+RECORDING_ID_LENGTH: Final = 32
+"""A recording's id: a UUID4's 32 hex digits."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,12 @@ class SfuRoom:
 def file_name(recording_id: str) -> str:
     """The finished file's name in the recordings folder."""
     return f"{recording_id}{FILE_EXTENSION}"
+
+
+def is_recording_id(name: str) -> bool:
+    """Whether `name` is a recording's id: its raw folder's name (and its file's, with
+    FILE_EXTENSION)."""
+    return len(name) == RECORDING_ID_LENGTH and all(c in "0123456789abcdef" for c in name)
 
 
 class Recorder:

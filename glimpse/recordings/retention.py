@@ -1,6 +1,8 @@
-"""The retention sweep: recordings older than GLIMPSE_RECORDING_RETENTION_DAYS are deleted, their
-file, their raw streams and their record; so are files and raw folders no record names (a deleted
-room's, say) once they are an hour old (younger ones may be a recording being made).
+"""The retention sweep: finished recordings older than GLIMPSE_RECORDING_RETENTION_DAYS are
+deleted, their file, their raw streams and their record (one still recorded or being made waits
+until it is done); so are files and raw folders no record names (a deleted room's, say) once they
+are an hour old (younger ones may be a recording being made). Only names of Glimpse's making are
+touched (a recording's id, and its file's name): anything else in the folders stays.
 
 Every instance sweeps every hour; sweeps running at once on several instances only find each
 other's work done.
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
-from glimpse.recordings.recorder import Recorder
+from glimpse.recordings.recorder import FILE_EXTENSION, Recorder, is_recording_id
 from glimpse.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,16 +44,24 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _old_entries(folder: Path, older_than: float) -> list[Path]:
-    """What `folder` holds that was last changed before `older_than` (a Unix time)."""
+def _old_entries(folder: Path, suffix: str, older_than: float) -> list[Path]:
+    """What `folder` holds of Glimpse's making (a recording's id followed by `suffix`) that was
+    last changed before `older_than` (a Unix time)."""
     if not folder.is_dir():
         return []
-    return [entry for entry in folder.iterdir() if entry.stat().st_mtime < older_than]
+    return [
+        entry
+        for entry in folder.iterdir()
+        if entry.name.endswith(suffix)
+        and is_recording_id(entry.name.removesuffix(suffix))
+        and entry.stat().st_mtime < older_than
+    ]
 
 
 async def sweep(store: Store, recorder: Recorder, retention: timedelta) -> Swept:
     """Delete what is past retention, and what no record names."""
-    expired = await store.recordings_started_before(datetime.now(UTC) - retention)
+    started_before = await store.recordings_started_before(datetime.now(UTC) - retention)
+    expired = [r for r in started_before if r.status not in ("recording", "processing")]
     for recording in expired:
         await asyncio.to_thread(_remove, recorder.raw_dir / recording.id)
         if recording.file_name:
@@ -60,11 +70,13 @@ async def sweep(store: Store, recorder: Recorder, retention: timedelta) -> Swept
     orphans = 0
     settled = time.time() - ORPHAN_AGE
     named = await store.recording_files()
-    for entry in await asyncio.to_thread(_old_entries, recorder.recordings_dir, settled):
+    for entry in await asyncio.to_thread(
+        _old_entries, recorder.recordings_dir, FILE_EXTENSION, settled
+    ):
         if entry.name not in named:
             await asyncio.to_thread(_remove, entry)
             orphans += 1
-    for entry in await asyncio.to_thread(_old_entries, recorder.raw_dir, settled):
+    for entry in await asyncio.to_thread(_old_entries, recorder.raw_dir, "", settled):
         if await store.get_recording(entry.name) is None:
             await asyncio.to_thread(_remove, entry)
             orphans += 1
