@@ -97,15 +97,37 @@
   const remoteVideo = (name) =>
     document.querySelector(`figure[data-participant="${CSS.escape(name)}"]:not([data-self]) video`);
 
+  /** The inbound-rtp statistics of the receiver of `track`, on the open connection that has it. */
+  async function inboundOf(track) {
+    for (const pc of connections) {
+      const receiver = closed(pc) ? undefined : pc.getReceivers().find((r) => r.track === track);
+      if (receiver === undefined) continue;
+      let inbound;
+      (await receiver.getStats()).forEach((s) => {
+        if (s.type === "inbound-rtp") inbound = s;
+      });
+      return inbound;
+    }
+    return undefined;
+  }
+
+  /** A number of its own for each track object (their ids repeat: Janus names them by mid). */
+  const trackNumbers = new WeakMap();
+  let tracksNumbered = 0;
+  const numberOf = (track) => {
+    if (!trackNumbers.has(track)) trackNumbers.set(track, ++tracksNumbered);
+    return trackNumbers.get(track);
+  };
+
   /**
-   * The video track this page shows for `name` and the frames decoded of it so far ([null, -1]:
-   * none yet). A track that replaces another (a new connection) counts from 0 again.
+   * The video track this page shows for `name` (a number of its own) and the frames decoded of it
+   * so far ([null, -1]: none yet). A track that replaces another (a new connection) counts from 0.
    */
   window.__videoDecoding = async (name) => {
     const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
     if (!track) return [null, -1];
-    const report = (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
-    return [track.id, report ? (report.framesDecoded ?? 0) : -1];
+    const report = await inboundOf(track);
+    return [numberOf(track), report ? (report.framesDecoded ?? 0) : -1];
   };
 
   /** Frames decoded so far of the video this page shows for `name` (-1: none yet). */
@@ -185,7 +207,7 @@
   /** The frames of `name`'s video as received ([frameWidth, frameHeight] of its inbound-rtp). */
   window.__receivedFrameSize = async (name) => {
     const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
-    const report = track && (await inboundVideo()).find((s) => s.trackIdentifier === track.id);
+    const report = track && (await inboundOf(track));
     return report?.frameWidth ? [report.frameWidth, report.frameHeight] : [0, 0];
   };
 

@@ -133,14 +133,6 @@ class Person:
         watch: dict[str, Any] = self.page.evaluate("() => window.__frameWatch()")
         return watch
 
-    def upload_kbit_per_s(self, window: float = 3.0) -> float:
-        """What the page sends on its peer connections, over `window` seconds."""
-        before = self.page.evaluate("() => window.__bytesSent()")
-        started = time.monotonic()
-        self.page.wait_for_timeout(window * 1000)
-        sent = self.page.evaluate("() => window.__bytesSent()") - before
-        return float(sent) * 8 / 1000 / (time.monotonic() - started)
-
     def peer_connections_created(self) -> int:
         created: int = self.page.evaluate("() => window.__peerConnectionsCreated()")
         return created
