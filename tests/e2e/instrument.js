@@ -3,16 +3,20 @@
 // first decoded remote video frame after a click on "Join room", counts the WebSockets the
 // page opens and the token renewals it sends on them (and can cut them, leaving the peer
 // connections alone), follows a remote video's decoded frames, their size as received and the
-// peer connection carrying them, breaks that connection on demand, and keeps every camera,
-// microphone and screen track the page was given, to tell whether they were all stopped.
+// peer connection carrying them, breaks that connection or the camera's publication to the SFU
+// on demand, and keeps every camera, microphone and screen track the page was given, to tell
+// whether they were all stopped.
 (() => {
   const mediaTracks = [];
+  /** The camera tracks among them. */
+  const cameraTracks = new Set();
   const devices = navigator.mediaDevices;
   for (const name of ["getUserMedia", "getDisplayMedia"]) {
     const native = devices[name].bind(devices);
     devices[name] = async (...args) => {
       const stream = await native(...args);
       mediaTracks.push(...stream.getTracks());
+      if (name === "getUserMedia") stream.getVideoTracks().forEach((t) => cameraTracks.add(t));
       return stream;
     };
   }
@@ -217,8 +221,24 @@
    */
   window.__breakVideoConnection = (name) => {
     const track = remoteVideo(name)?.srcObject?.getVideoTracks()[0];
+    return breakConnection((pc) => track && pc.getReceivers().some((r) => r.track === track));
+  };
+
+  /**
+   * The page's camera publication to the SFU (its sendonly connection sending the camera) breaks
+   * as `__breakVideoConnection`'s does. Its index in creation order.
+   */
+  window.__breakCameraPublication = () =>
+    breakConnection((pc) =>
+      pc
+        .getTransceivers()
+        .some((t) => t.direction === "sendonly" && cameraTracks.has(t.sender.track)),
+    );
+
+  /** The first open connection that `chosen` picks closes and tells the page `failed`. */
+  function breakConnection(chosen) {
     for (const [index, pc] of connections.entries()) {
-      if (!track || closed(pc) || !pc.getReceivers().some((r) => r.track === track)) continue;
+      if (closed(pc) || !chosen(pc)) continue;
       pc.close();
       broken.add(pc);
       Object.defineProperty(pc, "connectionState", { value: "failed" });
@@ -226,7 +246,7 @@
       return index;
     }
     return -1;
-  };
+  }
 
   window.__videoSize = (name) => {
     const video = remoteVideo(name);

@@ -6,7 +6,9 @@
  * A refusal that passes is tried again, backing off. When the connection fails or stays down
  * (`ConnectionWatch`), the source is published again: first with an ICE restart, then, while it
  * does not come back, from a new connection with the same tracks (the server takes an offer from
- * another connection, another DTLS fingerprint, as a new publication in place of the old).
+ * another connection, another DTLS fingerprint, as a new publication in place of the old). A
+ * connection that is closed, or whose DTLS session ended, cannot be restarted: it is replaced at
+ * once.
  */
 import type { IceCandidate, SfuPeer, SfuSource } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
@@ -146,7 +148,9 @@ export class SfuPublication {
     });
   }
 
-  private async exchange(kind: Negotiation): Promise<void> {
+  private async exchange(asked: Negotiation): Promise<void> {
+    // A connection that can take no offer any more is replaced, whatever was asked.
+    const kind = this.negotiable() ? asked : "newConnection";
     try {
       if (kind === "newConnection") this.reconnect();
       const { pc, trickle, audio } = this.connection;
@@ -176,6 +180,16 @@ export class SfuPublication {
       this.retries += 1;
       this.retryTimer = setTimeout(() => this.negotiate("offer"), wait);
     }
+  }
+
+  /**
+   * Whether the connection can still take a new offer: not once closed, nor once its DTLS session
+   * closed or failed (an ICE restart keeps the DTLS session: only a new connection brings it back).
+   */
+  private negotiable(): boolean {
+    const { pc, video } = this.connection;
+    const dtls = video.sender.transport?.state;
+    return pc.signalingState !== "closed" && dtls !== "closed" && dtls !== "failed";
   }
 
   /** The microphone goes first in line when the uplink is short. */

@@ -273,6 +273,30 @@ describe("SfuSession", () => {
     expect(requested("sfu-resubscribe")).toEqual([]); // the subscription is not touched
   });
 
+  it("publishes from a new connection at once when the failed one is closed or its DTLS session over", async () => {
+    session = open({ audio: fakeTrack("audio"), video: fakeTrack("video") });
+    await settle();
+    const camera = peers[1]!;
+    camera.connect();
+    camera.close();
+    camera.fail();
+    await settle();
+    expect(camera.log).toEqual(["local:offer", "remote:answer"]); // no ICE restart tried on it
+    const renewed = peers[2]!;
+    expect(renewed.log).toEqual(["local:offer", "remote:answer"]);
+    expect(requested("sfu-publish")).toHaveLength(2);
+
+    // An ICE restart keeps the DTLS session: once that is over, only a new connection helps.
+    renewed.connect();
+    renewed.transceivers[1]!.sender.transport = { state: "closed" };
+    renewed.fail();
+    await settle();
+    expect(renewed.closed).toBe(true);
+    expect(renewed.log).toEqual(["local:offer", "remote:answer"]);
+    expect(peers).toHaveLength(4);
+    expect(requested("sfu-publish")).toHaveLength(3);
+  });
+
   it("tries a publish refused for a passing reason again, but not one refused for good", async () => {
     let refusal = "media_server_unavailable";
     answer = async (request) => {

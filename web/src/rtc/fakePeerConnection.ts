@@ -49,6 +49,8 @@ export class FakePeerConnection {
       setParameters: (parameters: { encodings: Record<string, unknown>[] }) => Promise<void>;
       /** The encodings last set. */
       encodings: Record<string, unknown>[];
+      /** Its DTLS transport, once the test gives it one. */
+      transport: { state: RTCDtlsTransportState } | null;
     };
   }[] = [];
   onicecandidate: unknown = null;
@@ -75,6 +77,7 @@ export class FakePeerConnection {
         sender.track = next;
       },
       encodings: [{}] as Record<string, unknown>[],
+      transport: null as { state: RTCDtlsTransportState } | null,
       getParameters: () => ({ encodings: sender.encodings.map((e) => ({ ...e })) }),
       setParameters: async (parameters: { encodings: Record<string, unknown>[] }) => {
         sender.encodings = parameters.encodings;
