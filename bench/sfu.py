@@ -5,9 +5,12 @@ each participant uploads (bytes sent on its peer connections, from getStats) and
 CPU per participant (Chromium's processes, from psutil), the room forced to one media path by
 its `media_mode` setting; and, for each newcomer, join to first frame (the click on "Join room"
 to the first decoded remote video frame). The modes take turns (mesh first in even repetitions,
-SFU first in odd ones), each on a fresh server, Janus and browser.
+SFU first in odd ones), each on a fresh server, Janus and browser. Every camera is held to
+320x240 at 15 frames a second by default (six browsers fit two cores; through the SFU that size
+gives one simulcast layer); `--camera product` leaves it as the app asks for it (the browser's
+default in the mesh, 1280x720 in three layers through the SFU).
 
-.venv/bin/python -m bench.sfu [--runs 2] [--sizes 2,3,4,5,6] [--window 5]
+.venv/bin/python -m bench.sfu [--runs 2] [--sizes 2,3,4,5,6] [--window 5] [--camera small]
 — prints the table and writes bench/results/<time>-sfu.json and -sfu.png (the chart).
 """
 
@@ -67,7 +70,9 @@ def _measure(people: list[Person], window: float) -> dict[str, float]:
     }
 
 
-def one_room(mode: str, sizes: list[int], window: float, folder: Path) -> list[dict[str, Any]]:
+def one_room(
+    mode: str, sizes: list[int], window: float, small_camera: bool, folder: Path
+) -> list[dict[str, Any]]:
     """A room forced to `mode`, grown to the largest size; the figures at each size."""
     figures = []
     with running_janus(folder / "janus") as janus, chromium() as browser:
@@ -82,7 +87,8 @@ def one_room(mode: str, sizes: list[int], window: float, folder: Path) -> list[d
             invite = ""
             for size in range(1, max(sizes) + 1):
                 person = Person(browser, server.base_url, f"P{size}")
-                person.context.add_init_script(path=str(SMALL_CAMERA))
+                if small_camera:
+                    person.context.add_init_script(path=str(SMALL_CAMERA))
                 if size == 1:
                     person.sign_up()
                     invite = person.create_room(f"Bench {mode}")
@@ -114,7 +120,7 @@ def one_room(mode: str, sizes: list[int], window: float, folder: Path) -> list[d
     return figures
 
 
-def run(runs: int, sizes: list[int], window: float) -> dict[str, Any]:
+def run(runs: int, sizes: list[int], window: float, camera: str) -> dict[str, Any]:
     results: dict[str, list[list[dict[str, Any]]]] = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory(prefix="glimpse-bench-sfu-") as tmp:
         for repetition in range(runs):
@@ -122,8 +128,8 @@ def run(runs: int, sizes: list[int], window: float) -> dict[str, Any]:
             for mode in order:
                 print(f"-- metric 8: {mode}, run {repetition + 1}/{runs}", file=sys.stderr)
                 folder = Path(tmp) / f"{mode}-{repetition}"
-                results[mode].append(one_room(mode, sizes, window, folder))
-    return {"sizes": sizes, "window_s": window, "runs": results}
+                results[mode].append(one_room(mode, sizes, window, camera == "small", folder))
+    return {"sizes": sizes, "window_s": window, "camera": camera, "runs": results}
 
 
 def _by_size(runs: list[list[dict[str, Any]]], key: str) -> dict[int, list[float]]:
@@ -204,14 +210,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=2, help="repetitions of each mode")
     parser.add_argument("--sizes", default="2,3,4,5,6", help="room sizes measured")
     parser.add_argument("--window", type=float, default=5.0, help="seconds each figure covers")
+    parser.add_argument(
+        "--camera",
+        choices=("small", "product"),
+        default="small",
+        help="every camera held to 320x240 at 15 fps, or as the app asks for it",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     sizes = sorted(int(size) for size in args.sizes.split(","))
     started = datetime.now(UTC)
-    document = {"started": started.isoformat()} | run(args.runs, sizes, args.window)
+    document = {"started": started.isoformat()} | run(args.runs, sizes, args.window, args.camera)
     print(table(document))
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = started.strftime("%Y%m%dT%H%M%SZ")
+    stem = started.strftime("%Y%m%dT%H%M%SZ") + ("" if args.camera == "small" else "-product")
     (args.out / f"{stem}-sfu.json").write_text(json.dumps(document, indent=1) + "\n")
     chart(document, args.out / f"{stem}-sfu.png")
     print(f"wrote {args.out / f'{stem}-sfu.json'} and -sfu.png")
