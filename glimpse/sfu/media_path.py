@@ -8,6 +8,12 @@ is a compare-and-set of the meeting's `media` field, so of two instances decidin
 wins (the other undoes what it prepared), and is announced to the whole room as `media-path`
 with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
 mesh).
+
+Should the bus lose the meeting's state (Redis restarted without persistence, or flushed) while
+the room's browsers are on a path, the instances that serve the room write back the path and
+media mode they last saw (compare-and-set from unset) at their next look, and tell the room (so a
+joiner told otherwise meanwhile follows). Another instance that put the room on a path of its own
+before that wins, but in a new generation above every one announced, so every browser republishes.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import time
 from typing import Final, Literal
 
 import msgspec
+from msgspec.structs import replace
 
 from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
@@ -61,6 +68,11 @@ class RoomMedia(msgspec.Struct, frozen=True, omit_defaults=True):
     def public(self) -> protocol.MediaPath:
         return protocol.MediaPath(self.mode, self.generation)
 
+    def shares_room(self, other: RoomMedia) -> bool:
+        """Whether both paths go through one Janus room."""
+        same_room = self.janus == other.janus and self.room == other.room
+        return self.mode == other.mode == "sfu" and same_room
+
 
 _decoder = msgspec.json.Decoder(RoomMedia)
 _encoder = msgspec.json.Encoder()
@@ -80,8 +92,10 @@ class MediaPaths:
         self._settle = settings.sfu_settle
         self._mesh_size = settings.max_room_participants
         self._publications = settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT
-        self._rooms: set[str] = set()
-        """Rooms reviewed here: those to move should their Janus be lost."""
+        self._rooms: dict[str, tuple[RoomMedia, MediaMode]] = {}
+        """Rooms served here (reviewed with participants here), with their path and media mode
+        setting as last seen: the rooms to move should their Janus be lost, and what is written
+        back should the bus lose it."""
         self._calm_since: dict[str, float] = {}
         """SFU rooms where no more than the threshold send video: since when."""
         self._settling: dict[str, asyncio.TimerHandle] = {}
@@ -96,15 +110,68 @@ class MediaPaths:
         """Whether there is an SFU at all."""
         return self._registry is not None
 
-    async def current(self, room_id: str) -> RoomMedia:
-        return (await self._read(room_id))[0]
+    async def current(self, room_id: str, known: RoomMedia | None = None) -> RoomMedia:
+        """The room's path; should the bus have lost it, what this instance knows of it (what it
+        last saw of a room it serves, else `known`) is written back first."""
+        return (await self._read(room_id, known))[0]
 
-    async def _read(self, room_id: str) -> tuple[RoomMedia, MediaMode]:
-        """The room's path and its media mode setting."""
+    async def keep(self) -> None:
+        """Write back the paths of the rooms served here that the bus lost (mesh rooms that never
+        switched have none to lose)."""
+        for room_id, (path, _) in list(self._rooms.items()):
+            if path != RoomMedia():
+                await self._read(room_id)
+
+    async def _read(
+        self, room_id: str, known: RoomMedia | None = None
+    ) -> tuple[RoomMedia, MediaMode]:
+        """The room's path and its media mode setting. A path this instance knows (`current`)
+        that the bus holds replaced by one of no later generation, or by none, was lost by the bus
+        (a switch always raises the generation): it is restored first."""
+        path, setting = await self._fetch(room_id)
+        if not self._hub.roster(room_id):  # no longer served here (the meeting may have ended)
+            self._rooms.pop(room_id, None)
+        seen, seen_setting = self._rooms.get(room_id, (known or RoomMedia(), None))
+        if path != seen and path.generation <= seen.generation:
+            await self._restore(room_id, seen, seen_setting, path)
+            path, setting = await self._fetch(room_id)
+        if room_id in self._rooms:
+            self._rooms[room_id] = path, setting
+        return path, setting
+
+    async def _fetch(self, room_id: str) -> tuple[RoomMedia, MediaMode]:
+        """The room's path and setting as the bus holds them."""
         fields = await self._bus.meeting(room_id)
         stored = fields.get(FIELD)
         path = RoomMedia() if stored is None else _decoder.decode(stored)
         return path, parse_media_mode(fields.get(MODE_FIELD, b"auto").decode())
+
+    async def _restore(
+        self, room_id: str, lost: RoomMedia, setting: MediaMode | None, found: RoomMedia
+    ) -> None:
+        """Write back a path (and its setting, when known) the bus lost, where it now holds
+        `found`, and tell the room. When another instance has put the room on a path of its own
+        (`found`, or one written meanwhile), whose generation the browsers on `lost` may take for
+        theirs, that path moves to a generation above `lost`'s; `lost`'s Janus room, left
+        behind, goes."""
+        log.warning(
+            "room %s: the bus lost its media path (generation %d)", room_id, lost.generation
+        )
+        if setting is not None:
+            await self._bus.set_meeting(room_id, MODE_FIELD, setting.encode(), if_absent=True)
+        if found == RoomMedia():
+            if await self._replace(room_id, found, lost):
+                return
+            found, _ = await self._fetch(room_id)
+        path = found
+        if found != lost and found.generation <= lost.generation:
+            renumbered = replace(found, generation=lost.generation + 1)
+            if await self._replace(room_id, found, renumbered):
+                path = renumbered
+            else:  # changed meanwhile
+                path, _ = await self._fetch(room_id)
+        if lost.mode == "sfu" and not lost.shares_room(path):
+            await self._destroy(lost)
 
     async def review(self, room_id: str, media_mode: MediaMode | None = None) -> protocol.MediaPath:
         """Decide the room's path after a join or a change of the room's settings (with its
@@ -118,8 +185,9 @@ class MediaPaths:
             await self._bus.set_meeting(room_id, MODE_FIELD, media_mode.encode())
             setting = media_mode
         if not self._hub.roster(room_id):
+            self._rooms.pop(room_id, None)
             return path.public  # the room is no longer served here: others decide
-        self._rooms.add(room_id)
+        self._rooms[room_id] = path, setting
         wanted = self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
@@ -127,7 +195,7 @@ class MediaPaths:
 
     async def empty(self, room_id: str) -> None:
         """The room's last participant left (the meeting ends): its Janus room goes."""
-        self._rooms.discard(room_id)
+        self._rooms.pop(room_id, None)
         self._calm_since.pop(room_id, None)
         if (timer := self._settling.pop(room_id, None)) is not None:
             timer.cancel()
@@ -179,18 +247,28 @@ class MediaPaths:
                 return None
         else:
             after = RoomMedia("mesh", before.generation + 1)
-        if not await self._bus.swap_meeting(
-            room_id, FIELD, _stored(before), _encoder.encode(after)
-        ):
+        if not await self._replace(room_id, before, after):
             if after.mode == "sfu":
                 await self._destroy(after)
             return None
-        log.info("room %s: media path %s, generation %d", room_id, mode, after.generation)
-        if before.mode == "sfu" and (before.janus, before.room) != (after.janus, after.room):
+        return after
+
+    async def _replace(self, room_id: str, before: RoomMedia, after: RoomMedia) -> bool:
+        """Compare and set the room's path from `before` to `after`; announce it, and destroy
+        `before`'s Janus room when `after` is not in it. False when another instance changed
+        it first (and then nothing was done)."""
+        if not await self._bus.swap_meeting(
+            room_id, FIELD, _stored(before), _encoder.encode(after)
+        ):
+            return False
+        log.info("room %s: media path %s, generation %d", room_id, after.mode, after.generation)
+        if room_id in self._rooms:
+            self._rooms[room_id] = after, self._rooms[room_id][1]
+        if before.mode == "sfu" and not before.shares_room(after):
             await self._destroy(before)
         changed = protocol.MediaPathChanged(media_path=after.public)
         await self._hub.broadcast(room_id, protocol.encode(changed))
-        return after
+        return True
 
     async def _new_janus_room(self, generation: int) -> RoomMedia:
         assert self._registry is not None
@@ -207,7 +285,7 @@ class MediaPaths:
         """Move the rooms served here that were on the lost Janus."""
         for room_id in list(self._rooms):
             if not self._hub.roster(room_id):
-                self._rooms.discard(room_id)
+                self._rooms.pop(room_id, None)
                 continue
             self._background.spawn(self._move(room_id, url))
 
