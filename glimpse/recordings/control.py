@@ -18,13 +18,14 @@ GLIMPSE_BUS_PRESENCE_TTL) is taken over by compare-and-set of its owner, and the
 won stops it on Janus, makes its file and tells the room. The first look is at start-up, so a
 recording whose instances all died is finished by the next instance to start.
 
-When the bus loses the meeting's state (Redis restarted without persistence, or flushed) while
-the owning instance lives, that instance notices at its next look: it writes back the room's media
-path (as the recording knows it, if no instance serving the room has yet) and its ownership
-(compare-and-set), and tells the room again that the meeting is recorded, which joiners are told
-from then on. So a recording without a known owner (its state lost: a single instance's memory bus
-died with it, or Redis lost it) is taken over by another instance only once it has stayed so for
-OWNERLESS_GRACE, which gives a living owner time to claim it back.
+When the bus loses the meeting's state (Redis restarted without persistence, or flushed: the bus's
+epoch changes) while the owning instance lives, that instance notices at its next look once its
+bus has: it writes back the room's media path (as the recording saw it, if no instance serving
+the room has yet) and claims its recording back (compare-and-set), and tells the room again that
+the meeting is recorded, which joiners are told from then on. So a recording without a known
+owner (its state lost: a single instance's memory bus died with it, or Redis lost it) is taken
+over by another instance only once it has stayed so for GLIMPSE_BUS_PRESENCE_TTL + WATCH_INTERVAL,
+time for a living owner to claim it back.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from glimpse.bus import BusUnavailable
@@ -43,7 +44,7 @@ from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 from glimpse.recordings.recorder import Recorder, SfuRoom
 from glimpse.sfu.janus import JanusError
-from glimpse.sfu.media_path import MediaPaths, RoomMedia
+from glimpse.sfu.media_path import MediaPaths, RoomMedia, Seen
 from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 from glimpse.store import RecordingRecord, Store
 
@@ -55,18 +56,15 @@ owners of every recording in progress."""
 OWNER: Final = "recording-owner"
 """The meeting-state field with the id of the instance that owns the room's recording: set
 before it starts, cleared once it has stopped."""
-OWNERLESS_GRACE: Final = 2 * WATCH_INTERVAL
-"""Seconds a recording in progress stays without a known owner before another instance takes it
-over (a living owner claims it back within WATCH_INTERVAL)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """A recording this instance owns: its id, the media path it records, and the host who
-    started it."""
+    """A recording this instance owns: its id, the media path it records (as seen when it
+    started it, or claimed it back), and the host who started it."""
 
     id: str
-    path: RoomMedia
+    seen: Seen
     by: str
 
 
@@ -79,6 +77,7 @@ class RecordingControl:
         hub: Hub,
         meetings: Meetings,
         store: Store,
+        presence_ttl: float,
     ) -> None:
         self._recorder = recorder
         self._paths = paths
@@ -91,6 +90,10 @@ class RecordingControl:
         """Rooms recorded from this instance."""
         self._ownerless: dict[str, float] = {}
         """Recordings in progress seen without a known owner: since when (monotonic clock)."""
+        self._ownerless_grace = presence_ttl + WATCH_INTERVAL
+        """Seconds a recording stays without a known owner before another instance takes it over:
+        a living owner claims it back once its bus has noticed the loss (within a heartbeat, less
+        than the presence TTL) and it has looked."""
 
     async def handle(
         self, room_id: str, participant: protocol.Participant, request: protocol.Record
@@ -119,7 +122,7 @@ class RecordingControl:
                 log.warning("Janus did not start recording room %s: %s", room_id, error)
                 raise MediaServerUnavailable("the media server did not start recording") from error
             raise
-        self._recorded[room_id] = Recorded(recording.id, path, participant.id)
+        self._recorded[room_id] = Recorded(recording.id, self._paths.seen(path), participant.id)
         await self._announce(room_id, True, participant.id)
 
     async def stop(self, room_id: str) -> None:
@@ -167,32 +170,36 @@ class RecordingControl:
 
     async def _look_after(self, room_id: str, recorded: Recorded) -> None:
         """Let go of a recording of this instance's that another instance stopped (the meeting
-        ended, or it took this one for dead); stop one whose room's media moved; claim it back,
-        and tell the room again, when the bus lost its ownership."""
+        ended) or took over (it took this one for dead); stop one whose room's media moved; claim
+        it back when the bus lost its ownership."""
         active = await self._recorder.active(room_id)
         if active is None or active.id != recorded.id:
             if self._recorded.get(room_id) is recorded:
                 del self._recorded[room_id]
             return
-        path = await self._paths.current(room_id, recorded.path)
+        path = await self._paths.current(room_id, recorded.seen)
+        owner = await self._owner(room_id)
         if self._recorded.get(room_id) is not recorded:
             return  # stopped (and maybe restarted) meanwhile
-        if not path.shares_room(recorded.path):
-            await self._stop(room_id, None, None)
-            return
-        mine = self._bus.instance_id.encode()
-        owner = await self._owner(room_id)
-        if owner == mine:
-            return
-        claimed = owner is None and await self._bus.swap_meeting(room_id, OWNER, None, mine)
-        if self._recorded.get(room_id) is not recorded:  # stopped meanwhile: not to be claimed
-            if claimed:
-                await self._bus.swap_meeting(room_id, OWNER, mine, None)
-        elif claimed:
-            log.warning("room %s: the bus lost its recording's owner; claimed back", room_id)
-            await self._announce(room_id, True, recorded.by)
-        else:  # another instance takes it over (it took this one for dead), and stops it
+        if owner not in (self._bus.instance_id.encode(), None):
             del self._recorded[room_id]
+        elif not path.shares_room(recorded.seen.path):
+            await self._stop(room_id, None, None)
+        elif owner is None and recorded.seen.epoch != self._bus.epoch:
+            await self._claim_back(room_id, recorded, path)
+
+    async def _claim_back(self, room_id: str, recorded: Recorded, path: RoomMedia) -> None:
+        """Own the recording again (compare-and-set), and tell the room again that it is
+        recorded, which joiners are told from then on."""
+        mine = self._bus.instance_id.encode()
+        if not await self._bus.swap_meeting(room_id, OWNER, None, mine):
+            return  # another instance claimed it first: let go at the next look
+        if self._recorded.get(room_id) is not recorded:  # stopped meanwhile: not to be claimed
+            await self._bus.swap_meeting(room_id, OWNER, mine, None)
+            return
+        log.warning("room %s: the bus lost its recording's owner; claimed back", room_id)
+        self._recorded[room_id] = replace(recorded, seen=self._paths.seen(path))
+        await self._announce(room_id, True, recorded.by)
 
     async def _owner(self, room_id: str) -> bytes | None:
         return (await self._bus.meeting(room_id)).get(OWNER)
@@ -206,10 +213,10 @@ class RecordingControl:
 
     async def _take_over_if_orphaned(self, recording: RecordingRecord, now: float) -> None:
         """Stop a recording whose owning instance is dead, unless another instance takes it over
-        first; one without a known owner once it has stayed so for OWNERLESS_GRACE."""
+        first; one without a known owner once it has stayed so for the grace of its owner."""
         owner = await self._owner(recording.room_id)
         if owner is None:
-            if now - self._ownerless.setdefault(recording.id, now) < OWNERLESS_GRACE:
+            if now - self._ownerless.setdefault(recording.id, now) < self._ownerless_grace:
                 return
         else:
             self._ownerless.pop(recording.id, None)

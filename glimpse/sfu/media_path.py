@@ -9,11 +9,13 @@ wins (the other undoes what it prepared), and is announced to the whole room as 
 with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
 mesh).
 
-Should the bus lose the meeting's state (Redis restarted without persistence, or flushed) while
-the room's browsers are on a path, the instances that serve the room write back the path and
-media mode they last saw (compare-and-set from unset) at their next look, and tell the room (so a
-joiner told otherwise meanwhile follows). Another instance that put the room on a path of its own
-before that wins, but in a new generation above every one announced, so every browser republishes.
+Should the bus lose the meeting's state (Redis restarted without persistence, or flushed: its
+epoch changes) while the room's browsers are on a path, the instances that serve the room write
+back the path and media mode they last saw (compare-and-set from unset) at their next look, and
+tell the room (so a joiner told otherwise meanwhile follows). A path another instance set first
+stays, but moves to a generation above the lost one, so that every browser republishes into it.
+Until the instance has noticed the loss, a switch it makes takes a generation above the one it
+last saw, for the same reason.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Final, Literal
 
 import msgspec
@@ -78,6 +81,17 @@ _decoder = msgspec.json.Decoder(RoomMedia)
 _encoder = msgspec.json.Encoder()
 
 
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A room's path as this instance last saw it: what it writes back should the bus lose it
+    (that is, should the bus's epoch have changed since)."""
+
+    path: RoomMedia
+    setting: MediaMode | None
+    """The room's media mode setting (None: not known)."""
+    epoch: str
+
+
 class MediaPaths:
     def __init__(
         self, bus: Bus, hub: Hub, registry: JanusRegistry | None, settings: Settings
@@ -92,10 +106,10 @@ class MediaPaths:
         self._settle = settings.sfu_settle
         self._mesh_size = settings.max_room_participants
         self._publications = settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT
-        self._rooms: dict[str, tuple[RoomMedia, MediaMode]] = {}
-        """Rooms served here (reviewed with participants here), with their path and media mode
-        setting as last seen: the rooms to move should their Janus be lost, and what is written
-        back should the bus lose it."""
+        self._rooms: dict[str, Seen] = {}
+        """Rooms served here (reviewed with participants here), with their path as last seen: the
+        rooms to move should their Janus be lost, and what is written back should the bus lose
+        it."""
         self._calm_since: dict[str, float] = {}
         """SFU rooms where no more than the threshold send video: since when."""
         self._settling: dict[str, asyncio.TimerHandle] = {}
@@ -110,33 +124,38 @@ class MediaPaths:
         """Whether there is an SFU at all."""
         return self._registry is not None
 
-    async def current(self, room_id: str, known: RoomMedia | None = None) -> RoomMedia:
-        """The room's path; should the bus have lost it, what this instance knows of it (what it
-        last saw of a room it serves, else `known`) is written back first."""
+    async def current(self, room_id: str, known: Seen | None = None) -> RoomMedia:
+        """The room's path; should the bus have lost it, what this instance saw of it (of a room
+        it serves, else `known`) is written back first."""
         return (await self._read(room_id, known))[0]
+
+    def seen(self, path: RoomMedia) -> Seen:
+        """`path`, seen now (for `current`)."""
+        return Seen(path, None, self._bus.epoch)
 
     async def keep(self) -> None:
         """Write back the paths of the rooms served here that the bus lost (mesh rooms that never
         switched have none to lose)."""
-        for room_id, (path, _) in list(self._rooms.items()):
-            if path != RoomMedia():
+        for room_id, seen in list(self._rooms.items()):
+            if seen.path != RoomMedia():
                 await self._read(room_id)
 
-    async def _read(
-        self, room_id: str, known: RoomMedia | None = None
-    ) -> tuple[RoomMedia, MediaMode]:
-        """The room's path and its media mode setting. A path this instance knows (`current`)
-        that the bus holds replaced by one of no later generation, or by none, was lost by the bus
-        (a switch always raises the generation): it is restored first."""
+    async def _read(self, room_id: str, known: Seen | None = None) -> tuple[RoomMedia, MediaMode]:
+        """The room's path and its media mode setting. A path this instance saw (`current`) that
+        the bus holds replaced by none, or by one of no later generation (a switch always raises
+        it), was lost by the bus if its epoch changed since (then it is restored first), else the
+        meeting ended, or the bus has yet to notice its loss (then it stays the one seen)."""
         path, setting = await self._fetch(room_id)
         if not self._hub.roster(room_id):  # no longer served here (the meeting may have ended)
             self._rooms.pop(room_id, None)
-        seen, seen_setting = self._rooms.get(room_id, (known or RoomMedia(), None))
-        if path != seen and path.generation <= seen.generation:
-            await self._restore(room_id, seen, seen_setting, path)
+        seen = self._rooms.get(room_id, known)
+        if seen is not None and path != seen.path and path.generation <= seen.path.generation:
+            if seen.epoch == self._bus.epoch:
+                return path, setting
+            await self._restore(room_id, seen, path)
             path, setting = await self._fetch(room_id)
         if room_id in self._rooms:
-            self._rooms[room_id] = path, setting
+            self._rooms[room_id] = Seen(path, setting, self._bus.epoch)
         return path, setting
 
     async def _fetch(self, room_id: str) -> tuple[RoomMedia, MediaMode]:
@@ -146,19 +165,18 @@ class MediaPaths:
         path = RoomMedia() if stored is None else _decoder.decode(stored)
         return path, parse_media_mode(fields.get(MODE_FIELD, b"auto").decode())
 
-    async def _restore(
-        self, room_id: str, lost: RoomMedia, setting: MediaMode | None, found: RoomMedia
-    ) -> None:
+    async def _restore(self, room_id: str, seen: Seen, found: RoomMedia) -> None:
         """Write back a path (and its setting, when known) the bus lost, where it now holds
         `found`, and tell the room. When another instance has put the room on a path of its own
-        (`found`, or one written meanwhile), whose generation the browsers on `lost` may take for
-        theirs, that path moves to a generation above `lost`'s; `lost`'s Janus room, left
+        (`found`, or one written meanwhile), whose generation the browsers on the lost path may
+        take for theirs, that path moves to a generation above; the lost path's Janus room, left
         behind, goes."""
+        lost = seen.path
         log.warning(
             "room %s: the bus lost its media path (generation %d)", room_id, lost.generation
         )
-        if setting is not None:
-            await self._bus.set_meeting(room_id, MODE_FIELD, setting.encode(), if_absent=True)
+        if seen.setting is not None:
+            await self._bus.set_meeting(room_id, MODE_FIELD, seen.setting.encode(), if_absent=True)
         if found == RoomMedia():
             if await self._replace(room_id, found, lost):
                 return
@@ -187,7 +205,7 @@ class MediaPaths:
         if not self._hub.roster(room_id):
             self._rooms.pop(room_id, None)
             return path.public  # the room is no longer served here: others decide
-        self._rooms[room_id] = path, setting
+        self._rooms.setdefault(room_id, Seen(path, setting, self._bus.epoch))
         wanted = self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
@@ -235,22 +253,27 @@ class MediaPaths:
     async def _switch(
         self, room_id: str, before: RoomMedia, mode: Literal["mesh", "sfu"]
     ) -> RoomMedia | None:
-        """Compare and set the room's path from `before` to a new generation in `mode`, and
-        announce it; None when another instance changed it first."""
+        """Compare and set the room's path from `before` to a new generation in `mode` (above
+        the one last seen here too), and announce it; None when another instance changed it
+        first."""
+        seen = self._rooms.get(room_id)
+        generation = max(before.generation, seen.path.generation if seen else 0) + 1
         if mode == "sfu":
             try:
-                after = await self._new_janus_room(before.generation + 1)
+                after = await self._new_janus_room(generation)
             except (MediaServerUnavailable, JanusError) as error:
                 log.warning("room %s stays on its path: %s", room_id, error)
                 if before.mode == "sfu":  # its Janus is gone and no other can take it
                     return await self._switch(room_id, before, "mesh")
                 return None
         else:
-            after = RoomMedia("mesh", before.generation + 1)
+            after = RoomMedia("mesh", generation)
         if not await self._replace(room_id, before, after):
             if after.mode == "sfu":
                 await self._destroy(after)
             return None
+        if seen and seen.path.mode == "sfu" and not seen.path.shares_room(before):
+            await self._destroy(seen.path)  # the path the bus lost (it has yet to notice)
         return after
 
     async def _replace(self, room_id: str, before: RoomMedia, after: RoomMedia) -> bool:
@@ -262,8 +285,8 @@ class MediaPaths:
         ):
             return False
         log.info("room %s: media path %s, generation %d", room_id, after.mode, after.generation)
-        if room_id in self._rooms:
-            self._rooms[room_id] = after, self._rooms[room_id][1]
+        if (seen := self._rooms.get(room_id)) is not None:
+            self._rooms[room_id] = Seen(after, seen.setting, self._bus.epoch)
         if before.mode == "sfu" and not before.shares_room(after):
             await self._destroy(before)
         changed = protocol.MediaPathChanged(media_path=after.public)
