@@ -175,7 +175,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recorder = Recorder(
             store, settings.resolved_recordings_dir, settings.resolved_recording_raw_dir
         )
-        recording = RecordingControl(recorder, media_paths, registry, hub, meetings, store)
+        recording = RecordingControl(
+            recorder, media_paths, registry, hub, meetings, store, settings.bus_presence_ttl
+        )
         signup = SignupPolicy(
             settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
         )

@@ -35,6 +35,10 @@ class Bus(ABC):
         self.instance_id = uuid.uuid4().hex
         self.echo_lag: float | None = None
         """Seconds the last heartbeat took through a shared bus and back (None: in-process)."""
+        self.epoch = ""
+        """Changes when the bus has lost what it held (a Redis restarted without persistence, or
+        flushed): what an instance wrote before then may have to be written back. In-process it
+        never changes."""
         self._on_revocation: RevocationHandler = _ignore
 
     def on_revocation(self, handler: RevocationHandler) -> None:

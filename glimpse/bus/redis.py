@@ -13,6 +13,10 @@ script removes its participants atomically, so exactly one instance announces ea
 Shared counters (the load on each media server) are kept as each instance's share, a hash per
 instance: a counter is the sum of the shares of the instances alive, so a dead instance's share
 stops counting as soon as its liveness key expires (the sweep then deletes it).
+
+The epoch, a random id the first instance to register sets, tells whether Redis lost its data (a
+restart without persistence, or a flush): an instance that registers again, which it does when
+its liveness key is gone, then finds a new one.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import contextlib
 import logging
 import random
 import time
+import uuid
 from typing import Any, Final
 
 import redis.asyncio as aioredis
@@ -54,6 +59,10 @@ HEARTBEAT: Final = b"heartbeat sent at "
 """An echo that carries its sending time (monotonic clock), which gives the bus lag."""
 RECONNECT_DELAYS: Final = (0.1, 5.0)
 """First and longest wait before reconnecting; doubled after each failure, with jitter."""
+
+EPOCH: Final = PREFIX + "epoch"
+"""A random id of the data Redis holds, set by the first instance to register: a Redis that lost
+its data (restarted without persistence, or flushed) gets a new one (`Bus.epoch`)."""
 
 EVICTION_NOTICE_TTL: Final = 7 * 24 * 3600
 """How long a reaped instance that comes back is told it was taken for dead (seconds)."""
@@ -488,13 +497,16 @@ class RedisBus(Bus):
             raise BusUnavailable(f"Redis: {error}") from error
 
     async def _register(self) -> bool:
-        """Mark this instance alive and write all of its participants (Redis may have lost them).
+        """Mark this instance alive and write all of its participants (Redis may have lost them);
+        learn the epoch.
 
         True when the other instances had taken this one for dead in the meantime.
         """
         async with self._presence_lock:
             pipe = self._redis.pipeline(transaction=True)
             pipe.getdel(self._eviction_key(self.instance_id))
+            pipe.set(EPOCH, uuid.uuid4().hex, nx=True)
+            pipe.get(EPOCH)
             pipe.set(self._alive_key, b"1", px=self._presence_ttl_ms)
             pipe.sadd(INSTANCES, self.instance_id)
             for room_id, members in self._local.items():
@@ -506,7 +518,8 @@ class RedisBus(Bus):
             pipe.delete(self._shares_key)
             if self._shares:
                 pipe.hset(self._shares_key, mapping=dict(self._shares.items()))
-            notice, *_ = await pipe.execute()
+            notice, _, epoch, *_ = await pipe.execute()
+            self.epoch = epoch.decode()
             self._presence_stale = False
         return notice is not None
 

@@ -16,16 +16,24 @@ When the owning instance dies, every instance looks every WATCH_INTERVAL at the 
 progress (the store's, of any room): one whose owner the bus no longer takes for alive (after
 GLIMPSE_BUS_PRESENCE_TTL) is taken over by compare-and-set of its owner, and the instance that
 won stops it on Janus, makes its file and tells the room. The first look is at start-up, so a
-recording whose instances all died is finished by the next instance to start. One without a known
-owner (its meeting's state is gone: a single instance's memory bus died with it, or Redis lost
-it) is taken over only by an instance that started after it began.
+recording whose instances all died is finished by the next instance to start.
+
+When the bus loses the meeting's state (Redis restarted without persistence, or flushed: the bus's
+epoch changes) while the owning instance lives, that instance notices at its next look once its
+bus has: it writes back the room's media path (as the recording saw it, if no instance serving
+the room has yet) and claims its recording back (compare-and-set), and tells the room again that
+the meeting is recorded, which joiners are told from then on. So a recording without a known
+owner (its state lost: a single instance's memory bus died with it, or Redis lost it) is taken
+over by another instance only once it has stayed so for GLIMPSE_BUS_PRESENCE_TTL + WATCH_INTERVAL,
+time for a living owner to claim it back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+import time
+from dataclasses import dataclass, replace
 from typing import Final
 
 from glimpse.bus import BusUnavailable
@@ -36,7 +44,7 @@ from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 from glimpse.recordings.recorder import Recorder, SfuRoom
 from glimpse.sfu.janus import JanusError
-from glimpse.sfu.media_path import MediaPaths
+from glimpse.sfu.media_path import MediaPaths, RoomMedia, Seen
 from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 from glimpse.store import RecordingRecord, Store
 
@@ -50,6 +58,16 @@ OWNER: Final = "recording-owner"
 before it starts, cleared once it has stopped."""
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A recording this instance owns: its id, the media path it records (as seen when it
+    started it, or claimed it back), and the host who started it."""
+
+    id: str
+    seen: Seen
+    by: str
+
+
 class RecordingControl:
     def __init__(
         self,
@@ -59,6 +77,7 @@ class RecordingControl:
         hub: Hub,
         meetings: Meetings,
         store: Store,
+        presence_ttl: float,
     ) -> None:
         self._recorder = recorder
         self._paths = paths
@@ -67,9 +86,14 @@ class RecordingControl:
         self._meetings = meetings
         self._store = store
         self._bus = hub.bus
-        self._since = datetime.now(UTC)
-        self._recorded: dict[str, tuple[str, int]] = {}
-        """Rooms recorded from this instance: the Janus (URL) and room the recording is in."""
+        self._recorded: dict[str, Recorded] = {}
+        """Rooms recorded from this instance."""
+        self._ownerless: dict[str, float] = {}
+        """Recordings in progress seen without a known owner: since when (monotonic clock)."""
+        self._ownerless_grace = presence_ttl + WATCH_INTERVAL
+        """Seconds a recording stays without a known owner before another instance takes it over:
+        a living owner claims it back once its bus has noticed the loss (within a heartbeat, less
+        than the presence TTL) and it has looked."""
 
     async def handle(
         self, room_id: str, participant: protocol.Participant, request: protocol.Record
@@ -91,14 +115,14 @@ class RecordingControl:
         if not await self._claim(room_id, await self._owner(room_id)):
             raise Conflict("this meeting is being recorded already", code="already_recording")
         try:
-            await self._recorder.start(room_id, room.owner_id, sfu)
+            recording = await self._recorder.start(room_id, room.owner_id, sfu)
         except BaseException as error:
             await self._bus.set_meeting(room_id, OWNER, None)
             if isinstance(error, JanusError):
                 log.warning("Janus did not start recording room %s: %s", room_id, error)
                 raise MediaServerUnavailable("the media server did not start recording") from error
             raise
-        self._recorded[room_id] = (path.janus, path.room)
+        self._recorded[room_id] = Recorded(recording.id, self._paths.seen(path), participant.id)
         await self._announce(room_id, True, participant.id)
 
     async def stop(self, room_id: str) -> None:
@@ -115,27 +139,67 @@ class RecordingControl:
             await self._announce(room_id, False, by)
 
     async def watch(self) -> None:
-        """Until cancelled: stop the recordings started here whose room's media has left the
-        Janus room they record (its Janus room is gone, and with it what Janus was writing), and
-        take over those whose instance is gone (at once, then every WATCH_INTERVAL)."""
+        """Until cancelled (at once, then every WATCH_INTERVAL): write back the media paths of
+        the rooms served here that the bus lost (glimpse/sfu/media_path.py); stop the recordings
+        started here whose room's media has left the Janus room they record (its Janus room is
+        gone, and with it what Janus was writing), and claim back those whose ownership the bus
+        lost; take over those whose instance is gone."""
         while True:
-            for room_id, recorded_in in list(self._recorded.items()):
+            try:
+                await self._paths.keep()
+            except Exception:  # the bus down: look again next time
+                log.exception("writing back lost media paths failed")
+            for room_id, recorded in list(self._recorded.items()):
                 try:
-                    path = await self._paths.current(room_id)
-                    moved = path.mode != "sfu" or (path.janus, path.room) != recorded_in
-                    if not moved or self._recorded.get(room_id) != recorded_in:
-                        continue  # still there; or stopped (and maybe restarted) meanwhile
-                    await self._stop(room_id, None, None)
+                    await self._look_after(room_id, recorded)
                 except Exception:  # the bus or the store down: look again next time
                     log.exception("checking the recording of room %s failed", room_id)
             try:
-                for recording in await self._store.recordings_in_progress():
-                    await self._take_over_if_orphaned(recording)
+                now = time.monotonic()
+                in_progress = await self._store.recordings_in_progress()
+                self._ownerless = {
+                    r.id: self._ownerless[r.id] for r in in_progress if r.id in self._ownerless
+                }
+                for recording in in_progress:
+                    await self._take_over_if_orphaned(recording, now)
             except BusUnavailable:
                 log.warning("could not look for recordings of dead instances: the bus is down")
             except Exception:
                 log.exception("looking for recordings of dead instances failed")
             await asyncio.sleep(WATCH_INTERVAL)
+
+    async def _look_after(self, room_id: str, recorded: Recorded) -> None:
+        """Let go of a recording of this instance's that another instance stopped (the meeting
+        ended) or took over (it took this one for dead); stop one whose room's media moved; claim
+        it back when the bus lost its ownership."""
+        active = await self._recorder.active(room_id)
+        if active is None or active.id != recorded.id:
+            if self._recorded.get(room_id) is recorded:
+                del self._recorded[room_id]
+            return
+        path = await self._paths.current(room_id, recorded.seen)
+        owner = await self._owner(room_id)
+        if self._recorded.get(room_id) is not recorded:
+            return  # stopped (and maybe restarted) meanwhile
+        if owner not in (self._bus.instance_id.encode(), None):
+            del self._recorded[room_id]
+        elif not path.shares_room(recorded.seen.path):
+            await self._stop(room_id, None, None)
+        elif owner is None and recorded.seen.epoch != self._bus.epoch:
+            await self._claim_back(room_id, recorded, path)
+
+    async def _claim_back(self, room_id: str, recorded: Recorded, path: RoomMedia) -> None:
+        """Own the recording again (compare-and-set), and tell the room again that it is
+        recorded, which joiners are told from then on."""
+        mine = self._bus.instance_id.encode()
+        if not await self._bus.swap_meeting(room_id, OWNER, None, mine):
+            return  # another instance claimed it first: let go at the next look
+        if self._recorded.get(room_id) is not recorded:  # stopped meanwhile: not to be claimed
+            await self._bus.swap_meeting(room_id, OWNER, mine, None)
+            return
+        log.warning("room %s: the bus lost its recording's owner; claimed back", room_id)
+        self._recorded[room_id] = replace(recorded, seen=self._paths.seen(path))
+        await self._announce(room_id, True, recorded.by)
 
     async def _owner(self, room_id: str) -> bytes | None:
         return (await self._bus.meeting(room_id)).get(OWNER)
@@ -147,13 +211,15 @@ class RecordingControl:
             return False
         return await self._bus.swap_meeting(room_id, OWNER, owner, self._bus.instance_id.encode())
 
-    async def _take_over_if_orphaned(self, recording: RecordingRecord) -> None:
+    async def _take_over_if_orphaned(self, recording: RecordingRecord, now: float) -> None:
         """Stop a recording whose owning instance is dead, unless another instance takes it over
-        first; one without a known owner (its meeting's state is gone) only when it started
-        before this instance did (else its owner may well be alive)."""
+        first; one without a known owner once it has stayed so for the grace of its owner."""
         owner = await self._owner(recording.room_id)
-        if owner is None and recording.started_at >= self._since:
-            return
+        if owner is None:
+            if now - self._ownerless.setdefault(recording.id, now) < self._ownerless_grace:
+                return
+        else:
+            self._ownerless.pop(recording.id, None)
         if not await self._claim(recording.room_id, owner):
             return
         log.info("recording %s: its instance is gone; stopping it here", recording.id)

@@ -9,6 +9,14 @@ wins (the other undoes what it prepared), and is announced to the whole room as 
 with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
 mesh). The last participant out destroys the room's Janus room; when its last participants'
 instance died instead, the instance that hears of their departure from the bus does it.
+
+Should the bus lose the meeting's state (Redis restarted without persistence, or flushed: its
+epoch changes) while the room's browsers are on a path, the instances that serve the room write
+back the path and media mode they last saw (compare-and-set from unset) at their next look, and
+tell the room (so a joiner told otherwise meanwhile follows). A path another instance set first
+stays, but moves to a generation above the lost one, so that every browser republishes into it.
+Until the instance has noticed the loss, a switch it makes takes a generation above the one it
+last saw, for the same reason.
 """
 
 from __future__ import annotations
@@ -17,9 +25,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 from typing import Final, Literal
 
 import msgspec
+from msgspec.structs import replace
 
 from glimpse.bus import Bus, BusUnavailable
 from glimpse.realtime import protocol
@@ -62,9 +72,25 @@ class RoomMedia(msgspec.Struct, frozen=True, omit_defaults=True):
     def public(self) -> protocol.MediaPath:
         return protocol.MediaPath(self.mode, self.generation)
 
+    def shares_room(self, other: RoomMedia) -> bool:
+        """Whether both paths go through one Janus room."""
+        same_room = self.janus == other.janus and self.room == other.room
+        return self.mode == other.mode == "sfu" and same_room
+
 
 _decoder = msgspec.json.Decoder(RoomMedia)
 _encoder = msgspec.json.Encoder()
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A room's path as this instance last saw it: what it writes back should the bus lose it
+    (that is, should the bus's epoch have changed since)."""
+
+    path: RoomMedia
+    setting: MediaMode | None
+    """The room's media mode setting (None: not known)."""
+    epoch: str
 
 
 class MediaPaths:
@@ -81,8 +107,10 @@ class MediaPaths:
         self._settle = settings.sfu_settle
         self._mesh_size = settings.max_room_participants
         self._publications = settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT
-        self._rooms: set[str] = set()
-        """Rooms reviewed here: those to move should their Janus be lost."""
+        self._rooms: dict[str, Seen] = {}
+        """Rooms served here (reviewed with participants here), with their path as last seen: the
+        rooms to move should their Janus be lost, and what is written back should the bus lose
+        it."""
         self._calm_since: dict[str, float] = {}
         """SFU rooms where no more than the threshold send video: since when."""
         self._settling: dict[str, asyncio.TimerHandle] = {}
@@ -97,15 +125,72 @@ class MediaPaths:
         """Whether there is an SFU at all."""
         return self._registry is not None
 
-    async def current(self, room_id: str) -> RoomMedia:
-        return (await self._read(room_id))[0]
+    async def current(self, room_id: str, known: Seen | None = None) -> RoomMedia:
+        """The room's path; should the bus have lost it, what this instance saw of it (of a room
+        it serves, else `known`) is written back first."""
+        return (await self._read(room_id, known))[0]
 
-    async def _read(self, room_id: str) -> tuple[RoomMedia, MediaMode]:
-        """The room's path and its media mode setting."""
+    def seen(self, path: RoomMedia) -> Seen:
+        """`path`, seen now (for `current`)."""
+        return Seen(path, None, self._bus.epoch)
+
+    async def keep(self) -> None:
+        """Write back the paths of the rooms served here that the bus lost (mesh rooms that never
+        switched have none to lose)."""
+        for room_id, seen in list(self._rooms.items()):
+            if seen.path != RoomMedia():
+                await self._read(room_id)
+
+    async def _read(self, room_id: str, known: Seen | None = None) -> tuple[RoomMedia, MediaMode]:
+        """The room's path and its media mode setting. A path this instance saw (`current`) that
+        the bus holds replaced by none, or by one of no later generation (a switch always raises
+        it), was lost by the bus if its epoch changed since (then it is restored first), else the
+        meeting ended, or the bus has yet to notice its loss (then it stays the one seen)."""
+        path, setting = await self._fetch(room_id)
+        if not self._hub.roster(room_id):  # no longer served here (the meeting may have ended)
+            self._rooms.pop(room_id, None)
+        seen = self._rooms.get(room_id, known)
+        if seen is not None and path != seen.path and path.generation <= seen.path.generation:
+            if seen.epoch == self._bus.epoch:
+                return path, setting
+            await self._restore(room_id, seen, path)
+            path, setting = await self._fetch(room_id)
+        if room_id in self._rooms:
+            self._rooms[room_id] = Seen(path, setting, self._bus.epoch)
+        return path, setting
+
+    async def _fetch(self, room_id: str) -> tuple[RoomMedia, MediaMode]:
+        """The room's path and setting as the bus holds them."""
         fields = await self._bus.meeting(room_id)
         stored = fields.get(FIELD)
         path = RoomMedia() if stored is None else _decoder.decode(stored)
         return path, parse_media_mode(fields.get(MODE_FIELD, b"auto").decode())
+
+    async def _restore(self, room_id: str, seen: Seen, found: RoomMedia) -> None:
+        """Write back a path (and its setting, when known) the bus lost, where it now holds
+        `found`, and tell the room. When another instance has put the room on a path of its own
+        (`found`, or one written meanwhile), whose generation the browsers on the lost path may
+        take for theirs, that path moves to a generation above; the lost path's Janus room, left
+        behind, goes."""
+        lost = seen.path
+        log.warning(
+            "room %s: the bus lost its media path (generation %d)", room_id, lost.generation
+        )
+        if seen.setting is not None:
+            await self._bus.set_meeting(room_id, MODE_FIELD, seen.setting.encode(), if_absent=True)
+        if found == RoomMedia():
+            if await self._replace(room_id, found, lost):
+                return
+            found, _ = await self._fetch(room_id)
+        path = found
+        if found != lost and found.generation <= lost.generation:
+            renumbered = replace(found, generation=lost.generation + 1)
+            if await self._replace(room_id, found, renumbered):
+                path = renumbered
+            else:  # changed meanwhile
+                path, _ = await self._fetch(room_id)
+        if lost.mode == "sfu" and not lost.shares_room(path):
+            await self._destroy(lost)
 
     async def review(self, room_id: str, media_mode: MediaMode | None = None) -> protocol.MediaPath:
         """Decide the room's path after a join or a change of the room's settings (with its
@@ -119,10 +204,11 @@ class MediaPaths:
             await self._bus.set_meeting(room_id, MODE_FIELD, media_mode.encode())
             setting = media_mode
         if not self._hub.roster(room_id):  # not served here: others decide, if anyone is left
+            self._rooms.pop(room_id, None)
             if path.mode == "sfu" and not await self._hub.occupied(room_id):
                 path = await self._abandon(room_id, path)
             return path.public
-        self._rooms.add(room_id)
+        self._rooms.setdefault(room_id, Seen(path, setting, self._bus.epoch))
         wanted = self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
@@ -130,7 +216,7 @@ class MediaPaths:
 
     async def empty(self, room_id: str) -> None:
         """The room's last participant left (the meeting ends): its Janus room goes."""
-        self._rooms.discard(room_id)
+        self._rooms.pop(room_id, None)
         self._calm_since.pop(room_id, None)
         if (timer := self._settling.pop(room_id, None)) is not None:
             timer.cancel()
@@ -181,30 +267,45 @@ class MediaPaths:
     async def _switch(
         self, room_id: str, before: RoomMedia, mode: Literal["mesh", "sfu"]
     ) -> RoomMedia | None:
-        """Compare and set the room's path from `before` to a new generation in `mode`, and
-        announce it; None when another instance changed it first."""
+        """Compare and set the room's path from `before` to a new generation in `mode` (above
+        the one last seen here too), and announce it; None when another instance changed it
+        first."""
+        seen = self._rooms.get(room_id)
+        generation = max(before.generation, seen.path.generation if seen else 0) + 1
         if mode == "sfu":
             try:
-                after = await self._new_janus_room(before.generation + 1)
+                after = await self._new_janus_room(generation)
             except (MediaServerUnavailable, JanusError) as error:
                 log.warning("room %s stays on its path: %s", room_id, error)
                 if before.mode == "sfu":  # its Janus is gone and no other can take it
                     return await self._switch(room_id, before, "mesh")
                 return None
         else:
-            after = RoomMedia("mesh", before.generation + 1)
-        if not await self._bus.swap_meeting(
-            room_id, FIELD, _stored(before), _encoder.encode(after)
-        ):
+            after = RoomMedia("mesh", generation)
+        if not await self._replace(room_id, before, after):
             if after.mode == "sfu":
                 await self._destroy(after)
             return None
-        log.info("room %s: media path %s, generation %d", room_id, mode, after.generation)
-        if before.mode == "sfu" and (before.janus, before.room) != (after.janus, after.room):
+        if seen and seen.path.mode == "sfu" and not seen.path.shares_room(before):
+            await self._destroy(seen.path)  # the path the bus lost (it has yet to notice)
+        return after
+
+    async def _replace(self, room_id: str, before: RoomMedia, after: RoomMedia) -> bool:
+        """Compare and set the room's path from `before` to `after`; announce it, and destroy
+        `before`'s Janus room when `after` is not in it. False when another instance changed
+        it first (and then nothing was done)."""
+        if not await self._bus.swap_meeting(
+            room_id, FIELD, _stored(before), _encoder.encode(after)
+        ):
+            return False
+        log.info("room %s: media path %s, generation %d", room_id, after.mode, after.generation)
+        if (seen := self._rooms.get(room_id)) is not None:
+            self._rooms[room_id] = Seen(after, seen.setting, self._bus.epoch)
+        if before.mode == "sfu" and not before.shares_room(after):
             await self._destroy(before)
         changed = protocol.MediaPathChanged(media_path=after.public)
         await self._hub.broadcast(room_id, protocol.encode(changed))
-        return after
+        return True
 
     async def _new_janus_room(self, generation: int) -> RoomMedia:
         assert self._registry is not None
@@ -221,7 +322,7 @@ class MediaPaths:
         """Move the rooms served here that were on the lost Janus."""
         for room_id in list(self._rooms):
             if not self._hub.roster(room_id):
-                self._rooms.discard(room_id)
+                self._rooms.pop(room_id, None)
                 continue
             self._background.spawn(self._move(room_id, url))
 

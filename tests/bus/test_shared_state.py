@@ -1,4 +1,5 @@
-"""The meeting state's compare-and-set and the shared counters, on every bus."""
+"""The meeting state's compare-and-set and the shared counters, on every bus; the epoch of what
+Redis holds."""
 
 from __future__ import annotations
 
@@ -64,6 +65,29 @@ async def test_a_counter_sums_the_shares_of_the_instances_alive(tmp_path: Path) 
     finally:
         await one.close()
         await redis.stop()
+
+
+async def test_the_epoch_is_shared_and_changes_when_redis_loses_its_data(tmp_path: Path) -> None:
+    redis = RedisServer(tmp_path)
+    await redis.start()
+    one, two = (open_bus(redis.url, presence_ttl=2, heartbeat_interval=0.2) for _ in range(2))
+    try:
+        for bus in (one, two):
+            await bus.connect(_ignore_event, _ignore_departure, _ignore_eviction)
+        await wait_until(lambda: _agree(one, two, ""), 5, "no common epoch")
+        first = one.epoch
+        await redis.stop()  # restarted without persistence: everything is gone
+        await redis.start()
+        await wait_until(lambda: _agree(one, two, first), 10, "no new common epoch")
+    finally:
+        for bus in (one, two):
+            await bus.close()
+        await redis.stop()
+
+
+async def _agree(one: Bus, two: Bus, other_than: str) -> bool:
+    """Both buses hold one epoch, and not `other_than`."""
+    return one.epoch == two.epoch not in ("", other_than)
 
 
 def _ignore_event(room_id: str, payload: bytes) -> None:
