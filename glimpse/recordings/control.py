@@ -183,6 +183,8 @@ class RecordingControl:
             return  # stopped (and maybe restarted) meanwhile
         if owner not in (self._bus.instance_id.encode(), None):
             del self._recorded[room_id]
+        elif owner is None and recorded.seen.epoch == self._bus.epoch:
+            return  # the state is gone, and the bus has yet to notice it lost it: look again
         elif not path.shares_room(recorded.seen.path):
             await self._stop(room_id, None, None)
         elif owner is None and recorded.seen.epoch != self._bus.epoch:
