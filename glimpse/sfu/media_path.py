@@ -7,8 +7,9 @@ than that have sent video for `sfu_settle` seconds; `mesh` and `sfu` force eithe
 is a compare-and-set of the meeting's `media` field, so of two instances deciding at once one
 wins (the other undoes what it prepared), and is announced to the whole room as `media-path`
 with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
-mesh). The last participant out destroys the room's Janus room; when its last participants'
-instance died instead, the instance that hears of their departure from the bus does it.
+mesh), and so does a room on a Janus this instance cannot reach once it serves it. The last
+participant out destroys the room's Janus room; when its last participants' instance died
+instead, the instance that hears of their departure from the bus does it.
 """
 
 from __future__ import annotations
@@ -126,6 +127,10 @@ class MediaPaths:
         wanted = self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
+        elif path.mode == "sfu" and path.janus not in self._registry.reachable():
+            # placed while this instance reached that Janus, or by an instance that does: its
+            # participants here could not use it, so it moves as if lost
+            path = await self._switch(room_id, path, "sfu") or await self.current(room_id)
         return path.public
 
     async def empty(self, room_id: str) -> None:

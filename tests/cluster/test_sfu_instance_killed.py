@@ -21,7 +21,7 @@ from glimpse.sfu.janus import JanusSession
 from glimpse.sfu.media_path import FIELD, RoomMedia
 from glimpse.sfu.registry import LOAD, VIDEOROOM
 from tests.cluster.conftest import Cluster
-from tests.janus import Janus, glimpse_environment
+from tests.janus import PROBING, Janus, glimpse_environment
 from tests.recordings.media import probe
 from tests.recordings.test_record_meeting import finished, record
 from tests.sfu.conftest import sfu_room
@@ -65,7 +65,7 @@ async def janus_of(observer: Bus, room: dict[str, Any]) -> str:
 
 async def janus_rooms(server: Janus) -> set[int]:
     """The rooms on that Janus, private ones included (listed with its admin key)."""
-    session = await JanusSession.connect(server.url, server.api_secret)
+    session = await JanusSession.connect(server.url, server.api_secret, probing=PROBING)
     try:
         look = await session.attach(VIDEOROOM)
         listed = await look.request({"request": "list", "admin_key": server.admin_key})
