@@ -16,7 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from glimpse.sfu.janus import Probing
+from glimpse.sfu.janus import JanusSession, Probing
+from glimpse.sfu.registry import VIDEOROOM
 from tests.conftest import free_port
 
 START_SCRIPT = Path(__file__).resolve().parents[1] / "deploy" / "janus" / "start.sh"
@@ -126,3 +127,14 @@ def running_janus(
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 janus.kill()
+
+
+async def janus_rooms(server: Janus) -> set[int]:
+    """The rooms on that Janus, private ones included (listed with its admin key)."""
+    session = await JanusSession.connect(server.url, server.api_secret, probing=PROBING)
+    try:
+        look = await session.attach(VIDEOROOM)
+        listed = await look.request({"request": "list", "admin_key": server.admin_key})
+        return {int(room["room"]) for room in listed.data["list"]}
+    finally:
+        await session.close()

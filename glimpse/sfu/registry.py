@@ -39,8 +39,8 @@ class MediaServerUnavailable(Unavailable):
     code = "media_server_unavailable"
 
 
-LossListener = Callable[[str], None]
-"""Called with the URL of a Janus whose session died."""
+JanusListener = Callable[[str], None]
+"""Called with the URL of a Janus: one whose session died, or one reached (again)."""
 
 
 class JanusRegistry:
@@ -61,12 +61,17 @@ class JanusRegistry:
         self._request_timeout = request_timeout
         self._sessions: dict[str, JanusSession] = {}
         self._control: dict[str, JanusHandle] = {}
-        self._listeners: list[LossListener] = []
+        self._loss_listeners: list[JanusListener] = []
+        self._reach_listeners: list[JanusListener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._first_try: dict[str, asyncio.Event] = {url: asyncio.Event() for url in urls}
 
-    def on_loss(self, listener: LossListener) -> None:
-        self._listeners.append(listener)
+    def on_loss(self, listener: JanusListener) -> None:
+        self._loss_listeners.append(listener)
+
+    def on_reach(self, listener: JanusListener) -> None:
+        """`listener` hears each time a session to a Janus opens (first, or after a loss)."""
+        self._reach_listeners.append(listener)
 
     async def start(self) -> None:
         """Connect to every Janus (in the background from now on); returns once each has been
@@ -140,6 +145,7 @@ class JanusRegistry:
             await self._health.report(url, reachable=True)
             self._first_try[url].set()
             log.info("connected to Janus at %s", url)
+            self._tell(self._reach_listeners, url)
             try:
                 await session.closed.wait()
             finally:
@@ -149,8 +155,12 @@ class JanusRegistry:
                     await session.close()
             log.warning("lost Janus at %s: %s", url, session.close_reason)
             await self._health.report(url, reachable=False)
-            for listener in self._listeners:
-                try:
-                    listener(url)
-                except Exception:
-                    log.exception("a listener of a lost Janus failed")
+            self._tell(self._loss_listeners, url)
+
+    @staticmethod
+    def _tell(listeners: list[JanusListener], url: str) -> None:
+        for listener in listeners:
+            try:
+                listener(url)
+            except Exception:
+                log.exception("a listener of Janus %s failed", url)

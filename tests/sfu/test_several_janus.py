@@ -1,5 +1,6 @@
 """Several Janus: rooms placed on the least loaded, moved off one that hangs (noticed by the
-probes within seconds), and that one used again once it answers."""
+probes within seconds), and that one used again once it answers, the Janus rooms left on it
+destroyed."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from glimpse.sfu.health import UNREACHABLE
 from glimpse.sfu.media_path import RoomMedia
 from tests.conftest import ServerFactory, WsClient, wait_until
-from tests.janus import PROBING, Janus
+from tests.janus import PROBING, Janus, janus_rooms
 from tests.sfu.conftest import janus_settings, sfu_room
 from tests.sfu.peers import Publisher, expect_skipping
 
@@ -80,6 +81,11 @@ async def test_rooms_go_to_the_least_loaded_janus_and_move_when_theirs_hangs(
             return not await bus.counters(UNREACHABLE)
 
         await wait_until(reachable_again, 15, "the Janus was not reached again once it resumed")
+
+        async def left_rooms_gone() -> bool:  # destroyed now that they can be
+            return not {on_first.room, on_fourth.room} & await janus_rooms(hanging)
+
+        await wait_until(left_rooms_gone, 5, "the moved rooms' Janus rooms stayed on it")
         assert (await meeting(cameras=0))[2].janus == busy  # healthy again, and now the lighter
     finally:
         for each in (janus, second_janus):
