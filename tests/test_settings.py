@@ -56,3 +56,11 @@ def test_the_heartbeat_timeout_outlasts_an_interval() -> None:
     """A client that answers every ping is silent for about an interval at each visit."""
     with pytest.raises(ValidationError, match="GLIMPSE_HEARTBEAT_TIMEOUT must be above"):
         Settings(heartbeat_interval=20, heartbeat_timeout=20)
+
+
+def test_a_janus_probe_is_answered_before_the_next_starts() -> None:
+    with pytest.raises(ValidationError, match="GLIMPSE_JANUS_PROBE_TIMEOUT must be below"):
+        Settings(janus_probe_interval=2, janus_probe_timeout=2)
+    with pytest.raises(ValidationError, match="less than 60"):  # Janus drops a silent session
+        Settings(janus_probe_interval=60, janus_probe_timeout=1)
+    assert Settings(janus_probe_interval=5, janus_probe_timeout=4).janus_probe_timeout == 4

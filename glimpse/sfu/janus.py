@@ -254,7 +254,8 @@ class JanusSession:
         loop = asyncio.get_running_loop()
         due, missed = loop.time(), 0
         while self.alive:
-            due += probing.interval  # each starts on time, whatever the last one took
+            # each starts on time, whatever the last one took (none to catch up after a stall)
+            due = max(due + probing.interval, loop.time())
             await asyncio.sleep(due - loop.time())
             try:
                 await self._exchange({"janus": "keepalive"}, ("ack",), probing.timeout)
