@@ -78,9 +78,8 @@ async def test_a_janus_one_instance_cannot_reach_gets_no_rooms_and_its_rooms_mov
     redis_server: RedisServer,
 ) -> None:
     async with tcp_relay(urlsplit(janus.url).port or 0) as path_to_first:
-        first = (
-            f"ws://127.0.0.1:{path_to_first.port}"  # the first Janus, as every instance knows it
-        )
+        # The first Janus as every instance knows it: through a relay that can refuse connections.
+        first = f"ws://127.0.0.1:{path_to_first.port}"
         shared = {
             **cluster_settings(redis_server, tmp_path),
             **janus_settings(janus, second_janus),
