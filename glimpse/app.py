@@ -52,6 +52,7 @@ from glimpse.recordings.retention import sweep_every_hour
 from glimpse.rooms import RoomService
 from glimpse.services import Services
 from glimpse.settings import Settings
+from glimpse.sfu.janus import Probing
 from glimpse.sfu.media_path import MediaPaths
 from glimpse.sfu.registry import JanusRegistry
 from glimpse.sfu.service import Sfu
@@ -162,6 +163,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 settings.janus_url_list,
                 settings.janus_api_secret.get_secret_value(),
                 bus,
+                probing=Probing(
+                    settings.janus_probe_interval,
+                    settings.janus_probe_timeout,
+                    settings.janus_probe_misses,
+                ),
             )
             if settings.janus_url_list and settings.janus_api_secret
             else None

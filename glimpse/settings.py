@@ -196,6 +196,15 @@ class Settings(BaseSettings):
     """Janus's `api_secret` (deploy/janus/): every request to Janus carries it."""
     janus_admin_key: SecretStr | None = None
     """The videoroom plugin's `admin_key`: only Glimpse creates rooms."""
+    janus_probe_interval: float = Field(default=2.0, gt=0, lt=60)
+    """Seconds between the keepalives each instance sends each Janus to check that it answers
+    (and to keep its session: Janus drops one silent for 60 s)."""
+    janus_probe_timeout: float = Field(default=1.0, gt=0)
+    """Seconds a keepalive may wait for its answer (below `janus_probe_interval`)."""
+    janus_probe_misses: int = Field(default=2, gt=0)
+    """Keepalives unanswered in time, in a row, after which an instance takes a Janus for lost (one
+    slow answer is not enough): a hung Janus is noticed within misses x interval + timeout, 5 s
+    at the defaults."""
     sfu_threshold: int = Field(default=4, ge=0)
     """A room switches to the SFU when more participants than this send video."""
     sfu_settle: float = Field(default=10.0, ge=0)
@@ -236,6 +245,14 @@ class Settings(BaseSettings):
         if self.bus_heartbeat_interval >= self.bus_presence_ttl:
             raise ValueError(
                 "GLIMPSE_BUS_HEARTBEAT_INTERVAL must be below GLIMPSE_BUS_PRESENCE_TTL"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _probe_answered_before_the_next(self) -> Settings:
+        if self.janus_probe_timeout >= self.janus_probe_interval:
+            raise ValueError(
+                "GLIMPSE_JANUS_PROBE_TIMEOUT must be below GLIMPSE_JANUS_PROBE_INTERVAL"
             )
         return self
 

@@ -16,12 +16,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from glimpse.sfu.janus import JanusSession, Probing
+from glimpse.sfu.registry import VIDEOROOM
 from tests.conftest import free_port
 
 START_SCRIPT = Path(__file__).resolve().parents[1] / "deploy" / "janus" / "start.sh"
 STARTUP_TIMEOUT = 10.0
 RTP_PORTS = 200
 """UDP ports per Janus: a few per peer connection, plenty for a test's rooms."""
+PROBING = Probing(interval=2.0, timeout=1.0, misses=2)
+"""As Glimpse probes a Janus by default (GLIMPSE_JANUS_PROBE_*)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,16 @@ class Janus:
         with contextlib.suppress(ProcessLookupError):
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(10)
+
+    def hang(self) -> None:
+        """Stop Janus (SIGSTOP): its sockets stay open and nothing answers, as on a hung process
+        or a machine gone without closing its connections."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a hung Janus run again (SIGCONT)."""
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGCONT)
 
 
 def rtp_range() -> tuple[int, int]:
@@ -107,8 +121,20 @@ def running_janus(
         yield janus
     finally:
         if process.poll() is None:
+            janus.resume()  # a hung Janus would not hear the SIGTERM
             process.terminate()
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 janus.kill()
+
+
+async def janus_rooms(server: Janus) -> set[int]:
+    """The rooms on that Janus, private ones included (listed with its admin key)."""
+    session = await JanusSession.connect(server.url, server.api_secret, probing=PROBING)
+    try:
+        look = await session.attach(VIDEOROOM)
+        listed = await look.request({"request": "list", "admin_key": server.admin_key})
+        return {int(room["room"]) for room in listed.data["list"]}
+    finally:
+        await session.close()

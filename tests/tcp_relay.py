@@ -16,7 +16,9 @@ class TcpRelay:
     `cut()` ends every connection, open or new: reset, or with `silently` kept open but
     swallowing what it is sent and answering nothing (a host gone without a reset, which the
     client must notice itself). `restore()` lets new connections through again; those cut
-    stay dead. `delay` (seconds, settable at any time) holds every chunk that long each way.
+    stay dead. `refuse_new()` stops listening for good: new connections are refused, open ones
+    carry on (the path cut for whoever was not connected yet). `delay` (seconds, settable at
+    any time) holds every chunk that long each way.
     """
 
     def __init__(self, target_port: int) -> None:
@@ -43,6 +45,10 @@ class TcpRelay:
         if not silently:
             for writer in self._writers:
                 writer.transport.abort()
+
+    def refuse_new(self) -> None:
+        assert self._server is not None
+        self._server.close()
 
     def restore(self) -> None:
         self._generation += 1

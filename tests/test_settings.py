@@ -86,3 +86,11 @@ def test_recording_folders_hold_nothing_the_retention_sweep_must_keep(
         Settings(**folders)
     apart = Settings(data_dir="/srv/glimpse", recording_raw_dir="/srv/janus")
     assert apart.resolved_recordings_dir == Path("/srv/glimpse/recordings")
+
+
+def test_a_janus_probe_is_answered_before_the_next_starts() -> None:
+    with pytest.raises(ValidationError, match="GLIMPSE_JANUS_PROBE_TIMEOUT must be below"):
+        Settings(janus_probe_interval=2, janus_probe_timeout=2)
+    with pytest.raises(ValidationError, match="less than 60"):  # Janus drops a silent session
+        Settings(janus_probe_interval=60, janus_probe_timeout=1)
+    assert Settings(janus_probe_interval=5, janus_probe_timeout=4).janus_probe_timeout == 4

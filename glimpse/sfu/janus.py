@@ -1,12 +1,13 @@
 """An asyncio client of Janus's WebSocket API (https://janus.conf.meetecho.com/docs/rest.html).
 
-One `JanusSession` is one WebSocket and one Janus session on it, kept alive by a keepalive every
-`keepalive` seconds (Janus drops a session after 60 s of silence). Plugin handles are attached on
-it; each handle's requests are either answered at once (`success`) or acknowledged (`ack`) and
-answered later by an `event` with the same transaction; events without a transaction (a publisher
-joined, `talking`, `webrtcup`, `hangup`) go to the handle's listener. When the socket closes or a
-keepalive goes unanswered the session is dead: pending requests fail with `JanusGone`, and the
-session's `closed` event is set.
+One `JanusSession` is one WebSocket and one Janus session on it, probed (and kept alive: Janus
+drops a session after 60 s of silence) by a keepalive every few seconds (`Probing`). Plugin handles
+are attached on it; each handle's requests are either answered at once (`success`) or acknowledged
+(`ack`) and answered later by an `event` with the same transaction; events without a transaction
+(a publisher joined, `talking`, `webrtcup`, `hangup`) go to the handle's listener. When the socket
+closes, a request goes unanswered, or keepalives go unanswered in time several times in a row (a
+hung Janus, or one whose machine vanished without closing the connection), the session is dead:
+pending requests fail with `JanusGone`, and the session's `closed` event is set.
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ Json = dict[str, Any]
 """A JSON object as Janus sends and receives it."""
 
 SUBPROTOCOL: Final = Subprotocol("janus-protocol")
-KEEPALIVE: Final = 25.0
-"""Seconds between keepalives; Janus's session timeout is 60 s."""
 REQUEST_TIMEOUT: Final = 10.0
 """Seconds a request may wait for its answer before the session is taken for dead."""
 
@@ -64,6 +63,18 @@ class JanusEvent:
 
 
 EventListener = Callable[[JanusEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Probing:
+    """How a session checks that Janus answers: a keepalive starts every `interval` seconds and
+    must be answered within `timeout` (below the interval); `misses` unanswered in a row and the
+    session is dead, so one slow answer is not a death. A hung Janus is noticed within
+    `misses * interval + timeout` seconds."""
+
+    interval: float
+    timeout: float
+    misses: int
 
 
 @dataclass(eq=False, slots=True)
@@ -136,7 +147,7 @@ class JanusSession:
         url: str,
         api_secret: str,
         *,
-        keepalive: float = KEEPALIVE,
+        probing: Probing,
         request_timeout: float = REQUEST_TIMEOUT,
     ) -> JanusSession:
         """Open a WebSocket to Janus at `url` and create a session with the API secret; raises
@@ -155,7 +166,7 @@ class JanusSession:
             raise
         session.id = int(created["data"]["id"])
         session._tasks.append(
-            asyncio.create_task(session._keep_alive(keepalive), name=f"janus-keepalive {url}")
+            asyncio.create_task(session._probe(probing), name=f"janus-probe {url}")
         )
         return session
 
@@ -179,6 +190,19 @@ class JanusSession:
         the first reply whose `janus` is one of `answers` (an `error` raises `JanusError`)."""
         if not self.alive:
             raise JanusGone(self.close_reason)
+        try:
+            reply = await self._exchange(message, answers, self.timeout)
+        except TimeoutError as error:
+            self._die(f"no answer to {message['janus']} within {self.timeout} s")
+            raise JanusGone(self.close_reason) from error
+        if reply.get("janus") == "error":
+            error_info = reply.get("error", {})
+            raise JanusError(int(error_info.get("code", 0)), str(error_info.get("reason", "")))
+        return reply
+
+    async def _exchange(self, message: Json, answers: tuple[str, ...], within: float) -> Json:
+        """Send `message` (as `call` does) and wait at most `within` seconds for its reply (else
+        `TimeoutError`); a closed socket kills the session."""
         transaction = secrets.token_hex(8)
         message = {**message, "transaction": transaction, "apisecret": self.api_secret}
         if self.id:
@@ -187,27 +211,25 @@ class JanusSession:
         self._pending[transaction] = (future, answers)
         try:
             await self.socket.send(json.dumps(message))
-            reply = await asyncio.wait_for(asyncio.shield(future), self.timeout)
+            return await asyncio.wait_for(asyncio.shield(future), within)
         except ConnectionClosed as error:
             self._die(f"connection closed: {error}")
             raise JanusGone(self.close_reason) from error
-        except TimeoutError as error:
-            self._die(f"no answer to {message['janus']} within {self.timeout} s")
-            raise JanusGone(self.close_reason) from error
         finally:
             self._pending.pop(transaction, None)
-        if reply.get("janus") == "error":
-            error_info = reply.get("error", {})
-            raise JanusError(int(error_info.get("code", 0)), str(error_info.get("reason", "")))
-        return reply
 
     async def close(self) -> None:
-        """Destroy the session (when Janus still answers) and close the socket."""
+        """Destroy the session (when Janus still answers) and close the socket: with a closing
+        handshake while the session lives, at once when it is dead (a hung Janus would not
+        finish one)."""
         if self.alive and self.id:
             with contextlib.suppress(JanusError):
                 await self.call({"janus": "destroy"}, answers=("success",))
-        self._die("closed")
-        await self.socket.close()
+        if self.alive:
+            self._die("closed")
+            await self.socket.close()
+        else:
+            self.socket.transport.abort()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -228,11 +250,22 @@ class JanusSession:
     async def _close_socket(self) -> None:
         await self.socket.close()
 
-    async def _keep_alive(self, interval: float) -> None:
+    async def _probe(self, probing: Probing) -> None:
+        loop = asyncio.get_running_loop()
+        due, missed = loop.time(), 0
         while self.alive:
-            await asyncio.sleep(interval)
-            with contextlib.suppress(JanusGone):
-                await self.call({"janus": "keepalive"}, answers=("ack",))
+            # each starts on time, whatever the last one took (none to catch up after a stall)
+            due = max(due + probing.interval, loop.time())
+            await asyncio.sleep(due - loop.time())
+            try:
+                await self._exchange({"janus": "keepalive"}, ("ack",), probing.timeout)
+                missed = 0
+            except TimeoutError:
+                missed += 1
+            except JanusGone:
+                return
+            if missed >= probing.misses:
+                self._die(f"{missed} keepalives in a row unanswered within {probing.timeout} s")
 
     async def _read(self) -> None:
         try:

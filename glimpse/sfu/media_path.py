@@ -7,8 +7,10 @@ than that have sent video for `sfu_settle` seconds; `mesh` and `sfu` force eithe
 is a compare-and-set of the meeting's `media` field, so of two instances deciding at once one
 wins (the other undoes what it prepared), and is announced to the whole room as `media-path`
 with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
-mesh). The last participant out destroys the room's Janus room; when its last participants'
-instance died instead, the instance that hears of their departure from the bus does it.
+mesh), and so does a room on a Janus this instance cannot reach once it serves it (the Janus
+room it leaves there is destroyed once this instance reaches that Janus again). The last
+participant out destroys the room's Janus room; when its last participants' instance died
+instead, the instance that hears of their departure from the bus does it.
 
 Should the bus lose the meeting's state (Redis restarted without persistence, or flushed: its
 epoch changes) while the room's browsers are on a path, the instances that serve the room write
@@ -115,9 +117,13 @@ class MediaPaths:
         """SFU rooms where no more than the threshold send video: since when."""
         self._settling: dict[str, asyncio.TimerHandle] = {}
         """Reviews due once a room's calm has lasted `sfu_settle`."""
+        self._leftovers: dict[str, list[RoomMedia]] = {}
+        """Janus rooms this instance could not destroy, their Janus out of its reach (by URL):
+        destroyed once it reaches that Janus again."""
         self._background = Background()
         if registry is not None:
             registry.on_loss(self._janus_lost)
+            registry.on_reach(self._janus_reached)
             hub.on_roster_change(self.review)
 
     @property
@@ -212,6 +218,10 @@ class MediaPaths:
         wanted = self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
+        elif path.mode == "sfu" and path.janus not in self._registry.reachable():
+            # placed while this instance reached that Janus, or by an instance that does: its
+            # participants here could not use it, so it moves as if lost
+            path = await self._switch(room_id, path, "sfu") or await self.current(room_id)
         return path.public
 
     async def empty(self, room_id: str) -> None:
@@ -315,8 +325,16 @@ class MediaPaths:
 
     async def _destroy(self, path: RoomMedia) -> None:
         assert self._registry is not None
-        with contextlib.suppress(MediaServerUnavailable):
-            await destroy_room(self._registry.control(path.janus), path.room, path.secret)
+        try:
+            control = self._registry.control(path.janus)
+        except MediaServerUnavailable:
+            self._leftovers.setdefault(path.janus, []).append(path)
+            return
+        await destroy_room(control, path.room, path.secret)
+
+    def _janus_reached(self, url: str) -> None:
+        for path in self._leftovers.pop(url, []):
+            self._background.spawn(self._destroy(path))
 
     def _janus_lost(self, url: str) -> None:
         """Move the rooms served here that were on the lost Janus."""

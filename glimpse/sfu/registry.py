@@ -1,12 +1,14 @@
 """The Janus instances rooms are placed on: one session to each (kept open, reopened with backoff
-when it dies), their health, and their load.
+when it dies), and the placement of a new room by their health and their load.
 
-Health is this instance's own view: the session to that Janus is open and answers its keepalives.
-Load is shared by every Glimpse instance through the bus (Redis when there are several): the
-participants each Janus carries, counted by each instance for its own participants, so the share
-of an instance that dies (even `kill -9`) stops counting once the bus takes it for dead. A room
-goes to the healthy Janus with the least load; listeners hear when a Janus is lost, so the rooms
-on it move.
+This instance reaches a Janus while its session to it is open and answers its probes
+(`Probing`); what it reaches and what it does not goes to the deployment's view of health
+(`health.py`). Load is shared by every Glimpse instance through the bus (Redis when there are
+several): the participants each Janus carries, counted by each instance for its own
+participants, so the share of an instance that dies (even `kill -9`) stops counting once the bus
+takes it for dead. A room goes to the Janus with the least load among those this instance reaches
+and no living instance reports unreachable; listeners hear when this instance loses a Janus, so
+the rooms it serves there move.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Final
 
 from glimpse.bus import Bus
 from glimpse.errors import Unavailable
-from glimpse.sfu.janus import KEEPALIVE, REQUEST_TIMEOUT, JanusError, JanusHandle, JanusSession
+from glimpse.sfu.health import JanusHealth
+from glimpse.sfu.janus import REQUEST_TIMEOUT, JanusError, JanusHandle, JanusSession, Probing
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +39,8 @@ class MediaServerUnavailable(Unavailable):
     code = "media_server_unavailable"
 
 
-LossListener = Callable[[str], None]
-"""Called with the URL of a Janus whose session died."""
+JanusListener = Callable[[str], None]
+"""Called with the URL of a Janus: one whose session died, or one reached (again)."""
 
 
 class JanusRegistry:
@@ -47,22 +50,28 @@ class JanusRegistry:
         api_secret: str,
         bus: Bus,
         *,
-        keepalive: float = KEEPALIVE,
+        probing: Probing,
         request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.urls = urls
         self._api_secret = api_secret
         self._bus = bus
-        self._keepalive = keepalive
+        self._health = JanusHealth(bus)
+        self._probing = probing
         self._request_timeout = request_timeout
         self._sessions: dict[str, JanusSession] = {}
         self._control: dict[str, JanusHandle] = {}
-        self._listeners: list[LossListener] = []
+        self._loss_listeners: list[JanusListener] = []
+        self._reach_listeners: list[JanusListener] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._first_try: dict[str, asyncio.Event] = {url: asyncio.Event() for url in urls}
 
-    def on_loss(self, listener: LossListener) -> None:
-        self._listeners.append(listener)
+    def on_loss(self, listener: JanusListener) -> None:
+        self._loss_listeners.append(listener)
+
+    def on_reach(self, listener: JanusListener) -> None:
+        """`listener` hears each time a session to a Janus opens (first, or after a loss)."""
+        self._reach_listeners.append(listener)
 
     async def start(self) -> None:
         """Connect to every Janus (in the background from now on); returns once each has been
@@ -80,7 +89,8 @@ class JanusRegistry:
         self._sessions.clear()
         self._control.clear()
 
-    def healthy(self) -> list[str]:
+    def reachable(self) -> list[str]:
+        """The Janus this instance has a live session to."""
         return [url for url, session in self._sessions.items() if session.alive]
 
     def session(self, url: str) -> JanusSession:
@@ -95,13 +105,15 @@ class JanusRegistry:
         return self._control[url]
 
     async def place(self) -> str:
-        """The healthy Janus with the least load (ties broken at random)."""
-        healthy = self.healthy()
-        if not healthy:
-            raise MediaServerUnavailable("no media server can be reached")
+        """The Janus with the least load (ties broken at random) of those this instance reaches
+        and no living instance reports unreachable."""
+        unreachable = await self._health.unreachable()
+        usable = [url for url in self.reachable() if url not in unreachable]
+        if not usable:
+            raise MediaServerUnavailable("no media server can be reached by every instance")
         loads = await self._bus.counters(LOAD)
-        random.shuffle(healthy)
-        return min(healthy, key=lambda url: loads.get(url, 0))
+        random.shuffle(usable)
+        return min(usable, key=lambda url: loads.get(url, 0))
 
     async def add_load(self, url: str, delta: int) -> None:
         await self._bus.add_to_counter(LOAD, url, delta)
@@ -113,7 +125,7 @@ class JanusRegistry:
                 session = await JanusSession.connect(
                     url,
                     self._api_secret,
-                    keepalive=self._keepalive,
+                    probing=self._probing,
                     request_timeout=self._request_timeout,
                 )
                 try:
@@ -123,14 +135,17 @@ class JanusRegistry:
                     raise
             except JanusError as error:
                 log.warning("cannot open a session to Janus at %s: %s", url, error)
+                await self._health.report(url, reachable=False)
                 self._first_try[url].set()
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
                 delay = min(delay * 2, RECONNECT_DELAYS[1])
                 continue
             delay = RECONNECT_DELAYS[0]
             self._sessions[url] = session
+            await self._health.report(url, reachable=True)
             self._first_try[url].set()
             log.info("connected to Janus at %s", url)
+            self._tell(self._reach_listeners, url)
             try:
                 await session.closed.wait()
             finally:
@@ -139,8 +154,13 @@ class JanusRegistry:
                 with contextlib.suppress(Exception):
                     await session.close()
             log.warning("lost Janus at %s: %s", url, session.close_reason)
-            for listener in self._listeners:
-                try:
-                    listener(url)
-                except Exception:
-                    log.exception("a listener of a lost Janus failed")
+            await self._health.report(url, reachable=False)
+            self._tell(self._loss_listeners, url)
+
+    @staticmethod
+    def _tell(listeners: list[JanusListener], url: str) -> None:
+        for listener in listeners:
+            try:
+                listener(url)
+            except Exception:
+                log.exception("a listener of Janus %s failed", url)

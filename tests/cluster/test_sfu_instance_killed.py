@@ -17,11 +17,10 @@ import pytest
 
 from glimpse.bus import Bus, open_bus
 from glimpse.recordings.control import WATCH_INTERVAL
-from glimpse.sfu.janus import JanusSession
 from glimpse.sfu.media_path import FIELD, RoomMedia
-from glimpse.sfu.registry import LOAD, VIDEOROOM
+from glimpse.sfu.registry import LOAD
 from tests.cluster.conftest import Cluster
-from tests.janus import Janus, glimpse_environment
+from tests.janus import Janus, glimpse_environment, janus_rooms
 from tests.recordings.media import probe
 from tests.recordings.test_record_meeting import finished, record
 from tests.sfu.conftest import sfu_room
@@ -61,17 +60,6 @@ async def media_of(observer: Bus, room: dict[str, Any]) -> RoomMedia:
 async def janus_of(observer: Bus, room: dict[str, Any]) -> str:
     """The URL of the Janus the room's media path is on."""
     return (await media_of(observer, room)).janus
-
-
-async def janus_rooms(server: Janus) -> set[int]:
-    """The rooms on that Janus, private ones included (listed with its admin key)."""
-    session = await JanusSession.connect(server.url, server.api_secret)
-    try:
-        look = await session.attach(VIDEOROOM)
-        listed = await look.request({"request": "list", "admin_key": server.admin_key})
-        return {int(room["room"]) for room in listed.data["list"]}
-    finally:
-        await session.close()
 
 
 async def seconds_until_gone(server: Janus, janus_room: int, since: float) -> float:

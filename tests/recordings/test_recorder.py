@@ -18,7 +18,7 @@ import pytest
 from glimpse.recordings.recorder import Recorder, SfuRoom
 from glimpse.sfu.janus import JanusSession
 from glimpse.store import RoomRecord, Store, UserRecord
-from tests.janus import Janus
+from tests.janus import PROBING, Janus
 from tests.recordings.media import brightness, mean_volume, probe
 from tests.recordings.publisher import VIDEOROOM, Publisher, publish
 
@@ -45,7 +45,7 @@ async def meeting(janus: Janus, store: Store) -> AsyncIterator[Meeting]:
     await store.create_user(owner)
     room = RoomRecord(uuid.uuid4().hex, "abc", "Standup", owner.id, None, datetime.now(UTC))
     await store.create_room(room)
-    session = await JanusSession.connect(janus.url, janus.api_secret)
+    session = await JanusSession.connect(janus.url, janus.api_secret, probing=PROBING)
     handle = await session.attach(VIDEOROOM)
     secret = secrets.token_urlsafe(16)
     created = await handle.request(

@@ -1,16 +1,20 @@
-"""Nobody reaches a Janus room without Glimpse: Janus wants the API secret, and a room Glimpse
-created wants its pin (and subscriptions a publisher's private id), which only Glimpse knows."""
+"""Nobody reaches a Janus room without Glimpse: Janus listens only with its WebSocket API on
+127.0.0.1 (no admin API), wants the API secret, and a room Glimpse created wants its pin (and
+subscriptions a publisher's private id), which only Glimpse knows."""
 
 from __future__ import annotations
 
 import secrets
+import socket
+from urllib.parse import urlsplit
 
+import psutil  # type: ignore[import-untyped]
 import pytest
 
 from glimpse.sfu.janus import JanusError, JanusSession
 from glimpse.sfu.registry import VIDEOROOM
 from tests.conftest import wait_until
-from tests.janus import Janus
+from tests.janus import PROBING, Janus
 from tests.sfu.conftest import SfuServerFactory, sfu_room
 from tests.sfu.peers import Publisher
 
@@ -22,6 +26,8 @@ MISSING = 429
 UNAUTHORIZED_JOIN = 433
 """The videoroom's error for a join with a wrong pin (or a subscription without a publisher's
 private id)."""
+ADMIN_PORTS = (7088, 7188, 7889, 7989)
+"""Janus's default admin API ports: HTTP, WebSocket, and their TLS forms."""
 
 
 async def test_a_direct_attempt_on_a_glimpse_room_is_refused(
@@ -37,11 +43,18 @@ async def test_a_direct_attempt_on_a_glimpse_room_is_refused(
     path = await server.services.sfu.paths.current(room["id"])
     assert path.mode == "sfu" and path.janus == janus.url and path.room
 
+    connections = psutil.Process(janus.process.pid).net_connections("tcp")
+    listening = {(c.laddr.ip, c.laddr.port) for c in connections if c.status == psutil.CONN_LISTEN}
+    assert listening == {("127.0.0.1", urlsplit(janus.url).port)}  # the WebSocket API only
+    for port in ADMIN_PORTS:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+
     with pytest.raises(JanusError) as no_secret:
-        await JanusSession.connect(janus.url, secrets.token_urlsafe(32))
+        await JanusSession.connect(janus.url, secrets.token_urlsafe(32), probing=PROBING)
     assert no_secret.value.code == UNAUTHORIZED
 
-    session = await JanusSession.connect(janus.url, janus.api_secret)  # the secret leaked, say
+    session = await JanusSession.connect(janus.url, janus.api_secret, probing=PROBING)  # leaked
     try:
         intruder = await session.attach(VIDEOROOM)
         listed = await intruder.request({"request": "list"})

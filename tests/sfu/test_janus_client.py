@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import signal
+import time
 
 import pytest
 
-from glimpse.sfu.janus import JanusError, JanusEvent, JanusGone, JanusSession
-from tests.janus import Janus
+from glimpse.sfu.janus import JanusError, JanusEvent, JanusGone, JanusSession, Probing
+from tests.janus import PROBING, Janus
 
 pytestmark = pytest.mark.timeout(30)
 VIDEOROOM = "janus.plugin.videoroom"
 
 
 async def test_a_room_created_joined_and_watched(janus: Janus) -> None:
-    session = await JanusSession.connect(janus.url, janus.api_secret)
+    session = await JanusSession.connect(janus.url, janus.api_secret, probing=PROBING)
     try:
         events: list[JanusEvent] = []
         first = await session.attach(VIDEOROOM, events.append)
@@ -58,12 +58,14 @@ async def test_a_room_created_joined_and_watched(janus: Janus) -> None:
 
 async def test_without_the_api_secret_janus_refuses(janus: Janus) -> None:
     with pytest.raises(JanusError) as refused:
-        await JanusSession.connect(janus.url, secrets.token_urlsafe(16))
+        await JanusSession.connect(janus.url, secrets.token_urlsafe(16), probing=PROBING)
     assert refused.value.code == 403  # unauthorized
 
 
 async def test_a_session_outlives_janus_s_timeout_with_keepalives(janus: Janus) -> None:
-    session = await JanusSession.connect(janus.url, janus.api_secret, keepalive=0.2)
+    session = await JanusSession.connect(
+        janus.url, janus.api_secret, probing=Probing(interval=0.2, timeout=0.1, misses=2)
+    )
     try:
         handle = await session.attach(VIDEOROOM)
         await asyncio.sleep(1.0)  # five keepalives answered
@@ -75,7 +77,10 @@ async def test_a_session_outlives_janus_s_timeout_with_keepalives(janus: Janus) 
 
 async def test_a_dead_janus_is_noticed(janus: Janus) -> None:
     session = await JanusSession.connect(
-        janus.url, janus.api_secret, keepalive=0.2, request_timeout=1.0
+        janus.url,
+        janus.api_secret,
+        probing=Probing(interval=0.2, timeout=0.1, misses=2),
+        request_timeout=1.0,
     )
     handle = await session.attach(VIDEOROOM)
     janus.kill()
@@ -85,16 +90,30 @@ async def test_a_dead_janus_is_noticed(janus: Janus) -> None:
     await session.close()
 
 
-async def test_a_janus_that_stops_answering_is_noticed_by_its_keepalive(janus: Janus) -> None:
-    session = await JanusSession.connect(
-        janus.url, janus.api_secret, keepalive=0.2, request_timeout=0.5
-    )
-    janus.process.send_signal(signal.SIGSTOP)  # hung: the socket stays open, nothing answers
+async def test_a_janus_hung_briefly_keeps_its_session_and_one_hung_longer_is_noticed(
+    janus: Janus,
+) -> None:
+    probing = Probing(interval=0.3, timeout=0.2, misses=3)
+    session = await JanusSession.connect(janus.url, janus.api_secret, probing=probing)
+    handle = await session.attach(VIDEOROOM)
     try:
-        await asyncio.wait_for(session.closed.wait(), 5)
-        assert "no answer to keepalive" in session.close_reason
+        # Hung for 0.65 s: the keepalives started in its first 0.45 s (one or two) miss.
+        janus.hang()
+        await asyncio.sleep(0.65)
+        janus.resume()
+        await asyncio.sleep(2 * probing.interval)
+        assert session.alive, session.close_reason
+        assert (await handle.request({"request": "list"})).data["videoroom"] == "success"
+
+        janus.hang()  # for good: the socket stays open, nothing answers
+        hung = time.monotonic()
+        bound = probing.misses * probing.interval + probing.timeout
+        await asyncio.wait_for(session.closed.wait(), bound + 1.0)
+        took = time.monotonic() - hung
+        print(f"\na hung Janus was noticed {took:.2f} s after (bound {bound:.1f} s)")
+        assert "3 keepalives in a row unanswered" in session.close_reason
     finally:
-        janus.process.send_signal(signal.SIGCONT)
+        janus.resume()
         await session.close()
 
 
@@ -102,4 +121,6 @@ async def test_an_unreachable_janus_is_gone() -> None:
     from tests.conftest import free_port
 
     with pytest.raises(JanusGone):
-        await JanusSession.connect(f"ws://127.0.0.1:{free_port()}", "secret", request_timeout=2)
+        await JanusSession.connect(
+            f"ws://127.0.0.1:{free_port()}", "secret", probing=PROBING, request_timeout=2
+        )

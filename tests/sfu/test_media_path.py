@@ -10,7 +10,7 @@ import pytest
 from glimpse.sfu.janus import JanusSession
 from glimpse.sfu.registry import VIDEOROOM
 from tests.conftest import RunningServer, WsClient
-from tests.janus import Janus
+from tests.janus import PROBING, Janus
 from tests.sfu.conftest import SfuServerFactory, sfu_room
 from tests.sfu.peers import expect_skipping
 
@@ -154,7 +154,7 @@ async def test_the_janus_room_goes_when_the_room_goes_back_to_the_mesh_or_emptie
     owner = await server.register("Owner")
     room = await sfu_room(server, owner, "sfu")
     paths = server.services.sfu.paths
-    session = await JanusSession.connect(janus.url, janus.api_secret)
+    session = await JanusSession.connect(janus.url, janus.api_secret, probing=PROBING)
     try:
         look = await session.attach(VIDEOROOM)
 
