@@ -21,8 +21,9 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
 
     uvloop and httptools are what measured fastest under `make bench` (README, "Performance");
     `GuardedHttpProtocol` is uvicorn's httptools protocol with a request deadline and the
-    connection cap; every WebSocket upgrade goes to `WebSocketConnection`, which closes frames
-    over GLIMPSE_MAX_FRAME_BYTES with 1009 and never compresses. X-Forwarded-For and
+    connection cap; every WebSocket upgrade goes to `WebSocketConnection`, which closes messages
+    over `max_message_bytes` (the largest `sfu-subscribed`, or GLIMPSE_MAX_FRAME_BYTES without
+    an SFU) with 1009 and never compresses. X-Forwarded-For and
     X-Forwarded-Proto count only from GLIMPSE_TRUSTED_PROXIES.
     """
     return uvicorn.Config(
@@ -32,7 +33,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         loop="uvloop",
         http=GuardedHttpProtocol,
         ws=WebSocketConnection,
-        ws_max_size=settings.max_frame_bytes,
+        ws_max_size=settings.max_message_bytes,
         proxy_headers=True,
         forwarded_allow_ips=settings.trusted_proxies,
         log_level="info",

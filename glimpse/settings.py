@@ -19,6 +19,16 @@ from glimpse.limits import Rate
 
 MIN_SECRET_LENGTH = 32
 SECRET_FILE_NAME = "jwt-secret"  # noqa: S105 (a file name)
+SUBSCRIBED_SECTIONS_PER_PARTICIPANT = 3
+"""Media sections one other participant takes in a subscription: its camera's audio and video and
+its screen. Janus gives a new stream a section a withdrawn one left (inactive) of the same kind,
+so a subscription holds no more than were subscribed at once."""
+SUBSCRIBED_BYTES_PER_SECTION = 1024
+"""What an `sfu-subscribed` may take per media section, as JSON on the wire and as SDP: Chromium's
+answers to Janus measured 715 to 810 bytes of JSON per section (1 to 49 cameras with up to 49
+screens: 112,824 bytes for 49 of each, 147 sections)."""
+ENVELOPE_BYTES = 1024
+"""An `sfu-subscribed` beside its SDP: `type`, `version`, `ref` and the JSON around them."""
 
 
 def _rate(value: Any) -> Any:
@@ -81,6 +91,7 @@ class Settings(BaseSettings):
     """Seconds of silence after which a socket is closed (checked at each ping, so a dead client
     is noticed within timeout + interval: 45 s at the defaults, as Socket.IO's 25 + 20 s)."""
     max_frame_bytes: int = Field(default=64 * 1024, gt=0)
+    """Largest WebSocket message of any type but `sfu-subscribed` (`max_message_bytes`)."""
     max_chat_chars: int = Field(default=4000, gt=0)
     max_room_participants: int = Field(default=12, gt=0)
     send_buffer_bytes: int = Field(default=2 * 1024 * 1024, ge=16 * 1024)
@@ -95,6 +106,10 @@ class Settings(BaseSettings):
     typing_burst: int = Field(default=10, gt=0)
     signal_rate: float = Field(default=100.0, gt=0)
     signal_burst: int = Field(default=400, gt=0)
+    sfu_subscribed_rate: float = Field(default=5.0, gt=0)
+    """`sfu-subscribed` answers per connection, apart from the other signals: one answers each
+    `sfu-offer`, and each may be as large as `max_message_bytes` to read and check."""
+    sfu_subscribed_burst: int = Field(default=20, gt=0)
     join_rate: float = Field(default=1.0, gt=0)
     join_burst: int = Field(default=5, gt=0)
     reaction_rate: float = Field(default=2.0, gt=0)
@@ -210,9 +225,11 @@ class Settings(BaseSettings):
     sfu_settle: float = Field(default=10.0, ge=0)
     """Seconds no more than `sfu_threshold` must have sent video before a room goes back to the
     mesh."""
-    sfu_max_participants: int = Field(default=50, gt=0)
+    sfu_max_participants: int = Field(default=50, gt=0, le=256)
     """Room size while a room's media may go through the SFU (media mode `auto` or `sfu`, with
-    an SFU configured); a mesh room stays at `max_room_participants`."""
+    an SFU configured); a mesh room stays at `max_room_participants`. It sizes the largest
+    `sfu-subscribed` (`max_subscription_sections`); at most 256, the most `sfu-layers` names,
+    and 3 sections each keep `sdpMLineIndex` within 1024."""
 
     # Recording of SFU meetings (glimpse/recordings/, README "Recording")
     recordings_dir: Path | None = None
@@ -361,6 +378,30 @@ class Settings(BaseSettings):
                 "GLIMPSE_JANUS_URLS needs GLIMPSE_JANUS_API_SECRET and GLIMPSE_JANUS_ADMIN_KEY"
             )
         return self
+
+    @cached_property
+    def max_subscription_sections(self) -> int:
+        """Media sections an `sfu-subscribed` may hold: everyone else's publications."""
+        return max(
+            self.max_sdp_media_sections,
+            self.sfu_max_participants * SUBSCRIBED_SECTIONS_PER_PARTICIPANT,
+        )
+
+    @cached_property
+    def max_subscription_sdp_bytes(self) -> int:
+        """Bytes the SDP of an `sfu-subscribed` may hold."""
+        return max(
+            self.max_sdp_bytes, self.max_subscription_sections * SUBSCRIBED_BYTES_PER_SECTION
+        )
+
+    @cached_property
+    def max_message_bytes(self) -> int:
+        """The largest WebSocket message read at all (larger ones close the socket with 1009):
+        with an SFU, the largest `sfu-subscribed`; other types stay within `max_frame_bytes`,
+        checked before they are decoded."""
+        if not self.janus_url_list:
+            return self.max_frame_bytes
+        return max(self.max_frame_bytes, self.max_subscription_sdp_bytes + ENVELOPE_BYTES)
 
     @property
     def ice_server_urls(self) -> list[str]:

@@ -94,3 +94,16 @@ def test_a_janus_probe_is_answered_before_the_next_starts() -> None:
     with pytest.raises(ValidationError, match="less than 60"):  # Janus drops a silent session
         Settings(janus_probe_interval=60, janus_probe_timeout=1)
     assert Settings(janus_probe_interval=5, janus_probe_timeout=4).janus_probe_timeout == 4
+
+
+def test_the_socket_cap_fits_the_largest_subscription_answer_only_with_an_sfu() -> None:
+    """49 others' cameras and screens: Chromium's answer measured 112,824 bytes (147 sections)."""
+    assert Settings().max_message_bytes == 64 * 1024  # no SFU: one cap for all
+    janus = {"janus_urls": "ws://10.0.0.5:8188", "janus_api_secret": "x" * 32,
+             "janus_admin_key": "y" * 32}  # fmt: skip
+    sfu = Settings(**janus)
+    assert sfu.max_subscription_sections == 150
+    assert sfu.max_frame_bytes == 64 * 1024 < 112_824 < sfu.max_message_bytes == 151 * 1024
+    assert Settings(**janus, sfu_max_participants=4).max_message_bytes == 64 * 1024
+    with pytest.raises(ValidationError, match="less than or equal to 256"):
+        Settings(sfu_max_participants=257)

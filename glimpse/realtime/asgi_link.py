@@ -34,7 +34,7 @@ class AsgiLink:
 
     def __init__(self, socket: WebSocket, settings: Settings) -> None:
         self._socket = socket
-        self._max_message = settings.max_frame_bytes
+        self._max_message = settings.max_message_bytes
         self._send_buffer_limit = settings.send_buffer_bytes
         self._outbox: asyncio.Queue[bytes | tuple[int, str]] = asyncio.Queue()
         """Payloads to send, then possibly a close (code, reason)."""

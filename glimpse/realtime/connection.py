@@ -5,7 +5,8 @@ bridge: the handshake and the frames are the `websockets` library's sans-I/O pro
 connection runs one Session. Nothing on the send path awaits: a frame (built once per event, see
 `frames.py`) is written to the socket at once, and a client that leaves more than
 GLIMPSE_SEND_BUFFER_BYTES unsent has stopped reading and is dropped. Reading pauses while a
-client's messages wait to be handled, so a flood cannot pile up in memory either.
+client's messages wait to be handled (32 of them, or 64 Ki characters), so a flood cannot pile up
+in memory either.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ INVALID_TEXT: Final = 1007
 _DATA: Final = (Opcode.TEXT, Opcode.BINARY, Opcode.CONT)
 INBOX_LIMIT: Final = 32
 """Received messages waiting for the session; past this, the socket is not read."""
+INBOX_SIZE: Final = 64 * 1024
+"""Characters (bytes of a binary message) of the received messages waiting for the session; past
+this, the socket is not read: they hold at most this plus one message (`max_message_bytes`)."""
 MAX_FRAGMENTS: Final = 256
 """Frames one message may come in (browsers send one)."""
 MESSAGE_TOO_BIG: Final = 1009
@@ -42,9 +46,9 @@ class WebSocketConnection(asyncio.Protocol):
     """One client's WebSocket: uvicorn's `ws` protocol class, the Session's link."""
 
     __slots__ = (
-        "_app_state", "_close_timer", "_connections", "_fragments", "_inbox", "_limits", "_opcode",
-        "_open", "_paused", "_send_buffer_limit", "_session", "_tasks", "_transport", "_waiter",
-        "_ws",
+        "_app_state", "_close_timer", "_connections", "_fragments", "_inbox", "_inbox_size",
+        "_limits", "_opcode", "_open", "_paused", "_send_buffer_limit", "_session", "_tasks",
+        "_transport", "_waiter", "_ws",
     )  # fmt: skip
 
     def __init__(
@@ -64,6 +68,8 @@ class WebSocketConnection(asyncio.Protocol):
         self._send_buffer_limit = 0
         self._inbox: list[str | bytes] = []
         """A list, not a deque: it holds at most INBOX_LIMIT, and an empty deque costs 600 bytes."""
+        self._inbox_size = 0
+        """The inbox's messages' characters (or bytes), together."""
         self._waiter: asyncio.Future[None] | None = None
         self._fragments: list[bytes | bytearray | memoryview] = []
         self._opcode = Opcode.TEXT
@@ -127,7 +133,13 @@ class WebSocketConnection(asyncio.Protocol):
             finally:
                 self._waiter = None
         message = self._inbox.pop(0)
-        if self._paused and len(self._inbox) < INBOX_LIMIT // 2 and self._transport is not None:
+        self._inbox_size -= len(message)
+        if (
+            self._paused
+            and len(self._inbox) < INBOX_LIMIT // 2
+            and self._inbox_size < INBOX_SIZE // 2
+            and self._transport is not None
+        ):
             self._paused = False
             self._transport.resume_reading()
         return message
@@ -153,6 +165,7 @@ class WebSocketConnection(asyncio.Protocol):
         self._flush()
         self._abort_later()
         self._inbox.clear()  # never to be handled; read on, for the client's close frame
+        self._inbox_size = 0
         if self._paused:
             self._paused = False
             self._transport.resume_reading()
@@ -253,9 +266,11 @@ class WebSocketConnection(asyncio.Protocol):
         else:
             message = data
         self._inbox.append(message)
+        self._inbox_size += len(message)
         if self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
-        if len(self._inbox) >= INBOX_LIMIT and not self._paused and self._transport is not None:
+        full = len(self._inbox) >= INBOX_LIMIT or self._inbox_size >= INBOX_SIZE
+        if full and not self._paused and self._transport is not None:
             self._paused = True
             self._transport.pause_reading()
 

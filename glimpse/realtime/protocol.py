@@ -525,13 +525,21 @@ class ProtocolError(Exception):
         self.ref = ref
 
 
-def decode(frame: str | bytes) -> AnyClientMessage:
+LARGE_TYPES: Final = frozenset({"sfu-subscribed"})
+"""The types that may be larger than the other messages (GLIMPSE_MAX_FRAME_BYTES): a subscription's
+answer grows with the room. The socket's own cap bounds them (`Settings.max_message_bytes`)."""
+
+
+def decode(frame: str | bytes, max_bytes: int) -> AnyClientMessage:
     """Read a client frame, or raise ProtocolError naming what is wrong; never anything else.
 
-    msgspec raises ValidationError for what parses as JSON but is not a valid message (a number
-    out of range included), DecodeError (a ValueError) for malformed JSON and RecursionError for
-    JSON nested too deeply.
+    A frame over `max_bytes` is `message_too_big` unless its type is one of LARGE_TYPES, told
+    before the message is decoded. msgspec raises ValidationError for what parses as JSON but is
+    not a valid message (a number out of range included), DecodeError (a ValueError) for
+    malformed JSON and RecursionError for JSON nested too deeply.
     """
+    if _byte_length(frame, max_bytes) > max_bytes:
+        _refuse_unless_large(frame, max_bytes)
     try:
         message: AnyClientMessage = _decoder.decode(frame)
         return message
@@ -541,21 +549,48 @@ def decode(frame: str | bytes) -> AnyClientMessage:
         raise _malformed(error) from None
 
 
+def _byte_length(frame: str | bytes, max_bytes: int) -> int:
+    """The frame's length in UTF-8, encoding it only when its characters could pass `max_bytes`."""
+    if isinstance(frame, bytes) or frame.isascii() or len(frame) * 4 <= max_bytes:
+        return len(frame)
+    return len(frame.encode())
+
+
+def _refuse_unless_large(frame: str | bytes, max_bytes: int) -> None:
+    """Raise `message_too_big` unless the frame's type may be large."""
+    request, ref = _type_and_ref(frame)
+    if request in LARGE_TYPES:
+        return
+    known = request if request in CLIENT_TYPES else None
+    raise ProtocolError("message_too_big", f"a message holds at most {max_bytes} bytes", known, ref)
+
+
 def _invalid(frame: str | bytes, reason: str) -> ProtocolError:
     """The error for a frame that is not a valid message, naming its type and ref if it can."""
     try:
-        envelope = _envelope_decoder.decode(frame)
-    except msgspec.ValidationError as error:
-        return ProtocolError("invalid_message", f"a message is a JSON object: {error}", None, None)
-    except (ValueError, RecursionError) as error:  # invalid up to a point, malformed after it
-        return _malformed(error)
-    request, ref = _string(envelope.type), _string(envelope.ref)
-    ref = ref if ref is not None and len(ref) <= 64 else None
+        request, ref = _type_and_ref(frame)
+    except ProtocolError as error:
+        return error
     if request is None:
         return ProtocolError("invalid_message", "a message needs a string `type`", None, ref)
     if request not in CLIENT_TYPES:
         return ProtocolError("unknown_type", f"unknown message type {request[:64]!r}", None, ref)
     return ProtocolError("invalid_message", reason, request, ref)
+
+
+def _type_and_ref(frame: str | bytes) -> tuple[str | None, str | None]:
+    """A frame's `type` and `ref` (None unless strings, a ref too long too), its other fields
+    skipped, not built; ProtocolError for a frame that is no JSON object."""
+    try:
+        envelope = _envelope_decoder.decode(frame)
+    except msgspec.ValidationError as error:
+        raise ProtocolError(
+            "invalid_message", f"a message is a JSON object: {error}", None, None
+        ) from None
+    except (ValueError, RecursionError) as error:  # invalid up to a point, malformed after it
+        raise _malformed(error) from None
+    request, ref = _string(envelope.type), _string(envelope.ref)
+    return request, ref if ref is not None and len(ref) <= 64 else None
 
 
 def _malformed(error: ValueError | RecursionError) -> ProtocolError:

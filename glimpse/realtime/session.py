@@ -357,7 +357,7 @@ class Session:
         """
         self._last_seen = time.monotonic()
         try:
-            request = protocol.decode(frame)
+            request = protocol.decode(frame, self._settings.max_frame_bytes)
             if not isinstance(request, protocol.Auth):
                 kind: str = request.__struct_config__.tag  # type: ignore[assignment]
                 raise protocol.ProtocolError(
@@ -426,7 +426,7 @@ class Session:
         """One message from the client: it is alive (`beat`); answered, refused or relayed."""
         self._last_seen = time.monotonic()
         try:
-            request = protocol.decode(frame)
+            request = protocol.decode(frame, self._settings.max_frame_bytes)
         except protocol.ProtocolError as error:
             self._refuse(error.code, error.message, error.request, error.ref)
             return
@@ -471,6 +471,10 @@ class Session:
             return self._limit("chat", settings.chat_rate, settings.chat_burst)
         if isinstance(request, protocol.Typing):
             return self._limit("typing", settings.typing_rate, settings.typing_burst)
+        if isinstance(request, protocol.SfuSubscribed):  # the one large message
+            return self._limit(
+                "sfu-subscribed", settings.sfu_subscribed_rate, settings.sfu_subscribed_burst
+            )
         if isinstance(request, protocol.Signal | protocol.Media | protocol.SfuRequest):
             return self._limit("signal", settings.signal_rate, settings.signal_burst)
         if isinstance(request, protocol.Join | protocol.Renew):  # each costs store calls

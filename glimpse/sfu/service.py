@@ -10,7 +10,6 @@ Janus is lost.
 from __future__ import annotations
 
 import logging
-from typing import Final
 
 from glimpse.errors import GlimpseError
 from glimpse.realtime import protocol
@@ -19,14 +18,11 @@ from glimpse.realtime.sdp import check_candidate, check_sdp, too_many_candidates
 from glimpse.settings import Settings
 from glimpse.sfu.background import Background
 from glimpse.sfu.janus import JanusError, JanusGone, Json
-from glimpse.sfu.media_path import PUBLICATIONS_PER_PARTICIPANT, MediaPaths, RoomMedia
+from glimpse.sfu.media_path import MediaPaths, RoomMedia
 from glimpse.sfu.participant import Send, SfuParticipant
 from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 
 log = logging.getLogger(__name__)
-
-SDP_BYTES_PER_SECTION: Final = 1024
-"""What a subscription's SDP may hold per media section (a Chromium answer's is ~400 bytes)."""
 
 
 class Sfu:
@@ -40,10 +36,6 @@ class Sfu:
         self._participants: dict[str, SfuParticipant] = {}
         self._candidates: dict[tuple[str, protocol.SfuPeer], int] = {}
         """Candidates each participant sent per connection since its latest offer or answer."""
-        self._subscription_sections = max(
-            settings.max_sdp_media_sections,
-            settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT * 2,
-        )
         self._background = Background()
         if registry is not None:
             registry.on_loss(self._janus_lost)
@@ -79,11 +71,11 @@ class Sfu:
         if path.mode != "sfu":
             raise GlimpseError("this room's media goes browser to browser", code="not_sfu")
         kind: str = request.__struct_config__.tag  # type: ignore[assignment]
-        pid = participant.id
+        pid, settings = participant.id, self._settings
         match request:
             case protocol.SfuPublish():
                 self._candidates[pid, request.source] = self._check_sdp(
-                    request.sdp, self._settings.max_sdp_media_sections
+                    request.sdp, settings.max_sdp_bytes, settings.max_sdp_media_sections
                 )
                 link = self._link(room_id, pid, path, send)
                 answer = await link.publish(request.source, request.sdp)
@@ -100,7 +92,9 @@ class Sfu:
             case protocol.SfuSubscribed():
                 link = self._existing(pid, path)
                 self._candidates[pid, "subscriber"] = self._check_sdp(
-                    request.sdp, self._subscription_sections
+                    request.sdp,
+                    settings.max_subscription_sdp_bytes,
+                    settings.max_subscription_sections,
                 )
                 await link.answer(request.version, request.sdp)
             case protocol.SfuResubscribe():
@@ -158,13 +152,9 @@ class Sfu:
         if self._registry is not None:
             self._background.spawn(self._registry.add_load(link.path.janus, -1))
 
-    def _check_sdp(self, sdp: str, max_sections: int) -> int:
-        settings = self._settings
+    def _check_sdp(self, sdp: str, max_bytes: int, max_sections: int) -> int:
         return check_sdp(
-            sdp,
-            max(settings.max_sdp_bytes, max_sections * SDP_BYTES_PER_SECTION),
-            max_sections,
-            settings.max_candidates_per_negotiation,
+            sdp, max_bytes, max_sections, self._settings.max_candidates_per_negotiation
         )
 
     def _check_candidate(self, pid: str, request: protocol.SfuCandidate) -> Json | None:
@@ -178,7 +168,7 @@ class Sfu:
             request.candidate.candidate,
             request.candidate.usernameFragment,
             request.candidate.sdpMLineIndex,
-            self._subscription_sections,
+            self._settings.max_subscription_sections,
         )
         candidate: Json = {"candidate": request.candidate.candidate}
         if request.candidate.sdpMid is not None:

@@ -9,6 +9,7 @@ import logging
 import pytest
 import websockets
 
+from glimpse.realtime import protocol
 from tests.conftest import RunningServer, ServerFactory, free_port
 from tests.observability.scrape import scrape, value
 from tests.realtime.fixtures import CHROMIUM_CANDIDATES, CHROMIUM_OFFER
@@ -176,6 +177,28 @@ async def test_frame_over_64_kib_closes_with_1009(server: RunningServer) -> None
     assert await a.close_code() == 1009
     assert (await b.expect("participant-left"))["participant_id"] == room["ann"]
     await b.chat("the room goes on")
+
+
+@pytest.mark.parametrize(
+    ("frame", "code", "kind"),
+    [
+        ('{"ref": "r", "type": "chat", "client_id": "c", "text": "' + "é" * 600 + '"}',
+         "message_too_big", "chat"),
+        ('{"type": "no-such-type", "ref": "r", "pad": "' + "x" * 1100 + '"}',
+         "message_too_big", None),
+        ('{"type": "chat", "ref": "r", "text": "' + "x" * 1100, "bad_json", None),
+        ("[" * 1100, "invalid_message", None),
+    ],
+)  # fmt: skip
+def test_a_message_over_the_cap_is_refused_by_its_type_before_it_is_decoded(
+    frame: str, code: str, kind: str | None
+) -> None:
+    """Over `max_bytes` (in UTF-8: 600 "é" are 1,200 bytes), only `sfu-subscribed` is decoded."""
+    with pytest.raises(protocol.ProtocolError) as refused:
+        protocol.decode(frame, 1024)
+    assert (refused.value.code, refused.value.request) == (code, kind)
+    large = '{"type": "sfu-subscribed", "version": 1, "sdp": "' + "x" * 2000 + '"}'
+    assert protocol.decode(large, 1024) == protocol.SfuSubscribed(version=1, sdp="x" * 2000)
 
 
 async def test_chat_flood_is_rate_limited_then_closed(start_server: ServerFactory) -> None:

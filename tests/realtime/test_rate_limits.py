@@ -101,3 +101,20 @@ async def test_typing_does_not_use_up_the_chat_allowance(start_server: ServerFac
     answers = await answers_until_quiet(a)
     assert [m.get("request") for m in answers if m["type"] == "error"] == ["typing"] * 40
     assert [m["message"]["seq"] for m in answers if m["type"] == "ack"] == list(range(1, 21))
+
+
+async def test_subscription_answers_have_their_own_rate_apart_from_signals(
+    start_server: ServerFactory,
+) -> None:
+    """`sfu-subscribed` may be large: its own bucket, which the other signals do not draw on."""
+    server = await start_server(sfu_subscribed_rate=0.1, sfu_subscribed_burst=2)
+    a, _, room = await server.ann_and_bob_in_a_room()  # a mesh room: no SFU
+    for _ in range(3):
+        await a.send({"type": "sfu-subscribed", "version": 1, "sdp": "v=0\r\n"})
+    answers = [await a.expect("error") for _ in range(3)]
+    assert [m["code"] for m in answers] == ["not_sfu", "not_sfu", "rate_limited"]
+    assert answers[2]["request"] == "sfu-subscribed"
+    await a.send({"type": "sfu-unpublish", "source": "camera"})
+    assert (await a.expect("error"))["code"] == "not_sfu"  # the signal bucket, still full
+    await a.send({"type": "signal", "to": room["bob"], "kind": "candidate", "candidate": None})
+    assert (await a.expect("ack"))["request"] == "signal"
