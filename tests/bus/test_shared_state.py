@@ -47,42 +47,45 @@ async def test_counters_are_shared_and_start_at_zero(bus: Bus) -> None:
     assert await bus.counters("other") == {}
 
 
-async def test_a_counter_sums_the_shares_of_the_instances_alive(tmp_path: Path) -> None:
+@pytest.fixture
+async def two_instances(tmp_path: Path) -> AsyncIterator[tuple[RedisServer, Bus, Bus]]:
+    """A Redis of the test's own, and two instances' buses connected to it."""
     redis = RedisServer(tmp_path)
     await redis.start()
     one, two = (open_bus(redis.url, presence_ttl=2, heartbeat_interval=0.2) for _ in range(2))
     try:
         for bus in (one, two):
             await bus.connect(_ignore_event, _ignore_departure, _ignore_eviction)
-        await wait_until(lambda: one.alive(two.instance_id), 5, "the second never registered")
-        await one.add_to_counter("load", "ws://a", 2)
-        await two.add_to_counter("load", "ws://a", 1)
-        await two.add_to_counter("load", "ws://b", 1)
-        assert await one.counters("load") == {"ws://a": 3, "ws://b": 1}
-        await two.close()  # its share goes with it
-        assert await one.counters("load") == {"ws://a": 2}
-        assert not await one.alive(two.instance_id)
-    finally:
-        await one.close()
-        await redis.stop()
-
-
-async def test_the_epoch_is_shared_and_changes_when_redis_loses_its_data(tmp_path: Path) -> None:
-    redis = RedisServer(tmp_path)
-    await redis.start()
-    one, two = (open_bus(redis.url, presence_ttl=2, heartbeat_interval=0.2) for _ in range(2))
-    try:
-        for bus in (one, two):
-            await bus.connect(_ignore_event, _ignore_departure, _ignore_eviction)
-        await wait_until(lambda: _agree(one, two, ""), 5, "no common epoch")
-        first = one.epoch
-        await redis.stop()  # restarted without persistence: everything is gone
-        await redis.start()
-        await wait_until(lambda: _agree(one, two, first), 10, "no new common epoch")
+        yield redis, one, two
     finally:
         for bus in (one, two):
             await bus.close()
         await redis.stop()
+
+
+async def test_a_counter_sums_the_shares_of_the_instances_alive(
+    two_instances: tuple[RedisServer, Bus, Bus],
+) -> None:
+    _, one, two = two_instances
+    await wait_until(lambda: one.alive(two.instance_id), 5, "the second never registered")
+    await one.add_to_counter("load", "ws://a", 2)
+    await two.add_to_counter("load", "ws://a", 1)
+    await two.add_to_counter("load", "ws://b", 1)
+    assert await one.counters("load") == {"ws://a": 3, "ws://b": 1}
+    await two.close()  # its share goes with it
+    assert await one.counters("load") == {"ws://a": 2}
+    assert not await one.alive(two.instance_id)
+
+
+async def test_the_epoch_is_shared_and_changes_when_redis_loses_its_data(
+    two_instances: tuple[RedisServer, Bus, Bus],
+) -> None:
+    redis, one, two = two_instances
+    await wait_until(lambda: _agree(one, two, ""), 5, "no common epoch")
+    first = one.epoch
+    await redis.stop()  # restarted without persistence: everything is gone
+    await redis.start()
+    await wait_until(lambda: _agree(one, two, first), 10, "no new common epoch")
 
 
 async def _agree(one: Bus, two: Bus, other_than: str) -> bool:
