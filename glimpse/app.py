@@ -179,13 +179,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sfu = Sfu(media_paths, registry, hub, settings)
         tickets = Tickets(settings.admission_ticket_key, settings.admission_ticket_ttl)
         recorder = Recorder(
-            store, settings.resolved_recordings_dir, settings.resolved_recording_raw_dir
+            store, settings.resolved_recordings_dir, settings.resolved_recording_raw_dir, bus
         )
         recording = RecordingControl(
             recorder, media_paths, registry, hub, meetings, store, settings.bus_presence_ttl
         )
         signup = SignupPolicy(
             settings.signup, settings.signing_secret, settings.jwt_audience, settings.invite_ttl
+        )
+        rooms = RoomService(
+            store,
+            passwords,
+            limiter,
+            hub,
+            meetings,
+            tickets,
+            ResumeTokens(settings.resume_token_key),
+            media_paths,
+            recording,
+            sfu_max_participants=settings.sfu_max_participants,
+            reconnect_grace=settings.reconnect_grace,
+            join_history=settings.join_history,
+            guesses_per_user=settings.room_password_limit_per_user,
+            guesses_per_room=settings.room_password_limit_per_room,
+            with_password_per_user=settings.room_with_password_limit_per_user,
+            member_invites_per_user=settings.member_invite_limit_per_user,
         )
         services = Services(
             settings=settings,
@@ -203,28 +221,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     settings.guest_token_ttl,
                 ),
             ),
-            rooms=RoomService(
-                store,
-                passwords,
-                limiter,
-                hub,
-                meetings,
-                tickets,
-                ResumeTokens(settings.resume_token_key),
-                media_paths,
-                recording,
-                sfu_max_participants=settings.sfu_max_participants,
-                reconnect_grace=settings.reconnect_grace,
-                join_history=settings.join_history,
-                guesses_per_user=settings.room_password_limit_per_user,
-                guesses_per_room=settings.room_password_limit_per_room,
-                with_password_per_user=settings.room_with_password_limit_per_user,
-                member_invites_per_user=settings.member_invite_limit_per_user,
-            ),
+            rooms=rooms,
             store=store,
             hub=hub,
             chat=ChatHandler(store, hub, settings.max_chat_chars),
-            meeting=MeetingHandler(hub, meetings, tickets, store),
+            meeting=MeetingHandler(hub, meetings, tickets, store, rooms.end_meeting),
             limiter=limiter,
             metrics=instance_metrics,
             connections=connections,

@@ -138,6 +138,9 @@ class RoomHub(Protocol[AttendeeT, MemberT_contra]):
     async def close_room(self, room_id: str) -> None:
         """Tell a deleted room's participants, and disconnect them."""
 
+    async def end_meeting(self, room_id: str) -> None:
+        """Disconnect everyone in the room and its lobby, on every instance."""
+
 
 class RoomMedia(Protocol):
     """Who decides each room's media path (glimpse/sfu/media_path.py)."""
@@ -534,13 +537,26 @@ class RoomService(Generic[AttendeeT, MemberT]):
         try:
             await self._hub.leave(room_id, participant_id, member)
             if not await self._hub.occupied(room_id):
-                await self._recordings.stop(room_id)
-                await self._media.empty(room_id)
-                await self.meetings.end(room_id)
+                await self._end(room_id)
             else:
                 await self._media.review(room_id)
         except BusUnavailable:
             log.warning("could not announce a departure to other instances")
+
+    async def end_meeting(self, room_id: str) -> None:
+        """A host ended the meeting: it ends as when its last participant leaves, then everyone
+        in the room and its lobby is disconnected, on every instance."""
+        try:
+            await self._end(room_id)
+        finally:
+            await self._hub.end_meeting(room_id)
+
+    async def _end(self, room_id: str) -> None:
+        """The meeting ends: its recording stops (Janus told while the meeting's state still
+        names its Janus room), its Janus room goes, then its state."""
+        await self._recordings.stop(room_id)
+        await self._media.empty(room_id)
+        await self.meetings.end(room_id)
 
     async def leave_lobby(self, room_id: str, waiter_id: str) -> None:
         """Take someone out of the room's lobby (admitted, turned away or gone)."""

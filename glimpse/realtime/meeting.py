@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Final
 
 from glimpse.bus import BusUnavailable
@@ -40,11 +41,21 @@ def unknown_participant(message: str) -> GlimpseError:
 
 
 class MeetingHandler:
-    def __init__(self, hub: Hub, meetings: Meetings, tickets: Tickets, store: Store) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        meetings: Meetings,
+        tickets: Tickets,
+        store: Store,
+        end_meeting: Callable[[str], Awaitable[None]],
+    ) -> None:
         self._hub = hub
         self._meetings = meetings
         self._tickets = tickets
         self._store = store
+        self._end_meeting = end_meeting
+        """Ends a room's meeting (RoomService.end_meeting): its recording, its Janus room and
+        its state, then everyone's connection."""
         self._announcing: set[asyncio.Task[None]] = set()
         hub.on_command(self._carry_out)
 
@@ -77,8 +88,7 @@ class MeetingHandler:
                 event = protocol.encode(protocol.LockChanged(locked=request.locked, by=actor.id))
                 await self._hub.broadcast(room_id, event)
             case protocol.EndMeeting():
-                await self._meetings.end(room_id)
-                await self._hub.end_meeting(room_id)
+                await self._end_meeting(room_id)
             case protocol.Admit():
                 entry = self._waiter(room_id, request.participant_id)
                 if entry.reason == "removed":

@@ -7,7 +7,9 @@ a field of the meeting's state on the bus, so every instance tells its joiners (
 is the instance that owns the recording (`recording-owner`, set by compare-and-set before it
 starts, so of two hosts starting at once on two instances one gets `already_recording`).
 
-When the room's media leaves that Janus room (back to the mesh, or moved to another Janus), the
+A room in media mode `auto` stays on the SFU while it is recorded (glimpse/sfu/media_path.py),
+and is reviewed once a host stops its recording. When the room's media leaves that Janus room
+(a host set the room to `mesh`, its Janus was lost, or the bus lost its path), the
 Janus room is destroyed and Janus stops writing: the instance that started the recording notices
 within WATCH_INTERVAL (it looks at the rooms it records) and stops it, which makes the file of
 what was written.
@@ -15,8 +17,11 @@ what was written.
 When the owning instance dies, every instance looks every WATCH_INTERVAL at the recordings in
 progress (the store's, of any room): one whose owner the bus no longer takes for alive (after
 GLIMPSE_BUS_PRESENCE_TTL) is taken over by compare-and-set of its owner, and the instance that
-won stops it on Janus, makes its file and tells the room. The first look is at start-up, so a
-recording whose instances all died is finished by the next instance to start.
+won stops it on Janus, makes its file and tells the room. So is a recording whose file was being
+made (`processing`) by an instance that died (or stopped) meanwhile: the instance that takes it
+over (compare-and-set of its maker, glimpse/recordings/recorder.py) makes its file from the raw
+streams. The first look is at start-up, so a recording whose instances all died is finished by
+the next instance to start.
 
 When the bus loses the meeting's state (Redis restarted without persistence, or flushed: the bus's
 epoch changes) while the owning instance lives, that instance notices at its next look once its
@@ -52,7 +57,7 @@ log = logging.getLogger(__name__)
 
 WATCH_INTERVAL: Final = 2.0
 """Seconds between looks at the media path of each room recorded from this instance, and at the
-owners of every recording in progress."""
+owners (or makers) of every recording in progress (or being made into a file)."""
 OWNER: Final = "recording-owner"
 """The meeting-state field with the id of the instance that owns the room's recording: set
 before it starts, cleared once it has stopped."""
@@ -89,11 +94,13 @@ class RecordingControl:
         self._recorded: dict[str, Recorded] = {}
         """Rooms recorded from this instance."""
         self._ownerless: dict[str, float] = {}
-        """Recordings in progress seen without a known owner: since when (monotonic clock)."""
+        """Recordings in progress (or being made) seen without a known owner (or maker): since
+        when (monotonic clock)."""
         self._ownerless_grace = presence_ttl + WATCH_INTERVAL
         """Seconds a recording stays without a known owner before another instance takes it over:
         a living owner claims it back once its bus has noticed the loss (within a heartbeat, less
-        than the presence TTL) and it has looked."""
+        than the presence TTL) and it has looked; and a maker names itself before the record
+        turns `processing`."""
 
     async def handle(
         self, room_id: str, participant: protocol.Participant, request: protocol.Record
@@ -104,6 +111,7 @@ class RecordingControl:
             raise Forbidden("only hosts may record the meeting")
         if not request.active:
             await self._stop(room_id, participant.id, await self._sfu_room(room_id))
+            await self._paths.review(room_id)  # kept on the SFU while recorded: it may settle now
             return
         path = await self._paths.current(room_id)
         if path.mode != "sfu" or self._registry is None:
@@ -143,7 +151,8 @@ class RecordingControl:
         the rooms served here that the bus lost (glimpse/sfu/media_path.py); stop the recordings
         started here whose room's media has left the Janus room they record (its Janus room is
         gone, and with it what Janus was writing), and claim back those whose ownership the bus
-        lost; take over those whose instance is gone."""
+        lost; take over those whose instance is gone, and make the files of those whose maker
+        is."""
         while True:
             try:
                 await self._paths.keep()
@@ -214,18 +223,25 @@ class RecordingControl:
         return await self._bus.swap_meeting(room_id, OWNER, owner, self._bus.instance_id.encode())
 
     async def _take_over_if_orphaned(self, recording: RecordingRecord, now: float) -> None:
-        """Stop a recording whose owning instance is dead, unless another instance takes it over
-        first; one without a known owner once it has stayed so for the grace of its owner."""
-        owner = await self._owner(recording.room_id)
+        """Stop a recording whose owning instance is dead, or make the file of one whose maker
+        is, unless another instance takes it over first; one without a known owner (or maker)
+        once it has stayed so for the grace of its owner."""
+        making = recording.status == "processing"
+        if making:
+            owner = await self._recorder.maker(recording.id)
+        else:
+            owner = await self._owner(recording.room_id)
         if owner is None:
             if now - self._ownerless.setdefault(recording.id, now) < self._ownerless_grace:
                 return
         else:
             self._ownerless.pop(recording.id, None)
-        if not await self._claim(recording.room_id, owner):
-            return
-        log.info("recording %s: its instance is gone; stopping it here", recording.id)
-        await self._stop(recording.room_id, None, await self._sfu_room(recording.room_id))
+        if making:
+            if owner is None or not await self._bus.alive(owner.decode()):
+                await self._recorder.take_over(recording, owner)
+        elif await self._claim(recording.room_id, owner):
+            log.info("recording %s: its instance is gone; stopping it here", recording.id)
+            await self._stop(recording.room_id, None, await self._sfu_room(recording.room_id))
 
     async def _sfu_room(self, room_id: str) -> SfuRoom | None:
         """The room's Janus room, while its media goes through one that can be reached."""

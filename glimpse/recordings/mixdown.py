@@ -6,22 +6,35 @@ Janus wrote the stream's first packet, so a stream that started late (someone jo
 the camera on) is placed that many seconds after the first one. `ffmpeg` then mixes every audio
 stream (`amix`) and lays the videos out in a grid on a black canvas (`overlay`, each shown from its
 own start until its end), into one MP4 (H.264, AAC) as long as the longest stream reaches.
+
+A stream that holds no media is left out (logged): Janus writes a stream's header with its first
+packet, so one of a publisher who left (or kept a camera off) before sending anything has none,
+and janus-pp-rec cannot read it; so is a stream janus-pp-rec cannot read or convert for another
+reason. The mix fails only when no stream with media is left, saying why the others were left out.
+Every step may take STEP_TIMEOUT plus STEP_TIMEOUT_PER_SECOND per second recorded.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+log = logging.getLogger(__name__)
+
 CANVAS = (1280, 720)
 FRAME_RATE = 25
 STEP_TIMEOUT = 600.0
-"""Seconds one conversion or the final mix may take before the recording counts as failed."""
+"""Seconds one conversion or the final mix may take before the recording counts as failed, plus
+STEP_TIMEOUT_PER_SECOND per second recorded (`step_timeout`)."""
+STEP_TIMEOUT_PER_SECOND = 4.0
+"""Seconds more a step may take per second recorded: the mix of a long meeting takes longer
+(seen: well under one second per second recorded)."""
 INSTALL_HINT = "Debian: apt-get install janus-tools ffmpeg"
 EXTENSIONS = {"opus": "opus", "vp8": "webm", "vp9": "webm", "h264": "mp4"}
 """What janus-pp-rec turns each codec into."""
@@ -29,6 +42,15 @@ EXTENSIONS = {"opus": "opus", "vp8": "webm", "vp9": "webm", "h264": "mp4"}
 
 class MixdownError(Exception):
     """A recording could not be turned into a file; the message says why."""
+
+
+class ToolFailed(MixdownError):
+    """A tool exited with an error, or printed nothing it should have, on what it was given."""
+
+
+def step_timeout(recorded_seconds: float) -> float:
+    """Seconds each step of the mixdown of a recording that long may take."""
+    return STEP_TIMEOUT + STEP_TIMEOUT_PER_SECOND * max(recorded_seconds, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +71,9 @@ class Mixed:
     size_bytes: int
 
 
-async def run(*command: str | Path) -> str:
-    """Run a tool; its standard output, or MixdownError with the end of what it printed (or
-    when it takes longer than STEP_TIMEOUT)."""
+async def run(*command: str | Path, time_limit: float = STEP_TIMEOUT) -> str:
+    """Run a tool; its standard output, or ToolFailed with the end of what it printed (or
+    MixdownError when it is missing or takes longer than `time_limit` seconds)."""
     try:
         process = await asyncio.create_subprocess_exec(
             *map(str, command),
@@ -62,19 +84,19 @@ async def run(*command: str | Path) -> str:
     except FileNotFoundError:
         raise MixdownError(f"{command[0]} is not installed ({INSTALL_HINT})") from None
     try:
-        async with asyncio.timeout(STEP_TIMEOUT):
+        async with asyncio.timeout(time_limit):
             out, err = await process.communicate()
     except TimeoutError:
         process.kill()
         await process.wait()
-        raise MixdownError(f"{command[0]} took longer than {STEP_TIMEOUT:.0f} s") from None
+        raise MixdownError(f"{command[0]} took longer than {time_limit:.0f} s") from None
     except BaseException:
         process.kill()
         await process.wait()
         raise
     if process.returncode != 0:
         tail = err.decode(errors="replace").strip().splitlines()[-3:]
-        raise MixdownError(f"{command[0]} exited with {process.returncode}: {' / '.join(tail)}")
+        raise ToolFailed(f"{command[0]} exited with {process.returncode}: {' / '.join(tail)}")
     return out.decode(errors="replace")
 
 
@@ -94,11 +116,13 @@ async def _header(mjr: Path) -> dict[str, object]:
     except ValueError:
         header = None
     if not isinstance(header, dict):
-        raise MixdownError(f"{mjr.name}: unreadable header")
+        raise ToolFailed("unreadable header")
     return header
 
 
-async def _convert(mjr: Path, header: dict[str, object], work: Path) -> Path | None:
+async def _convert(
+    mjr: Path, header: dict[str, object], work: Path, time_limit: float
+) -> Path | None:
     """The stream as a playable file; None for data channels, and streams without packets."""
     kind, codec = header.get("t"), str(header.get("c"))
     if kind not in ("a", "v"):
@@ -107,7 +131,7 @@ async def _convert(mjr: Path, header: dict[str, object], work: Path) -> Path | N
     if extension is None:
         raise MixdownError(f"{mjr.name}: codec {codec} is not one Glimpse converts")
     target = work / f"{mjr.stem}.{extension}"
-    await run("janus-pp-rec", "--debug-level", "1", mjr, target)
+    await run("janus-pp-rec", "--debug-level", "1", mjr, target, time_limit=time_limit)
     return target if await asyncio.to_thread(_has_content, target) else None
 
 
@@ -119,18 +143,25 @@ def _has_content(path: Path) -> bool:
     return path.is_file() and path.stat().st_size > 0
 
 
-async def convert_streams(raw_dir: Path, work: Path) -> list[Stream]:
-    """Every audio and video stream Janus wrote to `raw_dir`, converted, placed in time, in the
-    order they started."""
+async def convert_streams(raw_dir: Path, work: Path, time_limit: float) -> list[Stream]:
+    """Every audio and video stream Janus wrote to `raw_dir` that holds media, converted, placed
+    in time, in the order they started; those janus-pp-rec cannot read or convert are left out."""
     found: list[tuple[Path, Literal["audio", "video"], int]] = []
+    left_out: list[str] = []
     for mjr in await asyncio.to_thread(_raw_streams, raw_dir):
-        header = await _header(mjr)
-        converted = await _convert(mjr, header, work)
+        try:
+            header = await _header(mjr)
+            converted = await _convert(mjr, header, work, time_limit)
+        except ToolFailed as error:  # no media (no header), or a broken stream
+            log.warning("recording stream %s left out: %s", mjr.name, error)
+            left_out.append(f"{mjr.name}: {error}")
+            continue
         first_packet = header.get("u")
         if converted is not None and isinstance(first_packet, int) and first_packet > 0:
             found.append((converted, "audio" if header["t"] == "a" else "video", first_packet))
     if not found:
-        raise MixdownError("nothing was recorded: no stream with media")
+        reasons = f" ({'; '.join(left_out)})" if left_out else ""
+        raise MixdownError(f"nothing was recorded: no stream with media{reasons}")
     found.sort(key=lambda stream: stream[2])  # the grid fills in the order people appeared
     start = found[0][2]
     streams = [
@@ -189,12 +220,14 @@ def mix_command(streams: Sequence[Stream], output: Path) -> list[str]:
     return [*command, str(output)]
 
 
-async def mixdown(raw_dir: Path, work: Path, output: Path) -> Mixed:
-    """One MP4 at `output` from the .mjr files in `raw_dir` (`work` holds what is in between)."""
+async def mixdown(raw_dir: Path, work: Path, output: Path, recorded_seconds: float) -> Mixed:
+    """One MP4 at `output` from the .mjr files in `raw_dir` (`work` holds what is in between) of
+    a recording that lasted `recorded_seconds` (each step's timeout grows with it)."""
+    time_limit = step_timeout(recorded_seconds)
     await asyncio.to_thread(work.mkdir, parents=True, exist_ok=True)
-    streams = await convert_streams(raw_dir, work)
+    streams = await convert_streams(raw_dir, work, time_limit)
     if not streams:
         raise MixdownError("nothing was recorded: every stream is empty")
-    await run(*mix_command(streams, output))
+    await run(*mix_command(streams, output), time_limit=time_limit)
     size = (await asyncio.to_thread(output.stat)).st_size
     return Mixed(output, await media_duration(output), size)

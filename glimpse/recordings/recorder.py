@@ -9,7 +9,13 @@ duration) or `failed` with the reason, and nothing of a failure reaches the call
 
 The recording in progress is the room's record with status `recording` in the store, so any
 instance of a cluster can tell it and stop it (glimpse/recordings/control.py decides which
-instance starts it, and which one stops it when that instance dies).
+instance starts it, and which one stops it when that instance dies). The instance making a
+recording's file is named in the bus's MAKERS state (set before the record turns `processing`,
+cleared once the file is made, has failed, or the instance stops), so that another instance
+makes the file of a `processing` recording whose maker died, from the raw streams in the shared
+raw folder (`take_over`). Each run of the mixdown works in a folder of its own, so should two
+instances make one file (the bus lost the maker's name while it lived), neither spoils the
+other's; the first to finish marks it ready, and a failure of the other is not recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
+from glimpse.bus import Bus
 from glimpse.errors import Conflict
 from glimpse.recordings.mixdown import MixdownError, mixdown
 from glimpse.sfu.janus import JanusError, JanusHandle
@@ -34,6 +41,9 @@ log = logging.getLogger(__name__)
 FILE_EXTENSION = ".mp4"
 RECORDING_ID_LENGTH: Final = 32
 """A recording's id: a UUID4's 32 hex digits."""
+MAKERS: Final = "recordings-being-made"
+"""A state on the bus (kept as a room's meeting state is, but of no room) whose fields are the
+ids of the recordings whose file is being made, each with the id of the instance making it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +80,12 @@ def is_recording_id(name: str) -> bool:
 
 
 class Recorder:
-    def __init__(self, store: Store, recordings_dir: Path, raw_dir: Path) -> None:
+    def __init__(self, store: Store, recordings_dir: Path, raw_dir: Path, bus: Bus) -> None:
         self._store = store
         self.recordings_dir = recordings_dir
         self.raw_dir = raw_dir
+        self._bus = bus
+        self._me = bus.instance_id.encode()
         self._processing: set[asyncio.Task[None]] = set()
 
     async def active(self, room_id: str) -> RecordingRecord | None:
@@ -111,14 +123,34 @@ class Recorder:
                 await sfu.record(False)
             except JanusError as error:  # gone with its Janus: what was written is kept
                 log.warning("stopping recording %s in Janus failed: %s", recording.id, error)
+        await self._bus.set_meeting(MAKERS, recording.id, self._me)
         stopped = await self._store.update_recording(
             recording.id, RecordingChanges(status="processing", ended_at=datetime.now(UTC))
         )
-        task = asyncio.create_task(self._process(recording.id), name=f"recording {recording.id}")
+        log.info("recording %s of room %s stopped", recording.id, room_id)
+        if stopped is None:  # deleted meanwhile, with its room
+            await self._bus.set_meeting(MAKERS, recording.id, None)
+        else:
+            self._make(stopped)
+        return stopped
+
+    async def maker(self, recording_id: str) -> bytes | None:
+        """The id of the instance making the recording's file, if one is named."""
+        return (await self._bus.meeting(MAKERS)).get(recording_id)
+
+    async def take_over(self, recording: RecordingRecord, maker: bytes | None) -> bool:
+        """Make the file of a `processing` recording whose maker (`maker`, as read) is gone,
+        unless another instance takes it over first (compare-and-set): False then."""
+        if not await self._bus.swap_meeting(MAKERS, recording.id, maker, self._me):
+            return False
+        log.info("recording %s: its file's maker is gone; making it here", recording.id)
+        self._make(recording)
+        return True
+
+    def _make(self, recording: RecordingRecord) -> None:
+        task = asyncio.create_task(self._process(recording), name=f"recording {recording.id}")
         self._processing.add(task)
         task.add_done_callback(self._processing.discard)
-        log.info("recording %s of room %s stopped", recording.id, room_id)
-        return stopped
 
     async def processed(self) -> None:
         """Wait until every recording stopped so far has its file (or has failed)."""
@@ -126,16 +158,21 @@ class Recorder:
             await asyncio.gather(*self._processing, return_exceptions=True)
 
     async def close(self) -> None:
-        """Interrupt the processing still going on (its recordings are marked failed)."""
+        """Interrupt the processing still going on: its recordings stay `processing`, without a
+        maker, for another instance (or this one's next start) to make."""
         for task in self._processing:
             task.cancel()
         await self.processed()
 
-    async def _process(self, recording_id: str) -> None:
+    async def _process(self, recording: RecordingRecord) -> None:
+        recording_id = recording.id
         raw = self.raw_dir / recording_id
+        work = raw / f"work-{uuid.uuid4().hex[:8]}"
         final = self.recordings_dir / file_name(recording_id)
+        ended = recording.ended_at or datetime.now(UTC)
+        recorded = (ended - recording.started_at).total_seconds()
         try:
-            mixed = await mixdown(raw, raw / "work", raw / f"mixed{FILE_EXTENSION}")
+            mixed = await mixdown(raw, work, work / f"mixed{FILE_EXTENSION}", recorded)
             await asyncio.to_thread(self.recordings_dir.mkdir, parents=True, exist_ok=True)
             await asyncio.to_thread(shutil.move, mixed.path, final)
             done = RecordingChanges(
@@ -147,18 +184,24 @@ class Recorder:
             await asyncio.to_thread(shutil.rmtree, raw, ignore_errors=True)
             log.info("recording %s is ready: %.1f s", recording_id, mixed.duration)
         except asyncio.CancelledError:
-            await self._fail(recording_id, "the server stopped while the file was being made")
+            log.warning("recording %s: the server stopped while its file was made", recording_id)
             raise
         except MixdownError as error:
             await self._fail(recording_id, str(error))
         except Exception as error:
             log.exception("making the file of recording %s failed", recording_id)
             await self._fail(recording_id, f"the server failed: {error!r}")
+        finally:
+            with contextlib.suppress(Exception):  # the bus down: its maker is taken for dead
+                await self._bus.swap_meeting(MAKERS, recording_id, self._me, None)
 
     async def _fail(self, recording_id: str, reason: str) -> None:
-        """Record the failure; the raw streams stay for an operator until the sweep."""
+        """Record the failure, unless another instance has made the file meanwhile; the raw
+        streams stay for an operator until the sweep."""
         log.warning("recording %s failed: %s", recording_id, reason)
         with contextlib.suppress(Exception):  # the store down too: it stays `processing`
-            await self._store.update_recording(
-                recording_id, RecordingChanges(status="failed", error=reason[:500])
-            )
+            current = await self._store.get_recording(recording_id)
+            if current is not None and current.status == "processing":
+                await self._store.update_recording(
+                    recording_id, RecordingChanges(status="failed", error=reason[:500])
+                )

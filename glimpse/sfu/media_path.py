@@ -3,7 +3,9 @@ by the server and kept in the meeting's state on the bus, so every Glimpse insta
 
 A room in media mode `auto` goes to the SFU when more than `sfu_threshold` participants send
 video (or when it has more participants than a mesh takes), and back to the mesh once no more
-than that have sent video for `sfu_settle` seconds; `mesh` and `sfu` force either. Every change
+than that have sent video for `sfu_settle` seconds, unless it is being recorded (Janus records
+it: it stays on the SFU until its recording stops, then settles); `mesh` and `sfu` force either
+(a host's `mesh` ends a recording). Every change
 is a compare-and-set of the meeting's `media` field, so of two instances deciding at once one
 wins (the other undoes what it prepared), and is announced to the whole room as `media-path`
 with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
@@ -34,6 +36,7 @@ import msgspec
 from msgspec.structs import replace
 
 from glimpse.bus import Bus, BusUnavailable
+from glimpse.meetings.state import RECORDING
 from glimpse.realtime import protocol
 from glimpse.realtime.hub import Hub
 from glimpse.settings import Settings
@@ -215,7 +218,7 @@ class MediaPaths:
                 path = await self._abandon(room_id, path)
             return path.public
         self._rooms.setdefault(room_id, Seen(path, setting, self._bus.epoch))
-        wanted = self._wanted(room_id, path, setting)
+        wanted = await self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
             path = await self._switch(room_id, path, wanted) or await self.current(room_id)
         elif path.mode == "sfu" and path.janus not in self._registry.reachable():
@@ -245,11 +248,11 @@ class MediaPaths:
         log.info("room %s: nobody is left in it; its Janus room %d is gone", room_id, path.room)
         return switched
 
-    def _wanted(
+    async def _wanted(
         self, room_id: str, path: RoomMedia, setting: MediaMode
     ) -> Literal["mesh", "sfu"] | None:
         """The path the room should have now; None while it settles (SFU, few videos, not yet
-        for long enough)."""
+        for long enough), or is recorded on the SFU (reviewed when its recording stops)."""
         if setting != "auto":
             return setting
         roster = self._hub.roster(room_id)
@@ -259,6 +262,9 @@ class MediaPaths:
             return "sfu"
         if path.mode == "mesh":
             return "mesh"
+        if RECORDING in await self._bus.meeting(room_id):
+            self._calm_since.pop(room_id, None)
+            return None
         now = time.monotonic()
         since = self._calm_since.setdefault(room_id, now)
         if now - since >= self._settle:

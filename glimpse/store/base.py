@@ -414,8 +414,8 @@ class Store(ABC):
 
     @abstractmethod
     async def recordings_in_progress(self) -> list[RecordingRecord]:
-        """Every recording (of any room) with status `recording`, oldest first: those an
-        instance may have to finish for another that died."""
+        """Every recording (of any room) with status `recording` or `processing`, oldest first:
+        those an instance may have to stop, or make the file of, for another that died."""
 
     @abstractmethod
     async def recording_files(self) -> set[str]:

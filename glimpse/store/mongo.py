@@ -501,7 +501,8 @@ class MongoStore(Store):
 
     async def recordings_in_progress(self) -> list[RecordingRecord]:
         cursor = self._collection("recordings").find(
-            {"status": "recording"}, sort=[("started_at", ASCENDING), ("_id", ASCENDING)]
+            {"status": {"$in": ["recording", "processing"]}},
+            sort=[("started_at", ASCENDING), ("_id", ASCENDING)],
         )
         return [_recording(doc) async for doc in cursor]
 

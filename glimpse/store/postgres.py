@@ -528,7 +528,7 @@ class PostgresStore(Store):
     async def recordings_in_progress(self) -> list[RecordingRecord]:
         rows = await self._rows(
             select(*RECORDING_COLUMNS)
-            .where(recordings.c.status == "recording")
+            .where(recordings.c.status.in_(("recording", "processing")))
             .order_by(recordings.c.started_at, recordings.c.id)
         )
         return [_recording(row) for row in rows]

@@ -472,8 +472,8 @@ class SQLiteStore(Store):
 
     async def recordings_in_progress(self) -> list[RecordingRecord]:
         rows = await self._all(
-            f"SELECT {RECORDING_COLUMNS} FROM recordings WHERE status = 'recording'"
-            " ORDER BY started_at, id"
+            f"SELECT {RECORDING_COLUMNS} FROM recordings"
+            " WHERE status IN ('recording', 'processing') ORDER BY started_at, id"
         )
         return [_recording(row) for row in rows]
 

@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 from aiortc import (
     AudioStreamTrack,
+    MediaStreamTrack,
     RTCConfiguration,
     RTCPeerConnection,
     RTCSessionDescription,
     VideoStreamTrack,
 )
 from av import AudioFrame
+from av.frame import Frame
 
 from glimpse.sfu.janus import JanusHandle, JanusSession
 
@@ -53,6 +55,18 @@ class Tone(AudioStreamTrack):
         return frame
 
 
+class Silent(MediaStreamTrack):
+    """A camera or microphone that never sends a frame."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    async def recv(self) -> Frame:
+        never: asyncio.Future[Frame] = asyncio.get_running_loop().create_future()
+        return await never
+
+
 @dataclass
 class Publisher:
     handle: JanusHandle
@@ -63,16 +77,19 @@ class Publisher:
         await self.handle.detach()
 
 
-async def publish(session: JanusSession, room: int, display: str, tone: float = 440.0) -> Publisher:
-    """Join `room` as a publisher and send a camera and a microphone (a `tone` Hz sine) until
-    closed; returns once Janus reports the media up (`webrtcup`)."""
+async def publish(
+    session: JanusSession, room: int, display: str, tone: float = 440.0, *, silent: bool = False
+) -> Publisher:
+    """Join `room` as a publisher and send a camera and a microphone (a `tone` Hz sine), or
+    nothing at all when `silent`, until closed; returns once Janus reports the connection up
+    (`webrtcup`)."""
     up = asyncio.Event()
     handle = await session.attach(
         VIDEOROOM, lambda event: up.set() if event.kind == "webrtcup" else None
     )
     peer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    peer.addTrack(Tone(tone))
-    peer.addTrack(VideoStreamTrack())
+    peer.addTrack(Silent("audio") if silent else Tone(tone))
+    peer.addTrack(Silent("video") if silent else VideoStreamTrack())
     await peer.setLocalDescription(await peer.createOffer())  # every candidate gathered
     offer = {"type": "offer", "sdp": peer.localDescription.sdp}
     joined = await handle.request(

@@ -24,7 +24,7 @@ from glimpse.sfu.janus_rooms import create_room
 from glimpse.sfu.media_path import FIELD, RoomMedia
 from glimpse.sfu.registry import VIDEOROOM
 from tests.conftest import InProcessServer, RedisServer, ServerFactory, User, WsClient
-from tests.janus import Janus
+from tests.janus import PROBING, Janus
 from tests.recordings.test_record_meeting import DURATION_TOLERANCE, finished, record
 from tests.sfu.conftest import janus_settings, sfu_room
 from tests.sfu.peers import Publisher, expect_skipping
@@ -135,7 +135,7 @@ async def test_a_path_another_instance_set_first_moves_everyone_to_a_new_generat
     meeting: Meeting, redis: aioredis.Redis, janus: Janus
 ) -> None:
     old = msgspec.json.decode((await meeting.state())[FIELD], type=RoomMedia)
-    session = await JanusSession.connect(janus.url, janus.api_secret)
+    session = await JanusSession.connect(janus.url, janus.api_secret, probing=PROBING)
     try:
         control = await session.attach(VIDEOROOM)
         room = await create_room(control, janus.admin_key, 4)

@@ -11,6 +11,7 @@ import pytest
 
 from glimpse.recordings.control import WATCH_INTERVAL
 from tests.conftest import RunningServer, User, WsClient
+from tests.janus import Janus, janus_rooms
 from tests.recordings.media import probe
 from tests.sfu.conftest import SfuServerFactory, sfu_room
 from tests.sfu.peers import Publisher, expect_skipping
@@ -102,22 +103,31 @@ async def test_a_host_records_everyone_is_told_and_the_owner_downloads_the_file(
         assert denied.status_code == 403
 
 
-async def test_the_meetings_end_stops_its_recording(start_sfu_server: SfuServerFactory) -> None:
+async def test_a_host_ending_the_meeting_stops_its_recording_and_its_janus_room_goes(
+    start_sfu_server: SfuServerFactory, janus: Janus
+) -> None:
     server = await start_sfu_server()
-    ann = await server.register("Ann")
+    ann, bob = await server.register("Ann"), await server.register("Bob")
     room = await sfu_room(server, ann)
-    a = await server.connect(ann)
+    a, b = await server.connect(ann), await server.connect(bob)
     await a.join(room["code"], media={"audio": True, "video": True})
+    await b.join(room["code"])
     camera = Publisher()
     try:
         await camera.publish(a)
         await record(a, True)
+        assert (await expect_skipping(b, "recording"))["active"] is True
+        assert len(await janus_rooms(janus)) == 1
         await asyncio.sleep(3)
-        await a.send({"type": "leave", "ref": "bye"})
-        await expect_skipping(a, "ack")
+        await a.send({"type": "end-meeting", "ref": "bye"})
+        stopped = await expect_skipping(b, "recording")  # told before the meeting's end
+        assert stopped["active"] is False
+        for client in (a, b):
+            assert await client.close_code() == 4410
     finally:
         await camera.close()
 
+    assert await janus_rooms(janus) == set()
     (done,) = await finished(server, ann, room)
     assert done["status"] == "ready", done["error"]
     assert done["duration_seconds"] > 1
@@ -150,3 +160,30 @@ async def test_the_room_going_back_to_the_mesh_stops_its_recording(
     (done,) = await finished(server, ann, room)
     assert done["status"] == "ready", done["error"]
     assert done["duration_seconds"] > 2
+
+
+async def test_a_recorded_room_stays_on_the_sfu_until_its_recording_stops(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    settle = 1.0
+    server = await start_sfu_server(sfu_threshold=0, sfu_settle=settle)
+    ann = await server.register("Ann")
+    room = await server.create_room(ann)  # media mode `auto`
+    a = await server.connect(ann)
+    joined = await a.join(room["code"], media={"audio": True, "video": True})
+    assert joined["media_path"]["mode"] == "sfu"  # one camera, over a threshold of none
+    camera = Publisher()
+    try:
+        await camera.publish(a)
+        await record(a, True)
+        await a.send({"type": "media", "audio": True, "video": False, "screen": False})
+        with pytest.raises(TimeoutError):  # calm for longer than it settles: still on the SFU
+            await expect_skipping(a, "media-path", timeout=settle + 2)
+        await record(a, False)
+        back = await expect_skipping(a, "media-path", timeout=settle + 3)
+        assert back["media_path"]["mode"] == "mesh"
+    finally:
+        await camera.close()
+
+    (done,) = await finished(server, ann, room)
+    assert done["status"] == "ready", done["error"]

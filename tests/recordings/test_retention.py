@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from glimpse.bus.memory import MemoryBus
 from glimpse.recordings.recorder import Recorder, file_name
 from glimpse.recordings.retention import ORPHAN_AGE, Swept, sweep
 from glimpse.store import RecordingChanges, RecordingRecord, RoomRecord, Store, UserRecord
@@ -36,7 +37,7 @@ def aged(path: Path, seconds: float) -> None:
 
 
 async def test_old_recordings_and_old_leftovers_are_deleted(store: Store, tmp_path: Path) -> None:
-    recorder = Recorder(store, tmp_path / "recordings", tmp_path / "raw")
+    recorder = Recorder(store, tmp_path / "recordings", tmp_path / "raw", MemoryBus())
     recorder.recordings_dir.mkdir()
     recorder.raw_dir.mkdir()
     owner = UserRecord(uuid.uuid4().hex, "o@example.org", "Olive", "x", datetime.now(UTC))

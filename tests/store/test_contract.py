@@ -634,18 +634,21 @@ async def test_recordings_started_before_a_time_come_oldest_first(store: Store) 
     assert await started_before(at(-120)) == []
 
 
-async def test_recordings_in_progress_are_those_still_recording_oldest_first(
+async def test_recordings_in_progress_are_those_recorded_or_being_made_oldest_first(
     store: Store,
 ) -> None:
     owner = await add_user(store)
     room, other = await add_room(store, owner), await add_room(store, owner)
     old, older, stopped = recording(room, at(-60)), recording(other, at(-120)), recording(room)
-    for record in (old, older, stopped):
+    made = recording(room, at(-90))
+    for record in (old, older, stopped, made):
         await store.create_recording(record)
-    await store.update_recording(stopped.id, RecordingChanges(status="processing"))
+    being_made = await store.update_recording(stopped.id, RecordingChanges(status="processing"))
+    await store.update_recording(made.id, RecordingChanges(status="ready"))
 
-    ours = {old.id, older.id, stopped.id}  # the database may hold other tests' recordings
-    assert [r for r in await store.recordings_in_progress() if r.id in ours] == [older, old]
+    ours = {old.id, older.id, stopped.id, made.id}  # the database may hold other tests' ones
+    in_progress = [r for r in await store.recordings_in_progress() if r.id in ours]
+    assert in_progress == [older, old, being_made]
 
 
 async def test_deleting_a_recording_or_its_room_removes_the_record(store: Store) -> None:
