@@ -1,6 +1,7 @@
 // Test-only instrumentation, added to every page by the end-to-end tests (never part of the app):
 // it keeps the page's RTCPeerConnections so the tests can read their getStats(), times the
-// first decoded remote video frame after a click on "Join room", counts the WebSockets the
+// first decoded remote video frame after a click on "Join room", the longest time each remote
+// video shows nothing or stands still while a test watches, counts the WebSockets the
 // page opens and the token renewals it sends on them (and can cut them, leaving the peer
 // connections alone), follows a remote video's decoded frames, their size as received and the
 // peer connection carrying them, breaks that connection or the camera's publication to the SFU
@@ -132,6 +133,46 @@
     if (!track) return [null, -1];
     const report = await inboundOf(track);
     return [numberOf(track), report ? (report.framesDecoded ?? 0) : -1];
+  };
+
+  /**
+   * Follow the videos this page shows for `names`, every 50 ms: `__videoGaps()` stops it and
+   * tells, per name, in ms, the longest time without a video decoding (`blank`: no track shown,
+   * or one with no frame decoded yet) and the longest without a new decoded frame of the video
+   * shown (`pause`; a new track's first frame counts), each with the time since included.
+   */
+  window.__watchGaps = (names) => {
+    const watched = new Map(names.map((name) => [name, { blank: 0, pause: 0, last: null, blankSince: null }]));
+    const sample = async () => {
+      for (const [name, video] of watched) {
+        const [track, frames] = await window.__videoDecoding(name);
+        const now = performance.now();
+        if (frames <= 0) video.blankSince ??= now;
+        else if (video.blankSince !== null) {
+          video.blank = Math.max(video.blank, now - video.blankSince);
+          video.blankSince = null;
+        }
+        const { last } = video;
+        if (last === null || (frames > 0 && (track !== last.track || frames !== last.frames))) {
+          if (last !== null) video.pause = Math.max(video.pause, now - last.at);
+          video.last = { track, frames, at: now };
+        }
+      }
+    };
+    const timer = setInterval(() => void sample(), 50);
+    window.__videoGaps = () => {
+      clearInterval(timer);
+      const now = performance.now();
+      return Object.fromEntries(
+        [...watched].map(([name, { blank, pause, last, blankSince }]) => [
+          name,
+          {
+            blank: Math.round(Math.max(blank, now - (blankSince ?? now))),
+            pause: Math.round(Math.max(pause, now - (last?.at ?? now))),
+          },
+        ]),
+      );
+    };
   };
 
   /** Frames decoded so far of the video this page shows for `name` (-1: none yet). */

@@ -133,6 +133,21 @@ class Person:
         watch: dict[str, Any] = self.page.evaluate("() => window.__frameWatch()")
         return watch
 
+    def watch_gaps(self, names: list[str]) -> None:
+        """Start following the decoded frames of the videos shown for `names` (see `video_gaps`)."""
+        self.page.evaluate("names => window.__watchGaps(names)", names)
+
+    def video_gaps(self) -> dict[str, dict[str, int]]:
+        """Since `watch_gaps`, per name, in ms: the longest time with no video decoding shown
+        (`blank`) and the longest without a new decoded frame (`pause`; a new track's first frame
+        counts); the watch stops."""
+        gaps: dict[str, dict[str, int]] = self.page.evaluate("() => window.__videoGaps()")
+        return gaps
+
+    def open_peer_connections(self) -> int:
+        count: int = self.page.evaluate("() => window.__peerConnections().length")
+        return count
+
     def peer_connections_created(self) -> int:
         created: int = self.page.evaluate("() => window.__peerConnectionsCreated()")
         return created

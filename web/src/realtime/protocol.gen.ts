@@ -563,7 +563,7 @@ export interface components {
             /** @default null */
             candidate?: components["schemas"]["IceCandidate"] | null;
             /** @enum {unknown} */
-            kind: "answer" | "candidate" | "offer";
+            kind: "answer" | "candidate" | "handed-over" | "offer";
             /** @default null */
             ref?: string | null;
             /** @default null */
@@ -577,7 +577,7 @@ export interface components {
             /** @default null */
             candidate?: components["schemas"]["IceCandidate"] | null;
             /** @enum {unknown} */
-            kind: "answer" | "candidate" | "offer";
+            kind: "answer" | "candidate" | "handed-over" | "offer";
             /** @default null */
             sdp?: string | null;
             sender: string;

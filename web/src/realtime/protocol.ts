@@ -13,6 +13,8 @@ export type ChatMessage = Schemas["ChatMessage"];
 export type RoomInfo = Schemas["RoomInfo"];
 export type IceCandidate = Schemas["IceCandidate"];
 export type SignalKind = Schemas["Signal"]["kind"];
+/** The signals of a link's negotiation (`handed-over` says its media comes through the SFU now). */
+export type NegotiationKind = Exclude<SignalKind, "handed-over">;
 export type Role = NonNullable<Schemas["Participant"]["role"]>;
 export type LobbyEntry = Schemas["LobbyEntry"];
 export type Emoji = Schemas["React"]["emoji"];

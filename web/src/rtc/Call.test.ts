@@ -5,7 +5,7 @@ import type { FakeSocket } from "../realtime/fakeSocket";
 import type { Joined, LobbyEntry, Participant } from "../realtime/protocol";
 import { BackoffWithJitter } from "../realtime/ReconnectPolicy";
 import { SignalClient } from "../realtime/SignalClient";
-import { Call, NOTICE_MS, REACTION_MS } from "./Call";
+import { Call, HANDOVER_MS, NOTICE_MS, REACTION_MS } from "./Call";
 import { appliedConstraints, stubAudioContext, stubMediaDevices } from "./fakeMedia";
 import type { PendingRequest } from "./fakeMedia";
 import { FakePeerConnection } from "./fakePeerConnection";
@@ -685,21 +685,67 @@ describe("Call", () => {
       expect(call.snapshot.remotes[0]?.peerState).toBe("connected");
     });
 
-    it("switches from the mesh to the SFU: the links close, the camera is published, the roster stays", async () => {
+    /** The SFU's subscription decodes Bob's camera and hears his microphone. */
+    async function bobArrivesBySfu(subscription: FakePeerConnection): Promise<void> {
+      subscription.stats = [
+        { id: "a", type: "inbound-rtp", mid: "0", packetsReceived: 12 },
+        { id: "v", type: "inbound-rtp", mid: "1", framesDecoded: 3 },
+      ];
+      subscription.connect();
+      await vi.advanceTimersByTimeAsync(1000); // two reads of the statistics
+    }
+
+    /** The link decodes the participant's camera and hears their microphone. */
+    async function linkBrings(link: FakePeerConnection): Promise<void> {
+      const [audio, video] = link.transceivers.map((t) => t.receiver.track);
+      link.stats = [
+        { id: "a", type: "inbound-rtp", trackIdentifier: audio!.id, packetsReceived: 9 },
+        { id: "v", type: "inbound-rtp", trackIdentifier: video!.id, framesDecoded: 2 },
+      ];
+      await vi.advanceTimersByTimeAsync(500); // the link's next read of the statistics
+    }
+
+    /** The link's remote tracks come (what `ontrack` does). */
+    const tracksCome = (pc: FakePeerConnection) => (pc.ontrack as () => void)();
+
+    it("switches from the mesh to the SFU making before breaking: Bob's link stays until both sides get each other through the SFU", async () => {
       await annJoinsBob();
       sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "offer", sdp: "bob's offer" });
       await settle();
+      const link = peers[0]!;
+      tracksCome(link);
+      link.connect();
+      const meshStream = call.snapshot.remotes[0]?.stream;
+      expect(meshStream).not.toBeNull();
       sockets[0]!.deliver({
         type: "participant-updated",
         participant: { ...person("p-bob", "Bob"), hand: 1234 },
       });
-      expect(call.snapshot.mediaPath).toBe("mesh");
 
       sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(2) });
       await settle();
-      expect(peers[0]!.closed).toBe(true);
       expect(call.snapshot.mediaPath).toBe("sfu");
       expect(sockets[0]!.sentOfType("sfu-publish").map((p) => p.source)).toEqual(["camera"]);
+      expect(link.closed).toBe(false);
+      const [, subscription] = peers;
+      answerSfuRequests(sockets[0]!);
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      // Subscribed, nothing decoded yet: Bob is still shown through the link.
+      expect(call.snapshot.remotes[0]).toMatchObject({
+        stream: meshStream,
+        peerState: "connected",
+      });
+
+      await bobArrivesBySfu(subscription!);
+      const [bob] = call.snapshot.remotes;
+      expect(bob?.stream?.getTracks()).toEqual(
+        subscription!.transceivers.map((t) => t.receiver.track),
+      );
+      expect(signalsTo(sockets[0]!, "p-bob")).toContain("handed-over");
+      expect(link.closed).toBe(false); // Bob may not get Ann through the SFU yet
+      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "handed-over" });
+      expect(link.closed).toBe(true);
       expect(call.snapshot.remotes.map((r) => [r.participant.id, r.participant.hand])).toEqual([
         ["p-bob", 1234],
       ]);
@@ -710,13 +756,33 @@ describe("Call", () => {
       expect(peers.filter((pc) => !pc.closed)).toHaveLength(2);
     });
 
-    it("switches back to the mesh: the SFU connections close, the lower id of each pair offers", async () => {
+    it("closes the links of a switch to the SFU after the handover time, whatever the SFU brought", async () => {
+      await annJoinsBob();
+      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "offer", sdp: "bob's offer" });
+      await settle();
+      tracksCome(peers[0]!);
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(2) });
+      await vi.advanceTimersByTimeAsync(HANDOVER_MS - 100);
+      expect(peers[0]!.closed).toBe(false);
+      expect(call.snapshot.remotes[0]?.stream).not.toBeNull();
+      await vi.advanceTimersByTimeAsync(100);
+      expect(peers[0]!.closed).toBe(true);
+      expect(call.snapshot.remotes[0]).toMatchObject({ stream: null, peerState: "connecting" });
+    });
+
+    it("switches back to the mesh making before breaking: the SFU connections stay until every link connects", async () => {
       await annJoinsSfu([person("p-bob", "Bob"), person("p-abe", "Abe")]);
       const sfuPeers = [...peers];
+      answerSfuRequests(sockets[0]!);
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      const sfuStream = call.snapshot.remotes[0]?.stream;
+      expect(sfuStream).not.toBeNull();
+
       sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 2 } });
       await settle();
-      expect(sfuPeers.map((pc) => pc.closed)).toEqual([true, true]);
       expect(call.snapshot.mediaPath).toBe("mesh");
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([false, false]);
       const [toBob, toAbe] = peers.slice(sfuPeers.length);
       // p-ann < p-bob: Ann offers to Bob; p-abe < p-ann: Ann waits for Abe's offer.
       expect(toBob!.transceivers).toHaveLength(3);
@@ -726,9 +792,24 @@ describe("Call", () => {
       expect(signalsTo(sockets[0]!, "p-bob")).toEqual(["offer"]);
       expect(signalsTo(sockets[0]!, "p-abe")).toEqual([]);
       // A subscription offer that was on its way is no longer answered.
-      sockets[0]!.deliver(bobsCamera);
+      sockets[0]!.deliver({ ...bobsCamera, version: 4 });
       await settle();
-      expect(sockets[0]!.sentOfType("sfu-subscribed")).toEqual([]);
+      expect(sockets[0]!.sentOfType("sfu-subscribed").map((s) => s.version)).toEqual([3]);
+
+      tracksCome(toBob!);
+      toBob!.connect();
+      expect(call.snapshot.remotes[0]?.stream).toBe(sfuStream); // nothing decoded yet
+      await linkBrings(toBob!);
+      expect(call.snapshot.remotes[0]?.stream?.getTracks()).toEqual(
+        toBob!.transceivers.slice(0, 2).map((t) => t.receiver.track), // microphone and camera
+      );
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([false, false]); // Abe still through it
+      sockets[0]!.deliver({ type: "signal", sender: "p-abe", kind: "offer", sdp: "abe's offer" });
+      await settle();
+      tracksCome(toAbe!);
+      toAbe!.connect();
+      await linkBrings(toAbe!);
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([true, true]);
     });
 
     it("publishes and subscribes afresh for a new SFU generation (the room moved)", async () => {

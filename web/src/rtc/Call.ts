@@ -8,7 +8,8 @@
  * participant reconnecting (its signaling is down, its media may still flow), they are kept.
  * The room's media path decides how media flows: a mesh of PeerLinks, or an SfuSession through
  * the media server; a switch (`media-path`) replaces one with the other and leaves the roster,
- * chat, hands and media states as they are.
+ * chat, hands and media states as they are. It makes before it breaks: each participant's media
+ * is shown through the old path until the new one brings it (`HANDOVER_MS` at most).
  */
 import { Emitter } from "../realtime/emitter";
 import type {
@@ -36,6 +37,8 @@ import { PeerLink } from "./PeerLink";
 import type { LinkHealth, LocalTracks, OutgoingSignal, PeerState } from "./PeerLink";
 import { SfuSession } from "./SfuSession";
 import type { SubscribedMedia } from "./SfuSubscription";
+import { arrivedAll } from "./arrival";
+import type { ArrivedMedia } from "./arrival";
 import { SIMULCAST_CAPTURE } from "./simulcastLayers";
 import type { TileSize } from "./simulcastLayers";
 
@@ -132,6 +135,21 @@ const MEDIA_RETRY_MS = 3000;
 export const REACTION_MS = 3000;
 /** How long a notice stays. */
 export const NOTICE_MS = 6000;
+/**
+ * At a switch, how long each participant's media may still be shown through the old path while
+ * the new one does not bring it (the server keeps an SFU room this long and more after a switch
+ * to the mesh: `GLIMPSE_SFU_HANDOVER`).
+ */
+export const HANDOVER_MS = 8000;
+
+/** A mesh link kept, at a switch to the SFU, until both sides receive each other through it. */
+interface RetiringLink {
+  link: PeerLink;
+  /** This side shows the participant's media through the SFU now (and told them). */
+  handedOver: boolean;
+  /** The participant said it shows this side's media through the SFU. */
+  theirs: boolean;
+}
 
 /** A media state as a comparable key. */
 function mediaKey(media: MediaState): string {
@@ -191,6 +209,11 @@ export class Call extends Emitter<CallEvents> {
   private readonly talking = new Set<string>();
   private path: MediaPath = { mode: "mesh", generation: 0 };
   private sfu: SfuSession | null = null;
+  /** At a switch: the participants still shown through the old path, and its connections. */
+  private readonly onOldPath = new Set<string>();
+  private readonly retiring = new Map<string, RetiringLink>();
+  private retiringSfu: SfuSession | null = null;
+  private handoverTimer: ReturnType<typeof setTimeout> | undefined;
   /** What the SFU sends of each participant (kept for someone listed after their streams came). */
   private sfuStreams: ReadonlyMap<string, SubscribedMedia> = new Map();
   /** The tiles the UI shows of each remote camera, for the simulcast layers. */
@@ -507,7 +530,8 @@ export class Call extends Emitter<CallEvents> {
         this.participantUpdated(event.participant);
         break;
       case "signal":
-        void this.links.get(event.sender)?.receive(event.kind, event.sdp, event.candidate);
+        if (event.kind === "handed-over") this.theyHandedOver(event.sender);
+        else void this.linkOf(event.sender)?.receive(event.kind, event.sdp, event.candidate);
         break;
       case "room-closed":
         this.end({ kind: "room-deleted", message: "This room was deleted." });
@@ -634,15 +658,23 @@ export class Call extends Emitter<CallEvents> {
     this.links.get(participant.id)?.close();
     this.links.delete(participant.id);
     const viaSfu = this.sfuStreams.get(participant.id);
-    this.remotes.set(participant.id, {
-      participant,
-      stream: (this.sfu && viaSfu?.camera) ?? null,
-      screen: (this.sfu && viaSfu?.screen) ?? null,
-      peerState: this.sfu?.state ?? "connecting",
-      health: null,
-      problem: null,
-      sendingVideo: true,
-    });
+    const before = this.remotes.get(participant.id);
+    // Back to the mesh, their media is shown through the SFU until the new link connects.
+    const keep = before !== undefined && this.shownVia(participant.id) === "sfu" && !this.sfu;
+    this.remotes.set(
+      participant.id,
+      keep
+        ? { ...before, participant }
+        : {
+            participant,
+            stream: (this.sfu && viaSfu?.camera) ?? null,
+            screen: (this.sfu && viaSfu?.screen) ?? null,
+            peerState: this.sfu?.state ?? "connecting",
+            health: null,
+            problem: null,
+            sendingVideo: true,
+          },
+    );
     if (this.path.mode === "sfu") {
       this.sfu?.expectVideo(participant.id, participant.media.video);
       this.sfu?.setTileSizes(this.remoteSizes());
@@ -660,15 +692,30 @@ export class Call extends Emitter<CallEvents> {
       tracks: this.media.tracksToSend,
       send: (signal) => this.sendSignal(participant.id, signal),
     });
+    const id = participant.id;
+    // What the link brings is shown while the participant's media is shown through the mesh.
+    const shown = () => this.shownVia(id) === "mesh" && this.linkOf(id) === link;
     link.on("streams", ({ camera: stream, screen }) => {
-      this.updateRemote(participant.id, { stream, screen });
-      this.levels?.watch(participant.id, stream);
+      if (!shown()) return;
+      this.updateRemote(id, { stream, screen });
+      this.levels?.watch(id, stream);
     });
-    link.on("state", (peerState) => this.updateRemote(participant.id, { peerState }));
-    link.on("health", (health) => this.updateRemote(participant.id, { health }));
-    link.on("problem", (problem) => this.updateRemote(participant.id, { problem }));
+    link.on("state", (peerState) => {
+      if (shown()) this.updateRemote(id, { peerState });
+      else if (this.links.get(id) === link) this.arrivedByLink(id, link);
+    });
+    link.on("arrived", () => {
+      if (!shown() && this.links.get(id) === link) this.arrivedByLink(id, link);
+    });
+    link.on("health", (health) => {
+      if (shown()) this.updateRemote(id, { health });
+    });
+    link.on("problem", (problem) => {
+      if (shown()) this.updateRemote(id, { problem });
+    });
     link.on("video-sending", (sending) => {
-      this.updateRemote(participant.id, { sendingVideo: sending });
+      if (!shown()) return;
+      this.updateRemote(id, { sendingVideo: sending });
       const name = this.remotes.get(participant.id)?.participant.display_name ?? "someone";
       this.notify(
         sending
@@ -711,6 +758,8 @@ export class Call extends Emitter<CallEvents> {
     this.cancelReturn(id);
     this.links.get(id)?.close();
     this.links.delete(id);
+    this.closeRetiring(id);
+    this.onOldPath.delete(id);
     this.lastDescriptions.delete(id);
     this.shareUpload();
     this.levels?.unwatch(id);
@@ -732,16 +781,20 @@ export class Call extends Emitter<CallEvents> {
     this.publish({});
   }
 
-  /** The same change to every remote participant, told once. */
-  private updateRemotes(changes: (remote: RemoteParticipant) => Partial<RemoteParticipant>): void {
-    for (const [id, remote] of this.remotes)
-      this.remotes.set(id, { ...remote, ...changes(remote) });
+  /** The same change to every remote participant shown through the SFU, told once. */
+  private updateSfuRemotes(
+    changes: (remote: RemoteParticipant) => Partial<RemoteParticipant>,
+  ): void {
+    for (const [id, remote] of this.remotes) {
+      if (this.shownVia(id) === "sfu") this.remotes.set(id, { ...remote, ...changes(remote) });
+    }
     this.publish({});
   }
 
-  /** Links, and the participants kept for their return (the roster starts afresh). */
+  /** Links, what a switch kept of the old path, and the participants kept for their return. */
   private closeLinks(): void {
     this.dropLinks();
+    this.endHandover();
     for (const id of [...this.returnTimers.keys()]) this.cancelReturn(id);
   }
 
@@ -755,31 +808,151 @@ export class Call extends Emitter<CallEvents> {
   }
 
   /**
-   * The room's media path: a new SFU generation (a switch, or the room moved to another media
-   * server) closes the links or the old SFU connections and publishes and subscribes afresh; the
-   * mesh closes the SFU connections and calls everyone (the participant with the lower id offers,
-   * so exactly one side does). Roster, hands and media states stay.
+   * The room's media path. From the mesh to the SFU, the links stay until the SFU brings each
+   * participant; from the SFU to the mesh, the SFU connections stay until every link connects
+   * (the participant with the lower id of each pair offers, so exactly one side does); a new SFU
+   * generation (the room moved to another media server) publishes and subscribes afresh. Roster,
+   * hands and media states stay.
    */
   private followPath(path: MediaPath): void {
+    const from = this.path.mode;
     const same =
-      path.mode === this.path.mode &&
-      (path.mode === "mesh" || path.generation === this.path.generation);
+      path.mode === from && (path.mode === "mesh" || path.generation === this.path.generation);
     this.path = path;
     if (same) return;
+    this.finishHandover(); // a switch during a switch: what is left of the last one goes
     this.captureFor(path);
     const selfId = this.current.self?.id ?? "";
     this.talking.clear();
-    if (path.mode === "sfu") {
+    if (path.mode === "sfu" && from === "mesh") {
+      for (const [id, link] of this.links) {
+        this.retiring.set(id, { link, handedOver: false, theirs: false });
+        this.onOldPath.add(id);
+      }
+      this.links.clear();
+      this.lastDescriptions.clear();
+      this.restartSfu();
+      this.startHandover();
+    } else if (path.mode === "sfu") {
       this.dropLinks();
       this.restartSfu();
     } else {
-      this.closeSfu();
-      for (const remote of [...this.remotes.values()]) {
-        this.addRemote(remote.participant, selfId < remote.participant.id);
+      this.retiringSfu = this.sfu;
+      this.sfu = null;
+      for (const { participant } of [...this.remotes.values()]) {
+        if (this.retiringSfu !== null && participant.reconnecting !== true) {
+          this.onOldPath.add(participant.id);
+        }
+        this.addRemote(participant, selfId < participant.id);
       }
+      this.startHandover();
     }
     this.publish({ mediaPath: path.mode });
     this.publishSpeaking();
+  }
+
+  /** How a participant's media is shown now: through the room's path, or still the old one. */
+  private shownVia(id: string): MediaMode {
+    if (!this.onOldPath.has(id)) return this.path.mode;
+    return this.path.mode === "sfu" ? "mesh" : "sfu";
+  }
+
+  /** The participant's link: in the mesh, or kept from it while the SFU takes over. */
+  private linkOf(id: string): PeerLink | undefined {
+    return this.links.get(id) ?? this.retiring.get(id)?.link;
+  }
+
+  /** The old path goes after `HANDOVER_MS` whatever the new one brought (at once if nothing). */
+  private startHandover(): void {
+    clearTimeout(this.handoverTimer);
+    if (this.onOldPath.size === 0) {
+      this.finishHandover();
+      return;
+    }
+    this.handoverTimer = setTimeout(() => this.finishHandover(), HANDOVER_MS);
+  }
+
+  /** Everyone shown through the room's path; the old path's connections close. */
+  private finishHandover(): void {
+    for (const id of [...this.onOldPath]) this.showThroughPath(id);
+    this.endHandover();
+  }
+
+  private endHandover(): void {
+    clearTimeout(this.handoverTimer);
+    this.onOldPath.clear();
+    for (const id of [...this.retiring.keys()]) this.closeRetiring(id);
+    this.retiringSfu?.close();
+    this.retiringSfu = null;
+    if (this.sfu === null) this.sfuStreams = new Map();
+  }
+
+  /** Show what the room's path brings of this participant, in place of the old path's. */
+  private showThroughPath(id: string): void {
+    this.onOldPath.delete(id);
+    if (this.path.mode === "sfu") {
+      const streams = this.sfu ? this.sfuStreams.get(id) : undefined;
+      this.levels?.unwatch(id);
+      this.updateRemote(id, {
+        stream: streams?.camera ?? null,
+        screen: streams?.screen ?? null,
+        peerState: this.sfu?.state ?? "connecting",
+        health: null,
+        problem: null,
+        sendingVideo: true,
+      });
+      return;
+    }
+    const link = this.links.get(id);
+    const streams = link?.streams ?? null;
+    this.updateRemote(id, {
+      stream: streams?.camera ?? null,
+      screen: streams?.screen ?? null,
+      peerState: link?.state ?? "connecting",
+      health: null,
+      problem: null,
+    });
+    if (streams) this.levels?.watch(id, streams.camera);
+  }
+
+  /** The SFU brings these participants' media: each one it brings all of is shown through it. */
+  private arrivedBySfu(arrived: ReadonlyMap<string, ArrivedMedia>): void {
+    for (const id of [...this.onOldPath]) {
+      const remote = this.remotes.get(id);
+      if (remote && arrivedAll(remote.participant.media, arrived.get(id))) this.handOver(id);
+    }
+  }
+
+  /** Shown through the SFU now: tell them; the link closes once they say the same. */
+  private handOver(id: string): void {
+    this.showThroughPath(id);
+    const retiring = this.retiring.get(id);
+    if (retiring === undefined) return;
+    retiring.handedOver = true;
+    this.signal.request({ type: "signal", to: id, kind: "handed-over" }).catch(() => undefined);
+    if (retiring.theirs) this.closeRetiring(id);
+  }
+
+  /** They show this participant's media through the SFU now. */
+  private theyHandedOver(id: string): void {
+    const retiring = this.retiring.get(id);
+    if (retiring === undefined) return;
+    retiring.theirs = true;
+    if (retiring.handedOver) this.closeRetiring(id);
+  }
+
+  private closeRetiring(id: string): void {
+    this.retiring.get(id)?.link.close();
+    this.retiring.delete(id);
+  }
+
+  /** Back in the mesh: once the link brings all they send, the SFU's copy is let go. */
+  private arrivedByLink(id: string, link: PeerLink): void {
+    const media = this.remotes.get(id)?.participant.media;
+    const arrived = media !== undefined && arrivedAll(media, link.arrived);
+    if (!this.onOldPath.has(id) || link.state !== "connected" || !arrived) return;
+    this.showThroughPath(id);
+    if (this.onOldPath.size === 0) this.finishHandover();
   }
 
   /**
@@ -790,10 +963,10 @@ export class Call extends Emitter<CallEvents> {
     this.media.setCaptureSize(path.mode === "sfu" ? SIMULCAST_CAPTURE : null);
   }
 
-  /** A new SFU session in place of the links or the old one: everyone's media comes anew. */
+  /** A new SFU session in place of the old one: everyone's media comes anew. */
   private restartSfu(): void {
     this.closeSfu();
-    this.updateRemotes(() => ({
+    this.updateSfuRemotes(() => ({
       stream: null,
       screen: null,
       peerState: "connecting",
@@ -817,17 +990,26 @@ export class Call extends Emitter<CallEvents> {
     });
     this.sfu = sfu;
     this.sentTracks = this.media.tracksToSend;
+    // While the mesh takes over (`retiringSfu`), those still shown through the SFU follow it.
+    const live = () => sfu === this.sfu || sfu === this.retiringSfu;
     sfu.on("streams", (streams) => {
+      if (!live()) return;
       this.sfuStreams = streams;
-      this.updateRemotes(({ participant }) => ({
+      this.updateSfuRemotes(({ participant }) => ({
         stream: streams.get(participant.id)?.camera ?? null,
         screen: streams.get(participant.id)?.screen ?? null,
       }));
     });
-    sfu.on("state", (peerState) => this.updateRemotes(() => ({ peerState })));
-    sfu.on("health", (health) =>
-      this.updateRemotes(({ participant }) => ({ health: health.get(participant.id) ?? null })),
-    );
+    sfu.on("state", (peerState) => {
+      if (live()) this.updateSfuRemotes(() => ({ peerState }));
+    });
+    sfu.on("health", (health) => {
+      if (!live()) return;
+      this.updateSfuRemotes(({ participant }) => ({ health: health.get(participant.id) ?? null }));
+    });
+    sfu.on("arrived", (arrived) => {
+      if (sfu === this.sfu) this.arrivedBySfu(arrived);
+    });
     for (const { participant } of this.remotes.values()) {
       sfu.expectVideo(participant.id, participant.media.video);
     }
@@ -876,6 +1058,7 @@ export class Call extends Emitter<CallEvents> {
     );
     for (const slot of changed) {
       for (const link of this.links.values()) void link.replaceTrack(slot, tracks[slot]);
+      for (const { link } of this.retiring.values()) void link.replaceTrack(slot, tracks[slot]);
     }
     if (changed.length > 0) this.sfu?.setTracks(tracks);
     this.sentTracks = tracks;

@@ -10,7 +10,9 @@
  * and screen are sent together; a slot with nothing to send sends nothing).
  */
 import { Emitter } from "../realtime/emitter";
-import type { IceCandidate, SignalKind } from "../realtime/protocol";
+import type { IceCandidate, NegotiationKind } from "../realtime/protocol";
+import { hasArrived, NOTHING_ARRIVED, sameArrival } from "./arrival";
+import type { ArrivedMedia, InboundStat } from "./arrival";
 import { assessQuality, failureReason, readCounters } from "./linkStats";
 import type { LinkCounters, LinkQuality } from "./linkStats";
 import { shouldIgnore } from "./negotiation";
@@ -19,7 +21,7 @@ import { cameraEncoding, VideoGate, withOpusDtx } from "./sendPolicy";
 export type PeerState = "connecting" | "connected" | "reconnecting" | "failed" | "closed";
 
 export interface OutgoingSignal {
-  kind: SignalKind;
+  kind: NegotiationKind;
   sdp?: string;
   candidate?: IceCandidate | null;
 }
@@ -95,6 +97,8 @@ export class PeerLink extends Emitter<{
   problem: [string | null];
   /** The camera paused on this link for a weak link (false), or sent again (true). */
   "video-sending": [boolean];
+  /** What of the remote participant's media has come, when that changes. */
+  arrived: [ArrivedMedia];
 }> {
   private readonly pc: RTCPeerConnection;
   private readonly options: PeerLinkOptions;
@@ -107,6 +111,8 @@ export class PeerLink extends Emitter<{
   private queue: Promise<void> = Promise.resolve();
   private restartTimer: ReturnType<typeof setTimeout> | undefined;
   private peerState: PeerState = "connecting";
+  private received: RemoteStreams | null = null;
+  private arrivals = NOTHING_ARRIVED;
   private readonly sampler: ReturnType<typeof setInterval>;
   private counters: LinkCounters | null = null;
   /** The last reads, oldest first: the loss is judged over them, not one short window. */
@@ -141,7 +147,10 @@ export class PeerLink extends Emitter<{
         candidate: candidate ? (candidate.toJSON() as IceCandidate) : null,
       });
     this.pc.onnegotiationneeded = () => void this.offer();
-    this.pc.ontrack = () => this.emit("streams", this.remoteStreams());
+    this.pc.ontrack = () => {
+      this.received = this.remoteStreams();
+      this.emit("streams", this.received);
+    };
     this.pc.onconnectionstatechange = () => this.connectionChanged();
     if (options.initiator) {
       for (const slot of SLOTS) {
@@ -157,8 +166,22 @@ export class PeerLink extends Emitter<{
     return this.peerState;
   }
 
+  /** What of the remote participant's media has come so far. */
+  get arrived(): ArrivedMedia {
+    return this.arrivals;
+  }
+
+  /** What the remote participant sends, once its tracks came (the last `streams`). */
+  get streams(): RemoteStreams | null {
+    return this.received;
+  }
+
   /** Apply a signal from the remote peer; signals are handled one at a time, in order. */
-  receive(kind: SignalKind, sdp?: string | null, candidate?: IceCandidate | null): Promise<void> {
+  receive(
+    kind: NegotiationKind,
+    sdp?: string | null,
+    candidate?: IceCandidate | null,
+  ): Promise<void> {
     this.queue = this.queue.then(() => this.handle(kind, sdp, candidate)).catch(() => undefined);
     return this.queue;
   }
@@ -211,7 +234,7 @@ export class PeerLink extends Emitter<{
   }
 
   private async handle(
-    kind: SignalKind,
+    kind: NegotiationKind,
     sdp?: string | null,
     candidate?: IceCandidate | null,
   ): Promise<void> {
@@ -403,7 +426,9 @@ export class PeerLink extends Emitter<{
    * and media arriving again after a restart the connection lived through means connected.
    */
   private async sample(): Promise<void> {
-    const counters = readCounters(await this.pc.getStats());
+    const report = await this.pc.getStats();
+    this.noteArrivals(report);
+    const counters = readCounters(report);
     const previous = this.counters;
     this.counters = counters;
     if (previous === null || this.pc.connectionState !== "connected") return;
@@ -424,6 +449,20 @@ export class PeerLink extends Emitter<{
       this.emit("video-sending", this.videoGate.sending);
     }
     if (this.expecting.media && now - this.lastBytesAt >= STALL_MS) this.stalled();
+  }
+
+  private noteArrivals(report: RTCStatsReport): void {
+    const slots = new Map(
+      this.pc.getTransceivers().map((t, index) => [t.receiver.track.id, SLOTS[index]]),
+    );
+    let arrived = NOTHING_ARRIVED;
+    report.forEach((stat: InboundStat) => {
+      const slot = stat.type === "inbound-rtp" ? slots.get(stat.trackIdentifier ?? "") : undefined;
+      if (slot !== undefined) arrived = { ...arrived, [slot]: hasArrived(slot, stat) };
+    });
+    if (sameArrival(arrived, this.arrivals)) return;
+    this.arrivals = arrived;
+    this.emit("arrived", arrived);
   }
 
   private setState(state: PeerState): void {

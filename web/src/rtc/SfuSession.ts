@@ -21,6 +21,7 @@ import type { LinkHealth, LocalTracks, PeerState } from "./PeerLink";
 import { SfuPublication } from "./SfuPublication";
 import type { SourceTracks } from "./SfuPublication";
 import { SfuSubscription } from "./SfuSubscription";
+import type { ArrivedMedia } from "./arrival";
 import type { SubscribedMedia } from "./SfuSubscription";
 import { DownlinkCap } from "./downlinkCap";
 import { LayerChoices } from "./simulcastLayers";
@@ -48,6 +49,8 @@ export class SfuSession extends Emitter<{
   /** The subscription's state: how everyone else's media reaches this participant. */
   state: [PeerState];
   health: [ReadonlyMap<string, LinkHealth>];
+  /** What of each participant's media has come through (for a switch: make before break). */
+  arrived: [ReadonlyMap<string, ArrivedMedia>];
 }> {
   private readonly options: SfuSessionOptions;
   private iceServers: RTCIceServer[];
@@ -82,6 +85,7 @@ export class SfuSession extends Emitter<{
     });
     this.subscription.on("streams", (streams) => this.streamsChanged(streams));
     this.subscription.on("state", (state) => this.emit("state", state));
+    this.subscription.on("arrived", (arrived) => this.emit("arrived", arrived));
     this.subscription.on("health", (health) => {
       this.emit("health", health);
       const link = health.values().next().value; // the same for everyone: the path from the SFU

@@ -5,14 +5,23 @@
  * The offer's `streams` say whose camera (microphone and camera) or screen each `mid` carries:
  * each participant gets a camera stream and a screen stream, new objects only when their tracks
  * change. The statistics, read every half second, give the link's quality and, per participant,
- * whether their picture stands still. When the connection fails or stays down (`ConnectionWatch`)
+ * whether their picture stands still, and what of their media has come through (a switch to the
+ * SFU keeps the mesh until it has). When the connection fails or stays down (`ConnectionWatch`)
  * it is given up with `sfu-resubscribe` (the browser, the answering side, cannot restart ICE), and
  * again, backing off, while it does not come back; the server's `fresh` offer is answered from a
  * new connection.
  */
 import { Emitter } from "../realtime/emitter";
 import { RequestError } from "../realtime/SignalClient";
-import type { IceCandidate, SfuOffer, SfuPeer, SfuSource } from "../realtime/protocol";
+import type {
+  IceCandidate,
+  SfuOffer,
+  SfuPeer,
+  SfuSource,
+  SubscribedStream,
+} from "../realtime/protocol";
+import { hasArrived, NOTHING_ARRIVED, sameArrival } from "./arrival";
+import type { ArrivedMedia, InboundStat } from "./arrival";
 import { assessQuality, readCounters } from "./linkStats";
 import type { LinkCounters } from "./linkStats";
 import type { LinkHealth, PeerState } from "./PeerLink";
@@ -48,6 +57,8 @@ export class SfuSubscription extends Emitter<{
   state: [PeerState];
   /** The link's quality (the same for everyone: it is the path to the SFU), frozen per participant. */
   health: [ReadonlyMap<string, LinkHealth>];
+  /** What of each participant's media has come through, when that changes. */
+  arrived: [ReadonlyMap<string, ArrivedMedia>];
 }> {
   private pc: RTCPeerConnection;
   private readonly options: SubscriptionOptions;
@@ -60,9 +71,10 @@ export class SfuSubscription extends Emitter<{
   private latest = -1;
   private answered = -1;
   private streams = new Map<string, SubscribedMedia>();
-  /** Whose camera video each mid, and each received track's id, carries. */
-  private videoMids = new Map<string, string>();
-  private videoTracks = new Map<string, string>();
+  /** What each mid, and each received track's id, carries. */
+  private byMid = new Map<string, SubscribedStream>();
+  private byTrack = new Map<string, SubscribedStream>();
+  private arrived = new Map<string, ArrivedMedia>();
   private readonly sampler: ReturnType<typeof setInterval>;
   private counters: LinkCounters | null = null;
   private readonly recent: LinkCounters[] = [];
@@ -136,6 +148,7 @@ export class SfuSubscription extends Emitter<{
     this.counters = null;
     this.recent.length = 0;
     this.frames.clear();
+    this.arrived = new Map();
   }
 
   private async handle(offer: SfuOffer): Promise<void> {
@@ -173,18 +186,16 @@ export class SfuSubscription extends Emitter<{
   private mapStreams({ streams }: SfuOffer): void {
     const byMid = new Map(this.pc.getTransceivers().map((t) => [t.mid, t.receiver.track]));
     const tracks = new Map<string, Record<SfuSource, MediaStreamTrack[]>>();
-    this.videoMids = new Map();
-    this.videoTracks = new Map();
-    for (const { mid, participant_id, source, kind } of streams) {
-      const track = byMid.get(mid);
+    this.byMid = new Map();
+    this.byTrack = new Map();
+    for (const stream of streams) {
+      const track = byMid.get(stream.mid);
       if (track === undefined) continue;
-      const own = tracks.get(participant_id) ?? { camera: [], screen: [] };
-      own[source].push(track);
-      tracks.set(participant_id, own);
-      if (source === "camera" && kind === "video") {
-        this.videoMids.set(mid, participant_id);
-        this.videoTracks.set(track.id, participant_id);
-      }
+      const own = tracks.get(stream.participant_id) ?? { camera: [], screen: [] };
+      own[stream.source].push(track);
+      tracks.set(stream.participant_id, own);
+      this.byMid.set(stream.mid, stream);
+      this.byTrack.set(track.id, stream);
     }
     const next = new Map<string, SubscribedMedia>();
     for (const [id, { camera, screen }] of tracks) {
@@ -212,14 +223,21 @@ export class SfuSubscription extends Emitter<{
     const quality = assessQuality(this.recent[0] ?? previous, counters);
     const now = performance.now();
     const decoded = new Map<string, number>();
-    report.forEach(
-      (stat: { type: string; mid?: string; trackIdentifier?: string; framesDecoded?: number }) => {
-        if (stat.type !== "inbound-rtp") return;
-        const id =
-          this.videoMids.get(stat.mid ?? "") ?? this.videoTracks.get(stat.trackIdentifier ?? "");
-        if (id !== undefined) decoded.set(id, stat.framesDecoded ?? 0);
-      },
-    );
+    const arrived = new Map<string, ArrivedMedia>();
+    report.forEach((stat: InboundStat) => {
+      if (stat.type !== "inbound-rtp") return;
+      const stream = this.byMid.get(stat.mid ?? "") ?? this.byTrack.get(stat.trackIdentifier ?? "");
+      if (stream === undefined) return;
+      const id = stream.participant_id;
+      const slot =
+        stream.kind === "audio" ? "audio" : stream.source === "camera" ? "video" : "screen";
+      arrived.set(id, { ...(arrived.get(id) ?? NOTHING_ARRIVED), [slot]: hasArrived(slot, stat) });
+      if (slot === "video") decoded.set(id, stat.framesDecoded ?? 0);
+    });
+    if (!sameArrivals(this.arrived, arrived)) {
+      this.arrived = arrived;
+      this.emit("arrived", arrived);
+    }
     const health = new Map<string, LinkHealth>();
     for (const id of this.streams.keys()) {
       const frames = decoded.get(id);
@@ -236,6 +254,15 @@ export class SfuSubscription extends Emitter<{
     }
     this.emit("health", health);
   }
+}
+
+function sameArrivals(
+  before: ReadonlyMap<string, ArrivedMedia>,
+  after: ReadonlyMap<string, ArrivedMedia>,
+): boolean {
+  return (
+    before.size === after.size && [...after].every(([id, m]) => sameArrival(before.get(id), m))
+  );
 }
 
 /** The same stream while its tracks are the same (a video element keeps playing it). */
