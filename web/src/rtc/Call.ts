@@ -659,7 +659,7 @@ export class Call extends Emitter<CallEvents> {
     this.links.delete(participant.id);
     const viaSfu = this.sfuStreams.get(participant.id);
     const before = this.remotes.get(participant.id);
-    // Back to the mesh, their media is shown through the SFU until the new link connects.
+    // Back to the mesh, their media is shown through the SFU until the new link brings it.
     const keep = before !== undefined && this.shownVia(participant.id) === "sfu" && !this.sfu;
     this.remotes.set(
       participant.id,
@@ -809,8 +809,8 @@ export class Call extends Emitter<CallEvents> {
 
   /**
    * The room's media path. From the mesh to the SFU, the links stay until the SFU brings each
-   * participant; from the SFU to the mesh, the SFU connections stay until every link connects
-   * (the participant with the lower id of each pair offers, so exactly one side does); a new SFU
+   * participant; from the SFU to the mesh, the SFU connections stay until every link brings its
+   * participant (the one with the lower id of each pair offers, so exactly one side does); a new SFU
    * generation (the room moved to another media server) publishes and subscribes afresh. Roster,
    * hands and media states stay.
    */
