@@ -225,6 +225,10 @@ class Settings(BaseSettings):
     sfu_settle: float = Field(default=10.0, ge=0)
     """Seconds no more than `sfu_threshold` must have sent video before a room goes back to the
     mesh."""
+    sfu_handover: float = Field(default=10.0, ge=0, le=60)
+    """Seconds a room's Janus room stays after the room goes back to the mesh, so that its
+    browsers receive through it until their mesh links connect (the web client waits 8 s for
+    them); at most 60."""
     sfu_max_participants: int = Field(default=50, gt=0, le=256)
     """Room size while a room's media may go through the SFU (media mode `auto` or `sfu`, with
     an SFU configured); a mesh room stays at `max_room_participants`. It sizes the largest

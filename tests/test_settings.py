@@ -107,3 +107,12 @@ def test_the_socket_cap_fits_the_largest_subscription_answer_only_with_an_sfu() 
     assert Settings(**janus, sfu_max_participants=4).max_message_bytes == 64 * 1024
     with pytest.raises(ValidationError, match="less than or equal to 256"):
         Settings(sfu_max_participants=257)
+
+
+def test_a_janus_room_hands_over_for_at_most_a_minute() -> None:
+    assert Settings().sfu_handover == 10
+    assert Settings(sfu_handover=0).sfu_handover == 0  # destroyed at once
+    with pytest.raises(ValidationError, match="greater than or equal to 0"):
+        Settings(sfu_handover=-1)
+    with pytest.raises(ValidationError, match="less than or equal to 60"):  # 60000: milliseconds?
+        Settings(sfu_handover=60_000)

@@ -107,9 +107,14 @@ class Typing(ClientMessage, tag="typing"):
     active: bool
 
 
+SignalKind = Literal["offer", "answer", "candidate", "handed-over"]
+"""`handed-over`: the sender now receives the addressee's media through the SFU (the mesh link
+between them may close once both have said so); it carries neither `sdp` nor `candidate`."""
+
+
 class Signal(ClientMessage, tag="signal"):
     to: Id
-    kind: Literal["offer", "answer", "candidate"]
+    kind: SignalKind
     sdp: str | None = None
     """For kinds "offer" and "answer"; checked before it is relayed (glimpse/realtime/sdp.py)."""
     candidate: IceCandidate | None = None
@@ -426,7 +431,7 @@ class TypingBroadcast(ServerMessage, tag="typing"):
 
 class SignalRelay(ServerMessage, tag="signal"):
     sender: str
-    kind: Literal["offer", "answer", "candidate"]
+    kind: SignalKind
     sdp: str | None = None
     candidate: IceCandidate | None = None
 

@@ -1,4 +1,5 @@
-"""WebRTC signaling: offers, answers and ICE candidates relayed to one participant of the room.
+"""WebRTC signaling: offers, answers and ICE candidates relayed to one participant of the room,
+and `handed-over` (the sender receives the addressee through the SFU now: their mesh link may go).
 
 What is relayed is checked first (glimpse/realtime/sdp.py), and the candidates a participant
 sends to another are capped per negotiation.
@@ -50,14 +51,7 @@ async def relay_signal(
 ) -> None:
     """Relay to the addressee with the sender's participant id; only inside the sender's room,
     only what passes the checks."""
-    if request.kind in ("offer", "answer") and not request.sdp:
-        raise GlimpseError(f"an {request.kind} needs its sdp", code="invalid_message")
-    if request.kind == "candidate" and request.sdp is not None:
-        raise GlimpseError("a candidate carries `candidate`, not `sdp`", code="invalid_message")
-    if request.kind != "candidate" and request.candidate is not None:
-        raise GlimpseError(
-            f"an {request.kind} carries `sdp`, not `candidate`", code="invalid_message"
-        )
+    _check_fields(request)
     if request.to == sender_id or not hub.is_in_room(room_id, request.to):
         audit.refused_signal(request.to)
         raise GlimpseError("no such participant in your room", code="unknown_participant")
@@ -69,7 +63,7 @@ async def relay_signal(
             request.sdp, settings.max_sdp_bytes, settings.max_sdp_media_sections, limit
         )
         sent.restart(request.to, candidates)
-    else:
+    elif request.kind == "candidate":  # a handed-over is no part of a negotiation: not counted
         if request.candidate is not None:
             check_candidate(
                 request.candidate.candidate,
@@ -85,3 +79,26 @@ async def relay_signal(
         )
     )
     await hub.send_to(room_id, request.to, event)
+
+
+def _check_fields(request: protocol.Signal) -> None:
+    """Each kind carries its own field: `sdp` for an offer or answer, `candidate` (or none, the
+    end of candidates) for a candidate, neither for `handed-over`."""
+    match request.kind:
+        case "offer" | "answer":
+            if not request.sdp:
+                raise GlimpseError(f"an {request.kind} needs its sdp", code="invalid_message")
+            if request.candidate is not None:
+                raise GlimpseError(
+                    f"an {request.kind} carries `sdp`, not `candidate`", code="invalid_message"
+                )
+        case "candidate":
+            if request.sdp is not None:
+                raise GlimpseError(
+                    "a candidate carries `candidate`, not `sdp`", code="invalid_message"
+                )
+        case "handed-over":
+            if request.sdp is not None or request.candidate is not None:
+                raise GlimpseError(
+                    "handed-over carries neither `sdp` nor `candidate`", code="invalid_message"
+                )

@@ -9,8 +9,9 @@ starts, so of two hosts starting at once on two instances one gets `already_reco
 
 A room in media mode `auto` stays on the SFU while it is recorded (glimpse/sfu/media_path.py),
 and is reviewed once a host stops its recording. When the room's media leaves that Janus room
-(a host set the room to `mesh`, its Janus was lost, or the bus lost its path), the
-Janus room is destroyed and Janus stops writing: the instance that started the recording notices
+(a host set the room to `mesh`, its Janus was lost, or the bus lost its path), Janus stops
+writing: the Janus room is destroyed, or, back on the mesh, stops recording at once and is
+destroyed once the room has handed over. The instance that started the recording notices
 within WATCH_INTERVAL (it looks at the rooms it records) and stops it, which makes the file of
 what was written.
 

@@ -34,6 +34,7 @@ from glimpse.bus import Bus
 from glimpse.errors import Conflict
 from glimpse.recordings.mixdown import MixdownError, mixdown
 from glimpse.sfu.janus import JanusError, JanusHandle
+from glimpse.sfu.janus_rooms import set_recording
 from glimpse.store import RecordingChanges, RecordingRecord, Store
 
 log = logging.getLogger(__name__)
@@ -62,10 +63,7 @@ class SfuRoom:
                 {"request": "edit", "room": self.room, "secret": self.secret,
                  "new_rec_dir": str(rec_dir)}
             )  # fmt: skip
-        await self.handle.request(
-            {"request": "enable_recording", "room": self.room, "secret": self.secret,
-             "record": active}
-        )  # fmt: skip
+        await set_recording(self.handle, self.room, self.secret, active)
 
 
 def file_name(recording_id: str) -> str:
@@ -113,8 +111,9 @@ class Recorder:
 
     async def stop(self, room_id: str, sfu: SfuRoom | None) -> RecordingRecord | None:
         """Stop the room's recording (None when there is none) and make its file in the
-        background. `sfu` None: the Janus room is gone already (the meeting ended, the room went
-        back to the mesh, its Janus died), which stopped the recording with it."""
+        background. `sfu` None: Janus stopped recording already: the Janus room is gone (the
+        meeting ended, the room moved, its Janus died), or it stopped with the room's switch to
+        the mesh."""
         recording = await self.active(room_id)
         if recording is None:
             return None

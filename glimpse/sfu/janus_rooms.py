@@ -52,3 +52,10 @@ async def destroy_room(control: JanusHandle, room: int, secret: str) -> None:
     already gone, or a Janus no longer reachable, leaves nothing to do."""
     with contextlib.suppress(JanusError):
         await control.request({"request": "destroy", "room": room, "secret": secret})
+
+
+async def set_recording(control: JanusHandle, room: int, secret: str, active: bool) -> None:
+    """Turn Janus's recording of every publisher of the room on or off."""
+    await control.request(
+        {"request": "enable_recording", "room": room, "secret": secret, "record": active}
+    )

@@ -8,11 +8,15 @@ it: it stays on the SFU until its recording stops, then settles); `mesh` and `sf
 (a host's `mesh` ends a recording). Every change
 is a compare-and-set of the meeting's `media` field, so of two instances deciding at once one
 wins (the other undoes what it prepared), and is announced to the whole room as `media-path`
-with a new generation. A room whose Janus is lost moves to another (or, with none left, to the
-mesh), and so does a room on a Janus this instance cannot reach once it serves it (the Janus
-room it leaves there is destroyed once this instance reaches that Janus again). The last
-participant out destroys the room's Janus room; when its last participants' instance died
-instead, the instance that hears of their departure from the bus does it.
+with a new generation. A room that goes back to the mesh because it settled or a host chose
+`mesh` hands over: its Janus room stops recording at once and is destroyed `sfu_handover` seconds
+later (or when the instance stops), so that its browsers receive through it until their mesh
+links connect. Every other Janus room left behind goes at once. A room whose Janus is lost moves
+to another (or, with none left, to the mesh), and so does a room on a Janus this instance cannot
+reach once it serves it (the Janus room it leaves there is destroyed once this instance reaches
+that Janus again). The last participant out destroys the room's Janus room; when its last
+participants' instance died instead, the instance that hears of their departure from the bus
+does it.
 
 Should the bus lose the meeting's state (Redis restarted without persistence, or flushed: its
 epoch changes) while the room's browsers are on a path, the instances that serve the room write
@@ -42,7 +46,7 @@ from glimpse.realtime.hub import Hub
 from glimpse.settings import Settings
 from glimpse.sfu.background import Background
 from glimpse.sfu.janus import JanusError
-from glimpse.sfu.janus_rooms import create_room, destroy_room
+from glimpse.sfu.janus_rooms import create_room, destroy_room, set_recording
 from glimpse.sfu.registry import JanusRegistry, MediaServerUnavailable
 from glimpse.store import MediaMode
 from glimpse.store.base import parse_media_mode
@@ -110,6 +114,7 @@ class MediaPaths:
         )
         self._threshold = settings.sfu_threshold
         self._settle = settings.sfu_settle
+        self._handover = settings.sfu_handover
         self._mesh_size = settings.max_room_participants
         self._publications = settings.sfu_max_participants * PUBLICATIONS_PER_PARTICIPANT
         self._rooms: dict[str, Seen] = {}
@@ -123,6 +128,9 @@ class MediaPaths:
         self._leftovers: dict[str, list[RoomMedia]] = {}
         """Janus rooms this instance could not destroy, their Janus out of its reach (by URL):
         destroyed once it reaches that Janus again."""
+        self._handovers: dict[RoomMedia, asyncio.TimerHandle] = {}
+        """Janus rooms that rooms left for the mesh, kept until their handover is over and they
+        are destroyed."""
         self._background = Background()
         if registry is not None:
             registry.on_loss(self._janus_lost)
@@ -220,7 +228,8 @@ class MediaPaths:
         self._rooms.setdefault(room_id, Seen(path, setting, self._bus.epoch))
         wanted = await self._wanted(room_id, path, setting)
         if wanted is not None and wanted != path.mode:
-            path = await self._switch(room_id, path, wanted) or await self.current(room_id)
+            switched = await self._switch(room_id, path, wanted, hand_over=True)
+            path = switched or await self.current(room_id)
         elif path.mode == "sfu" and path.janus not in self._registry.reachable():
             # placed while this instance reached that Janus, or by an instance that does: its
             # participants here could not use it, so it moves as if lost
@@ -281,11 +290,16 @@ class MediaPaths:
         self._background.spawn(self._review_quietly(room_id))
 
     async def _switch(
-        self, room_id: str, before: RoomMedia, mode: Literal["mesh", "sfu"]
+        self,
+        room_id: str,
+        before: RoomMedia,
+        mode: Literal["mesh", "sfu"],
+        *,
+        hand_over: bool = False,
     ) -> RoomMedia | None:
         """Compare and set the room's path from `before` to a new generation in `mode` (above
         the one last seen here too), and announce it; None when another instance changed it
-        first."""
+        first. `hand_over`: a switch of the room's browsers from a Janus they use to the mesh."""
         seen = self._rooms.get(room_id)
         generation = max(before.generation, seen.path.generation if seen else 0) + 1
         if mode == "sfu":
@@ -298,7 +312,7 @@ class MediaPaths:
                 return None
         else:
             after = RoomMedia("mesh", generation)
-        if not await self._replace(room_id, before, after):
+        if not await self._replace(room_id, before, after, hand_over=hand_over):
             if after.mode == "sfu":
                 await self._destroy(after)
             return None
@@ -306,10 +320,12 @@ class MediaPaths:
             await self._destroy(seen.path)  # the path the bus lost (it has yet to notice)
         return after
 
-    async def _replace(self, room_id: str, before: RoomMedia, after: RoomMedia) -> bool:
+    async def _replace(
+        self, room_id: str, before: RoomMedia, after: RoomMedia, *, hand_over: bool = False
+    ) -> bool:
         """Compare and set the room's path from `before` to `after`; announce it, and destroy
-        `before`'s Janus room when `after` is not in it. False when another instance changed
-        it first (and then nothing was done)."""
+        `before`'s Janus room when `after` is not in it (after a handover with `hand_over`).
+        False when another instance changed it first (and then nothing was done)."""
         if not await self._bus.swap_meeting(
             room_id, FIELD, _stored(before), _encoder.encode(after)
         ):
@@ -318,7 +334,10 @@ class MediaPaths:
         if (seen := self._rooms.get(room_id)) is not None:
             self._rooms[room_id] = Seen(after, seen.setting, self._bus.epoch)
         if before.mode == "sfu" and not before.shares_room(after):
-            await self._destroy(before)
+            if hand_over:
+                await self._hand_over(before)
+            else:
+                await self._destroy(before)
         changed = protocol.MediaPathChanged(media_path=after.public)
         await self._hub.broadcast(room_id, protocol.encode(changed))
         return True
@@ -337,6 +356,27 @@ class MediaPaths:
             self._leftovers.setdefault(path.janus, []).append(path)
             return
         await destroy_room(control, path.room, path.secret)
+
+    async def _hand_over(self, path: RoomMedia) -> None:
+        """The room's browsers leave `path`'s Janus room for the mesh: it stops recording at once
+        (a recording ends with the switch, as when its room is destroyed) and is destroyed
+        `sfu_handover` seconds later, once their mesh links have had time to connect; at once
+        when its Janus cannot be reached."""
+        assert self._registry is not None
+        try:
+            await set_recording(self._registry.control(path.janus), path.room, path.secret, False)
+        except (MediaServerUnavailable, JanusError):
+            await self._destroy(path)
+            return
+        loop = asyncio.get_running_loop()
+        self._handovers[path] = loop.call_later(self._handover, self._handover_due, path)
+
+    def _handover_due(self, path: RoomMedia) -> None:
+        self._background.spawn(self._end_handover(path))
+
+    async def _end_handover(self, path: RoomMedia) -> None:
+        await self._destroy(path)
+        self._handovers.pop(path, None)
 
     def _janus_reached(self, url: str) -> None:
         for path in self._leftovers.pop(url, []):
@@ -363,10 +403,14 @@ class MediaPaths:
             await self.review(room_id)
 
     async def stop(self) -> None:
-        for timer in self._settling.values():
+        """Stop deciding; the Janus rooms still handed over are destroyed now, not left behind."""
+        for timer in (*self._settling.values(), *self._handovers.values()):
             timer.cancel()
         self._settling.clear()
         await self._background.cancel()
+        for path in list(self._handovers):  # a destroy the cancel interrupted is done again
+            self._background.spawn(self._end_handover(path))
+        await self._background.wait()
 
 
 def _stored(path: RoomMedia) -> bytes | None:

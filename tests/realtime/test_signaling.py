@@ -93,6 +93,44 @@ async def test_malformed_signals_are_refused(server: RunningServer) -> None:
     await b.nothing_more()
 
 
+async def test_handed_over_reaches_the_addressee_and_carries_nothing(
+    start_server: ServerFactory,
+) -> None:
+    server = await start_server(max_candidates_per_negotiation=1)
+    users = [await server.register() for _ in range(3)]
+    room = await server.create_room(users[0])
+    a, b, c = [await server.connect(user) for user in users]
+    ids = [(await client.join(room["code"]))["participant_id"] for client in (a, b, c)]
+    for _ in range(2):
+        await a.expect("participant-joined")
+    await b.expect("participant-joined")
+    handed_over = {"type": "signal", "to": ids[1], "kind": "handed-over"}
+
+    for extra, field in (({"sdp": CHROMIUM_OFFER}, "sdp"), ({"candidate": CANDIDATE}, "candidate")):
+        await a.send({**handed_over, **extra, "ref": "h"})
+        error = await a.expect("error")
+        assert (error["code"], error["request"], error["ref"]) == (
+            "invalid_message", "signal", "h"
+        )  # fmt: skip
+        assert error["message"] == "handed-over carries neither `sdp` nor `candidate`", field
+    await a.send({**handed_over, "to": "made-up"})
+    assert (await a.expect("error"))["code"] == "unknown_participant"
+    await b.nothing_more()
+
+    assert (await offer(a, ids[1]))["type"] == "ack"
+    assert await send_candidate(a, ids[1], CANDIDATE) == "ack"  # the one candidate allowed
+    await a.send({**handed_over, "ref": "h"})
+    assert await a.expect("ack") == {"type": "ack", "request": "signal", "ref": "h"}
+    assert [(await b.expect("signal"))["kind"] for _ in range(2)] == ["offer", "candidate"]
+    assert await b.expect("signal") == {"type": "signal", "sender": ids[0], "kind": "handed-over"}
+    assert await send_candidate(a, ids[1], None) == "too_many_candidates"  # the count went on
+    await b.send({"type": "signal", "to": ids[0], "kind": "handed-over"})
+    await b.expect("ack")
+    assert await a.expect("signal") == {"type": "signal", "sender": ids[1], "kind": "handed-over"}
+    await c.nothing_more()
+    await b.nothing_more()
+
+
 async def offer(sender: WsClient, to: str, sdp: str = CHROMIUM_OFFER) -> dict[str, Any]:
     """Send an offer and return the answer to it (an ack or an error)."""
     await sender.send({"type": "signal", "to": to, "kind": "offer", "sdp": sdp})

@@ -136,8 +136,10 @@ async def test_a_host_ending_the_meeting_stops_its_recording_and_its_janus_room_
 
 
 async def test_the_room_going_back_to_the_mesh_stops_its_recording(
-    start_sfu_server: SfuServerFactory,
+    start_sfu_server: SfuServerFactory, janus: Janus
 ) -> None:
+    """The Janus room stays while the room hands over to the mesh (GLIMPSE_SFU_HANDOVER, 10 s),
+    its camera still publishing; the recording ends with the switch all the same."""
     server = await start_sfu_server()
     ann = await server.register("Ann")
     room = await sfu_room(server, ann)
@@ -147,19 +149,23 @@ async def test_the_room_going_back_to_the_mesh_stops_its_recording(
     try:
         await camera.publish(a)
         assert (await record(a, True))["by"] == ann_id
+        began = time.monotonic()
         await asyncio.sleep(3)
         to_mesh = await server.http.patch(
             f"/api/rooms/{room['id']}", json={"media_mode": "mesh"}, headers=ann.headers
         )
         assert to_mesh.status_code == 200
+        recorded = time.monotonic() - began
         stopped = await expect_skipping(a, "recording", timeout=WATCH_INTERVAL + 5)
         assert stopped == {"type": "recording", "active": False}
+        await asyncio.sleep(3)  # published into the Janus room still handing over
+        assert len(await janus_rooms(janus)) == 1
     finally:
         await camera.close()
 
     (done,) = await finished(server, ann, room)
     assert done["status"] == "ready", done["error"]
-    assert done["duration_seconds"] > 2
+    assert 2 < done["duration_seconds"] <= recorded + 0.5, (done, recorded)  # not a moment more
 
 
 async def test_a_recorded_room_stays_on_the_sfu_until_its_recording_stops(

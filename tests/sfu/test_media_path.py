@@ -3,16 +3,21 @@ back after it settles; the room's media mode forcing either; the room size in ea
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+from aiortc.mediastreams import MediaStreamError
 
 from glimpse.sfu.janus import JanusSession
 from glimpse.sfu.registry import VIDEOROOM
-from tests.conftest import RunningServer, WsClient
+from tests.conftest import RunningServer, User, WsClient, wait_until
 from tests.janus import PROBING, Janus
 from tests.sfu.conftest import SfuServerFactory, sfu_room
-from tests.sfu.peers import expect_skipping
+from tests.sfu.peers import Publisher, Subscriber, expect_skipping
 
 pytestmark = pytest.mark.timeout(60)
 VIDEO = {"audio": True, "video": True}
@@ -147,13 +152,9 @@ async def test_changing_the_media_mode_during_a_meeting_switches_it_at_once(
         assert await next_media_path(client) == {"mode": mode, "generation": generation}
 
 
-async def test_the_janus_room_goes_when_the_room_goes_back_to_the_mesh_or_empties(
-    janus: Janus, start_sfu_server: SfuServerFactory
-) -> None:
-    server = await start_sfu_server()
-    owner = await server.register("Owner")
-    room = await sfu_room(server, owner, "sfu")
-    paths = server.services.sfu.paths
+@contextlib.asynccontextmanager
+async def janus_room_lookup(janus: Janus) -> AsyncIterator[Callable[[int], Awaitable[bool]]]:
+    """Whether a Janus room exists, asked of Janus through a session of the test's own."""
     session = await JanusSession.connect(janus.url, janus.api_secret, probing=PROBING)
     try:
         look = await session.attach(VIDEOROOM)
@@ -162,23 +163,109 @@ async def test_the_janus_room_goes_when_the_room_goes_back_to_the_mesh_or_emptie
             answer = await look.request({"request": "exists", "room": janus_room})
             return bool(answer.data["exists"])
 
+        yield exists
+    finally:
+        await session.close()
+
+
+async def set_media_mode(
+    server: RunningServer, owner: User, room: dict[str, Any], mode: str
+) -> None:
+    changed = await server.http.patch(
+        f"/api/rooms/{room['id']}", json={"media_mode": mode}, headers=owner.headers
+    )
+    assert changed.status_code == 200, changed.text
+
+
+async def test_the_janus_room_stays_for_the_handover_after_a_switch_to_the_mesh_not_once_empty(
+    janus: Janus, start_sfu_server: SfuServerFactory
+) -> None:
+    handover = 1.5
+    server = await start_sfu_server(sfu_handover=handover)
+    owner = await server.register("Owner")
+    room = await sfu_room(server, owner, "sfu")
+    paths = server.services.sfu.paths
+    async with janus_room_lookup(janus) as exists:
         [(client, _)] = await join_people(server, room["code"], 1)
+        await next_media_path(client)  # its own join's switch
         first = (await paths.current(room["id"])).room
         assert await exists(first)
-        changed = await server.http.patch(
-            f"/api/rooms/{room['id']}", json={"media_mode": "mesh"}, headers=owner.headers
-        )
-        assert changed.status_code == 200
-        assert not await exists(first)  # back to the mesh
+        switched = time.monotonic()
+        await set_media_mode(server, owner, room, "mesh")
+        assert (await next_media_path(client))["mode"] == "mesh"  # told at once
+        await asyncio.sleep(handover - 0.5)
+        assert await exists(first)  # still carrying the room's media while it hands over
 
-        changed = await server.http.patch(
-            f"/api/rooms/{room['id']}", json={"media_mode": "sfu"}, headers=owner.headers
-        )
+        async def gone() -> bool:
+            return not await exists(first)
+
+        await wait_until(gone, handover, "the Janus room is gone once handed over")
+        assert time.monotonic() - switched >= handover
+
+        await set_media_mode(server, owner, room, "sfu")
         second = (await paths.current(room["id"])).room
         assert second != first and await exists(second)
         await client.send({"type": "leave", "ref": "bye"})
         while (await client.recv())["type"] != "ack":
             pass
-        assert not await exists(second)  # the meeting ended
+        assert not await exists(second)  # the meeting ended: nobody to hand over to, gone at once
+
+
+async def test_media_goes_on_through_the_janus_room_while_it_hands_over(
+    start_sfu_server: SfuServerFactory,
+) -> None:
+    handover = 3.0
+    server = await start_sfu_server(sfu_handover=handover)
+    ann, bob = await server.register("Ann"), await server.register("Bob")
+    room = await sfu_room(server, ann, "sfu")
+    a, b = await server.connect(ann), await server.connect(bob)
+    await a.join(room["code"], media=VIDEO)
+    await b.join(room["code"], media=VIDEO)
+    ann_camera, bob_camera, subscription = Publisher(), Publisher(), Subscriber()
+    arrivals: list[float] = []
+    frames: asyncio.Task[None] | None = None
+
+    async def receive(track: Any) -> None:
+        with contextlib.suppress(MediaStreamError):  # the track ends with its connection
+            while True:
+                await track.recv()
+                arrivals.append(time.monotonic())
+
+    try:
+        await ann_camera.publish(a)
+        await bob_camera.publish(b)  # Bob subscribes once he publishes
+        await subscription.answer(b, await expect_skipping(b, "sfu-offer"))
+        await subscription.video_frame()
+        [video] = [track for track in subscription.tracks if track.kind == "video"]
+        frames = asyncio.create_task(receive(video))
+        switched = time.monotonic()
+        await set_media_mode(server, ann, room, "mesh")
+        assert (await expect_skipping(b, "media-path"))["media_path"]["mode"] == "mesh"
+        await asyncio.sleep(switched + handover - 0.5 - time.monotonic())
+        assert [t for t in arrivals if t > switched + handover - 1.5]  # Bob still sees Ann
+        await asyncio.sleep(2.5)
+        assert not [t for t in arrivals if t > switched + handover + 1]  # not once it is gone
     finally:
-        await session.close()
+        if frames is not None:
+            frames.cancel()
+        for peer in (ann_camera, bob_camera, subscription):
+            await peer.close()
+
+
+async def test_a_janus_room_still_handing_over_goes_when_the_server_stops(
+    janus: Janus, start_sfu_server: SfuServerFactory
+) -> None:
+    server = await start_sfu_server(sfu_handover=60)
+    owner = await server.register("Owner")
+    room = await sfu_room(server, owner, "sfu")
+    async with janus_room_lookup(janus) as exists:
+        [(client, _)] = await join_people(server, room["code"], 1)
+        await next_media_path(client)  # its own join's switch
+        janus_room = (await server.services.sfu.paths.current(room["id"])).room
+        await set_media_mode(server, owner, room, "mesh")
+        assert (await next_media_path(client))["mode"] == "mesh"
+        assert await exists(janus_room)
+        stopping = time.monotonic()
+        await server.stop()
+        assert time.monotonic() - stopping < 10
+        assert not await exists(janus_room)
