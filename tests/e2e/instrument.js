@@ -1,12 +1,12 @@
 // Test-only instrumentation, added to every page by the end-to-end tests (never part of the app):
 // it keeps the page's RTCPeerConnections so the tests can read their getStats(), times the
 // first decoded remote video frame after a click on "Join room", the longest time each remote
-// video shows nothing or stands still while a test watches, counts the WebSockets the
-// page opens and the token renewals it sends on them (and can cut them, leaving the peer
-// connections alone), follows a remote video's decoded frames, their size as received and the
-// peer connection carrying them, breaks that connection or the camera's publication to the SFU
-// on demand, and keeps every camera, microphone and screen track the page was given, to tell
-// whether they were all stopped.
+// video shows nothing or stands still while a test watches, counts the WebSockets the page
+// opens and the token renewals and `handed-over` signals it sends on them (and can cut them,
+// leaving the peer connections alone), follows a remote video's decoded frames, their size as
+// received and the peer connection carrying them, breaks that connection or the camera's
+// publication to the SFU on demand, and keeps every camera, microphone and screen track the page
+// was given, to tell whether they were all stopped.
 (() => {
   const mediaTracks = [];
   /** The camera tracks among them. */
@@ -27,7 +27,9 @@
     live: mediaTracks.filter((t) => t.readyState === "live").length,
   });
 
-  window.__sockets = { opened: 0, renewals: 0, cut: false, open: new Set() };
+  window.__sockets = { opened: 0, renewals: 0, handedOver: new Set(), cut: false, open: new Set() };
+  /** How many participants this page told it receives them through the SFU (`handed-over`). */
+  window.__handedOver = () => window.__sockets.handedOver.size;
   const NativeSocket = window.WebSocket;
   window.WebSocket = class extends NativeSocket {
     constructor(url, ...rest) {
@@ -39,7 +41,9 @@
     }
 
     send(data) {
-      if (typeof data === "string" && JSON.parse(data).type === "renew") window.__sockets.renewals += 1;
+      const message = typeof data === "string" ? JSON.parse(data) : {};
+      if (message.type === "renew") window.__sockets.renewals += 1;
+      if (message.type === "signal" && message.kind === "handed-over") window.__sockets.handedOver.add(message.to);
       super.send(data);
     }
   };

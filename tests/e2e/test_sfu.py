@@ -244,6 +244,10 @@ def test_a_growing_meeting_moves_to_the_sfu_survives_its_janus_and_shrinks_back_
         sees_everyone(people, [ann, eve])
         print(f"switch: media back {time.monotonic() - started:.1f} s after Eve's join")
         handed_over(people[:4], SFU_CONNECTIONS, "to the SFU")
+        # Each told the others it receives them through the SFU: their links close on both
+        # sides' word, not on the client's 8 s bound.
+        told = {p.name: p.page.evaluate("() => window.__handedOver()") for p in people[:4]}
+        assert all(count >= 3 for count in told.values()), told
         sfu_uploads = {5: uploads_kbit_per_s(people)}
         people.append(person(browser, server, "Fay", invite))
         sees_everyone(people)
