@@ -22,6 +22,7 @@ from tests.conftest import free_port, limits_environment
 from tests.coturn import Coturn, running_coturn
 from tests.e2e.chromium import CHROMIUM, CHROMIUM_FLAGS
 from tests.impaired_link import ImpairedLink, impaired_link
+from tests.janus import Janus, glimpse_environment, running_janus
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLE = ROOT / "web" / "dist" / "index.html"
@@ -114,6 +115,26 @@ def browser(playwright: Playwright, chromium_path: Path) -> Iterator[Browser]:
 @pytest.fixture
 def server(tmp_path: Path, chromium_path: Path) -> Iterator[GlimpseServer]:
     running = GlimpseServer(tmp_path / "data", tmp_path / "server.log")
+    running.start()
+    yield running
+    running.kill()
+
+
+@pytest.fixture
+def janus(tmp_path: Path) -> Iterator[Janus]:
+    with running_janus(tmp_path / "janus") as started:
+        yield started
+
+
+@pytest.fixture
+def sfu_server(tmp_path: Path, janus: Janus, chromium_path: Path) -> Iterator[GlimpseServer]:
+    """Glimpse on `janus`: a room's media goes through it from the second camera."""
+    running = GlimpseServer(
+        tmp_path / "data",
+        tmp_path / "server.log",
+        GLIMPSE_SFU_THRESHOLD="1",
+        **glimpse_environment(janus),
+    )
     running.start()
     yield running
     running.kill()

@@ -48,25 +48,6 @@ connection (0.6-0.8 s from the break measured here; an ICE restart tried first o
 connection waited out the 10 s connect timeout)."""
 
 
-@pytest.fixture
-def janus(tmp_path: Path) -> Iterator[Janus]:
-    with running_janus(tmp_path / "janus") as started:
-        yield started
-
-
-@pytest.fixture
-def sfu_server(tmp_path: Path, janus: Janus, chromium_path: Path) -> Iterator[GlimpseServer]:
-    running = GlimpseServer(
-        tmp_path / "data",
-        tmp_path / "server.log",
-        GLIMPSE_SFU_THRESHOLD="1",
-        **glimpse_environment(janus),
-    )
-    running.start()
-    yield running
-    running.kill()
-
-
 def media_path(person: Person) -> str:
     return str(person.page.locator("[data-media-path]").get_attribute("data-media-path"))
 
