@@ -108,8 +108,9 @@ class Typing(ClientMessage, tag="typing"):
 
 
 SignalKind = Literal["offer", "answer", "candidate", "handed-over"]
-"""`handed-over`: the sender now receives the addressee's media through the SFU (the mesh link
-between them may close once both have said so); it carries neither `sdp` nor `candidate`."""
+"""`handed-over`: after a switch of the room's media path, the sender now receives the
+addressee's media through the new path (what of the old one carries media between them may go
+once both have said so); it carries neither `sdp` nor `candidate`."""
 
 
 class Signal(ClientMessage, tag="signal"):

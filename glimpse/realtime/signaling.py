@@ -1,5 +1,5 @@
 """WebRTC signaling: offers, answers and ICE candidates relayed to one participant of the room,
-and `handed-over` (the sender receives the addressee through the SFU now: their mesh link may go).
+and `handed-over` (after a switch, the sender receives the addressee through the new media path).
 
 What is relayed is checked first (glimpse/realtime/sdp.py), and the candidates a participant
 sends to another are capped per negotiation.

@@ -142,15 +142,6 @@ export const NOTICE_MS = 6000;
  */
 export const HANDOVER_MS = 8000;
 
-/** A mesh link kept, at a switch to the SFU, until both sides receive each other through it. */
-interface RetiringLink {
-  link: PeerLink;
-  /** This side shows the participant's media through the SFU now (and told them). */
-  handedOver: boolean;
-  /** The participant said it shows this side's media through the SFU. */
-  theirs: boolean;
-}
-
 /** A media state as a comparable key. */
 function mediaKey(media: MediaState): string {
   return `${media.audio}/${media.video}/${media.screen}`;
@@ -209,9 +200,14 @@ export class Call extends Emitter<CallEvents> {
   private readonly talking = new Set<string>();
   private path: MediaPath = { mode: "mesh", generation: 0 };
   private sfu: SfuSession | null = null;
-  /** At a switch: the participants still shown through the old path, and its connections. */
+  /**
+   * At a switch: the participants this one still shows through the old path, those who may
+   * still show this one through it (until they say `handed-over`), and the old path's
+   * connections: the mesh links, or the SFU session.
+   */
   private readonly onOldPath = new Set<string>();
-  private readonly retiring = new Map<string, RetiringLink>();
+  private readonly theyWait = new Set<string>();
+  private readonly retiring = new Map<string, PeerLink>();
   private retiringSfu: SfuSession | null = null;
   private handoverTimer: ReturnType<typeof setTimeout> | undefined;
   /** What the SFU sends of each participant (kept for someone listed after their streams came). */
@@ -758,8 +754,10 @@ export class Call extends Emitter<CallEvents> {
     this.cancelReturn(id);
     this.links.get(id)?.close();
     this.links.delete(id);
-    this.closeRetiring(id);
     this.onOldPath.delete(id);
+    this.theyWait.delete(id);
+    this.closeRetiring(id);
+    this.releaseOldPath();
     this.lastDescriptions.delete(id);
     this.shareUpload();
     this.levels?.unwatch(id);
@@ -808,11 +806,13 @@ export class Call extends Emitter<CallEvents> {
   }
 
   /**
-   * The room's media path. From the mesh to the SFU, the links stay until the SFU brings each
-   * participant; from the SFU to the mesh, the SFU connections stay until every link brings its
-   * participant (the one with the lower id of each pair offers, so exactly one side does); a new SFU
-   * generation (the room moved to another media server) publishes and subscribes afresh. Roster,
-   * hands and media states stay.
+   * The room's media path. A switch makes before it breaks: each participant is shown through
+   * the old path until the new one brings all they send; then the call tells them so
+   * (`handed-over`), and the old path's connections go once nobody uses them either way: a mesh
+   * link once both its sides have said it, the SFU session once everyone has (at most
+   * `HANDOVER_MS` later). Back in the mesh, the participant with the lower id of each pair offers
+   * (so exactly one side does); a new SFU generation (the room moved to another media server)
+   * publishes and subscribes afresh. Roster, hands and media states stay.
    */
   private followPath(path: MediaPath): void {
     const from = this.path.mode;
@@ -826,8 +826,9 @@ export class Call extends Emitter<CallEvents> {
     this.talking.clear();
     if (path.mode === "sfu" && from === "mesh") {
       for (const [id, link] of this.links) {
-        this.retiring.set(id, { link, handedOver: false, theirs: false });
+        this.retiring.set(id, link);
         this.onOldPath.add(id);
+        this.theyWait.add(id);
       }
       this.links.clear();
       this.lastDescriptions.clear();
@@ -842,6 +843,7 @@ export class Call extends Emitter<CallEvents> {
       for (const { participant } of [...this.remotes.values()]) {
         if (this.retiringSfu !== null && participant.reconnecting !== true) {
           this.onOldPath.add(participant.id);
+          this.theyWait.add(participant.id);
         }
         this.addRemote(participant, selfId < participant.id);
       }
@@ -859,7 +861,7 @@ export class Call extends Emitter<CallEvents> {
 
   /** The participant's link: in the mesh, or kept from it while the SFU takes over. */
   private linkOf(id: string): PeerLink | undefined {
-    return this.links.get(id) ?? this.retiring.get(id)?.link;
+    return this.links.get(id) ?? this.retiring.get(id);
   }
 
   /** The old path goes after `HANDOVER_MS` whatever the new one brought (at once if nothing). */
@@ -881,6 +883,7 @@ export class Call extends Emitter<CallEvents> {
   private endHandover(): void {
     clearTimeout(this.handoverTimer);
     this.onOldPath.clear();
+    this.theyWait.clear();
     for (const id of [...this.retiring.keys()]) this.closeRetiring(id);
     this.retiringSfu?.close();
     this.retiringSfu = null;
@@ -923,36 +926,39 @@ export class Call extends Emitter<CallEvents> {
     }
   }
 
-  /** Shown through the SFU now: tell them; the link closes once they say the same. */
-  private handOver(id: string): void {
-    this.showThroughPath(id);
-    const retiring = this.retiring.get(id);
-    if (retiring === undefined) return;
-    retiring.handedOver = true;
-    this.signal.request({ type: "signal", to: id, kind: "handed-over" }).catch(() => undefined);
-    if (retiring.theirs) this.closeRetiring(id);
-  }
-
-  /** They show this participant's media through the SFU now. */
-  private theyHandedOver(id: string): void {
-    const retiring = this.retiring.get(id);
-    if (retiring === undefined) return;
-    retiring.theirs = true;
-    if (retiring.handedOver) this.closeRetiring(id);
-  }
-
-  private closeRetiring(id: string): void {
-    this.retiring.get(id)?.link.close();
-    this.retiring.delete(id);
-  }
-
-  /** Back in the mesh: once the link brings all they send, the SFU's copy is let go. */
+  /** Back in the mesh: once the link brings all they send, they are shown through it. */
   private arrivedByLink(id: string, link: PeerLink): void {
     const media = this.remotes.get(id)?.participant.media;
     const arrived = media !== undefined && arrivedAll(media, link.arrived);
-    if (!this.onOldPath.has(id) || link.state !== "connected" || !arrived) return;
+    if (this.onOldPath.has(id) && link.state === "connected" && arrived) this.handOver(id);
+  }
+
+  /** Shown through the room's path now: tell them (they may let the old path go). */
+  private handOver(id: string): void {
     this.showThroughPath(id);
-    if (this.onOldPath.size === 0) this.finishHandover();
+    this.signal.request({ type: "signal", to: id, kind: "handed-over" }).catch(() => undefined);
+    this.releaseOldPath();
+  }
+
+  /** They show this participant's media through the room's path now. */
+  private theyHandedOver(id: string): void {
+    if (this.theyWait.delete(id)) this.releaseOldPath();
+  }
+
+  /**
+   * What of the old path nobody uses any more goes: a mesh link once both sides show each other
+   * through the SFU; the SFU session once everyone is shown through the mesh, both ways.
+   */
+  private releaseOldPath(): void {
+    for (const id of [...this.retiring.keys()]) {
+      if (!this.onOldPath.has(id) && !this.theyWait.has(id)) this.closeRetiring(id);
+    }
+    if (this.onOldPath.size === 0 && this.theyWait.size === 0) this.endHandover();
+  }
+
+  private closeRetiring(id: string): void {
+    this.retiring.get(id)?.close();
+    this.retiring.delete(id);
   }
 
   /**
@@ -1058,7 +1064,7 @@ export class Call extends Emitter<CallEvents> {
     );
     for (const slot of changed) {
       for (const link of this.links.values()) void link.replaceTrack(slot, tracks[slot]);
-      for (const { link } of this.retiring.values()) void link.replaceTrack(slot, tracks[slot]);
+      for (const link of this.retiring.values()) void link.replaceTrack(slot, tracks[slot]);
     }
     if (changed.length > 0) this.sfu?.setTracks(tracks);
     this.sentTracks = tracks;
