@@ -28,8 +28,12 @@
   });
 
   window.__sockets = { opened: 0, renewals: 0, handedOver: new Set(), cut: false, open: new Set() };
-  /** How many participants this page told it receives them through the SFU (`handed-over`). */
-  window.__handedOver = () => window.__sockets.handedOver.size;
+  /** How many participants this page told `handed-over` (the new path brings them) since the last call. */
+  window.__handedOver = () => {
+    const told = window.__sockets.handedOver.size;
+    window.__sockets.handedOver.clear();
+    return told;
+  };
   const NativeSocket = window.WebSocket;
   window.WebSocket = class extends NativeSocket {
     constructor(url, ...rest) {

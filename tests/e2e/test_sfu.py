@@ -177,7 +177,8 @@ def watch_gaps(people: list[Person]) -> None:
 
 def handed_over(people: list[Person], connections: int, switch: str) -> None:
     """Once the old path's connections have closed (each has `connections` open), nobody's tile
-    of the others showed no video for more than a moment (`BLANK_MS`) since `watch_gaps`."""
+    of the others showed no video for more than a moment (`BLANK_MS`) since `watch_gaps`, and
+    each told the three others `handed-over`."""
     eventually(
         lambda: all(p.open_peer_connections() == connections for p in people),
         f"the old path's connections close after the switch {switch}",
@@ -185,6 +186,10 @@ def handed_over(people: list[Person], connections: int, switch: str) -> None:
     gaps = {watcher.name: watcher.video_gaps() for watcher in people}
     print(f"each video's longest blank and pause (ms) through the switch {switch}: {gaps}")
     assert all(gap["blank"] < BLANK_MS for seen in gaps.values() for gap in seen.values()), gaps
+    # Each told the others the new path brings them: the old one went on both sides' word, not
+    # on the client's 8 s bound.
+    told = {p.name: p.page.evaluate("() => window.__handedOver()") for p in people}
+    assert all(count >= 3 for count in told.values()), told
 
 
 @pytest.mark.timeout(420)
@@ -225,10 +230,6 @@ def test_a_growing_meeting_moves_to_the_sfu_survives_its_janus_and_shrinks_back_
         sees_everyone(people, [ann, eve])
         print(f"switch: media back {time.monotonic() - started:.1f} s after Eve's join")
         handed_over(people[:4], SFU_CONNECTIONS, "to the SFU")
-        # Each told the others it receives them through the SFU: their links close on both
-        # sides' word, not on the client's 8 s bound.
-        told = {p.name: p.page.evaluate("() => window.__handedOver()") for p in people[:4]}
-        assert all(count >= 3 for count in told.values()), told
         sfu_uploads = {5: uploads_kbit_per_s(people)}
         people.append(person(browser, server, "Fay", invite))
         sees_everyone(people)
