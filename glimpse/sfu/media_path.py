@@ -60,6 +60,9 @@ MODE_FIELD: Final = "media_mode"
 (so every instance decides by the same setting)."""
 SETTLE_MARGIN: Final = 0.05
 """Seconds a settled room's review waits past `sfu_settle` (timers may fire a little early)."""
+RECORDED_LOOK_INTERVAL: Final = 5.0
+"""Seconds between looks at a recorded room with few cameras: its recording may stop without a
+host's `record` here (another instance took it over from a dead one and stopped it)."""
 PUBLICATIONS_PER_PARTICIPANT: Final = 2
 """A camera and a screen."""
 
@@ -261,7 +264,8 @@ class MediaPaths:
         self, room_id: str, path: RoomMedia, setting: MediaMode
     ) -> Literal["mesh", "sfu"] | None:
         """The path the room should have now; None while it settles (SFU, few videos, not yet
-        for long enough), or is recorded on the SFU (reviewed when its recording stops)."""
+        for long enough), or is recorded on the SFU (reviewed when a host here stops its
+        recording, and every RECORDED_LOOK_INTERVAL meanwhile)."""
         if setting != "auto":
             return setting
         roster = self._hub.roster(room_id)
@@ -273,17 +277,25 @@ class MediaPaths:
             return "mesh"
         if RECORDING in await self._bus.meeting(room_id):
             self._calm_since.pop(room_id, None)
+            self._look_again(room_id, RECORDED_LOOK_INTERVAL)
             return None
         now = time.monotonic()
         since = self._calm_since.setdefault(room_id, now)
         if now - since >= self._settle:
             self._calm_since.pop(room_id, None)
             return "mesh"
-        if room_id not in self._settling:  # look again once it has settled
-            self._settling[room_id] = asyncio.get_running_loop().call_later(
-                since + self._settle - now + SETTLE_MARGIN, self._settled, room_id
-            )
+        self._look_again(room_id, since + self._settle - now + SETTLE_MARGIN)  # once settled
         return None
+
+    def _look_again(self, room_id: str, delay: float) -> None:
+        """Review the room in `delay` seconds, unless a look is due by then already."""
+        loop = asyncio.get_running_loop()
+        due = self._settling.get(room_id)
+        if due is not None and due.when() <= loop.time() + delay:
+            return
+        if due is not None:
+            due.cancel()
+        self._settling[room_id] = loop.call_later(delay, self._settled, room_id)
 
     def _settled(self, room_id: str) -> None:
         del self._settling[room_id]

@@ -17,7 +17,7 @@ import pytest
 
 from glimpse.bus import Bus, open_bus
 from glimpse.recordings.control import WATCH_INTERVAL
-from glimpse.sfu.media_path import FIELD, RoomMedia
+from glimpse.sfu.media_path import FIELD, RECORDED_LOOK_INTERVAL, RoomMedia
 from glimpse.sfu.registry import LOAD
 from tests.cluster.conftest import Cluster
 from tests.janus import Janus, glimpse_environment, janus_rooms
@@ -193,3 +193,41 @@ async def test_a_recording_and_janus_room_whose_instances_all_died_go_with_the_n
     (done,) = await finished(b, ann, room)
     assert done["status"] == "ready", done["error"]
     assert done["duration_seconds"] >= 2
+
+
+async def test_a_recorded_room_whose_recording_another_instance_stopped_settles_to_the_mesh(
+    cluster: Cluster, janus: Janus, tmp_path: Path
+) -> None:
+    settle = 1.0
+    environment = sfu_environment(
+        janus,
+        GLIMPSE_SFU_THRESHOLD="0",
+        GLIMPSE_SFU_SETTLE=str(settle),
+        GLIMPSE_RECORDING_RAW_DIR=str(tmp_path / "raw"),
+        GLIMPSE_RECORDINGS_DIR=str(tmp_path / "recordings"),
+    )
+    a, b = await cluster.start(**environment), await cluster.start(**environment)
+    ann = await a.register("Ann")
+    room = await a.create_room(ann)  # media mode `auto`: one camera is over a threshold of none
+    host = await a.connect(ann)
+    assert (await host.join(room["code"], media=VIDEO))["media_path"]["mode"] == "sfu"
+    bob = await b.connect(await b.register("Bob"))
+    await bob.join(room["code"], media={"audio": True, "video": False})
+    camera = Publisher()
+    try:
+        await camera.publish(host)
+        started = await record(host, True)
+        assert await expect_skipping(bob, "recording") == started
+        await a.kill()  # Ann's camera goes with her: only the recording keeps the room on the SFU
+        killed = time.monotonic()
+        stopped = await expect_skipping(
+            bob, "recording", timeout=PRESENCE_TTL + WATCH_INTERVAL * 2 + MARGIN
+        )
+        assert stopped["active"] is False
+        back = await expect_skipping(
+            bob, "media-path", timeout=RECORDED_LOOK_INTERVAL + settle + MARGIN
+        )
+        assert back["media_path"]["mode"] == "mesh", back
+        print(f"\nback to the mesh {time.monotonic() - killed:.1f} s after the kill")
+    finally:
+        await camera.close()
