@@ -16,7 +16,9 @@ from tests.realtime.fixtures import (
 CANDIDATE = CHROMIUM_CANDIDATES[0]
 
 
-async def test_offer_answer_and_candidates_reach_only_the_addressee(server: RunningServer) -> None:
+async def three_in_a_room(server: RunningServer) -> tuple[WsClient, WsClient, WsClient, list[str]]:
+    """Three participants joined in one room (the first two told of those after them), and their
+    participant ids."""
     users = [await server.register() for _ in range(3)]
     room = await server.create_room(users[0])
     a, b, c = [await server.connect(user) for user in users]
@@ -24,6 +26,11 @@ async def test_offer_answer_and_candidates_reach_only_the_addressee(server: Runn
     for _ in range(2):
         await a.expect("participant-joined")
     await b.expect("participant-joined")
+    return a, b, c, ids
+
+
+async def test_offer_answer_and_candidates_reach_only_the_addressee(server: RunningServer) -> None:
+    a, b, c, ids = await three_in_a_room(server)
 
     await a.send(
         {"type": "signal", "to": ids[1], "kind": "offer", "sdp": CHROMIUM_OFFER, "ref": "o"}
@@ -97,13 +104,7 @@ async def test_handed_over_reaches_the_addressee_and_carries_nothing(
     start_server: ServerFactory,
 ) -> None:
     server = await start_server(max_candidates_per_negotiation=1)
-    users = [await server.register() for _ in range(3)]
-    room = await server.create_room(users[0])
-    a, b, c = [await server.connect(user) for user in users]
-    ids = [(await client.join(room["code"]))["participant_id"] for client in (a, b, c)]
-    for _ in range(2):
-        await a.expect("participant-joined")
-    await b.expect("participant-joined")
+    a, b, c, ids = await three_in_a_room(server)
     handed_over = {"type": "signal", "to": ids[1], "kind": "handed-over"}
 
     for extra, field in (({"sdp": CHROMIUM_OFFER}, "sdp"), ({"candidate": CANDIDATE}, "candidate")):
