@@ -357,6 +357,15 @@ class RoomService(Generic[AttendeeT, MemberT]):
         owner = await self._store.get_user(room.owner_id)
         return room, owner.display_name if owner is not None else ""
 
+    async def recorded(self, room_id: str) -> bool | None:
+        """Whether the room's meeting is being recorded now, as every instance sees it (its
+        state on the bus); None while the bus cannot be reached."""
+        try:
+            return await self.meetings.recorded(room_id)
+        except BusUnavailable:
+            log.warning("room %s: cannot tell whether it is recorded, the bus is down", room_id)
+            return None
+
     async def open_to_guests(self, id_or_code: str) -> RoomRecord:
         """The room, when it lets guests in (else 403 `guests_not_allowed`)."""
         room = await self.find(id_or_code)

@@ -169,17 +169,36 @@ class RoomPublic(InviteRoom):
 
     @classmethod
     def of(cls, room: RoomRecord) -> RoomPublic:
-        return cls(
+        return cls(**RoomPublic.fields_of(room))
+
+    @staticmethod
+    def fields_of(room: RoomRecord) -> dict[str, Any]:
+        return {
             **InviteRoom.fields_of(room),
-            owner_id=room.owner_id,
-            created_at=room.created_at,
-            invite_path=f"/r/{room.code}",
-        )
+            "owner_id": room.owner_id,
+            "created_at": room.created_at,
+            "invite_path": f"/r/{room.code}",
+        }
+
+
+class RoomLookup(RoomPublic):
+    """A room looked up to join it: with whether its meeting is being recorded now."""
+
+    recording: bool | None
+    """Whether a host is recording the room's meeting right now (null: cannot be told, the bus is
+    down)."""
+
+    @classmethod
+    def now(cls, room: RoomRecord, recording: bool | None) -> RoomLookup:
+        return cls(**RoomPublic.fields_of(room), recording=recording)
 
 
 class InviteInfo(BaseModel):
     room: InviteRoom
     owner_name: str
+    recording: bool | None
+    """Whether a host is recording the room's meeting right now (null: cannot be told, the bus is
+    down)."""
 
 
 class GuestCreate(BaseModel):

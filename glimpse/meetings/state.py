@@ -39,6 +39,10 @@ class Meetings:
     def __init__(self, bus: Bus) -> None:
         self._bus = bus
 
+    async def recorded(self, room_id: str) -> bool:
+        """Whether the room's meeting is being recorded now (read only: starts no meeting)."""
+        return RECORDING in await self._bus.meeting(room_id)
+
     async def current(self, room_id: str) -> MeetingState:
         """The room's meeting, started now if there is none."""
         fields = await self._bus.meeting(room_id)

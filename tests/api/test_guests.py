@@ -37,6 +37,7 @@ async def test_an_invite_link_shows_the_room_and_its_owner(server: RunningServer
             "allow_guests": True, "lobby": "off", "media_mode": "auto",
         },
         "owner_name": "Olivia",
+        "recording": False,
     }  # fmt: skip
     missing = await server.http.get("/api/invites/zzzz-zzzz-zzzz")
     assert missing.status_code == 404

@@ -26,8 +26,9 @@ router = APIRouter(tags=["guests"])
 async def read_invite(
     code: str, rooms: RoomsDep, settings: SettingsDep, limiter: LimiterDep, address: ClientAddress
 ) -> InviteInfo:
-    """The room of an invite link and who hosts it, for anyone with the link (no sign-in).
-    Limited per address as room lookups are, so codes cannot be enumerated."""
+    """The room of an invite link, who hosts it and whether its meeting is being recorded now,
+    for anyone with the link (no sign-in). Limited per address as room lookups are, so codes
+    cannot be enumerated."""
     await limiter.enforce(
         Limit("room-lookup:address", address, settings.room_lookup_limit_per_address)
     )
@@ -35,6 +36,7 @@ async def read_invite(
     return InviteInfo(
         room=InviteRoom.of(room),
         owner_name=owner_name,
+        recording=await rooms.recorded(room.id),
     )
 
 

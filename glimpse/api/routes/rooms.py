@@ -22,6 +22,7 @@ from glimpse.api.schemas import (
     MessagePublic,
     RoomCreate,
     RoomLists,
+    RoomLookup,
     RoomPublic,
     RoomSettings,
 )
@@ -59,18 +60,23 @@ async def get_room_by_code(
     settings: SettingsDep,
     limiter: LimiterDep,
     address: ClientAddress,
-) -> RoomPublic:
-    """Limited per user and per address, so codes cannot be enumerated."""
+) -> RoomLookup:
+    """The room, and whether its meeting is being recorded now (what the pre-join screen
+    shows). Limited per user and per address, so codes cannot be enumerated."""
     await limiter.enforce(
         Limit("room-lookup:user", user.id, settings.room_lookup_limit_per_user),
         Limit("room-lookup:address", address, settings.room_lookup_limit_per_address),
     )
-    return RoomPublic.of(await rooms.find(code))
+    room = await rooms.find(code)
+    return RoomLookup.now(room, await rooms.recorded(room.id))
 
 
 @router.get("/{room_id}")
-async def get_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> RoomPublic:
-    return RoomPublic.of(await rooms.get(room_id))
+async def get_room(room_id: str, user: CurrentUser, rooms: RoomsDep) -> RoomLookup:
+    """The room, and whether its meeting is being recorded now (what the pre-join screen reads
+    again while it waits: not limited, as an id cannot be guessed)."""
+    room = await rooms.get(room_id)
+    return RoomLookup.now(room, await rooms.recorded(room.id))
 
 
 @router.patch("/{room_id}", responses=RATE_LIMITED)

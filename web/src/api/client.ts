@@ -22,6 +22,7 @@ import type {
   RoomCreate,
   RoomInvite,
   RoomLists,
+  RoomLookup,
   TokenResponse,
   User,
 } from "./types";
@@ -217,8 +218,13 @@ export class ApiClient {
     return this.send("POST", "/rooms", body);
   }
 
-  roomByCode(code: string): Promise<Room> {
+  roomByCode(code: string): Promise<RoomLookup> {
     return this.send("GET", `/rooms/by-code/${encodeURIComponent(code)}`);
+  }
+
+  /** The room by id (not rate-limited, unlike a code's lookup), for a signed-in user. */
+  room(roomId: string): Promise<RoomLookup> {
+    return this.send("GET", `/rooms/${encodeURIComponent(roomId)}`);
   }
 
   /** A page of a room's history, newest first; `before` is a seq from the previous page. */

@@ -3,11 +3,19 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { useApi } from "./ApiContext";
 import { startDownload } from "./download";
-import type { MemberInvite, MemberRole, RoomChanges, RoomCreate } from "./types";
+import type {
+  CallRoom,
+  MemberInvite,
+  MemberRole,
+  RoomChanges,
+  RoomCreate,
+  RoomLookup,
+} from "./types";
 
 export const queryKeys = {
   rooms: ["rooms"] as const,
   room: (code: string) => ["room", code] as const,
+  recordingNow: (roomId: string) => ["recording-now", roomId] as const,
   invite: (code: string) => ["invite", code] as const,
   members: (roomId: string) => ["members", roomId] as const,
   recordings: (roomId: string) => ["recordings", roomId] as const,
@@ -52,6 +60,34 @@ export function useCreateRoom() {
   });
 }
 
+/** On the pre-join screen, whether the meeting is being recorded is read again this often. */
+export const PREJOIN_REFRESH_MS = 10_000;
+
+/**
+ * Whether the room's meeting is being recorded now, read again while the pre-join screen shows it:
+ * from the room by id for a user, from its invite for a guest (whose credential reads no room).
+ * Null while the server cannot tell; a read that fails or cannot tell keeps what was known.
+ */
+export function useRecordingNow(room: CallRoom, asGuest: boolean): boolean | null {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const queryKey = queryKeys.recordingNow(room.id);
+  const query = useQuery({
+    queryKey,
+    queryFn: async () => {
+      const now = asGuest
+        ? (await api.roomInvite(room.code)).recording
+        : (await api.room(room.id)).recording;
+      return now ?? queryClient.getQueryData<boolean | null>(queryKey) ?? null;
+    },
+    initialData: room.recording,
+    staleTime: PREJOIN_REFRESH_MS,
+    refetchInterval: PREJOIN_REFRESH_MS,
+    retry: false,
+  });
+  return query.data;
+}
+
 /** The room behind an invite link, for anyone (signed in or not). */
 export function useRoomInvite(code: string) {
   const api = useApi();
@@ -69,7 +105,10 @@ export function useUpdateRoom(roomId: string) {
   return useMutation({
     mutationFn: (changes: RoomChanges) => api.updateRoom(roomId, changes),
     onSuccess: (room) => {
-      queryClient.setQueryData(queryKeys.room(room.code), room);
+      queryClient.setQueryData<RoomLookup>(
+        queryKeys.room(room.code),
+        (looked) => looked && { ...looked, ...room },
+      );
       return queryClient.invalidateQueries({ queryKey: queryKeys.rooms });
     },
   });

@@ -169,8 +169,9 @@ export interface paths {
         };
         /**
          * Read Invite
-         * @description The room of an invite link and who hosts it, for anyone with the link (no sign-in).
-         *     Limited per address as room lookups are, so codes cannot be enumerated.
+         * @description The room of an invite link, who hosts it and whether its meeting is being recorded now,
+         *     for anyone with the link (no sign-in). Limited per address as room lookups are, so codes
+         *     cannot be enumerated.
          */
         get: operations["read_invite_api_invites__code__get"];
         put?: never;
@@ -295,7 +296,8 @@ export interface paths {
         };
         /**
          * Get Room By Code
-         * @description Limited per user and per address, so codes cannot be enumerated.
+         * @description The room, and whether its meeting is being recorded now (what the pre-join screen
+         *     shows). Limited per user and per address, so codes cannot be enumerated.
          */
         get: operations["get_room_by_code_api_rooms_by_code__code__get"];
         put?: never;
@@ -313,7 +315,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get Room */
+        /**
+         * Get Room
+         * @description The room, and whether its meeting is being recorded now (what the pre-join screen reads
+         *     again while it waits: not limited, as an id cannot be guessed).
+         */
         get: operations["get_room_api_rooms__room_id__get"];
         put?: never;
         post?: never;
@@ -573,6 +579,8 @@ export interface components {
         InviteInfo: {
             /** Owner Name */
             owner_name: string;
+            /** Recording */
+            recording: boolean | null;
             room: components["schemas"]["InviteRoom"];
         };
         /** InvitePublic */
@@ -748,6 +756,43 @@ export interface components {
             owned: components["schemas"]["RoomPublic"][];
             /** Recent */
             recent: components["schemas"]["RoomPublic"][];
+        };
+        /**
+         * RoomLookup
+         * @description A room looked up to join it: with whether its meeting is being recorded now.
+         */
+        RoomLookup: {
+            /** Allow Guests */
+            allow_guests: boolean;
+            /** Code */
+            code: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Has Password */
+            has_password: boolean;
+            /** Id */
+            id: string;
+            /** Invite Path */
+            invite_path: string;
+            /**
+             * Lobby
+             * @enum {string}
+             */
+            lobby: "off" | "guests" | "everyone";
+            /**
+             * Media Mode
+             * @enum {string}
+             */
+            media_mode: "auto" | "mesh" | "sfu";
+            /** Name */
+            name: string;
+            /** Owner Id */
+            owner_id: string;
+            /** Recording */
+            recording: boolean | null;
         };
         /**
          * RoomPublic
@@ -1407,7 +1452,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoomPublic"];
+                    "application/json": components["schemas"]["RoomLookup"];
                 };
             };
             /** @description Too many attempts (`rate_limited`); retry after `Retry-After` seconds */
@@ -1448,7 +1493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoomPublic"];
+                    "application/json": components["schemas"]["RoomLookup"];
                 };
             };
             /** @description A typed error */

@@ -13,6 +13,8 @@ export type AuthPolicy = Schemas["AuthPolicy"];
 export type InvitePublic = Schemas["InvitePublic"];
 
 export type Room = Schemas["RoomPublic"];
+/** A room looked up to join it, with whether its meeting is being recorded now (null: unknown). */
+export type RoomLookup = Schemas["RoomLookup"];
 export type RoomLists = Schemas["RoomLists"];
 export type LobbyMode = Room["lobby"];
 /** An invite link's room and its owner, shown before anyone signs in. */
@@ -29,5 +31,8 @@ export type MemberInvite = Schemas["MemberInvite"];
 export type Recording = Schemas["RecordingPublic"];
 export type DownloadLink = Schemas["DownloadLink"];
 
-/** What a visit to a room needs of it: the room JSON, or an invite's room for a guest. */
-export type CallRoom = Pick<Room, "id" | "name" | "code" | "has_password" | "invite_path">;
+/** What a visit to a room needs of it: the room looked up, or an invite's room for a guest. */
+export type CallRoom = Pick<
+  RoomLookup,
+  "id" | "name" | "code" | "has_password" | "invite_path" | "recording"
+>;

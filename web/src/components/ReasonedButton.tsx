@@ -5,6 +5,7 @@ import type { ButtonHTMLAttributes } from "react";
 export function ReasonedButton({
   disabledReason,
   children,
+  "aria-describedby": describedBy,
   ...props
 }: ButtonHTMLAttributes<HTMLButtonElement> & {
   /** Why the button is disabled; none: it is enabled. */
@@ -19,7 +20,9 @@ export function ReasonedButton({
         {...props}
         disabled={disabled}
         title={disabledReason}
-        aria-describedby={disabled ? reasonId : undefined}
+        aria-describedby={
+          [describedBy, disabled ? reasonId : undefined].filter(Boolean).join(" ") || undefined
+        }
       >
         {children}
       </button>

@@ -19,6 +19,7 @@ function invite(allowGuests: boolean): RoomInvite {
       media_mode: "auto",
     },
     owner_name: "Ann",
+    recording: false,
   };
 }
 

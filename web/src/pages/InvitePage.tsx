@@ -31,6 +31,7 @@ function callRoom(code: string, invite: RoomInvite): CallRoom {
     code: invite.room.code,
     has_password,
     invite_path: `/r/${encodeURIComponent(code)}`,
+    recording: invite.recording,
   };
 }
 

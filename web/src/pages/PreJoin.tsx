@@ -2,12 +2,16 @@
  * Before joining: the preview, camera and microphone on or off, the room password, and "Join
  * room" with any error beside it, all in view at once on a phone and a desktop; below them the
  * devices (camera, microphone with its level, speaker with a test) and a connectivity check.
- * Device problems are explained, each with a retry.
+ * Device problems are explained, each with a retry. Whether the meeting is being recorded is said
+ * at the top of the form, read again while the person waits (a recording started meanwhile is
+ * announced).
  */
-import { useState } from "react";
+import { useId, useState } from "react";
 import type { FormEvent } from "react";
 
+import { useRecordingNow } from "../api/queries";
 import type { CallRoom } from "../api/types";
+import { useIdentity } from "../auth/IdentityContext";
 import { ConnectivityCheck } from "../components/ConnectivityCheck";
 import { DeviceProblems } from "../components/DeviceProblems";
 import { DeviceSettings } from "../components/DeviceSettings";
@@ -25,6 +29,9 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
   const local = useLocalMedia();
   const { phase, reason, connection } = useCall();
   const [password, setPassword] = useState("");
+  const identity = useIdentity();
+  const recording = useRecordingNow(room, identity.kind === "guest");
+  const recordedId = useId();
 
   const join = (event: FormEvent) => {
     event.preventDefault();
@@ -47,6 +54,13 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
         />
       </div>
       <form className="card prejoin-form" onSubmit={join} aria-label="Join the room">
+        <div role="status">
+          {recording === true && (
+            <p id={recordedId} className="recorded-notice">
+              This meeting is being recorded. You can join with your camera and microphone off.
+            </p>
+          )}
+        </div>
         {isSecurePage() ? (
           <DeviceProblems problems={local.problems} onRetry={(kind) => void media.retry(kind)} />
         ) : (
@@ -75,6 +89,7 @@ export function PreJoin({ room, displayName }: { room: CallRoom; displayName: st
         <ReasonedButton
           type="submit"
           className="primary"
+          aria-describedby={recording === true ? recordedId : undefined}
           disabledReason={
             !isSecurePage() ? INSECURE_PAGE : phase === "joining" ? "Joining the room…" : undefined
           }
