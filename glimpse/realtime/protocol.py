@@ -110,7 +110,7 @@ class Typing(ClientMessage, tag="typing"):
 SignalKind = Literal["offer", "answer", "candidate", "handed-over"]
 """`handed-over`: after a switch of the room's media path, the sender now receives the
 addressee's media through the new path (what of the old one carries media between them may go
-once both have said so); it carries neither `sdp` nor `candidate`."""
+once both have said so); it carries the path's `generation`, neither `sdp` nor `candidate`."""
 
 
 class Signal(ClientMessage, tag="signal"):
@@ -120,6 +120,8 @@ class Signal(ClientMessage, tag="signal"):
     """For kinds "offer" and "answer"; checked before it is relayed (glimpse/realtime/sdp.py)."""
     candidate: IceCandidate | None = None
     """For kind "candidate"; null means end of candidates."""
+    generation: Annotated[int, msgspec.Meta(ge=0, le=MAX_INT64)] | None = None
+    """For kind "handed-over": the generation of the media path it was sent in."""
 
 
 class Media(ClientMessage, tag="media"):
@@ -435,6 +437,7 @@ class SignalRelay(ServerMessage, tag="signal"):
     kind: SignalKind
     sdp: str | None = None
     candidate: IceCandidate | None = None
+    generation: int | None = None
 
 
 class Ack(ServerMessage, tag="ack"):
@@ -457,8 +460,9 @@ class Error(ServerMessage, tag="error"):
 
 
 class MediaPathChanged(ServerMessage, tag="media-path"):
-    """The room's media path changed: in `mesh`, close the SFU connections and call everyone;
-    in `sfu` (each new generation), close the peer links and publish and subscribe afresh."""
+    """The room's media path changed: in `mesh`, call everyone; in `sfu` (each new generation),
+    publish and subscribe afresh. The old path's connections may stay until the new one brings
+    everyone (`handed-over`)."""
 
     media_path: MediaPath
 
@@ -475,6 +479,9 @@ class SfuOffer(ServerMessage, tag="sfu-offer"):
     """The subscription (re)offered: everyone else's publications in one peer connection.
     Answer with `sfu-subscribed` and the same `version`."""
 
+    generation: int
+    """Of the media path whose Janus room it comes from (one the room has left may still offer
+    while it hands over: not to be answered)."""
     version: int
     sdp: str
     streams: list[SubscribedStream]
@@ -486,6 +493,8 @@ class SfuOffer(ServerMessage, tag="sfu-offer"):
 class ActiveSpeaker(ServerMessage, tag="active-speaker"):
     """In SFU mode: the participant the SFU hears talking (from its audio levels)."""
 
+    generation: int
+    """Of the media path whose Janus room heard it."""
     participant_id: str
     talking: bool
 

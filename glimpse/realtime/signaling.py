@@ -75,7 +75,11 @@ async def relay_signal(
             raise too_many_candidates(limit)
     event = protocol.encode(
         protocol.SignalRelay(
-            sender=sender_id, kind=request.kind, sdp=request.sdp, candidate=request.candidate
+            sender=sender_id,
+            kind=request.kind,
+            sdp=request.sdp,
+            candidate=request.candidate,
+            generation=request.generation,
         )
     )
     await hub.send_to(room_id, request.to, event)
@@ -83,7 +87,11 @@ async def relay_signal(
 
 def _check_fields(request: protocol.Signal) -> None:
     """Each kind carries its own field: `sdp` for an offer or answer, `candidate` (or none, the
-    end of candidates) for a candidate, neither for `handed-over`."""
+    end of candidates) for a candidate, `generation` (alone) for `handed-over`."""
+    if request.kind != "handed-over" and request.generation is not None:
+        raise GlimpseError(
+            f"`generation` is for handed-over, not {request.kind}", code="invalid_message"
+        )
     match request.kind:
         case "offer" | "answer":
             if not request.sdp:
@@ -102,3 +110,5 @@ def _check_fields(request: protocol.Signal) -> None:
                 raise GlimpseError(
                     "handed-over carries neither `sdp` nor `candidate`", code="invalid_message"
                 )
+            if request.generation is None:
+                raise GlimpseError("handed-over needs its `generation`", code="invalid_message")

@@ -196,7 +196,9 @@ class RecordingControl:
         elif owner is None and recorded.seen.epoch == self._bus.epoch:
             return  # the state is gone, and the bus has yet to notice it lost it: look again
         elif not path.shares_room(recorded.seen.path):
-            await self._stop(room_id, None, None)
+            # Janus stopped writing with the move, unless recording started on a room already
+            # handing over (its Janus room lives on a while): stop it there too.
+            await self._stop(room_id, None, self._janus_room(recorded.seen.path))
         elif owner is None and recorded.seen.epoch != self._bus.epoch:
             await self._claim_back(room_id, recorded, path)
 
@@ -246,7 +248,10 @@ class RecordingControl:
 
     async def _sfu_room(self, room_id: str) -> SfuRoom | None:
         """The room's Janus room, while its media goes through one that can be reached."""
-        path = await self._paths.current(room_id)
+        return self._janus_room(await self._paths.current(room_id))
+
+    def _janus_room(self, path: RoomMedia) -> SfuRoom | None:
+        """The Janus room of `path`, when it is on one that can be reached."""
         if path.mode != "sfu" or self._registry is None:
             return None
         try:

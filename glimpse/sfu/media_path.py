@@ -30,7 +30,6 @@ last saw, for the same reason.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -60,9 +59,10 @@ MODE_FIELD: Final = "media_mode"
 (so every instance decides by the same setting)."""
 SETTLE_MARGIN: Final = 0.05
 """Seconds a settled room's review waits past `sfu_settle` (timers may fire a little early)."""
-RECORDED_LOOK_INTERVAL: Final = 5.0
-"""Seconds between looks at a recorded room with few cameras: its recording may stop without a
-host's `record` here (another instance took it over from a dead one and stopped it)."""
+LOOK_INTERVAL: Final = 5.0
+"""Seconds between looks at a recorded room with few cameras (its recording may stop without a
+host's `record` here: another instance took it over from a dead one and stopped it), and before
+a look the bus kept from happening is tried again."""
 PUBLICATIONS_PER_PARTICIPANT: Final = 2
 """A camera and a screen."""
 
@@ -265,7 +265,7 @@ class MediaPaths:
     ) -> Literal["mesh", "sfu"] | None:
         """The path the room should have now; None while it settles (SFU, few videos, not yet
         for long enough), or is recorded on the SFU (reviewed when a host here stops its
-        recording, and every RECORDED_LOOK_INTERVAL meanwhile)."""
+        recording, and every LOOK_INTERVAL meanwhile)."""
         if setting != "auto":
             return setting
         roster = self._hub.roster(room_id)
@@ -277,7 +277,7 @@ class MediaPaths:
             return "mesh"
         if RECORDING in await self._bus.meeting(room_id):
             self._calm_since.pop(room_id, None)
-            self._look_again(room_id, RECORDED_LOOK_INTERVAL)
+            self._look_again(room_id, LOOK_INTERVAL)
             return None
         now = time.monotonic()
         since = self._calm_since.setdefault(room_id, now)
@@ -411,8 +411,10 @@ class MediaPaths:
             log.warning("could not move room %s off a lost Janus: the bus is down", room_id)
 
     async def _review_quietly(self, room_id: str) -> None:
-        with contextlib.suppress(BusUnavailable):
+        try:
             await self.review(room_id)
+        except BusUnavailable:
+            self._look_again(room_id, LOOK_INTERVAL)
 
     async def stop(self) -> None:
         """Stop deciding; the Janus rooms still handed over are destroyed now, not left behind."""

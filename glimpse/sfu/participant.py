@@ -296,7 +296,11 @@ class SfuParticipant:
                 self._queue(self._resubscribe)
 
     def _announce_talking(self) -> None:
-        message = protocol.ActiveSpeaker(participant_id=self.participant_id, talking=self._talking)
+        message = protocol.ActiveSpeaker(
+            generation=self.path.generation,
+            participant_id=self.participant_id,
+            talking=self._talking,
+        )
         self._queue(lambda: self._announce(message))
 
     def _learn_publishers(self, publishers: list[Json]) -> None:
@@ -378,7 +382,11 @@ class SfuParticipant:
         self.version += 1
         self._send(
             protocol.SfuOffer(
-                version=self.version, sdp=reply.jsep["sdp"], streams=self._streams, fresh=fresh
+                generation=self.path.generation,
+                version=self.version,
+                sdp=reply.jsep["sdp"],
+                streams=self._streams,
+                fresh=fresh,
             )
         )
 

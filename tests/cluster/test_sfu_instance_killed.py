@@ -17,7 +17,7 @@ import pytest
 
 from glimpse.bus import Bus, open_bus
 from glimpse.recordings.control import WATCH_INTERVAL
-from glimpse.sfu.media_path import FIELD, RECORDED_LOOK_INTERVAL, RoomMedia
+from glimpse.sfu.media_path import FIELD, LOOK_INTERVAL, RoomMedia
 from glimpse.sfu.registry import LOAD
 from tests.cluster.conftest import Cluster
 from tests.janus import Janus, glimpse_environment, janus_rooms
@@ -224,9 +224,7 @@ async def test_a_recorded_room_whose_recording_another_instance_stopped_settles_
             bob, "recording", timeout=PRESENCE_TTL + WATCH_INTERVAL * 2 + MARGIN
         )
         assert stopped["active"] is False
-        back = await expect_skipping(
-            bob, "media-path", timeout=RECORDED_LOOK_INTERVAL + settle + MARGIN
-        )
+        back = await expect_skipping(bob, "media-path", timeout=LOOK_INTERVAL + settle + MARGIN)
         assert back["media_path"]["mode"] == "mesh", back
         print(f"\nback to the mesh {time.monotonic() - killed:.1f} s after the kill")
     finally:

@@ -100,20 +100,26 @@ async def test_malformed_signals_are_refused(server: RunningServer) -> None:
     await b.nothing_more()
 
 
-async def test_handed_over_reaches_the_addressee_and_carries_nothing(
+async def test_handed_over_reaches_the_addressee_with_its_generation_alone(
     start_server: ServerFactory,
 ) -> None:
     server = await start_server(max_candidates_per_negotiation=1)
     a, b, c, ids = await three_in_a_room(server)
-    handed_over = {"type": "signal", "to": ids[1], "kind": "handed-over"}
+    handed_over = {"type": "signal", "to": ids[1], "kind": "handed-over", "generation": 2}
 
-    for extra, field in (({"sdp": CHROMIUM_OFFER}, "sdp"), ({"candidate": CANDIDATE}, "candidate")):
+    refused = (
+        ({"sdp": CHROMIUM_OFFER}, "handed-over carries neither `sdp` nor `candidate`"),
+        ({"candidate": CANDIDATE}, "handed-over carries neither `sdp` nor `candidate`"),
+        ({"generation": None}, "handed-over needs its `generation`"),
+        ({"kind": "candidate"}, "`generation` is for handed-over, not candidate"),
+    )
+    for extra, message in refused:
         await a.send({**handed_over, **extra, "ref": "h"})
         error = await a.expect("error")
         assert (error["code"], error["request"], error["ref"]) == (
             "invalid_message", "signal", "h"
         )  # fmt: skip
-        assert error["message"] == "handed-over carries neither `sdp` nor `candidate`", field
+        assert error["message"] == message
     await a.send({**handed_over, "to": "made-up"})
     assert (await a.expect("error"))["code"] == "unknown_participant"
     await b.nothing_more()
@@ -123,11 +129,15 @@ async def test_handed_over_reaches_the_addressee_and_carries_nothing(
     await a.send({**handed_over, "ref": "h"})
     assert await a.expect("ack") == {"type": "ack", "request": "signal", "ref": "h"}
     assert [(await b.expect("signal"))["kind"] for _ in range(2)] == ["offer", "candidate"]
-    assert await b.expect("signal") == {"type": "signal", "sender": ids[0], "kind": "handed-over"}
+    assert await b.expect("signal") == {
+        "type": "signal", "sender": ids[0], "kind": "handed-over", "generation": 2
+    }  # fmt: skip
     assert await send_candidate(a, ids[1], None) == "too_many_candidates"  # the count went on
-    await b.send({"type": "signal", "to": ids[0], "kind": "handed-over"})
+    await b.send({**handed_over, "to": ids[0]})
     await b.expect("ack")
-    assert await a.expect("signal") == {"type": "signal", "sender": ids[1], "kind": "handed-over"}
+    assert await a.expect("signal") == {
+        "type": "signal", "sender": ids[1], "kind": "handed-over", "generation": 2
+    }  # fmt: skip
     await c.nothing_more()
     await b.nothing_more()
 

@@ -52,11 +52,15 @@ async def test_a_leaver_s_streams_leave_the_others_subscriptions_and_a_talker_is
 ) -> None:
     server = await start_sfu_server()
     a, b, code = await ann_and_bob(server)
-    ann_id = (await a.join(code, media={"audio": True, "video": True}))["participant_id"]
+    joined = await a.join(code, media={"audio": True, "video": True})
+    ann_id, generation = joined["participant_id"], joined["media_path"]["generation"]
     ann_camera, bob_camera, bob_subscription = Publisher(talking=True), Publisher(), Subscriber()
     try:
         await ann_camera.publish(a)
-        talking = {"type": "active-speaker", "participant_id": ann_id, "talking": True}
+        talking = {
+            "type": "active-speaker", "generation": generation, "participant_id": ann_id,
+            "talking": True,
+        }  # fmt: skip
         assert await expect_skipping(a, "active-speaker") == talking
         # Bob comes after Janus said so (it says so on changes only): he is told all the same.
         await b.join(code, media={"audio": True, "video": True})

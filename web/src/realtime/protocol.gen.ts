@@ -24,6 +24,7 @@ export interface components {
          * @description In SFU mode: the participant the SFU hears talking (from its audio levels).
          */
         ActiveSpeaker: {
+            generation: number;
             participant_id: string;
             talking: boolean;
             /** @enum {unknown} */
@@ -285,8 +286,9 @@ export interface components {
         };
         /**
          * MediaPathChanged
-         * @description The room's media path changed: in `mesh`, close the SFU connections and call everyone;
-         *     in `sfu` (each new generation), close the peer links and publish and subscribe afresh.
+         * @description The room's media path changed: in `mesh`, call everyone; in `sfu` (each new generation),
+         *     publish and subscribe afresh. The old path's connections may stay until the new one brings
+         *     everyone (`handed-over`).
          */
         MediaPathChanged: {
             media_path: components["schemas"]["MediaPath"];
@@ -504,6 +506,7 @@ export interface components {
         SfuOffer: {
             /** @default false */
             fresh?: boolean;
+            generation: number;
             sdp: string;
             streams: components["schemas"]["SubscribedStream"][];
             /** @enum {unknown} */
@@ -562,6 +565,8 @@ export interface components {
         Signal: {
             /** @default null */
             candidate?: components["schemas"]["IceCandidate"] | null;
+            /** @default null */
+            generation?: number | null;
             /** @enum {unknown} */
             kind: "answer" | "candidate" | "handed-over" | "offer";
             /** @default null */
@@ -576,6 +581,8 @@ export interface components {
         SignalRelay: {
             /** @default null */
             candidate?: components["schemas"]["IceCandidate"] | null;
+            /** @default null */
+            generation?: number | null;
             /** @enum {unknown} */
             kind: "answer" | "candidate" | "handed-over" | "offer";
             /** @default null */

@@ -655,6 +655,7 @@ describe("Call", () => {
 
     const bobsCamera = {
       type: "sfu-offer" as const,
+      generation: 1,
       version: 3,
       sdp: "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n",
       streams: [
@@ -729,7 +730,7 @@ describe("Call", () => {
       expect(link.closed).toBe(false);
       const [, subscription] = peers;
       answerSfuRequests(sockets[0]!);
-      sockets[0]!.deliver(bobsCamera);
+      sockets[0]!.deliver({ ...bobsCamera, generation: 2 });
       await settle();
       // Subscribed, nothing decoded yet: Bob is still shown through the link.
       expect(call.snapshot.remotes[0]).toMatchObject({
@@ -744,7 +745,7 @@ describe("Call", () => {
       );
       expect(signalsTo(sockets[0]!, "p-bob")).toContain("handed-over");
       expect(link.closed).toBe(false); // Bob may not get Ann through the SFU yet
-      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "handed-over" });
+      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "handed-over", generation: 2 });
       expect(link.closed).toBe(true);
       expect(call.snapshot.remotes.map((r) => [r.participant.id, r.participant.hand])).toEqual([
         ["p-bob", 1234],
@@ -811,10 +812,127 @@ describe("Call", () => {
       await linkBrings(toAbe!);
       expect(signalsTo(sockets[0]!, "p-abe")).toEqual(["answer", "handed-over"]);
       // Both shown through the mesh here; Bob and Abe may still show Ann through the SFU.
-      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "handed-over" });
+      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "handed-over", generation: 2 });
       expect(sfuPeers.map((pc) => pc.closed)).toEqual([false, false]);
-      sockets[0]!.deliver({ type: "signal", sender: "p-abe", kind: "handed-over" });
+      sockets[0]!.deliver({ type: "signal", sender: "p-abe", kind: "handed-over", generation: 2 });
       expect(sfuPeers.map((pc) => pc.closed)).toEqual([true, true]);
+    });
+
+    /** Ann and Bob in the mesh, his link connected and bringing his tracks; its stream. */
+    async function annMeetsBobInTheMesh(): Promise<MediaStream | null | undefined> {
+      await annJoinsBob();
+      sockets[0]!.deliver({ type: "signal", sender: "p-bob", kind: "offer", sdp: "bob's offer" });
+      await settle();
+      tracksCome(peers[0]!);
+      peers[0]!.connect();
+      return call.snapshot.remotes[0]?.stream;
+    }
+
+    const handedOver = (generation: number) => ({
+      type: "signal" as const,
+      sender: "p-bob",
+      kind: "handed-over" as const,
+      generation,
+    });
+
+    it("back to the mesh before the SFU brought Bob, keeps showing him through the link it kept", async () => {
+      const meshStream = await annMeetsBobInTheMesh();
+      const link = peers[0]!;
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(2) });
+      await settle();
+      const sfuPeers = peers.slice(1);
+      sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 3 } });
+      await settle();
+      expect(peers).toHaveLength(1 + sfuPeers.length); // no new link
+      expect(link.closed).toBe(false);
+      expect(call.snapshot.remotes[0]).toMatchObject({
+        stream: meshStream,
+        peerState: "connected",
+      });
+      expect(sockets[0]!.sentOfType("signal").at(-1)).toMatchObject({
+        to: "p-bob",
+        kind: "handed-over",
+        generation: 3,
+      });
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([false, false]); // Bob may show Ann through it
+      sockets[0]!.deliver(handedOver(3));
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([true, true]);
+      expect(link.closed).toBe(false);
+    });
+
+    it("answers only the subscription offers of its own generation", async () => {
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      answerSfuRequests(sockets[0]!);
+      sockets[0]!.deliver(bobsCamera);
+      await settle();
+      sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 2 } });
+      await settle();
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(3) });
+      await settle();
+      // The Janus room of generation 1, still handing over, offers again (someone left it).
+      sockets[0]!.deliver({ ...bobsCamera, version: 4 });
+      sockets[0]!.deliver({ ...bobsCamera, generation: 3, version: 1, fresh: true });
+      await settle();
+      expect(sockets[0]!.sentOfType("sfu-subscribed").map((a) => a.version)).toEqual([3, 1]);
+    });
+
+    it("lets the old path go on a handed-over of its own generation only", async () => {
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      const sfuPeers = [...peers];
+      sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 2 } });
+      await settle();
+      const toBob = peers.at(-1)!;
+      toBob.onnegotiationneeded?.();
+      tracksCome(toBob);
+      toBob.connect();
+      await linkBrings(toBob);
+      sockets[0]!.deliver(handedOver(1)); // late, from an earlier switch
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([false, false]);
+      sockets[0]!.deliver(handedOver(2));
+      expect(sfuPeers.map((pc) => pc.closed)).toEqual([true, true]);
+    });
+
+    it("shows who speaks through the SFU for those it still shows after a switch to the mesh", async () => {
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 2 } });
+      await settle();
+      sockets[0]!.deliver({
+        type: "active-speaker",
+        generation: 1,
+        participant_id: "p-bob",
+        talking: true,
+      });
+      expect(call.snapshot.speaking).toEqual(["p-bob"]);
+      const toBob = peers.at(-1)!;
+      tracksCome(toBob);
+      toBob.connect();
+      await linkBrings(toBob); // shown through the mesh: the audio levels say who speaks now
+      expect(call.snapshot.speaking).toEqual([]);
+    });
+
+    it("hands Bob over on his audio alone once he turns his camera off", async () => {
+      await annMeetsBobInTheMesh();
+      sockets[0]!.deliver({ type: "media-path", media_path: sfuPath(2) });
+      await settle();
+      const [, subscription] = peers;
+      answerSfuRequests(sockets[0]!);
+      sockets[0]!.deliver({ ...bobsCamera, generation: 2 });
+      await settle();
+      subscription!.stats = [{ id: "a", type: "inbound-rtp", mid: "0", packetsReceived: 12 }];
+      subscription!.connect();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(signalsTo(sockets[0]!, "p-bob")).not.toContain("handed-over"); // his video awaited
+      sockets[0]!.deliver({
+        type: "participant-updated",
+        participant: {
+          ...person("p-bob", "Bob"),
+          media: { audio: true, video: false, screen: false },
+        },
+      });
+      expect(signalsTo(sockets[0]!, "p-bob")).toContain("handed-over");
+      expect(call.snapshot.remotes[0]?.stream?.getTracks()).toEqual(
+        subscription!.transceivers.map((t) => t.receiver.track),
+      );
     });
 
     it("publishes and subscribes afresh for a new SFU generation (the room moved)", async () => {
@@ -829,7 +947,7 @@ describe("Call", () => {
       expect(peers.slice(2).map((pc) => pc.closed)).toEqual([false, false]);
       expect(sockets[0]!.sentOfType("sfu-publish")).toHaveLength(2);
       expect(call.snapshot.remotes[0]?.stream).toBeNull(); // until the new subscription brings it
-      sockets[0]!.deliver({ ...bobsCamera, version: 1 });
+      sockets[0]!.deliver({ ...bobsCamera, generation: 7, version: 1 });
       await settle();
       expect(sockets[0]!.sentOfType("sfu-subscribed").map((s) => s.version)).toEqual([3, 1]);
       expect(call.snapshot.remotes[0]?.stream?.getTracks()).toHaveLength(2);
@@ -863,7 +981,7 @@ describe("Call", () => {
       expect(peers[2]!.closed).toBe(true);
     });
 
-    it("asks the camera for three layers' size through the SFU, and for the default in the mesh", async () => {
+    it("asks the camera for three layers' size through the SFU, and for the default in the mesh once the SFU is let go", async () => {
       const starting = media.start();
       const [, camera] = deviceRequests.map((r) => r.grant());
       await starting;
@@ -875,6 +993,8 @@ describe("Call", () => {
       await settle();
       sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 3 } });
       await settle();
+      expect(appliedConstraints(camera!)).toEqual([simulcast]); // the SFU still carries it
+      await vi.advanceTimersByTimeAsync(HANDOVER_MS);
       expect(appliedConstraints(camera!)).toEqual([simulcast, {}]);
       expect(media.snapshot.camera).toBe(camera);
     });
@@ -916,10 +1036,25 @@ describe("Call", () => {
 
     it("takes who speaks from the SFU's active-speaker events", async () => {
       await annJoinsSfu([person("p-bob", "Bob"), person("p-cara", "Cara")]);
-      sockets[0]!.deliver({ type: "active-speaker", participant_id: "p-bob", talking: true });
+      sockets[0]!.deliver({
+        type: "active-speaker",
+        generation: 1,
+        participant_id: "p-bob",
+        talking: true,
+      });
       expect(call.snapshot.speaking).toEqual(["p-bob"]);
-      sockets[0]!.deliver({ type: "active-speaker", participant_id: "p-cara", talking: true });
-      sockets[0]!.deliver({ type: "active-speaker", participant_id: "p-bob", talking: false });
+      sockets[0]!.deliver({
+        type: "active-speaker",
+        generation: 1,
+        participant_id: "p-cara",
+        talking: true,
+      });
+      sockets[0]!.deliver({
+        type: "active-speaker",
+        generation: 1,
+        participant_id: "p-bob",
+        talking: false,
+      });
       expect(call.snapshot.speaking).toEqual(["p-cara"]);
       sockets[0]!.deliver({ type: "participant-left", participant_id: "p-cara" });
       expect(call.snapshot.speaking).toEqual([]);

@@ -209,6 +209,8 @@ export class Call extends Emitter<CallEvents> {
   private readonly theyWait = new Set<string>();
   private readonly retiring = new Map<string, PeerLink>();
   private retiringSfu: SfuSession | null = null;
+  /** What of each participant's media the SFU's subscription has brought. */
+  private sfuArrived: ReadonlyMap<string, ArrivedMedia> = new Map();
   private handoverTimer: ReturnType<typeof setTimeout> | undefined;
   /** What the SFU sends of each participant (kept for someone listed after their streams came). */
   private sfuStreams: ReadonlyMap<string, SubscribedMedia> = new Map();
@@ -526,7 +528,7 @@ export class Call extends Emitter<CallEvents> {
         this.participantUpdated(event.participant);
         break;
       case "signal":
-        if (event.kind === "handed-over") this.theyHandedOver(event.sender);
+        if (event.kind === "handed-over") this.theyHandedOver(event.sender, event.generation);
         else void this.linkOf(event.sender)?.receive(event.kind, event.sdp, event.candidate);
         break;
       case "room-closed":
@@ -549,10 +551,11 @@ export class Call extends Emitter<CallEvents> {
         this.followPath(mediaPathOf(event.media_path));
         break;
       case "sfu-offer":
-        this.sfu?.receiveOffer(event);
+        // An old Janus room may still offer while it hands over: not the session's to answer.
+        if (event.generation === this.sfu?.generation) this.sfu.receiveOffer(event);
         break;
       case "active-speaker":
-        this.activeSpeaker(event.participant_id, event.talking);
+        this.activeSpeaker(event.generation, event.participant_id, event.talking);
         break;
       case "recording":
         this.publish({ recording: event.active });
@@ -594,7 +597,7 @@ export class Call extends Emitter<CallEvents> {
    */
   private works(id: string): boolean {
     if (this.path.mode === "sfu") return this.remotes.has(id);
-    const state = this.links.has(id) ? this.remotes.get(id)?.peerState : undefined;
+    const state = this.links.get(id)?.state;
     return state === "connected" || state === "reconnecting";
   }
 
@@ -698,10 +701,10 @@ export class Call extends Emitter<CallEvents> {
     });
     link.on("state", (peerState) => {
       if (shown()) this.updateRemote(id, { peerState });
-      else if (this.links.get(id) === link) this.arrivedByLink(id, link);
+      else if (this.links.get(id) === link) this.checkArrival(id);
     });
     link.on("arrived", () => {
-      if (!shown() && this.links.get(id) === link) this.arrivedByLink(id, link);
+      if (!shown() && this.links.get(id) === link) this.checkArrival(id);
     });
     link.on("health", (health) => {
       if (shown()) this.updateRemote(id, { health });
@@ -777,6 +780,7 @@ export class Call extends Emitter<CallEvents> {
     if (changes.participant) this.sfu?.expectVideo(id, changes.participant.media.video);
     this.remotes.set(id, { ...remote, ...changes });
     this.publish({});
+    if (changes.participant && this.onOldPath.has(id)) this.checkArrival(id); // sends other media now
   }
 
   /** The same change to every remote participant shown through the SFU, told once. */
@@ -818,12 +822,25 @@ export class Call extends Emitter<CallEvents> {
     const from = this.path.mode;
     const same =
       path.mode === from && (path.mode === "mesh" || path.generation === this.path.generation);
+    if (same) {
+      this.path = path;
+      return;
+    }
+    // Back to the mesh while the SFU was taking over: the links kept from the mesh carry on.
+    const kept = path.mode === "mesh" ? new Map(this.retiring) : new Map<string, PeerLink>();
+    const shownByLink = new Set([...kept.keys()].filter((id) => this.onOldPath.has(id)));
+    for (const id of kept.keys()) {
+      this.retiring.delete(id);
+      this.onOldPath.delete(id);
+      this.theyWait.delete(id);
+    }
+    this.finishHandover(); // what is left of a switch under way goes, as it would have
     this.path = path;
-    if (same) return;
-    this.finishHandover(); // a switch during a switch: what is left of the last one goes
-    this.captureFor(path);
     const selfId = this.current.self?.id ?? "";
-    this.talking.clear();
+    if (path.mode === "sfu") {
+      this.captureFor(path); // back in the mesh, once the SFU has let go (`endHandover`)
+      this.talking.clear(); // who speaks in the new Janus room, as it says
+    }
     if (path.mode === "sfu" && from === "mesh") {
       for (const [id, link] of this.links) {
         this.retiring.set(id, link);
@@ -841,11 +858,20 @@ export class Call extends Emitter<CallEvents> {
       this.retiringSfu = this.sfu;
       this.sfu = null;
       for (const { participant } of [...this.remotes.values()]) {
+        const { id } = participant;
         if (this.retiringSfu !== null && participant.reconnecting !== true) {
-          this.onOldPath.add(participant.id);
-          this.theyWait.add(participant.id);
+          this.theyWait.add(id);
+          if (!shownByLink.has(id)) this.onOldPath.add(id);
         }
-        this.addRemote(participant, selfId < participant.id);
+        const link = kept.get(id);
+        if (link === undefined) this.addRemote(participant, selfId < id);
+        else this.links.set(id, link);
+      }
+      this.shareUpload();
+      for (const id of kept.keys()) {
+        if (shownByLink.has(id))
+          this.tell(id); // shown through the link all along
+        else this.checkArrival(id);
       }
       this.startHandover();
     }
@@ -864,14 +890,11 @@ export class Call extends Emitter<CallEvents> {
     return this.links.get(id) ?? this.retiring.get(id);
   }
 
-  /** The old path goes after `HANDOVER_MS` whatever the new one brought (at once if nothing). */
+  /** The old path goes after `HANDOVER_MS` whatever the new one brought (at once if unused). */
   private startHandover(): void {
     clearTimeout(this.handoverTimer);
-    if (this.onOldPath.size === 0) {
-      this.finishHandover();
-      return;
-    }
     this.handoverTimer = setTimeout(() => this.finishHandover(), HANDOVER_MS);
+    this.releaseOldPath();
   }
 
   /** Everyone shown through the room's path; the old path's connections close. */
@@ -885,6 +908,7 @@ export class Call extends Emitter<CallEvents> {
     this.onOldPath.clear();
     this.theyWait.clear();
     for (const id of [...this.retiring.keys()]) this.closeRetiring(id);
+    if (this.retiringSfu !== null) this.captureFor(this.path); // its top layer no longer needed
     this.retiringSfu?.close();
     this.retiringSfu = null;
     if (this.sfu === null) this.sfuStreams = new Map();
@@ -904,45 +928,59 @@ export class Call extends Emitter<CallEvents> {
         problem: null,
         sendingVideo: true,
       });
-      return;
+    } else {
+      const link = this.links.get(id);
+      const streams = link?.streams ?? null;
+      this.updateRemote(id, {
+        stream: streams?.camera ?? null,
+        screen: streams?.screen ?? null,
+        peerState: link?.state ?? "connecting",
+        health: null,
+        problem: null,
+        sendingVideo: link?.sendingVideo ?? true,
+      });
+      if (streams) this.levels?.watch(id, streams.camera);
     }
-    const link = this.links.get(id);
-    const streams = link?.streams ?? null;
-    this.updateRemote(id, {
-      stream: streams?.camera ?? null,
-      screen: streams?.screen ?? null,
-      peerState: link?.state ?? "connecting",
-      health: null,
-      problem: null,
-    });
-    if (streams) this.levels?.watch(id, streams.camera);
+    this.publishSpeaking();
   }
 
   /** The SFU brings these participants' media: each one it brings all of is shown through it. */
   private arrivedBySfu(arrived: ReadonlyMap<string, ArrivedMedia>): void {
-    for (const id of [...this.onOldPath]) {
-      const remote = this.remotes.get(id);
-      if (remote && arrivedAll(remote.participant.media, arrived.get(id))) this.handOver(id);
-    }
+    this.sfuArrived = arrived;
+    for (const id of [...this.onOldPath]) this.checkArrival(id);
   }
 
-  /** Back in the mesh: once the link brings all they send, they are shown through it. */
-  private arrivedByLink(id: string, link: PeerLink): void {
+  /**
+   * Whether the room's path brings all this participant sends (as their media state says): the
+   * SFU's subscription, or back in the mesh their connected link. Then they are shown through it.
+   */
+  private checkArrival(id: string): void {
     const media = this.remotes.get(id)?.participant.media;
-    const arrived = media !== undefined && arrivedAll(media, link.arrived);
-    if (this.onOldPath.has(id) && link.state === "connected" && arrived) this.handOver(id);
+    if (media === undefined || !this.onOldPath.has(id)) return;
+    const link = this.links.get(id);
+    const arrived =
+      this.path.mode === "sfu"
+        ? arrivedAll(media, this.sfuArrived.get(id))
+        : link?.state === "connected" && arrivedAll(media, link.arrived);
+    if (arrived) this.handOver(id);
   }
 
   /** Shown through the room's path now: tell them (they may let the old path go). */
   private handOver(id: string): void {
     this.showThroughPath(id);
-    this.signal.request({ type: "signal", to: id, kind: "handed-over" }).catch(() => undefined);
+    this.tell(id);
     this.releaseOldPath();
   }
 
-  /** They show this participant's media through the room's path now. */
-  private theyHandedOver(id: string): void {
-    if (this.theyWait.delete(id)) this.releaseOldPath();
+  private tell(id: string): void {
+    this.signal
+      .request({ type: "signal", to: id, kind: "handed-over", generation: this.path.generation })
+      .catch(() => undefined);
+  }
+
+  /** They show this participant's media through the room's path (of that generation) now. */
+  private theyHandedOver(id: string, generation: number | null | undefined): void {
+    if (generation === this.path.generation && this.theyWait.delete(id)) this.releaseOldPath();
   }
 
   /**
@@ -957,8 +995,9 @@ export class Call extends Emitter<CallEvents> {
   }
 
   private closeRetiring(id: string): void {
-    this.retiring.get(id)?.close();
-    this.retiring.delete(id);
+    const link = this.retiring.get(id);
+    this.retiring.delete(id); // first: what it tells as it closes is no one's now
+    link?.close();
   }
 
   /**
@@ -995,6 +1034,7 @@ export class Call extends Emitter<CallEvents> {
       tracks: this.media.tracksToSend,
     });
     this.sfu = sfu;
+    this.sfuArrived = new Map();
     this.sentTracks = this.media.tracksToSend;
     // While the mesh takes over (`retiringSfu`), those still shown through the SFU follow it.
     const live = () => sfu === this.sfu || sfu === this.retiringSfu;
@@ -1033,26 +1073,25 @@ export class Call extends Emitter<CallEvents> {
     return new Map([...this.tileSizes].filter(([id]) => this.remotes.has(id)));
   }
 
-  private activeSpeaker(participantId: string, talking: boolean): void {
-    if (this.path.mode !== "sfu") return;
+  /** Who the SFU hears talking, from the Janus room of this participant's session. */
+  private activeSpeaker(generation: number, participantId: string, talking: boolean): void {
+    if (generation !== (this.sfu ?? this.retiringSfu)?.generation) return;
     if (talking) this.talking.add(participantId);
     else this.talking.delete(participantId);
     this.publishSpeaking();
   }
 
   /**
-   * Who speaks: in a mesh, as the audio levels hear it; through the SFU, as it says, and this
-   * participant as its own microphone's level says (at once, without the round trip).
+   * Who speaks: those shown through the SFU as it says; everyone else, this participant too (at
+   * once, without the round trip), as the audio levels hear it (they follow the mesh's streams).
    */
   private publishSpeaking(): void {
     const selfId = this.current.self?.id;
-    const speaking =
-      this.path.mode === "mesh"
-        ? this.heard
-        : [
-            ...this.heard.filter((id) => id === selfId),
-            ...[...this.talking].filter((id) => id !== selfId),
-          ];
+    const viaSfu = (id: string) => id !== selfId && this.shownVia(id) === "sfu";
+    const speaking = [
+      ...this.heard.filter((id) => !viaSfu(id)),
+      ...[...this.talking].filter(viaSfu),
+    ];
     if (speaking.join() !== this.current.speaking.join()) this.publish({ speaking });
   }
 

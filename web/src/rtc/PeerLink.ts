@@ -166,6 +166,11 @@ export class PeerLink extends Emitter<{
     return this.peerState;
   }
 
+  /** Whether the camera goes on this link (false: paused for a weak link). */
+  get sendingVideo(): boolean {
+    return this.videoGate.sending;
+  }
+
   /** What of the remote participant's media has come so far. */
   get arrived(): ArrivedMedia {
     return this.arrivals;

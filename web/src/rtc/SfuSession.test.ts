@@ -34,6 +34,7 @@ const caraCamera: SubscribedStream[] = [
 function sfuOffer(version: number, streams: SubscribedStream[], fresh = false): SfuOffer {
   return {
     type: "sfu-offer",
+    generation: 1,
     version,
     sdp: offerSdp(streams.map((s) => [s.kind, s.mid])),
     streams,

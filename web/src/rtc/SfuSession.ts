@@ -101,6 +101,11 @@ export class SfuSession extends Emitter<{
     return this.subscription.state;
   }
 
+  /** The generation of the room's `sfu` media path this session belongs to. */
+  get generation(): number {
+    return this.options.generation;
+  }
+
   /** The subscription (re)offered by the server. */
   receiveOffer(offer: SfuOffer): void {
     void this.subscription.receive(offer);
