@@ -953,6 +953,25 @@ describe("Call", () => {
       expect(call.snapshot.remotes[0]?.stream?.getTracks()).toHaveLength(2);
     });
 
+    it("sends camera changes to the SFU publication it keeps while the mesh takes over, and publishes nothing new there", async () => {
+      const starting = media.start();
+      deviceRequests.map((r) => r.grant());
+      await starting;
+      await annJoinsSfu([person("p-bob", "Bob")]);
+      const publication = peers[1]!;
+      sockets[0]!.deliver({ type: "media-path", media_path: { mode: "mesh", generation: 2 } });
+      await settle();
+      await media.setCamera(false);
+      await settle();
+      expect(publication.closed).toBe(false);
+      expect(publication.transceivers[1]!.sender.track).toBeNull();
+      const sharing = media.startScreenShare();
+      deviceRequests[2]!.grant();
+      await sharing;
+      await settle();
+      expect(sockets[0]!.sentOfType("sfu-publish").map((p) => p.source)).toEqual(["camera"]);
+    });
+
     it("sends camera changes to the SFU publication", async () => {
       const starting = media.start();
       const [audio, camera] = deviceRequests.map((r) => r.grant());

@@ -1105,7 +1105,10 @@ export class Call extends Emitter<CallEvents> {
       for (const link of this.links.values()) void link.replaceTrack(slot, tracks[slot]);
       for (const link of this.retiring.values()) void link.replaceTrack(slot, tracks[slot]);
     }
-    if (changed.length > 0) this.sfu?.setTracks(tracks);
+    if (changed.length > 0) {
+      this.sfu?.setTracks(tracks);
+      this.retiringSfu?.setCameraTracks(tracks); // still carries it to those not yet told
+    }
     this.sentTracks = tracks;
     if (this.current.self) this.levels?.watch(this.current.self.id, this.media.snapshot.preview);
     this.announceMedia();

@@ -113,7 +113,7 @@ export class SfuSession extends Emitter<{
 
   /** Send these local tracks: swapped in place on the camera; the screen published or withdrawn. */
   setTracks(tracks: LocalTracks): void {
-    void this.camera.replaceTracks(cameraTracks(tracks)).catch(() => undefined);
+    this.setCameraTracks(tracks);
     if (tracks.screen === null) {
       if (this.screen !== null) this.unpublishScreen();
     } else if (this.screen === null) {
@@ -121,6 +121,14 @@ export class SfuSession extends Emitter<{
     } else {
       void this.screen.replaceTracks({ video: tracks.screen }).catch(() => undefined);
     }
+  }
+
+  /**
+   * Send these microphone and camera tracks, swapped in place (a session the room's path has
+   * left, still carrying this participant to those who show it through the SFU, takes no more).
+   */
+  setCameraTracks(tracks: LocalTracks): void {
+    void this.camera.replaceTracks(cameraTracks(tracks)).catch(() => undefined);
   }
 
   /** The tiles shown of each participant's camera, and how big (null: not shown). */
